@@ -1,0 +1,3 @@
+"""mailplan: declarative mail infrastructure."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,48 @@
+"""What the config compiles to: per provider, the objects it should hold."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from mailplan.errors import Location
+from mailplan.model.state import Ident, State
+
+
+@dataclass(frozen=True)
+class ProviderSpec:
+    name: str  # the key under ``providers:`` in the config
+    type: str  # selects the provider class (``local``, ``zonefile``, ...)
+    settings: Mapping[str, Any]  # secret references already resolved to their values
+    location: Location | None = None
+
+
+@dataclass(frozen=True)
+class Deletion:
+    """A frozen mailbox whose retention has passed and that the config lets go."""
+
+    provider: str
+    address: str
+    retained_until: str  # ISO date
+
+
+@dataclass(frozen=True)
+class Desired:
+    """The compiled config. The core needs nothing else from the YAML."""
+
+    providers: Mapping[str, ProviderSpec]
+    # provider name -> the objects it should hold
+    objects: Mapping[str, State]
+    # provider name -> the domains (A-labels) it is responsible for; its read scope
+    scopes: Mapping[str, tuple[str, ...]]
+    # where each object came from in the YAML, for error messages
+    origins: Mapping[Ident, Location] = field(default_factory=dict)
+    # a digest of every config file read (includes too): a saved plan is refused when it changes
+    config_fingerprint: str = ""
+    config_path: str = ""
+    # where generated initial passwords and the audit journal go
+    credentials_file: str = ""
+    journal_file: str = ""
+    # per provider: mailbox address -> the date before which it may not be deleted
+    retention: Mapping[str, Mapping[str, str]] = field(default_factory=dict)

@@ -1,0 +1,64 @@
+"""Collections of neutral objects: what the config wants, and what a provider has."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from mailplan.model.objects import MailObject
+
+Ident = tuple[str, str]  # (kind, key)
+
+
+class State:
+    """An immutable-by-convention set of objects indexed by ``(kind, key)``."""
+
+    def __init__(self, objects: Iterable[MailObject] = ()) -> None:
+        self._by_ident: dict[Ident, MailObject] = {}
+        for obj in objects:
+            if obj.ident in self._by_ident and self._by_ident[obj.ident] != obj:
+                raise ValueError(f"two different {obj.KIND} objects share the key {obj.key!r}")
+            self._by_ident[obj.ident] = obj
+
+    def __iter__(self) -> Iterator[MailObject]:
+        return iter(sorted(self._by_ident.values(), key=lambda o: (o.ORDER, o.KIND, o.key)))
+
+    def __len__(self) -> int:
+        return len(self._by_ident)
+
+    def __contains__(self, ident: object) -> bool:
+        return ident in self._by_ident
+
+    def get(self, ident: Ident) -> MailObject | None:
+        return self._by_ident.get(ident)
+
+    def idents(self) -> set[Ident]:
+        return set(self._by_ident)
+
+    def of_kind(self, kind: str) -> list[MailObject]:
+        return [o for o in self if o.KIND == kind]
+
+    def fingerprint(self) -> str:
+        """A stable digest of the content: equal states give equal fingerprints."""
+        canon = json.dumps([o.to_dict() for o in self], sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(canon.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Observed:
+    """What one provider holds for the domains it was asked about.
+
+    ``managed`` lists the objects mailplan itself created there earlier (the
+    provider keeps that mark). Only those may ever be removed; everything else
+    that the config does not mention is *unmanaged* and is never touched.
+    """
+
+    state: State
+    managed: frozenset[Ident] = field(default_factory=frozenset)
+
+    def fingerprint(self) -> str:
+        digest = hashlib.sha256(self.state.fingerprint().encode())
+        digest.update(json.dumps(sorted(self.managed)).encode())
+        return digest.hexdigest()

@@ -1,0 +1,99 @@
+"""The one narrow interface every provider implements.
+
+A provider reads what it holds for a set of domains (as neutral objects) and
+applies one change at a time. It declares what it supports in ``SUPPORTS``
+(capability ids such as ``"group.post.members"``, see ``MailObject.features``);
+the core refuses, at validate/plan time, a config that needs something the
+provider lacks, unless ``MANUAL`` says a person can do it by hand, in which
+case the plan carries a manual step with the provider's instructions.
+"""
+
+from __future__ import annotations
+
+import abc
+import os
+import stat
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+from mailplan.engine.change import Change
+from mailplan.model.state import Observed
+
+
+class ProviderError(Exception):
+    """A provider call failed. The message is shown to the user as it is."""
+
+
+class NotSupported(ProviderError):
+    """The provider cannot do what a change asks; raised only if the core's check was bypassed."""
+
+
+class CredentialSink:
+    """Where generated initial passwords go: an owner-only file, never the terminal.
+
+    Opened lazily, so a run that generates nothing creates no file.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.written = 0
+
+    def put(self, address: str, password: str) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, stat.S_IRUSR | stat.S_IWUSR)
+        os.chmod(self.path, stat.S_IRUSR | stat.S_IWUSR)
+        with os.fdopen(fd, "a", encoding="utf-8") as fh:
+            fh.write(f"{address}\t{password}\n")
+        self.written += 1
+
+
+@dataclass
+class ProviderContext:
+    """What the core hands a provider besides its own settings."""
+
+    base_dir: Path  # the config file's folder; relative paths in settings are relative to it
+    credentials: CredentialSink
+    secrets: Mapping[str, str] = field(default_factory=dict)  # resolved secret settings
+
+    def path(self, value: str) -> Path:
+        p = Path(value)
+        return p if p.is_absolute() else self.base_dir / p
+
+
+class Provider(abc.ABC):
+    """A mail or DNS backend."""
+
+    TYPE: ClassVar[str] = ""  # the ``type:`` that selects this provider in the config
+    ROLE: ClassVar[str] = "mail"  # "mail" or "dns"
+    SUPPORTS: ClassVar[frozenset[str]] = frozenset()
+    # capability id -> why it is manual / what a person must do (for the capability table)
+    MANUAL: ClassVar[Mapping[str, str]] = {}
+
+    def __init__(self, name: str, settings: Mapping[str, Any], context: ProviderContext) -> None:
+        self.name = name
+        self.settings = settings
+        self.context = context
+
+    @abc.abstractmethod
+    def read(self, domains: Sequence[str]) -> Observed:
+        """Everything this provider holds for ``domains`` (A-labels), managed or not.
+
+        Read in as few calls as the API allows: list endpoints, largest pages.
+        """
+
+    @abc.abstractmethod
+    def apply(self, change: Change) -> str:
+        """Apply one change; return the provider's answer in a short line for the journal.
+
+        Must be idempotent: a create that finds the object already there adopts it.
+        Raises ProviderError with a message a person can act on.
+        """
+
+    def manual_instructions(self, change: Change) -> str:
+        """For a change whose capability is in MANUAL: the exact steps for a person."""
+        return ""
+
+    def close(self) -> None:  # noqa: B027 - optional hook, most providers hold nothing open
+        """Release connections. Called once after reading or applying."""
