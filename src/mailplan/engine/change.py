@@ -9,7 +9,7 @@ from typing import Any
 from mailplan.model.objects import MailObject, from_dict
 
 
-class Action(str, enum.Enum):
+class Action(enum.StrEnum):
     CREATE = "create"
     UPDATE = "update"
     FREEZE = "freeze"  # a mailbox stops accepting logins; its mail is kept

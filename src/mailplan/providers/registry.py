@@ -9,8 +9,19 @@ from mailplan.providers.base import Provider
 
 # ``type:`` in the config -> "module:Class"
 BUILTIN: dict[str, str] = {
-    "local": "mailplan.providers.local.provider:LocalMailProvider",
-    "zonefile": "mailplan.providers.zonefile:ZoneFileProvider",
+    # mail
+    "local": "mailplan.providers.mail.local.provider:LocalMailProvider",
+    "google-workspace": "mailplan.providers.mail.google.provider:GoogleWorkspaceProvider",
+    "microsoft-365": "mailplan.providers.mail.microsoft.provider:Microsoft365Provider",
+    "tencent-exmail": "mailplan.providers.mail.exmail.provider:TencentExmailProvider",
+    "alibaba-mail": "mailplan.providers.mail.alimail.provider:AlibabaMailProvider",
+    # dns
+    "zonefile": "mailplan.providers.dns.zonefile:ZoneFileProvider",
+    "rfc2136": "mailplan.providers.dns.rfc2136:Rfc2136Provider",
+    "powerdns": "mailplan.providers.dns.powerdns:PowerDnsProvider",
+    "cloudflare": "mailplan.providers.dns.cloudflare:CloudflareProvider",
+    "alidns": "mailplan.providers.dns.alidns:AliDnsProvider",
+    "dnspod": "mailplan.providers.dns.dnspod:DnsPodProvider",
 }
 
 
@@ -25,7 +36,13 @@ def provider_class(type_name: str) -> type[Provider]:
         known = ", ".join(sorted(BUILTIN))
         raise UnknownProviderType(f"unknown provider type {type_name!r}; known types: {known}") from None
     module_name, _, class_name = target.partition(":")
-    cls: type[Provider] = getattr(importlib.import_module(module_name), class_name)
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name and module_name.startswith(exc.name):
+            raise UnknownProviderType(f"provider type {type_name!r} is not available in this build") from None
+        raise
+    cls: type[Provider] = getattr(module, class_name)
     return cls
 
 

@@ -1,0 +1,30 @@
+"""What record derivation needs to know about one mail domain (filled in by the compiler)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class MailDomainFacts:
+    zone: str  # A-label of the DNS zone the records go in (no trailing dot)
+    domain: str  # A-label of the mail domain (equal to zone, or a subdomain of it)
+    mail_provider_type: str  # "local", "google-workspace", "microsoft-365", "tencent-exmail", ...
+    mail_settings: Mapping[str, Any]  # that provider's settings from the config (e.g. local: mx_host)
+    sends_mail: bool = True  # False for alias or parked domains: null MX, "v=spf1 -all", DMARC reject
+    spf_extra: tuple[str, ...] = ()  # extra SPF mechanisms from the config: "include:spf.crm.example", "ip4:..."
+    spf_all: str = "~all"  # the closing qualifier mechanism: "-all" or "~all"
+    dkim_selector: str = "mail"
+    dkim_public_key: str | None = None  # base64 of the DER public key, when mailplan holds the key
+    dmarc_policy: str = "quarantine"  # none | quarantine | reject
+    dmarc_subdomain_policy: str | None = None
+    dmarc_rua: tuple[str, ...] = ()  # mailto: addresses for aggregate reports
+    dmarc_ruf: tuple[str, ...] = ()
+    dmarc_pct: int = 100
+    mta_sts_mode: str | None = None  # enforce | testing | none; None = no MTA-STS
+    mta_sts_mx: tuple[str, ...] = ()
+    tls_rpt_rua: tuple[str, ...] = ()
+    ttl: int = 3600
+    extra: Mapping[str, Any] = field(default_factory=dict)  # provider-supplied inputs (M365 MX host, ...)
