@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
+from pydantic import BaseModel
+
 from mailplan.engine.change import Change
 from mailplan.model.state import Observed
 
@@ -70,6 +72,9 @@ class Provider(abc.ABC):
     SUPPORTS: ClassVar[frozenset[str]] = frozenset()
     # capability id -> why it is manual / what a person must do (for the capability table)
     MANUAL: ClassVar[Mapping[str, str]] = {}
+    # Optional pydantic model of the provider's ``settings`` in the config; the config
+    # loader validates against it so a wrong setting is reported at its file:line:col.
+    SETTINGS_MODEL: ClassVar[type[BaseModel] | None] = None
 
     def __init__(self, name: str, settings: Mapping[str, Any], context: ProviderContext) -> None:
         self.name = name

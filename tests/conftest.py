@@ -1,0 +1,5 @@
+"""Shared pytest setup. Server fixtures live in ``tests/servers/`` as plugins."""
+
+pytest_plugins: list[str] = [
+    # "servers.<module>" for each fixture module, e.g. "servers.mailstack"
+]

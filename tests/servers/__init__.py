@@ -1,0 +1,1 @@
+"""Real servers (Postfix, Dovecot, BIND, PowerDNS) and fakes, started on loopback by fixtures."""
