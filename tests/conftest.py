@@ -2,4 +2,6 @@
 
 pytest_plugins: list[str] = [
     # "servers.<module>" for each fixture module, e.g. "servers.mailstack"
+    "servers.bind",
+    "servers.powerdns",
 ]
