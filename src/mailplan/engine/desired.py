@@ -19,15 +19,6 @@ class ProviderSpec:
 
 
 @dataclass(frozen=True)
-class Deletion:
-    """A frozen mailbox whose retention has passed and that the config lets go."""
-
-    provider: str
-    address: str
-    retained_until: str  # ISO date
-
-
-@dataclass(frozen=True)
 class Desired:
     """The compiled config. The core needs nothing else from the YAML."""
 
@@ -44,5 +35,8 @@ class Desired:
     # where generated initial passwords and the audit journal go
     credentials_file: str = ""
     journal_file: str = ""
-    # per provider: mailbox address -> the date before which it may not be deleted
+    # per provider: frozen mailbox address -> the ISO date before which it may not be deleted
     retention: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    # per provider: frozen mailboxes whose retention has passed. They are left out of
+    # ``objects``; the plan proposes their deletion, which only ``apply --allow-delete`` runs.
+    deletions: Mapping[str, tuple[str, ...]] = field(default_factory=dict)

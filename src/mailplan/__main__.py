@@ -1,0 +1,5 @@
+"""``python -m mailplan``."""
+
+from mailplan.cli.main import run
+
+run()

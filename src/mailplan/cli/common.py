@@ -1,0 +1,103 @@
+"""What every command shares: the config argument, error handling, output, approval."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+
+from mailplan.engine.change import Change
+from mailplan.engine.plan import Plan
+from mailplan.errors import ConfigError, MailplanError
+from mailplan.providers.base import ProviderError
+from mailplan.render import plan_json, plan_markdown, plan_text
+
+CONFIG_ARG = Annotated[
+    Path, typer.Argument(help="The config file.", show_default=True, metavar="[CONFIG]")
+]
+
+
+def today() -> dt.date:
+    """Today, or MAILPLAN_TODAY (ISO date) to rehearse a future run, e.g. a departure date."""
+    value = os.environ.get("MAILPLAN_TODAY")
+    if not value:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        fail(f"MAILPLAN_TODAY={value!r} is not a date; write it as YYYY-MM-DD")
+
+
+def fail(message: str) -> NoReturn:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(1)
+
+
+@contextlib.contextmanager
+def guarded() -> Iterator[None]:
+    """Turn every expected failure into a message and exit 1: never a traceback."""
+    try:
+        yield
+    except ConfigError as exc:
+        for problem in exc.problems:
+            typer.echo(str(problem), err=True)
+        count = len(exc.problems)
+        typer.echo(f"{count} problem{'s' if count != 1 else ''} found; nothing was changed.", err=True)
+        raise typer.Exit(1) from None
+    except (MailplanError, ProviderError) as exc:
+        fail(str(exc))
+    except KeyboardInterrupt:
+        typer.echo("interrupted", err=True)
+        raise typer.Exit(130) from None
+
+
+def color_wanted(stream: object = None) -> bool:
+    stream = stream or sys.stdout
+    if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
+        return False
+    return bool(getattr(stream, "isatty", lambda: False)())
+
+
+class Console:
+    """Progress and status go to stderr, so stdout stays the plan (pipe-able, e.g. --format json)."""
+
+    def __init__(self) -> None:
+        self.color = color_wanted()
+
+    def status(self, message: str) -> None:
+        typer.echo(message, err=True)
+
+    def progress(self, index: int, total: int, change: Change, status: str) -> None:
+        width = len(str(total))
+        mark = {"ok": "✓", "failed": "✗", "manual": "?", "held back": "…"}.get(status, " ")
+        line = f"[{index:>{width}}/{total}] {mark} {change.action.symbol} {change.describe()} ({change.provider})"
+        if status not in ("ok", "failed"):
+            line += f" — {status}"
+        if self.color:
+            line = typer.style(line, fg="red" if status == "failed" else None)
+        typer.echo(line, err=True)
+
+
+def render_plan(plan: Plan, fmt: str, color: bool | None = None, title: str = "Plan") -> str:
+    if fmt == "json":
+        return plan_json.render(plan)
+    if fmt == "markdown":
+        return plan_markdown.render(plan, title)
+    return plan_text.render(plan, color=color_wanted() if color is None else color, title=title)
+
+
+def ask_approval(count: int) -> None:
+    if not sys.stdin.isatty():
+        fail(
+            "no terminal to ask for approval: pass --auto-approve, or apply a reviewed plan with "
+            "`mailplan apply --plan FILE`"
+        )
+    answer = typer.prompt(f"Apply these {count} changes? Only 'yes' is accepted", default="", show_default=False)
+    if answer.strip() != "yes":
+        fail("not approved; nothing was applied")

@@ -1,0 +1,176 @@
+"""validate, plan, apply, drift, schema: the CLI contract (exit 0 fine, 1 error, 2 found something)."""
+
+from __future__ import annotations
+
+import enum
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from mailplan.cli.common import (
+    CONFIG_ARG,
+    Console,
+    ask_approval,
+    fail,
+    guarded,
+    render_plan,
+    today,
+)
+from mailplan.engine import gate
+from mailplan.engine.apply import apply_changes
+from mailplan.engine.change import Change
+from mailplan.engine.plan import Plan
+from mailplan.engine.session import Session, load_desired
+
+
+class Format(enum.StrEnum):
+    text = "text"
+    json = "json"
+    markdown = "markdown"
+
+
+FORMAT_OPT = typer.Option("--format", "-f", help="Output format.")
+
+
+def validate(config: CONFIG_ARG = Path("mailplan.yaml")) -> None:
+    """Check the config: syntax, references, naming collisions, provider capabilities."""
+    with guarded():
+        desired = load_desired(config, today())
+        counts: dict[str, int] = {}
+        for state in desired.objects.values():
+            for obj in state:
+                counts[obj.KIND] = counts.get(obj.KIND, 0) + 1
+        detail = ", ".join(f"{n} {k}" for k, n in sorted(counts.items()))
+        typer.echo(f"{config}: valid ({detail}; {len(desired.providers)} providers)")
+
+
+def plan(
+    config: CONFIG_ARG = Path("mailplan.yaml"),
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Save the plan to apply it later.")] = None,
+    fmt: Annotated[Format, FORMAT_OPT] = Format.text,
+    detailed_exitcode: Annotated[
+        bool, typer.Option("--detailed-exitcode", help="Exit 0 when there are no changes, 2 when there are.")
+    ] = False,
+    allow_delete: Annotated[bool, typer.Option(help="Plan deletions whose retention has passed.")] = False,
+    force: Annotated[bool, typer.Option(help="Skip the freeze/remove threshold of the safety gate.")] = False,
+) -> None:
+    """Show what apply would change."""
+    with guarded():
+        session = Session.open(config, today())
+        try:
+            console = Console()
+            observed = session.observe(lambda name: console.status(f"reading provider {name} …"))
+            result = session.plan(observed, gate.GateSettings(today=session.today, allow_delete=allow_delete,
+                                                              force=force))
+        finally:
+            session.close()
+        typer.echo(render_plan(result, fmt.value), nl=False)
+        if out is not None:
+            result.save(out)
+            console.status(f"Saved the plan to {out}. Apply exactly this plan with: mailplan apply --plan {out}")
+        if result.blocked:
+            raise typer.Exit(1)
+        if detailed_exitcode and result.has_changes:
+            raise typer.Exit(2)
+
+
+def apply(
+    config: CONFIG_ARG = Path("mailplan.yaml"),
+    plan_file: Annotated[Path | None, typer.Option("--plan", help="Apply exactly this saved plan.")] = None,
+    auto_approve: Annotated[bool, typer.Option("--auto-approve", help="Do not ask for approval.")] = False,
+    allow_delete: Annotated[
+        bool, typer.Option("--allow-delete", help="Also delete mailboxes whose retention has passed.")
+    ] = False,
+    force: Annotated[bool, typer.Option(help="Skip the freeze/remove threshold of the safety gate.")] = False,
+    actor: Annotated[str, typer.Option(help="Who applies, for the audit journal (default: CI user or OS user).")] = "",
+) -> None:
+    """Apply the changes (asks first, unless --auto-approve or --plan)."""
+    with guarded():
+        console = Console()
+        session = Session.open(config, today())
+        try:
+            observed = session.observe(lambda name: console.status(f"reading provider {name} …"))
+            settings = gate.GateSettings(today=session.today, allow_delete=allow_delete, force=force)
+            if plan_file is not None:
+                saved = Plan.load(plan_file)
+                stale = session.stale_reasons(saved, observed)
+                if stale:
+                    fail(
+                        f"{plan_file} is stale and was not applied: " + "; ".join(stale) + ". "
+                        "Run `mailplan plan --out` again and review the new plan."
+                    )
+                current = session.plan(observed, settings)
+                saved.blocked = current.blocked
+                result = saved
+            else:
+                result = session.plan(observed, settings)
+            typer.echo(render_plan(result, "text", color=console.color), nl=False)
+            if result.blocked:
+                fail("the safety gate refused this plan; nothing was applied")
+            if not result.has_changes:
+                return
+            if plan_file is None and not auto_approve:
+                ask_approval(len(result.changes))
+            _apply(session, result.changes, allow_delete, actor, console)
+        finally:
+            session.close()
+
+
+def _apply(session: Session, changes: list[Change], allow_delete: bool, actor: str, console: Console) -> None:
+    journal = session.journal(actor)
+    report = apply_changes(
+        changes, session.providers, journal, allow_delete=allow_delete, progress=console.progress
+    )
+    lines = [f"{len(report.applied)} applied"]
+    if report.manual:
+        lines.append(f"{len(report.manual)} manual steps left for a person (listed above)")
+    if report.held_back:
+        lines.append(f"{len(report.held_back)} deletions held back (they need --allow-delete)")
+    if session.credentials.written:
+        lines.append(
+            f"initial passwords of {session.credentials.written} new mailboxes written to "
+            f"{session.credentials.path} (owner-only; hand them over securely, then delete the file)"
+        )
+    lines.append(f"journal: {journal.path}")
+    if not report.ok:
+        assert report.failed is not None
+        fail(
+            f"apply stopped at {report.failed.describe()} ({report.failed.provider}): {report.error}\n"
+            + "; ".join(lines)
+            + f"; {len(report.not_attempted)} not attempted. Fix the cause and run `mailplan plan` again: "
+            "it picks up where this run stopped."
+        )
+    typer.echo("Apply complete: " + "; ".join(lines) + ".")
+
+
+def drift(
+    config: CONFIG_ARG = Path("mailplan.yaml"),
+    fmt: Annotated[Format, FORMAT_OPT] = Format.text,
+) -> None:
+    """Does the live setup still match the config? Exit 0 in sync, 2 drift."""
+    with guarded():
+        session = Session.open(config, today())
+        try:
+            result = session.plan(session.observe())
+        finally:
+            session.close()
+        typer.echo(render_plan(result, fmt.value, title="Drift"), nl=False)
+        if result.has_changes:
+            raise typer.Exit(2)
+
+
+def schema() -> None:
+    """Print the JSON Schema of the config file."""
+    from mailplan import config as config_mod
+
+    with guarded():
+        json.dump(config_mod.json_schema(), sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+
+
+def register(app: typer.Typer) -> None:
+    for command in (validate, plan, apply, drift, schema):
+        app.command()(command)

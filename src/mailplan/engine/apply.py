@@ -1,0 +1,69 @@
+"""Apply a plan: one change at a time, each journaled as soon as the provider confirms it.
+
+On the first failure apply stops and reports what was done and what was not;
+the next ``plan`` reads the live state again and finishes the rest, because
+every change is idempotent and a create adopts what already exists.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from mailplan.engine.change import Action, Change
+from mailplan.engine.gate import needs_allow_delete
+from mailplan.engine.journal import Journal
+from mailplan.providers.base import Provider, ProviderError
+
+Progress = Callable[[int, int, Change, str], None]  # (index, total, change, "ok" | "failed" | "skipped")
+
+
+@dataclass
+class ApplyReport:
+    applied: list[Change] = field(default_factory=list)
+    manual: list[Change] = field(default_factory=list)
+    held_back: list[Change] = field(default_factory=list)  # deletions without --allow-delete
+    failed: Change | None = None
+    error: str = ""
+    not_attempted: list[Change] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.failed is None
+
+
+def apply_changes(
+    changes: list[Change],
+    providers: Mapping[str, Provider],
+    journal: Journal,
+    *,
+    allow_delete: bool = False,
+    progress: Progress | None = None,
+) -> ApplyReport:
+    report = ApplyReport()
+    total = len(changes)
+    for index, change in enumerate(changes, start=1):
+        if change.action is Action.MANUAL:
+            report.manual.append(change)
+            _tell(progress, index, total, change, "manual")
+            continue
+        if needs_allow_delete(change) and not allow_delete:
+            report.held_back.append(change)
+            _tell(progress, index, total, change, "held back")
+            continue
+        try:
+            answer = providers[change.provider].apply(change)
+        except ProviderError as exc:
+            report.failed, report.error = change, str(exc)
+            report.not_attempted = changes[index:]
+            _tell(progress, index, total, change, "failed")
+            break
+        journal.append(change, answer)
+        report.applied.append(change)
+        _tell(progress, index, total, change, "ok")
+    return report
+
+
+def _tell(progress: Progress | None, index: int, total: int, change: Change, status: str) -> None:
+    if progress is not None:
+        progress(index, total, change, status)

@@ -1,0 +1,52 @@
+"""Does each provider support what the config asks of it? Checked before any read or write."""
+
+from __future__ import annotations
+
+from mailplan.engine.desired import Desired
+from mailplan.errors import Problem
+from mailplan.model.objects import MailObject
+from mailplan.providers.base import Provider
+from mailplan.providers.registry import UnknownProviderType, provider_class
+
+
+def missing_features(cls: type[Provider], obj: MailObject) -> list[str]:
+    """Features of ``obj`` the provider class neither supports nor lists as manual."""
+    return sorted(f for f in obj.features() if f not in cls.SUPPORTS and f not in cls.MANUAL)
+
+
+def check(desired: Desired) -> list[Problem]:
+    problems: list[Problem] = []
+    for name, spec in sorted(desired.providers.items()):
+        try:
+            cls = provider_class(spec.type)
+        except UnknownProviderType as exc:
+            problems.append(Problem(str(exc), spec.location, "use one of the known provider types"))
+            continue
+        reported: set[str] = set()
+        for obj in desired.objects.get(name, ()):
+            wanted_role = "dns" if obj.KIND == "record" else "mail"
+            if cls.ROLE != wanted_role and "role" not in reported:
+                reported.add("role")
+                problems.append(
+                    Problem(
+                        f"provider {name!r} is a {cls.ROLE} provider ({spec.type}) but is used as the "
+                        f"{wanted_role} provider of {obj.domain}",
+                        desired.origins.get(obj.ident, spec.location),
+                        f"name a {wanted_role} provider there",
+                    )
+                )
+                continue
+            for feature in missing_features(cls, obj):
+                if feature in reported:
+                    continue  # once per provider and feature is enough to act on
+                reported.add(feature)
+                problems.append(
+                    Problem(
+                        f"provider {name!r} ({spec.type}) does not support {feature!r}, "
+                        f"needed by {obj.KIND} {obj.key}",
+                        desired.origins.get(obj.ident, spec.location),
+                        "change the config so it does not need it, or host this domain on a provider that "
+                        "supports it (see the capability table in the README)",
+                    )
+                )
+    return problems

@@ -1,0 +1,102 @@
+"""The safety gate: checked across every provider before anything is written.
+
+It refuses (``Problem``) what would lose mail or accounts, and holds back
+deletions unless the user asked for them. The rules:
+
+* A mailbox or domain mailplan created and the config no longer mentions is
+  never deleted: the plan is refused and says how to freeze instead.
+* A mailbox is deleted only when its retention has passed *and* the user said
+  ``--allow-delete``; before that date the deletion is refused.
+* More freezes and removals than ``max_destructive_percent`` of what a
+  provider holds refuses the plan unless ``--force`` (a typo in an include
+  must not freeze half the company).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from mailplan.engine.change import Action, Change
+from mailplan.engine.diff import PROTECTED_KINDS
+from mailplan.errors import Location, Problem
+from mailplan.model.objects import MailObject
+from mailplan.model.state import Ident, Observed
+
+
+@dataclass(frozen=True)
+class GateSettings:
+    today: dt.date
+    allow_delete: bool = False
+    force: bool = False
+    max_destructive_percent: float = 30.0
+    min_objects_for_threshold: int = 10
+
+
+def needs_allow_delete(change: Change) -> bool:
+    return change.action is Action.REMOVE and change.kind in PROTECTED_KINDS
+
+
+def check(
+    changes: Sequence[Change],
+    orphans: Mapping[str, Sequence[MailObject]],
+    observed: Mapping[str, Observed],
+    retention: Mapping[str, Mapping[str, str]],
+    settings: GateSettings,
+    origins: Mapping[Ident, Location] | None = None,
+) -> list[Problem]:
+    problems: list[Problem] = []
+    for provider, objs in sorted(orphans.items()):
+        for obj in objs:
+            problems.append(_orphan_problem(provider, obj, retention.get(provider, {})))
+    for change in changes:
+        if needs_allow_delete(change):
+            until = retention.get(change.provider, {}).get(change.key)
+            if until and dt.date.fromisoformat(until) > settings.today:
+                problems.append(
+                    Problem(
+                        f"{change.kind} {change.key} may not be deleted before {until} (retention policy)",
+                        (origins or {}).get(change.obj.ident),
+                        f"deletion becomes allowed on {until}",
+                    )
+                )
+    if not settings.force:
+        problems += _threshold_problems(changes, observed, settings)
+    return problems
+
+
+def _orphan_problem(provider: str, obj: MailObject, retained: Mapping[str, str]) -> Problem:
+    until = retained.get(obj.key)
+    when = f"; deletion becomes allowed on {until}" if until else ""
+    return Problem(
+        f"{obj.KIND} {obj.key} on provider {provider!r} was created by mailplan and is no longer in the config; "
+        "mailplan never deletes a mailbox or domain implicitly",
+        None,
+        "put it back in the config; to let a person go, set `left_on:` and `successor:` (the mailbox is frozen, "
+        f"its mail kept){when}, and delete it after the retention period with `apply --allow-delete`",
+    )
+
+
+def _threshold_problems(
+    changes: Sequence[Change], observed: Mapping[str, Observed], settings: GateSettings
+) -> list[Problem]:
+    destructive = Counter(c.provider for c in changes if c.action in (Action.REMOVE, Action.FREEZE))
+    problems = []
+    for provider, count in sorted(destructive.items()):
+        held = len(observed[provider].state) if provider in observed else 0
+        if held < settings.min_objects_for_threshold:
+            continue
+        percent = 100.0 * count / held
+        if percent > settings.max_destructive_percent:
+            problems.append(
+                Problem(
+                    f"the plan freezes or removes {count} of {held} objects on provider {provider!r} "
+                    f"({percent:.0f}% > {settings.max_destructive_percent:.0f}%)",
+                    None,
+                    "check the config for a mistake (a missing include, a wrong date); "
+                    "if it is intended, run again with --force",
+                )
+            )
+    return problems

@@ -1,0 +1,125 @@
+"""One run of mailplan: the compiled config, its providers, and the plan between them.
+
+This is the small core's whole flow: load → compile → check capabilities →
+read observed → diff → gate. It knows providers only through the registry and
+the ``Provider`` interface.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+
+from mailplan import config as config_mod
+from mailplan.engine import capabilities, gate
+from mailplan.engine.change import Action, Change
+from mailplan.engine.desired import Desired
+from mailplan.engine.diff import diff_all
+from mailplan.engine.journal import Journal, config_commit
+from mailplan.engine.plan import Plan
+from mailplan.errors import ConfigError, MailplanError
+from mailplan.model.state import Observed
+from mailplan.providers.base import CredentialSink, Provider, ProviderContext, ProviderError
+from mailplan.providers.registry import provider_class
+
+
+def load_desired(config_path: Path, today: dt.date) -> Desired:
+    """Load, validate and compile the config, and check every provider can hold it."""
+    if not config_path.exists():
+        raise MailplanError(f"{config_path}: no such config file — pass the path, or run in the folder holding it")
+    cfg = config_mod.load(config_path)
+    desired = config_mod.compile_config(cfg, today)
+    problems = capabilities.check(desired)
+    if problems:
+        raise ConfigError(problems)
+    return desired
+
+
+class Session:
+    def __init__(self, desired: Desired, today: dt.date) -> None:
+        self.desired = desired
+        self.today = today
+        self.base_dir = Path(desired.config_path).resolve().parent if desired.config_path else Path.cwd()
+        self.credentials = CredentialSink(self._path(desired.credentials_file or ".mailplan/credentials.txt"))
+        self._providers: dict[str, Provider] = {}
+
+    @classmethod
+    def open(cls, config_path: Path, today: dt.date | None = None) -> Session:
+        today = today or dt.date.today()
+        return cls(load_desired(config_path, today), today)
+
+    def _path(self, value: str) -> Path:
+        p = Path(value)
+        return p if p.is_absolute() else self.base_dir / p
+
+    def provider(self, name: str) -> Provider:
+        if name not in self._providers:
+            spec = self.desired.providers[name]
+            context = ProviderContext(base_dir=self.base_dir, credentials=self.credentials)
+            self._providers[name] = provider_class(spec.type)(name, spec.settings, context)
+        return self._providers[name]
+
+    @property
+    def providers(self) -> dict[str, Provider]:
+        return {name: self.provider(name) for name in sorted(self.desired.providers)}
+
+    def journal(self, actor: str = "") -> Journal:
+        path = self._path(self.desired.journal_file or ".mailplan/journal.jsonl")
+        return Journal(path, actor=actor, commit=config_commit(self.base_dir))
+
+    def observe(self, on_provider: Callable[[str], None] | None = None) -> dict[str, Observed]:
+        observed: dict[str, Observed] = {}
+        for name in sorted(self.desired.objects):
+            if on_provider:
+                on_provider(name)
+            scope = self.desired.scopes.get(name, ())
+            try:
+                observed[name] = self.provider(name).read(scope)
+            except ProviderError as exc:
+                raise MailplanError(f"reading provider {name!r} failed: {exc}") from exc
+        return observed
+
+    def plan(self, observed: dict[str, Observed], settings: gate.GateSettings | None = None) -> Plan:
+        settings = settings or gate.GateSettings(today=self.today)
+        changes, unmanaged, orphans = diff_all(self.desired.objects, observed, self.desired.deletions)
+        changes = [self._as_manual_if_needed(c) for c in changes]
+        blocked = gate.check(
+            changes, orphans, observed, self.desired.retention, settings, self.desired.origins
+        )
+        return Plan(
+            changes=changes,
+            unmanaged=unmanaged,
+            blocked=blocked,
+            config_fingerprint=self.desired.config_fingerprint,
+            observed_fingerprints={name: obs.fingerprint() for name, obs in observed.items()},
+        )
+
+    def _as_manual_if_needed(self, change: Change) -> Change:
+        provider = self.provider(change.provider)
+        # capabilities.check already refused what is neither supported nor manual
+        if change.obj.features() <= type(provider).SUPPORTS:
+            return change
+        return Change(
+            Action.MANUAL,
+            change.provider,
+            change.before,
+            change.after,
+            change.reason,
+            provider.manual_instructions(change),
+        )
+
+    def stale_reasons(self, saved: Plan, observed: dict[str, Observed]) -> list[str]:
+        """Why a saved plan no longer fits the config or the live state ([] if it still does)."""
+        reasons = []
+        if saved.config_fingerprint != self.desired.config_fingerprint:
+            reasons.append("the config changed since the plan was made")
+        now = {name: obs.fingerprint() for name, obs in observed.items()}
+        for name in sorted(set(now) | set(saved.observed_fingerprints)):
+            if now.get(name) != saved.observed_fingerprints.get(name):
+                reasons.append(f"the live state of provider {name!r} changed since the plan was made")
+        return reasons
+
+    def close(self) -> None:
+        for provider in self._providers.values():
+            provider.close()

@@ -1,0 +1,83 @@
+"""Small helpers every renderer shares: Unicode display of IDN names, value formatting, grouping."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any
+
+from mailplan.engine.change import Action, Change
+
+
+def unicode_domain(name: str) -> str:
+    """``xn--fiqs8s`` → ``中国``; anything that does not decode is shown as it is."""
+    try:
+        return ".".join(label.encode("ascii").decode("idna") if label.startswith("xn--") else label
+                        for label in name.split("."))
+    except UnicodeError:
+        return name
+
+
+def unicode_text(value: str) -> str:
+    """An address or a key with an IDN domain inside, shown in Unicode."""
+    if "xn--" not in value:
+        return value
+    if "@" in value:
+        local, _, domain = value.rpartition("@")
+        return f"{local}@{unicode_domain(domain)}"
+    return "/".join(unicode_domain(part) for part in value.split("/"))
+
+
+def fmt(value: Any) -> str:
+    if value is None:
+        return "(none)"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, tuple | list):
+        return "[" + ", ".join(unicode_text(str(v)) for v in value) + "]"
+    if isinstance(value, str):
+        return json.dumps(unicode_text(value), ensure_ascii=False)
+    return str(value)
+
+
+def fmt_change(before: Any, after: Any) -> str:
+    """``before → after``; for lists, only what was added and removed."""
+    if isinstance(before, tuple | list) and isinstance(after, tuple | list):
+        added = [v for v in after if v not in before]
+        removed = [v for v in before if v not in after]
+        parts = [f"+{unicode_text(str(v))}" for v in added] + [f"-{unicode_text(str(v))}" for v in removed]
+        return ", ".join(parts) if parts else f"{fmt(before)} → {fmt(after)}"
+    return f"{fmt(before)} → {fmt(after)}"
+
+
+def by_domain(changes: Iterable[Change]) -> dict[str, list[Change]]:
+    """Changes grouped by domain, domains sorted, each group in plan order."""
+    groups: dict[str, list[Change]] = defaultdict(list)
+    for change in changes:
+        groups[change.domain].append(change)
+    return dict(sorted(groups.items()))
+
+
+SUMMARY_WORDS = {
+    Action.CREATE: "to create",
+    Action.UPDATE: "to update",
+    Action.FREEZE: "to freeze",
+    Action.UNFREEZE: "to unfreeze",
+    Action.REMOVE: "to remove",
+    Action.MANUAL: "manual",
+}
+
+
+def summary_line(counts: dict[str, int], title: str = "Plan") -> str:
+    parts = [f"{counts.get(a.value, 0)} {word}" for a, word in SUMMARY_WORDS.items()]
+    return f"{title}: " + ", ".join(parts) + "."
+
+
+def shown_attrs(change: Change) -> list[tuple[str, str]]:
+    """``(name, text)`` rows under a change: every set attribute for a create, the differences otherwise."""
+    if change.action is Action.CREATE and change.after is not None:
+        return [(n, fmt(v)) for n, v in change.after.attrs().items() if v not in (None, "", (), 0, False)]
+    if change.action is Action.REMOVE:
+        return []
+    return [(n, fmt_change(b, a)) for n, b, a in change.attr_changes()]
