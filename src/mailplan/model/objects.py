@@ -56,7 +56,8 @@ class MailObject:
         return frozenset({self.KIND})
 
     def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"kind": self.KIND}
+        # "object", not "kind": Mailbox has a field called kind (person | functional)
+        out: dict[str, Any] = {"object": self.KIND}
         for f in dataclasses.fields(self):
             out[f.name] = _plain(getattr(self, f.name))
         return out
@@ -196,7 +197,7 @@ class Forwarding(MailObject):
 class AutoReply(MailObject):
     KIND: ClassVar[str] = "autoreply"
     KEY_FIELDS: ClassVar[tuple[str, ...]] = ("address",)
-    ORDER: ClassVar[int] = 40
+    ORDER: ClassVar[int] = 41
 
     address: str
     subject: str
@@ -213,7 +214,7 @@ class Delegation(MailObject):
 
     KIND: ClassVar[str] = "delegation"
     KEY_FIELDS: ClassVar[tuple[str, ...]] = ("mailbox", "grantee")
-    ORDER: ClassVar[int] = 40
+    ORDER: ClassVar[int] = 42
 
     mailbox: str
     grantee: str
@@ -342,7 +343,7 @@ T = TypeVar("T", bound=MailObject)
 
 def from_dict(data: dict[str, Any]) -> MailObject:
     """Rebuild an object from ``to_dict`` output (saved plans, journals)."""
-    cls = KINDS[data["kind"]]
+    cls = KINDS[data["object"]]
     kwargs: dict[str, Any] = {}
     for f in dataclasses.fields(cls):
         if f.name not in data:
