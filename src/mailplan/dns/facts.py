@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from mailplan.errors import Location
+
 
 @dataclass(frozen=True)
 class MailDomainFacts:
@@ -24,7 +26,12 @@ class MailDomainFacts:
     dmarc_ruf: tuple[str, ...] = ()
     dmarc_pct: int = 100
     mta_sts_mode: str | None = None  # enforce | testing | none; None = no MTA-STS
-    mta_sts_mx: tuple[str, ...] = ()
+    mta_sts_mx: tuple[str, ...] = ()  # policy mx patterns; empty = the provider's MX hosts
+    mta_sts_max_age: int = 604800
     tls_rpt_rua: tuple[str, ...] = ()
     ttl: int = 3600
     extra: Mapping[str, Any] = field(default_factory=dict)  # provider-supplied inputs (M365 MX host, ...)
+    # Domains whose DMARC reports this domain receives: each gets "<d>._report._dmarc" TXT "v=DMARC1" here,
+    # so that receivers accept this domain as their external report destination (RFC 7489 §7.1).
+    dmarc_report_for: tuple[str, ...] = ()
+    location: Location | None = None  # where the domain is declared, for errors

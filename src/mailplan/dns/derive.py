@@ -1,0 +1,170 @@
+"""Derive the DNS records one mail domain needs, as ``Record`` objects mailplan owns.
+
+Value formats (what every DNS provider reads back and compares):
+- names relative to ``facts.zone`` ("@" = apex), lower-case A-labels;
+- MX ``"<pref> <host>."``, null MX ``"0 ."``; CNAME ``"<target>."`` (absolute, trailing dot);
+- TXT one logical string, unquoted (the DNS provider splits it into ≤255-byte strings on write).
+Ownership: the apex SPF value is tagged ``v=spf1`` (other apex TXT stay untouched);
+every other record is owned whole (tag ``""``).
+"""
+
+from __future__ import annotations
+
+from mailplan.dns import dmarc, mtasts, spf
+from mailplan.dns.facts import MailDomainFacts
+from mailplan.dns.templates import OwnedRecord, ProviderRecords, TemplateError, template_for
+from mailplan.errors import ConfigError, Problem
+from mailplan.model.objects import Record
+
+SPF_TAG = "v=spf1"
+PARKED_SPF = "v=spf1 -all"
+NULL_MX = "0 ."
+
+
+def mail_records(facts: MailDomainFacts, resolver: spf.Resolver | None = None) -> list[Record]:
+    """Every record ``facts.domain`` needs, sorted by (name, rtype).
+
+    ``resolver`` (off by default) lets SPF lookups be counted through nested
+    includes; without it only the record's own terms are counted.
+    Raises ``ConfigError`` for an SPF record that cannot work, ``TemplateError``
+    for an unknown provider type or a missing provider input.
+    """
+    out = _Builder(facts)
+    if facts.sends_mail:
+        provider = template_for(facts.mail_provider_type).build(facts)
+        out.add("@", "MX", *(f"{pref} {host.rstrip('.')}." for pref, host in provider.mx))
+        out.add("@", "TXT", _spf_record(facts, provider, resolver), tag=SPF_TAG)
+        for owned in provider.owned:
+            out.add(owned.name, owned.rtype, _absolute(owned))
+        out.add("_dmarc", "TXT", _dmarc(facts, facts.dmarc_policy, facts.dmarc_subdomain_policy))
+        if facts.mta_sts_mode is not None:
+            out.add("_mta-sts", "TXT", mtasts.sts_txt(mta_sts_policy(facts, provider)))
+        if facts.tls_rpt_rua:
+            out.add("_smtp._tls", "TXT", mtasts.tlsrpt_txt(facts.tls_rpt_rua))
+    else:
+        # Parked / alias domain: nothing may be sent or received in its name (RFC 7505, M3AAWG).
+        out.add("@", "MX", NULL_MX)
+        out.add("@", "TXT", PARKED_SPF, tag=SPF_TAG)
+        out.add("_dmarc", "TXT", _dmarc(facts, "reject", "reject"))
+    for sender in sorted(set(facts.dmarc_report_for)):
+        out.add(dmarc.authorisation_name(sender), "TXT", "v=DMARC1")
+    return out.records()
+
+
+def mta_sts_policy(facts: MailDomainFacts, provider: ProviderRecords | None = None) -> str:
+    """The policy file to host at ``https://mta-sts.<domain>/.well-known/mta-sts.txt``."""
+    if facts.mta_sts_mode is None:
+        raise TemplateError(f"domain {facts.domain} has no MTA-STS policy configured")
+    if provider is None:
+        provider = template_for(facts.mail_provider_type).build(facts)
+    mx = facts.mta_sts_mx or tuple(host.rstrip(".") for _, host in provider.mx)
+    try:
+        return mtasts.policy_text(facts.mta_sts_mode, mx, facts.mta_sts_max_age)
+    except ValueError as exc:
+        raise ConfigError([Problem(f"domain {facts.domain}: {exc}", facts.location)]) from None
+
+
+class _Builder:
+    def __init__(self, facts: MailDomainFacts) -> None:
+        self.facts = facts
+        self._records: dict[tuple[str, str, str], Record] = {}
+
+    def add(self, name: str, rtype: str, *values: str, tag: str = "") -> None:
+        zone_name = _relative(name, self.facts.domain, self.facts.zone)
+        key = (zone_name, rtype, tag)
+        if key in self._records:  # two sources for one rrset: merge (never two rrsets for one name)
+            values = (*self._records[key].values, *values)
+        self._records[key] = Record(
+            zone=self.facts.zone, name=zone_name, rtype=rtype, tag=tag, ttl=self.facts.ttl,
+            values=tuple(sorted(set(values))),
+        )
+
+    def records(self) -> list[Record]:
+        return [self._records[k] for k in sorted(self._records)]
+
+
+def _relative(name: str, domain: str, zone: str) -> str:
+    """``name`` (relative to the mail domain) made relative to the zone."""
+    if domain == zone:
+        sub = ""
+    elif domain.endswith("." + zone):
+        sub = domain[: -len(zone) - 1]
+    else:
+        raise TemplateError(f"mail domain {domain} is not inside DNS zone {zone}")
+    if name == "@":
+        return sub or "@"
+    return f"{name}.{sub}" if sub else name
+
+
+def _absolute(record: OwnedRecord) -> str:
+    if record.rtype in ("CNAME", "MX", "NS", "PTR") or record.rtype == "SRV":
+        return record.value.rstrip(".") + "."
+    return record.value
+
+
+def _dmarc(facts: MailDomainFacts, policy: str, subdomain_policy: str | None) -> str:
+    try:
+        return dmarc.build(policy, subdomain_policy, facts.dmarc_rua, facts.dmarc_ruf, facts.dmarc_pct)
+    except ValueError as exc:
+        raise ConfigError([Problem(f"domain {facts.domain}: {exc}", facts.location)]) from None
+
+
+def _spf_record(facts: MailDomainFacts, provider: ProviderRecords, resolver: spf.Resolver | None) -> str:
+    try:
+        record = spf.compose([provider.spf, facts.spf_extra], facts.spf_all)
+    except spf.SpfCompositionError as exc:
+        raise ConfigError([Problem(f"domain {facts.domain}: SPF: {exc}", facts.location)]) from None
+    count = spf.count_lookups(record, facts.domain, resolver)
+    problems = [Problem(f"domain {facts.domain}: SPF: {p}", facts.location) for p in count.problems()]
+    if count.total > spf.MAX_LOOKUPS:
+        problems.append(_too_many_lookups(facts, count))
+    if count.voids > spf.MAX_VOID_LOOKUPS:
+        problems.append(Problem(
+            f"domain {facts.domain}: SPF makes {count.voids} void DNS lookups (limit {spf.MAX_VOID_LOOKUPS})",
+            facts.location, "remove includes of names that no longer publish SPF",
+        ))
+    if len(record.encode()) > 512:
+        problems.append(Problem(
+            f"domain {facts.domain}: SPF record is {len(record.encode())} bytes (over 512, RFC 7208 §3.4)",
+            facts.location, "use fewer ip4:/ip6: terms or a vendor include",
+        ))
+    if problems:
+        raise ConfigError(problems)
+    return record
+
+
+def _too_many_lookups(facts: MailDomainFacts, count: spf.Count) -> Problem:
+    extras = {t.lower() for t in facts.spf_extra}
+    droppable = sorted((n for n in count.nodes if n.term.lower() in extras), key=lambda n: -n.total)
+    over = count.total - spf.MAX_LOOKUPS
+    drop: list[str] = []
+    for node in droppable:  # the fewest extra senders whose removal gets under the limit
+        if over <= 0:
+            break
+        drop.append(f"{node.term} ({node.total})")
+        over -= node.total
+    if drop and over <= 0:
+        hint = f"drop {' and '.join(drop)}, or replace them with the sender's ip4:/ip6: ranges"
+    else:
+        hint = "the provider's own mechanisms already use most of the budget; send the extra senders from a subdomain"
+    nested = "" if count.resolved else " (nested includes not resolved; the real count is higher)"
+    return Problem(
+        f"domain {facts.domain}: SPF needs {count.total} DNS lookups, more than {spf.MAX_LOOKUPS}{nested}: "
+        f"{count.describe()}",
+        facts.location,
+        hint + " (mailplan does not flatten includes)",
+    )
+
+
+def example_facts(provider_type: str, domain: str = "example.com", sends_mail: bool = True) -> MailDomainFacts:
+    """Facts with every required input filled in, for the docs table and tests."""
+    settings = {"local": {"mx_host": f"mail.{domain}"}, "microsoft-365": {"tenant": "contoso"}}
+    return MailDomainFacts(
+        zone=domain,
+        domain=domain,
+        mail_provider_type=provider_type,
+        mail_settings=settings.get(provider_type, {}),
+        sends_mail=sends_mail,
+        dkim_public_key="MIIBIjANBg…" if provider_type == "local" else None,
+        dmarc_rua=(f"dmarc@{domain}",),
+    )

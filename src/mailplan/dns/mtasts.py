@@ -1,0 +1,119 @@
+"""MTA-STS (RFC 8461) and SMTP TLS reporting (RFC 8460).
+
+mailplan publishes the ``_mta-sts`` TXT and prints the policy file's text; the
+user hosts the file at ``https://mta-sts.<domain>/.well-known/mta-sts.txt``.
+The TXT ``id`` is a hash of the policy text, so it changes exactly when the
+policy does — senders refetch only then.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+MODES = ("enforce", "testing", "none")
+MAX_AGE_LIMIT = 31557600  # RFC 8461 §3.2
+_ID = re.compile(r"^[A-Za-z0-9]{1,32}$")
+
+
+def policy_text(mode: str, mx: Sequence[str], max_age: int) -> str:
+    if mode not in MODES:
+        raise ValueError(f"MTA-STS mode must be one of {', '.join(MODES)}, not {mode!r}")
+    if mode != "none" and not mx:
+        raise ValueError("an MTA-STS policy needs at least one mx pattern unless its mode is none")
+    if not 0 < max_age <= MAX_AGE_LIMIT:
+        raise ValueError(f"MTA-STS max_age must be 1..{MAX_AGE_LIMIT}, not {max_age}")
+    lines = ["version: STSv1", f"mode: {mode}", *(f"mx: {m.rstrip('.')}" for m in mx), f"max_age: {max_age}"]
+    return "\r\n".join(lines) + "\r\n"  # RFC 8461 §3.2: lines end in CRLF
+
+
+def policy_id(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:20]
+
+
+def sts_txt(text: str) -> str:
+    return f"v=STSv1; id={policy_id(text)}"
+
+
+def tlsrpt_txt(rua: Sequence[str]) -> str:
+    from mailplan.dns.dmarc import report_uri
+
+    return "v=TLSRPTv1; rua=" + ",".join(u if u.startswith("https:") else report_uri(u) for u in rua)
+
+
+@dataclass
+class Tags:
+    tags: dict[str, str] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+
+
+def _tags(record: str, version: str) -> Tags:
+    out = Tags()
+    parts = [p.strip() for p in record.split(";") if p.strip()]
+    for i, part in enumerate(parts):
+        name, eq, val = part.partition("=")
+        name, val = name.strip(), val.strip()
+        if not eq:
+            out.errors.append(f"'{part}' is not a tag=value pair")
+            continue
+        if i == 0 and (name != "v" or val != version):
+            out.errors.append(f"the record must start with 'v={version}'")
+        if name in out.tags:
+            out.errors.append(f"tag '{name}' appears more than once")
+        out.tags[name] = val
+    if not parts:
+        out.errors.append("empty record")
+    return out
+
+
+def parse_sts(record: str) -> Tags:
+    out = _tags(record, "STSv1")
+    ident = out.tags.get("id")
+    if ident is None:
+        out.errors.append("the 'id' tag is missing")
+    elif not _ID.match(ident):
+        out.errors.append(f"id={ident}: must be 1-32 letters or digits")
+    return out
+
+
+def parse_tlsrpt(record: str) -> Tags:
+    out = _tags(record, "TLSRPTv1")
+    rua = out.tags.get("rua")
+    if not rua:
+        out.errors.append("the 'rua' tag is missing")
+    else:
+        for uri in rua.split(","):
+            if not uri.strip().lower().startswith(("mailto:", "https:")):
+                out.errors.append(f"rua: '{uri.strip()}' is not a mailto: or https: URI")
+    return out
+
+
+def parse_policy(text: str) -> Tags:
+    """The policy file's keys (``mx`` collected comma-joined); errors for RFC 8461 §3.2 violations."""
+    out = Tags()
+    mx: list[str] = []
+    for line in text.replace("\r\n", "\n").split("\n"):
+        if not line.strip():
+            continue
+        key, colon, val = line.partition(":")
+        if not colon:
+            out.errors.append(f"'{line}' is not a key: value line")
+            continue
+        key, val = key.strip(), val.strip()
+        if key == "mx":
+            mx.append(val)
+        else:
+            out.tags[key] = val
+    out.tags["mx"] = ",".join(mx)
+    if out.tags.get("version") != "STSv1":
+        out.errors.append("version must be STSv1")
+    if out.tags.get("mode") not in MODES:
+        out.errors.append(f"mode must be one of {', '.join(MODES)}")
+    age = out.tags.get("max_age", "")
+    if not age.isdigit() or int(age) > MAX_AGE_LIMIT:
+        out.errors.append(f"max_age must be a number up to {MAX_AGE_LIMIT}")
+    if out.tags.get("mode") != "none" and not mx:
+        out.errors.append("at least one mx line is required unless mode is none")
+    return out

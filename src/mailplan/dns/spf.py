@@ -1,0 +1,265 @@
+"""SPF: parsing terms, composing the one record a domain publishes, counting DNS lookups.
+
+Composition merges every source (the mail provider's mechanisms, the config's
+extra senders) into exactly one record. Lookups are counted recursively
+through ``include``/``redirect`` when a resolver is given; mailplan never
+flattens includes into IP lists behind the user's back — too many lookups is
+an error that names the chain and what to drop.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+MAX_LOOKUPS = 10  # RFC 7208 §4.6.4
+MAX_VOID_LOOKUPS = 2
+MECHANISMS = ("all", "include", "a", "mx", "ptr", "ip4", "ip6", "exists")
+LOOKUP_TERMS = ("include", "a", "mx", "ptr", "exists", "redirect")
+_TERM = re.compile(r"^(?P<q>[-+~?]?)(?P<name>[A-Za-z][A-Za-z0-9_.-]*)(?P<sep>[:=/]?)(?P<rest>.*)$")
+
+
+@dataclass(frozen=True)
+class Term:
+    text: str
+    qualifier: str  # "+", "-", "~", "?" ("" when written bare, which means "+")
+    name: str  # lower-case mechanism or modifier name
+    value: str  # what follows ":" or "=", or the "/cidr" part
+    modifier: bool
+
+    @property
+    def target(self) -> str | None:
+        """The domain a lookup term queries (None: the current domain, or not a domain term)."""
+        if self.modifier:
+            return self.value or None
+        if self.name in ("include", "exists", "a", "mx", "ptr") and self.value and not self.value.startswith("/"):
+            return self.value.split("/", 1)[0]
+        return None
+
+
+@dataclass
+class Parsed:
+    terms: list[Term] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def mechanisms(self, name: str) -> list[Term]:
+        return [t for t in self.terms if t.name == name and not t.modifier]
+
+    def modifier(self, name: str) -> list[Term]:
+        return [t for t in self.terms if t.name == name and t.modifier]
+
+
+def is_spf(value: str) -> bool:
+    """True for a TXT value that is an SPF record (exactly ``v=spf1`` then a space or the end)."""
+    return value.lower() == "v=spf1" or value.lower().startswith("v=spf1 ")
+
+
+def parse(record: str) -> Parsed:
+    """Split an SPF record into terms, collecting syntax errors (RFC 7208 §4.6.1, §12)."""
+    out = Parsed()
+    words = record.split(" ")
+    if not words or words[0].lower() != "v=spf1":
+        out.errors.append("the record does not start with 'v=spf1 '")
+    for word in words[1:]:
+        if word == "":
+            continue
+        term = _parse_term(word, out.errors)
+        if term is not None:
+            out.terms.append(term)
+    for name in ("redirect", "exp"):
+        if len(out.modifier(name)) > 1:
+            out.errors.append(f"'{name}=' appears more than once")
+    if len(out.mechanisms("all")) > 1:
+        out.errors.append("'all' appears more than once")
+    return out
+
+
+def _parse_term(word: str, errors: list[str]) -> Term | None:
+    m = _TERM.match(word)
+    if not m:
+        errors.append(f"'{word}' is not an SPF term")
+        return None
+    q, name, sep, rest = m["q"], m["name"].lower(), m["sep"], m["rest"]
+    if sep == "=":
+        if q:
+            errors.append(f"'{word}': a modifier takes no qualifier")
+        if not rest:
+            errors.append(f"'{word}': '{name}=' needs a value")
+        return Term(word, "", name, rest, True)
+    if name not in MECHANISMS:
+        errors.append(f"'{word}': unknown mechanism '{name}'")
+        return None
+    if not sep and rest:
+        errors.append(f"'{word}': unexpected '{rest}' after '{name}'{_runon_hint(rest)}")
+        return None
+    value = rest if sep == ":" else (sep + rest if sep == "/" else "")
+    _check_value(word, name, sep, value, errors)
+    return Term(word, q, name, value, False)
+
+
+def _check_value(word: str, name: str, sep: str, value: str, errors: list[str]) -> None:
+    if name == "all" and sep:
+        errors.append(f"'{word}': 'all' takes no value")
+    elif name in ("include", "exists") and (sep != ":" or not value):
+        errors.append(f"'{word}': '{name}' needs ':domain'")
+    elif name in ("ip4", "ip6"):
+        if sep != ":" or not value:
+            errors.append(f"'{word}': '{name}' needs an address")
+        elif "%" in value:
+            errors.append(f"'{word}': macros are not allowed in {name}")
+        else:
+            try:
+                net = ipaddress.ip_network(value, strict=False)
+            except ValueError:
+                errors.append(f"'{word}': '{value}' is not a valid {name} address or network{_runon_hint(value)}")
+                return
+            if (name == "ip4") != (net.version == 4):
+                errors.append(f"'{word}': '{value}' is not an {name} address")
+    elif _runon_hint(value):
+        errors.append(f"'{word}': {_runon_hint(value).strip(' ()')}")
+
+
+def _runon_hint(text: str) -> str:
+    """Spot ``ip4:192.0.2.1~all``: two terms run together without a space."""
+    return " (a space is missing before the 'all')" if re.search(r"[-+~?]all$", text) else ""
+
+
+# --- composition ---------------------------------------------------------------------------------
+
+
+class SpfCompositionError(ValueError):
+    """The sources do not make one valid record; the message says which term and why."""
+
+
+def compose(sources: Sequence[Sequence[str]], all_term: str) -> str:
+    """One ``v=spf1`` record from several lists of mechanisms, duplicates dropped, order kept."""
+    if all_term not in ("-all", "~all"):
+        raise SpfCompositionError(f"the closing term must be '-all' or '~all', not '{all_term}'")
+    seen: list[str] = []
+    for source in sources:
+        for raw in source:
+            term = raw.strip()
+            if not term:
+                continue
+            if is_spf(term):
+                raise SpfCompositionError(f"'{term}': give mechanisms (include:…, ip4:…), not a whole record")
+            parsed = parse(f"v=spf1 {term}")
+            if parsed.errors:
+                raise SpfCompositionError(parsed.errors[0] + _bare_domain_hint(term))
+            if any(t.name in ("all", "redirect") for t in parsed.terms):
+                raise SpfCompositionError(f"'{term}': the closing term is set by the config's spf 'all' setting")
+            if term.lower() not in (s.lower() for s in seen):
+                seen.append(term)
+    return " ".join(["v=spf1", *seen, all_term])
+
+
+def _bare_domain_hint(term: str) -> str:
+    return f" (did you mean 'include:{term}'?)" if re.fullmatch(r"[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+", term) else ""
+
+
+# --- lookup counting -----------------------------------------------------------------------------
+
+
+class Resolver(Protocol):
+    """What counting needs from DNS. ``None`` means a void answer (NXDOMAIN or NODATA)."""
+
+    def txt(self, name: str) -> list[str] | None: ...
+
+    def mx_hosts(self, name: str) -> list[str] | None: ...
+
+    def addresses(self, name: str) -> list[str] | None: ...
+
+
+@dataclass
+class Node:
+    """One lookup-costing term and what it pulled in."""
+
+    term: str
+    domain: str  # the domain whose record holds the term
+    lookups: int = 1  # this term itself
+    children: list[Node] = field(default_factory=list)
+    void: bool = False
+    mx_count: int = 0
+    problem: str = ""  # a loop, an include without SPF, a parse error
+
+    @property
+    def total(self) -> int:
+        return self.lookups + sum(c.total for c in self.children)
+
+    @property
+    def voids(self) -> int:
+        return int(self.void) + sum(c.voids for c in self.children)
+
+    def chain(self) -> str:
+        """The heaviest path from this term down, e.g. ``include:a → include:b``."""
+        if not self.children:
+            return self.term
+        heaviest = max(self.children, key=lambda c: c.total)
+        return f"{self.term} → {heaviest.chain()}"
+
+    def walk(self) -> list[Node]:
+        return [self, *(n for c in self.children for n in c.walk())]
+
+
+@dataclass
+class Count:
+    domain: str
+    nodes: list[Node]  # one per lookup-costing top-level term
+    resolved: bool  # False: nested records were not fetched (no resolver)
+
+    @property
+    def total(self) -> int:
+        return sum(n.total for n in self.nodes)
+
+    @property
+    def voids(self) -> int:
+        return sum(n.voids for n in self.nodes)
+
+    def problems(self) -> list[str]:
+        return [f"{n.term} (in {n.domain}): {n.problem}" for top in self.nodes for n in top.walk() if n.problem]
+
+    def describe(self) -> str:
+        parts = sorted(self.nodes, key=lambda n: -n.total)
+        return ", ".join(f"{n.chain()} = {n.total}" for n in parts)
+
+
+def count_lookups(record: str, domain: str, resolver: Resolver | None = None) -> Count:
+    """Count the DNS lookups evaluating ``record`` for ``domain`` costs (RFC 7208 §4.6.4)."""
+    return Count(domain, _count(record, domain, resolver, (domain.lower(),)), resolver is not None)
+
+
+def _count(record: str, domain: str, resolver: Resolver | None, path: tuple[str, ...]) -> list[Node]:
+    nodes: list[Node] = []
+    for term in parse(record).terms:
+        if term.name not in LOOKUP_TERMS or (term.modifier and term.name != "redirect"):
+            continue
+        node = Node(term.text, domain)
+        nodes.append(node)
+        target = (term.target or domain).rstrip(".").lower()
+        if resolver is None or "%" in target:
+            continue
+        if term.name in ("include", "redirect"):
+            _descend(node, target, resolver, path)
+        elif term.name == "mx":
+            hosts = resolver.mx_hosts(target)
+            node.void = not hosts
+            node.mx_count = len(hosts or [])
+        elif term.name in ("a", "exists"):
+            node.void = not resolver.addresses(target)
+    return nodes
+
+
+def _descend(node: Node, target: str, resolver: Resolver, path: tuple[str, ...]) -> None:
+    if target in path:
+        node.problem = f"loop: {' → '.join([*path, target])}"
+        return
+    answer = resolver.txt(target)
+    node.void = not answer
+    records = [v for v in answer or [] if is_spf(v)]
+    if len(records) != 1:
+        node.problem = f"{target} has {'no' if not records else 'more than one'} SPF record"
+        return
+    node.children = _count(records[0], target, resolver, (*path, target))

@@ -1,0 +1,274 @@
+"""The records each mail provider needs, as templates over the domain and a few inputs.
+
+A template gives the MX set, the SPF mechanisms to merge into the domain's one
+SPF record, and the whole-rrset records the provider documents (DKIM selectors,
+autodiscover). Provider-supplied values (a Microsoft 365 MX host, a DKIM key
+from an admin console) are inputs with derived defaults where a default
+exists; inputs are read from the domain's ``extra`` first, then from the mail
+provider's settings.
+
+``python -m mailplan.dns.templates --markdown`` prints the table for the docs.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from mailplan.dns.dkim import dkim_txt
+from mailplan.dns.facts import MailDomainFacts
+from mailplan.errors import MailplanError
+
+
+class TemplateError(MailplanError):
+    """A template cannot be filled: an unknown provider type or a missing input."""
+
+
+@dataclass(frozen=True)
+class Input:
+    key: str
+    default: str  # human description of the default ("" = required)
+    doc: str
+
+
+@dataclass(frozen=True)
+class OwnedRecord:
+    """A record mailplan owns whole, ``name`` relative to the mail domain ("@" = the domain)."""
+
+    name: str
+    rtype: str
+    value: str
+
+
+@dataclass(frozen=True)
+class ProviderRecords:
+    mx: tuple[tuple[int, str], ...]  # (preference, host without trailing dot)
+    spf: tuple[str, ...]  # mechanisms merged into the one SPF record
+    owned: tuple[OwnedRecord, ...] = ()
+
+
+@dataclass(frozen=True)
+class Template:
+    type: str
+    title: str
+    inputs: tuple[Input, ...]
+    build: Callable[[MailDomainFacts], ProviderRecords]
+    notes: str = ""
+
+
+def value(facts: MailDomainFacts, key: str, default: Any = None) -> Any:
+    """An input: the domain's ``extra`` wins over the provider's settings."""
+    if key in facts.extra and facts.extra[key] not in (None, ""):
+        return facts.extra[key]
+    if key in facts.mail_settings and facts.mail_settings[key] not in (None, ""):
+        return facts.mail_settings[key]
+    return default
+
+
+def required(facts: MailDomainFacts, key: str, why: str) -> str:
+    found = value(facts, key)
+    if found is None:
+        raise TemplateError(f"{facts.mail_provider_type} domain {facts.domain}: '{key}' is required ({why})")
+    return str(found).rstrip(".")
+
+
+def console_dkim(facts: MailDomainFacts, default_selector: str | None) -> tuple[OwnedRecord, ...]:
+    """A DKIM TXT whose key the provider's console generates: published once the key is given."""
+    key = value(facts, "dkim_public_key", facts.dkim_public_key)
+    selector = value(facts, "dkim_selector", default_selector)
+    if not key or not selector:
+        return ()
+    text = str(key) if str(key).startswith("v=DKIM1") else dkim_txt(str(key))
+    return (OwnedRecord(f"{selector}._domainkey", "TXT", text),)
+
+
+DKIM_INPUTS = (
+    Input("dkim_selector", "the provider's selector", "DKIM selector shown by the provider's console"),
+    Input("dkim_public_key", "none (no DKIM record until given)", "the key from the console (p= value or whole TXT)"),
+)
+
+
+# --- local (Postfix + Dovecot run by mailplan) ----------------------------------------------------
+
+
+def _local(facts: MailDomainFacts) -> ProviderRecords:
+    mx_host = required(facts, "mx_host", "the host name of the local mail server")
+    if not facts.dkim_public_key:
+        raise TemplateError(
+            f"local domain {facts.domain}: no DKIM public key (derive it with mailplan.dns.dkim.ensure_key)"
+        )
+    return ProviderRecords(
+        mx=((10, mx_host),),
+        spf=("mx",),
+        owned=(OwnedRecord(f"{facts.dkim_selector}._domainkey", "TXT", dkim_txt(facts.dkim_public_key)),),
+    )
+
+
+# --- Google Workspace -------------------------------------------------------------------------------
+
+GOOGLE_MX = ((1, "smtp.google.com"),)
+GOOGLE_LEGACY_MX = (
+    (1, "aspmx.l.google.com"),
+    (5, "alt1.aspmx.l.google.com"),
+    (5, "alt2.aspmx.l.google.com"),
+    (10, "alt3.aspmx.l.google.com"),
+    (10, "alt4.aspmx.l.google.com"),
+)
+
+
+def _google(facts: MailDomainFacts) -> ProviderRecords:
+    form = value(facts, "mx_form", "smtp")
+    if form not in ("smtp", "legacy"):
+        raise TemplateError(f"google-workspace domain {facts.domain}: mx_form must be 'smtp' or 'legacy', not {form!r}")
+    # One form only: mixing the single smtp.google.com MX with the legacy set is an error Google warns about.
+    return ProviderRecords(
+        mx=GOOGLE_MX if form == "smtp" else GOOGLE_LEGACY_MX,
+        spf=("include:_spf.google.com",),
+        owned=console_dkim(facts, "google"),
+    )
+
+
+# --- Microsoft 365 ----------------------------------------------------------------------------------
+
+
+def _dashed(domain: str) -> str:
+    return domain.replace(".", "-")
+
+
+def _m365(facts: MailDomainFacts) -> ProviderRecords:
+    mx_host = value(facts, "mx_host")
+    if mx_host is None:
+        if "-" in facts.domain:
+            raise TemplateError(
+                f"microsoft-365 domain {facts.domain}: the MX host cannot be derived for a name containing '-'; "
+                "set 'mx_host' to the value the Microsoft 365 admin centre shows"
+            )
+        mx_host = f"{_dashed(facts.domain)}.mail.protection.outlook.com"
+    owned = [OwnedRecord("autodiscover", "CNAME", "autodiscover.outlook.com")]
+    for n in (1, 2):
+        target = value(facts, f"dkim_selector{n}_target")
+        if target is None:
+            tenant = str(required(facts, "tenant", "the <tenant>.onmicrosoft.com name, for the DKIM CNAME targets"))
+            tenant = tenant.removesuffix(".onmicrosoft.com")
+            target = f"selector{n}-{_dashed(facts.domain)}._domainkey.{tenant}.onmicrosoft.com"
+        owned.append(OwnedRecord(f"selector{n}._domainkey", "CNAME", str(target).rstrip(".")))
+    return ProviderRecords(
+        mx=((0, str(mx_host).rstrip(".")),), spf=("include:spf.protection.outlook.com",), owned=tuple(owned)
+    )
+
+
+# --- Chinese providers and Zoho ------------------------------------------------------------------------
+
+
+MxSet = tuple[tuple[int, str], ...]
+
+
+def _fixed(mx: MxSet, spf: str, selector: str | None) -> Callable[[MailDomainFacts], ProviderRecords]:
+    def build(facts: MailDomainFacts) -> ProviderRecords:
+        return ProviderRecords(mx=mx, spf=(spf,), owned=console_dkim(facts, selector))
+
+    return build
+
+
+ALIBABA_MX = ((5, "mx1.qiye.aliyun.com"), (10, "mx2.qiye.aliyun.com"), (15, "mx3.qiye.aliyun.com"))
+ALIBABA_LEGACY_MX = ((5, "mxn.mxhichina.com"), (10, "mxw.mxhichina.com"))
+
+
+def _alibaba(facts: MailDomainFacts) -> ProviderRecords:
+    form = value(facts, "mx_form", "qiye")
+    if form not in ("qiye", "legacy"):
+        raise TemplateError(f"alibaba-mail domain {facts.domain}: mx_form must be 'qiye' or 'legacy', not {form!r}")
+    return ProviderRecords(
+        mx=ALIBABA_MX if form == "qiye" else ALIBABA_LEGACY_MX,
+        spf=("include:spf.mxhichina.com",),
+        owned=console_dkim(facts, None),
+    )
+
+
+ZOHO_REGIONS = ("zoho.com", "zoho.eu", "zoho.in", "zoho.com.au", "zoho.jp", "zohocloud.ca", "zoho.com.cn")
+
+
+def _zoho(facts: MailDomainFacts) -> ProviderRecords:
+    region = str(value(facts, "region", "zoho.com"))
+    if region not in ZOHO_REGIONS:
+        raise TemplateError(f"zoho domain {facts.domain}: region must be one of {', '.join(ZOHO_REGIONS)}")
+    return ProviderRecords(
+        mx=((10, f"mx.{region}"), (20, f"mx2.{region}"), (50, f"mx3.{region}")),
+        spf=(f"include:{region}",),
+        owned=console_dkim(facts, None),
+    )
+
+
+MX_FORM = "'smtp' (smtp.google.com) or 'legacy' (aspmx set); never both"
+TEMPLATES: dict[str, Template] = {
+    t.type: t
+    for t in (
+        Template("local", "Self-hosted Postfix + Dovecot", (
+            Input("mx_host", "", "host name of the mail server"),
+        ), _local, "DKIM key generated and kept by mailplan (2048-bit RSA)"),
+        Template("google-workspace", "Google Workspace", (
+            Input("mx_form", "smtp", MX_FORM), *DKIM_INPUTS,
+        ), _google, "DKIM selector 'google'; the key comes from the Admin console"),
+        Template("microsoft-365", "Microsoft 365", (
+            Input("mx_host", "<domain-with-dashes>.mail.protection.outlook.com", "MX host from the admin centre"),
+            Input("tenant", "", "<tenant>.onmicrosoft.com, for the DKIM CNAME targets"),
+            Input("dkim_selector1_target", "selector1-<dashed>._domainkey.<tenant>.onmicrosoft.com", "from Defender"),
+            Input("dkim_selector2_target", "selector2-<dashed>._domainkey.<tenant>.onmicrosoft.com", "from Defender"),
+        ), _m365, "autodiscover CNAME; both DKIM selectors (Microsoft rotates between them)"),
+        Template("tencent-exmail", "Tencent Exmail (腾讯企业邮)", DKIM_INPUTS,
+                 _fixed(((5, "mxbiz1.qq.com"), (10, "mxbiz2.qq.com")), "include:spf.mail.qq.com", None)),
+        Template("alibaba-mail", "Alibaba Mail (阿里企业邮)", (
+            Input("mx_form", "qiye", "'qiye' (mx1-3.qiye.aliyun.com) or 'legacy' (mxhichina)"), *DKIM_INPUTS,
+        ), _alibaba),
+        Template("netease-qiye", "NetEase Qiye (网易企业邮)", DKIM_INPUTS, _fixed(
+            ((10, "qiye163mx01.mxmail.netease.com"), (50, "qiye163mx02.mxmail.netease.com")),
+            "include:spf.163.com", None)),
+        Template("zoho", "Zoho Mail", (
+            Input("region", "zoho.com", "data centre domain: " + ", ".join(ZOHO_REGIONS)), *DKIM_INPUTS,
+        ), _zoho),
+    )
+}
+
+
+def template_for(provider_type: str) -> Template:
+    try:
+        return TEMPLATES[provider_type]
+    except KeyError:
+        known = ", ".join(sorted(TEMPLATES))
+        raise TemplateError(
+            f"no DNS record template for mail provider type {provider_type!r}; templates exist for: {known}"
+        ) from None
+
+
+def markdown_table() -> str:
+    """The provider templates as a markdown table, built from the same code that derives records."""
+    from mailplan.dns.derive import example_facts, mail_records
+
+    lines = ["| type | provider | records (example.com) | inputs | notes |", "|---|---|---|---|---|"]
+    rows = [(t.type, t.title, example_facts(t.type), t.inputs, t.notes) for t in TEMPLATES.values()]
+    rows.append(("(parked)", "Alias or non-sending domain", example_facts("local", sends_mail=False), (),
+                 "any domain with sends_mail false, whatever its provider"))
+    for type_name, title, facts, inputs, notes in rows:
+        shown = "<br>".join(
+            f"`{r.name} {r.rtype} {_short(v)}`" for r in mail_records(facts) for v in sorted(r.values, key=_mx_order)
+        )
+        needs = "<br>".join(f"`{i.key}`" + (f" (default {i.default})" if i.default else " (required)") for i in inputs)
+        lines.append(f"| `{type_name}` | {title} | {shown} | {needs or '–'} | {notes or '–'} |")
+    return "\n".join(lines)
+
+
+def _short(text: str) -> str:
+    return text if len(text) < 60 else text[:40] + "…"
+
+
+def _mx_order(value: str) -> tuple[int, str]:
+    pref, _, rest = value.partition(" ")
+    return (int(pref), rest) if pref.isdigit() else (0, value)
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] != ["--markdown"]:
+        sys.exit("usage: python -m mailplan.dns.templates --markdown")
+    print(markdown_table())
