@@ -47,7 +47,7 @@ ZONE = "example.test"
 
 def _seed_bind(server: Any) -> None:
     """A verification TXT and a web A record that someone added by hand, before mailplan."""
-    update = dns.update.UpdateMessage(ZONE, keyring=server.keyring(), keyname=server.key_name,
+    update = dns.update.UpdateMessage(ZONE, keyring=server.keyring, keyname=server.key_name,
                                       keyalgorithm=server.key_algorithm)
     update.add("@", 3600, "TXT", f'"{VERIFICATION}"')
     update.add("www", 3600, "A", "192.0.2.10")
