@@ -126,3 +126,11 @@ def test_tls_rpt_and_external_report_authorisation() -> None:
     records = by_name(mail_records(facts))
     assert records["_smtp._tls", "TXT"].values == ("v=TLSRPTv1; rua=mailto:tls@example.com",)
     assert records["xn--fiqs8s.cn._report._dmarc", "TXT"].values == ("v=DMARC1",)
+
+
+def test_alias_domain_receiving_mail_keeps_provider_mx_but_sends_nothing() -> None:
+    facts = dataclasses.replace(example_facts("google-workspace"), sends_mail=False, receives_mail=True)
+    records = by_name(mail_records(facts))
+    assert records["@", "MX"].values == ("1 smtp.google.com.",)
+    assert records["@", "TXT"].values == ("v=spf1 -all",)
+    assert records["_dmarc", "TXT"].values[0].startswith("v=DMARC1; p=reject")

@@ -24,26 +24,32 @@ NULL_MX = "0 ."
 def mail_records(facts: MailDomainFacts, resolver: spf.Resolver | None = None) -> list[Record]:
     """Every record ``facts.domain`` needs, sorted by (name, rtype).
 
+    A domain that sends no mail gets ``v=spf1 -all`` and DMARC reject; one that
+    receives none (a parked domain) also gets the null MX instead of the provider's.
+
     ``resolver`` (off by default) lets SPF lookups be counted through nested
     includes; without it only the record's own terms are counted.
     Raises ``ConfigError`` for an SPF record that cannot work, ``TemplateError``
     for an unknown provider type or a missing provider input.
     """
     out = _Builder(facts)
-    if facts.sends_mail:
-        provider = template_for(facts.mail_provider_type).build(facts)
+    receives = facts.sends_mail if facts.receives_mail is None else facts.receives_mail
+    provider = template_for(facts.mail_provider_type).build(facts) if facts.sends_mail or receives else None
+    if provider is not None and receives:
         out.add("@", "MX", *(f"{pref} {host.rstrip('.')}." for pref, host in provider.mx))
-        out.add("@", "TXT", _spf_record(facts, provider, resolver), tag=SPF_TAG)
-        for owned in provider.owned:
-            out.add(owned.name, owned.rtype, _absolute(owned))
-        out.add("_dmarc", "TXT", _dmarc(facts, facts.dmarc_policy, facts.dmarc_subdomain_policy))
         if facts.mta_sts_mode is not None:
             out.add("_mta-sts", "TXT", mtasts.sts_txt(mta_sts_policy(facts, provider)))
         if facts.tls_rpt_rua:
             out.add("_smtp._tls", "TXT", mtasts.tlsrpt_txt(facts.tls_rpt_rua))
     else:
-        # Parked / alias domain: nothing may be sent or received in its name (RFC 7505, M3AAWG).
-        out.add("@", "MX", NULL_MX)
+        out.add("@", "MX", NULL_MX)  # RFC 7505: this domain accepts no mail
+    if provider is not None and facts.sends_mail:
+        out.add("@", "TXT", _spf_record(facts, provider, resolver), tag=SPF_TAG)
+        for owned in provider.owned:
+            out.add(owned.name, owned.rtype, _absolute(owned))
+        out.add("_dmarc", "TXT", _dmarc(facts, facts.dmarc_policy, facts.dmarc_subdomain_policy))
+    else:
+        # Nothing may be sent in this domain's name (M3AAWG parked-domain practice).
         out.add("@", "TXT", PARKED_SPF, tag=SPF_TAG)
         out.add("_dmarc", "TXT", _dmarc(facts, "reject", "reject"))
     for sender in sorted(set(facts.dmarc_report_for)):

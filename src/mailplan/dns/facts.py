@@ -15,7 +15,10 @@ class MailDomainFacts:
     domain: str  # A-label of the mail domain (equal to zone, or a subdomain of it)
     mail_provider_type: str  # "local", "google-workspace", "microsoft-365", "tencent-exmail", ...
     mail_settings: Mapping[str, Any]  # that provider's settings from the config (e.g. local: mx_host)
-    sends_mail: bool = True  # False for alias or parked domains: null MX, "v=spf1 -all", DMARC reject
+    sends_mail: bool = True  # False for alias or parked domains: "v=spf1 -all", DMARC reject, no DKIM
+    # Whether mail to the domain is accepted (its provider's MX). None = same as sends_mail, so a parked
+    # domain gets the null MX; an alias domain that receives for its target sets this to True.
+    receives_mail: bool | None = None
     spf_extra: tuple[str, ...] = ()  # extra SPF mechanisms from the config: "include:spf.crm.example", "ip4:..."
     spf_all: str = "~all"  # the closing qualifier mechanism: "-all" or "~all"
     dkim_selector: str = "mail"
