@@ -1,0 +1,1 @@
+"""The ``local`` mail provider: one SQLite database in the PostfixAdmin schema."""

@@ -1,0 +1,134 @@
+"""The ``local`` mail provider: a SQLite database a real Postfix and Dovecot serve.
+
+The tables are PostfixAdmin's (so its web UI, Postfix sqlite maps and a Dovecot
+sql passdb/userdb work on the file unchanged) plus ``mailplan_*`` tables for
+what PostfixAdmin has no place for (groups' posting rules, delegations,
+departments, policies, what mailplan created). See ``schema.sql``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sqlite3
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from mailplan.engine.change import Action, Change
+from mailplan.model.objects import Mailbox
+from mailplan.model.state import Observed, State
+from mailplan.providers.base import NotSupported, Provider, ProviderContext, ProviderError
+from mailplan.providers.mail.local.database import now, open_database, transaction
+from mailplan.providers.mail.local.passwords import Scheme, generate_password, hash_password
+from mailplan.providers.mail.local.reader import read_managed, read_objects
+from mailplan.providers.mail.local.writer import delete, write
+
+
+class LocalMailSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    database: str  # the SQLite file, relative to the config's folder
+    mx_host: str | None = None  # the MX host name DNS derivation publishes for these domains
+    maildir_root: str | None = None  # where the mail server keeps Maildirs (informational)
+    password_scheme: Scheme = "SHA512-CRYPT"
+
+
+class LocalMailProvider(Provider):
+    TYPE: ClassVar[str] = "local"
+    ROLE: ClassVar[str] = "mail"
+    # Not "policy.2fa": Postfix and Dovecot have no second factor, so a config
+    # requiring it is refused instead of silently not enforced.
+    SUPPORTS: ClassVar[frozenset[str]] = frozenset({
+        "domain", "domain.alias", "policy", "department", "mailbox", "alias",
+        "group", "group.post.anyone", "group.post.organization", "group.post.members", "group.post.senders",
+        "forwarding", "autoreply", "delegation", "delegation.read", "delegation.send",
+        "admin_role", "archive",
+    })  # fmt: skip
+    SETTINGS_MODEL: ClassVar[type[BaseModel] | None] = LocalMailSettings
+
+    def __init__(self, name: str, settings: Mapping[str, Any], context: ProviderContext) -> None:
+        super().__init__(name, settings, context)
+        try:
+            self.config = LocalMailSettings.model_validate(dict(settings))
+        except ValidationError as exc:
+            raise ProviderError(f"provider {name!r}: invalid settings: {exc}") from None
+        self.database_path = context.path(self.config.database)
+        self._db: sqlite3.Connection | None = None
+
+    def read(self, domains: Sequence[str]) -> Observed:
+        db = self._connect(create=False)
+        if db is None:
+            return Observed(State())
+        try:
+            state = State(read_objects(db, domains))
+            managed = read_managed(db)
+        except sqlite3.Error as exc:
+            raise ProviderError(f"reading the mail database {self.database_path}: {exc}") from None
+        return Observed(state, frozenset(managed & state.idents()))
+
+    def apply(self, change: Change) -> str:
+        if change.action is Action.MANUAL:
+            raise NotSupported(f"the local provider has no manual steps ({change.describe()})")
+        missing = change.obj.features() - self.SUPPORTS
+        if missing:
+            raise NotSupported(f"the local provider cannot hold {', '.join(sorted(missing))}")
+        db = self._connect(create=True)
+        assert db is not None
+        try:
+            with transaction(db):
+                verb = self._apply_in(db, change)
+        except sqlite3.Error as exc:
+            raise ProviderError(f"{change.describe()}: mail database {self.database_path}: {exc}") from None
+        answer = f"{verb} {change.kind} {change.key}"
+        if change.action is Action.REMOVE and isinstance(change.obj, Mailbox):
+            answer += " (its Maildir stays on disk)"
+        return answer
+
+    def _apply_in(self, db: sqlite3.Connection, change: Change) -> str:
+        obj = change.obj
+        if change.action is Action.REMOVE:
+            verb = delete(db, obj)
+            db.execute("DELETE FROM mailplan_managed WHERE kind = ? AND key = ?", (obj.KIND, obj.key))
+            return verb
+        if change.action in (Action.FREEZE, Action.UNFREEZE):
+            if not isinstance(obj, Mailbox):
+                raise NotSupported(f"only mailboxes are frozen, not {obj.KIND} {obj.key}")
+            if db.execute("SELECT 1 FROM mailbox WHERE username = ?", (obj.address,)).fetchone() is None:
+                raise ProviderError(f"mailbox {obj.address} does not exist, so it cannot be {change.action}d")
+            frozen = change.action is Action.FREEZE
+            write(db, dataclasses.replace(obj, frozen=frozen), self._new_password_for(db))
+            return "froze" if frozen else "unfroze"
+        if change.after is None:
+            raise ProviderError(f"{change.describe()}: the change carries no object to write")
+        verb = write(db, change.after, self._new_password_for(db))
+        if change.action is Action.CREATE:
+            db.execute(
+                "INSERT OR IGNORE INTO mailplan_managed (kind, key, created) VALUES (?, ?, ?)",
+                (obj.KIND, obj.key, now()),
+            )
+            if verb == "updated":
+                verb = "adopted existing"
+        return verb
+
+    def _new_password_for(self, db: sqlite3.Connection) -> Callable[[Mailbox], str]:
+        def new_password(box: Mailbox) -> str:
+            row = db.execute(
+                "SELECT password_min_length FROM mailplan_policy WHERE scope = ?", (box.domain,)
+            ).fetchone()
+            password = generate_password(int(row[0]) if row else 0)
+            # The clear password goes to the owner-only credentials file and nowhere else.
+            self.context.credentials.put(box.address, password)
+            return hash_password(password, self.config.password_scheme)
+
+        return new_password
+
+    def _connect(self, create: bool) -> sqlite3.Connection | None:
+        if self._db is None:
+            self._db = open_database(self.database_path, create=create)
+        return self._db
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None

@@ -1,0 +1,129 @@
+"""Rows of the local database → neutral objects, for the domains asked about.
+
+Every table is read with one SELECT and the objects are filtered by their
+domain afterwards, which keeps the SQL plain. Inactive alias and domain rows read as absent (they do
+nothing for Postfix), so a plan re-creates what someone switched off by hand.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Collection, Iterator
+
+from mailplan.model.objects import (
+    AdminRole,
+    Alias,
+    ArchiveRule,
+    AutoReply,
+    Delegation,
+    Department,
+    Domain,
+    Forwarding,
+    Group,
+    Mailbox,
+    MailObject,
+    Policy,
+)
+from mailplan.model.state import Ident
+
+BYTES_PER_MB = 1024 * 1024
+
+
+def split_list(text: str | None) -> tuple[str, ...]:
+    """``a,b , c`` → sorted ``(a, b, c)``: how PostfixAdmin stores address lists."""
+    return tuple(sorted({part.strip() for part in (text or "").split(",") if part.strip()}))
+
+
+def join_list(items: Collection[str]) -> str:
+    return ",".join(sorted(items))
+
+
+def read_objects(db: sqlite3.Connection, domains: Collection[str]) -> list[MailObject]:
+    mailboxes = list(_mailboxes(db))
+    groups = list(_groups(db))
+    objects: list[MailObject] = [*_domains(db), *mailboxes, *groups]
+    objects += _aliases(db, {m.address for m in mailboxes}, {g.address for g in groups})
+    objects += _small_tables(db)
+    scope = set(domains)
+    return [obj for obj in objects if obj.domain in scope]
+
+
+def read_managed(db: sqlite3.Connection) -> set[Ident]:
+    return {(kind, key) for kind, key in db.execute("SELECT kind, key FROM mailplan_managed")}
+
+
+def _domains(db: sqlite3.Connection) -> Iterator[Domain]:
+    rows = db.execute(
+        "SELECT d.domain, d.description, a.target_domain FROM domain d "
+        "LEFT JOIN alias_domain a ON a.alias_domain = d.domain AND a.active = 1 "
+        "WHERE d.active = 1"
+    )
+    for name, description, target in rows:
+        yield Domain(name=name, alias_of=target, description=description)
+
+
+def _mailboxes(db: sqlite3.Connection) -> Iterator[Mailbox]:
+    rows = db.execute(
+        "SELECT m.username, m.name, m.active, m.quota, x.kind, x.department FROM mailbox m "
+        "LEFT JOIN mailplan_mailbox x ON x.username = m.username"
+    )
+    for username, name, active, quota, kind, department in rows:
+        yield Mailbox(
+            address=username,
+            name=name,
+            kind=kind or "person",
+            department=department,
+            frozen=not active,
+            # PostfixAdmin stores bytes; round so a hand-made "100 MB" (1024000-based) reads as 98, not 97.
+            quota_mb=(int(quota) + BYTES_PER_MB // 2) // BYTES_PER_MB,
+        )
+
+
+def _groups(db: sqlite3.Connection) -> Iterator[Group]:
+    rows = db.execute(
+        "SELECT g.address, g.name, a.goto, g.post_policy, g.senders, g.owners FROM mailplan_group g "
+        "JOIN alias a ON a.address = g.address AND a.active = 1"
+    )
+    for address, name, goto, post_policy, senders, owners in rows:
+        yield Group(
+            address=address,
+            name=name,
+            members=split_list(goto),
+            post_policy=post_policy,
+            senders=split_list(senders),
+            owners=split_list(owners),
+        )
+
+
+def _aliases(db: sqlite3.Connection, usernames: set[str], groups: set[str]) -> Iterator[Alias]:
+    for address, goto in db.execute("SELECT address, goto FROM alias WHERE active = 1"):
+        if address in groups:
+            continue
+        targets = split_list(goto)
+        if address in usernames and targets == (address,):
+            continue  # the mailbox's identity alias: part of the mailbox, not an object of its own
+        yield Alias(address=address, targets=targets)
+
+
+def _small_tables(db: sqlite3.Connection) -> Iterator[MailObject]:
+    """mailplan's own tables: one row is one object."""
+    for scope_name, min_length, max_age, require_2fa in db.execute(
+        "SELECT scope, password_min_length, password_max_age_days, require_2fa FROM mailplan_policy"
+    ):
+        yield Policy(scope_name, min_length, max_age, bool(require_2fa))
+    for scope_name, copy_to, retention in db.execute("SELECT scope, copy_to, retention_days FROM mailplan_archive"):
+        yield ArchiveRule(scope_name, copy_to, retention)
+    for name, org_domain, title, manager, parent in db.execute(
+        "SELECT name, org_domain, title, manager, parent FROM mailplan_department"
+    ):
+        yield Department(name, org_domain, title, manager, parent)
+    for address, goto in db.execute("SELECT address, goto FROM mailplan_forwarding"):
+        yield Forwarding(address, split_list(goto))
+    for address, subject, body in db.execute("SELECT address, subject, body FROM mailplan_autoreply"):
+        yield AutoReply(address, subject, body)
+    for mailbox, grantee, may_read, may_send in db.execute(
+        "SELECT mailbox, grantee, may_read, may_send FROM mailplan_delegation"
+    ):
+        yield Delegation(mailbox, grantee, bool(may_read), bool(may_send))
+    for username, level, departments in db.execute("SELECT username, level, departments FROM mailplan_admin"):
+        yield AdminRole(username, level, split_list(departments))
