@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -91,3 +92,39 @@ def require_binaries(*names: str) -> None:
         raise RuntimeError(
             f"missing server programs: {', '.join(missing)} — run scripts/install-test-deps (as root) first"
         )
+
+
+def session_of(pid: int) -> int | None:
+    """The session id of ``pid`` (None when it is gone)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    # the command name (field 2) may hold spaces; fields after its closing parenthesis are plain
+    return int(stat.rpartition(")")[2].split()[3])
+
+
+def processes_in_sessions(sessions: set[int]) -> list[int]:
+    """Live processes (not zombies) in any of ``sessions``: what a server left behind."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        fields = stat.rpartition(")")[2].split()
+        if fields[0] != "Z" and int(fields[3]) in sessions:
+            found.append(int(entry.name))
+    return found
+
+
+def wait_sessions_gone(sessions: set[int], timeout: float = 10.0) -> None:
+    """Wait until every process of ``sessions`` has exited; SIGKILL stragglers at the end."""
+    deadline = time.monotonic() + timeout
+    while processes_in_sessions(sessions) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    for pid in processes_in_sessions(sessions):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)

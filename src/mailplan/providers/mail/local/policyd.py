@@ -1,0 +1,102 @@
+"""Postfix policy service: a group's posting rule, enforced at RCPT time.
+
+Postfix's ``spawn`` runs one of these per SMTP session, talking the policy
+delegation protocol on stdin/stdout (``name=value`` lines, an empty line ends a
+request; the answer is ``action=...`` and an empty line). For a recipient that
+is a mailplan group, the sender is checked against the group's ``post_policy``;
+anything else gets ``DUNNO`` (no opinion), so Postfix's other rules decide.
+
+Run as ``python -m mailplan.providers.mail.local.policyd --db PATH``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sqlite3
+import sys
+from collections.abc import Iterator, Mapping
+from contextlib import closing
+from pathlib import Path
+from typing import TextIO
+
+from mailplan.providers.mail.local import serverdb
+
+DUNNO = "DUNNO"
+WHO_MAY_POST = {
+    "organization": "only people of the organization may post to this group",
+    "members": "only members of this group may post to it",
+    "senders": "only the group's authorized senders may post to it",
+}
+
+
+def decide(db: sqlite3.Connection, request: Mapping[str, str]) -> str:
+    """The policy answer (``DUNNO`` or a ``550 5.7.1 ...`` rejection) for one request."""
+    if request.get("request") != "smtpd_access_policy" or not request.get("recipient"):
+        return DUNNO
+    written = request["recipient"]
+    group = serverdb.canonical(db, written)
+    row = db.execute("SELECT post_policy, senders, owners FROM mailplan_group WHERE address = ?", (group,)).fetchone()
+    if row is None or row[0] == "anyone":
+        return DUNNO
+    policy, senders, owners = row[0], serverdb.split_list(row[1]), serverdb.split_list(row[2])
+    sender = serverdb.canonical(db, request.get("sender") or request.get("sasl_username") or "")
+    if _may_post(db, policy, sender, group, senders, owners):
+        return DUNNO
+    why = WHO_MAY_POST.get(policy, "this group does not accept mail from this sender")
+    return f"550 5.7.1 <{written}>: {why}"
+
+
+def _may_post(
+    db: sqlite3.Connection, policy: str, sender: str, group: str, senders: tuple[str, ...], owners: tuple[str, ...]
+) -> bool:
+    if not sender:
+        return False  # bounces and other null-sender mail do not reach restricted groups
+    if sender in owners:
+        return True
+    domain = sender.rpartition("@")[2]
+    if policy == "organization":
+        return serverdb.is_own_domain(db, domain)
+    is_member = sender in serverdb.members(db, group)
+    if policy == "members":
+        return is_member
+    if policy == "senders":
+        return is_member or sender in senders or f"@{domain}" in senders
+    return False  # an unknown policy: closed, not open
+
+
+def requests(stream: TextIO) -> Iterator[dict[str, str]]:
+    """The requests on ``stream``, one dict each, until the client closes."""
+    current: dict[str, str] = {}
+    for line in stream:
+        line = line.rstrip("\r\n")
+        if line:
+            name, _, value = line.partition("=")
+            current[name] = value
+            continue
+        yield current
+        current = {}
+
+
+def serve(db_path: Path, stdin: TextIO, stdout: TextIO) -> None:
+    for request in requests(stdin):
+        try:
+            with closing(serverdb.connect(db_path)) as db:
+                action = decide(db, request)
+        except sqlite3.Error as exc:
+            # Tell the sender to retry rather than letting mail past an unchecked rule.
+            print(f"mailplan-policy: database error: {exc}", file=sys.stderr)
+            action = "451 4.3.0 group posting rules are unavailable, try again later"
+        stdout.write(f"action={action}\n\n")
+        stdout.flush()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="mailplan's Postfix policy service (group posting rules)")
+    parser.add_argument("--db", type=Path, required=True, help="the local backend's SQLite database")
+    args = parser.parse_args(argv)
+    serve(args.db, sys.stdin, sys.stdout)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,373 @@
+"""Real Postfix + Dovecot serving a mailplan local database, on free loopback ports.
+
+The servers run with exactly the files ``mailplan local server-config``
+generates, wrapped in the few settings a standalone test instance needs
+(queue and state directories, log files, where outside mail goes: a capture
+SMTP server on loopback). ``mailstack_factory`` starts stacks on a given
+database and stops every one of them by PID at teardown, waiting until no
+process of theirs is left.
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import imaplib
+import os
+import shutil
+import smtplib
+import subprocess
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from email.utils import make_msgid
+from pathlib import Path
+
+import pytest
+
+import mailplan
+from mailplan.providers.mail.local import serverconfig
+from mailplan.providers.mail.local.serverconfig import ServerParams
+from servers.capture_smtp import CaptureSmtp, start_capture
+from servers.common import (
+    banner,
+    free_port,
+    require_binaries,
+    server_dir,
+    session_of,
+    stop_pid_file,
+    wait_sessions_gone,
+    wait_until,
+)
+
+NOBODY = 65534  # owns the test Maildirs and runs the helpers: no system user to create
+OUTSIDER = "buyer@client.example"  # an address outside the organization
+
+POSTFIX_INSTANCE = """\
+# standalone test instance; everything after the marker is server-config's main.cf.fragment
+compatibility_level = 3.6
+queue_directory = {root}/spool
+data_directory = {root}/data
+command_directory = /usr/sbin
+daemon_directory = /usr/lib/postfix/sbin
+meta_directory = /etc/postfix
+shlib_directory = /usr/lib/postfix
+mail_owner = postfix
+setgid_group = postdrop
+maillog_file = /dev/stdout
+myhostname = mx.mailplan.test
+mydomain = mailplan.test
+myorigin = $myhostname
+mydestination =
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+mynetworks = 127.0.0.0/8
+alias_maps =
+alias_database =
+local_recipient_maps =
+biff = no
+smtpd_peername_lookup = no
+smtp_dns_support_level = disabled
+lmtp_dns_support_level = disabled
+# everything for outside domains goes to the capture server, never off the machine
+default_transport = smtp:[127.0.0.1]:{capture_port}
+relay_transport = smtp:[127.0.0.1]:{capture_port}
+# ---- server-config ----
+"""
+
+POSTFIX_BASE_SERVICES = """\
+# service type  private unpriv  chroot  wakeup  maxproc command + args
+pickup    unix  n       -       n       60      1       pickup
+cleanup   unix  n       -       n       -       0       cleanup
+qmgr      unix  n       -       n       300     1       qmgr
+tlsmgr    unix  -       -       n       1000?   1       tlsmgr
+rewrite   unix  -       -       n       -       -       trivial-rewrite
+bounce    unix  -       -       n       -       0       bounce
+defer     unix  -       -       n       -       0       bounce
+trace     unix  -       -       n       -       0       bounce
+verify    unix  -       -       n       -       1       verify
+flush     unix  n       -       n       1000?   0       flush
+proxymap  unix  -       -       n       -       -       proxymap
+proxywrite unix -       -       n       -       1       proxymap
+smtp      unix  -       -       n       -       -       smtp
+relay     unix  -       -       n       -       -       smtp
+showq     unix  n       -       n       -       -       showq
+error     unix  -       -       n       -       -       error
+retry     unix  -       -       n       -       -       error
+discard   unix  -       -       n       -       -       discard
+lmtp      unix  -       -       n       -       -       lmtp
+anvil     unix  -       -       n       -       1       anvil
+scache    unix  -       -       n       -       1       scache
+postlog   unix-dgram n  -       n       -       1       postlogd
+# ---- server-config ----
+"""
+
+DOVECOT_INSTANCE = """\
+# standalone test instance; server-config's dovecot-mailplan.conf is included below
+listen = 127.0.0.1
+base_dir = {root}/dovecot/run
+state_dir = {root}/dovecot/state
+instance_name = mailplan-{imap_port}
+log_path = {root}/dovecot.log
+ssl = no
+disable_plaintext_auth = no
+auth_verbose = yes
+auth_failure_delay = 0
+service imap-login {{
+  inet_listener imaps {{
+    port = 0
+  }}
+}}
+# tests log in wrongly on purpose: no per-IP auth penalty (needs a fresh base_dir)
+service anvil {{
+  unix_listener anvil-auth-penalty {{
+    mode = 0
+  }}
+}}
+!include {config_dir}/dovecot-mailplan.conf
+"""
+
+
+def test_params(root: Path, database: Path) -> ServerParams:
+    """server-config's parameters for a test instance under ``root``."""
+    return ServerParams(
+        database=database,
+        config_dir=root / "mailplan",
+        hostname="mx.mailplan.test",
+        postmaster="postmaster@mailplan.test",
+        vmail_dir=root / "vmail",
+        vmail_uid=NOBODY,
+        vmail_gid=NOBODY,
+        smtp_listen=f"127.0.0.1:{free_port()}",
+        submission_listen=f"127.0.0.1:{free_port()}",
+        reinject_listen=f"127.0.0.1:{free_port()}",
+        imap_address="127.0.0.1",
+        imap_port=free_port(),
+        lmtp_address="127.0.0.1",
+        lmtp_port=free_port(),
+        postfix_queue_dir=root / "spool",
+        # the helpers run as nobody, who cannot read this venv's interpreter: use the
+        # system Python with mailplan's source on its path (the helpers need only the stdlib)
+        python="/usr/bin/python3",
+        pythonpath=str(Path(mailplan.__file__).resolve().parents[1]),
+        helper_user="nobody",
+        autoreply_state_dir=root / "autoreply",
+    )
+
+
+Generate = Callable[[ServerParams], None]
+
+
+def generate_with_module(params: ServerParams) -> None:
+    serverconfig.write(params, params.config_dir)
+
+
+def _port(listen: str) -> int:
+    return int(listen.rpartition(":")[2])
+
+
+@dataclass
+class MailStack:
+    root: Path
+    params: ServerParams
+    capture: CaptureSmtp
+    postfix_wrapper: subprocess.Popen[bytes] | None = None
+    dovecot: subprocess.Popen[bytes] | None = None
+    sessions: set[int] = field(default_factory=set)
+
+    @property
+    def smtp_port(self) -> int:
+        return _port(self.params.smtp_listen)
+
+    @property
+    def submission_port(self) -> int:
+        return _port(self.params.submission_listen)
+
+    @property
+    def imap_port(self) -> int:
+        return self.params.imap_port
+
+    @property
+    def postfix_dir(self) -> Path:
+        return self.root / "postfix"
+
+    # --- sending -----------------------------------------------------------------------------------------------
+
+    def message(self, to: str | Sequence[str], subject: str, sender: str = OUTSIDER, body: str = "") -> EmailMessage:
+        msg = EmailMessage()
+        msg["From"] = sender
+        msg["To"] = to if isinstance(to, str) else ", ".join(to)
+        msg["Subject"] = subject
+        msg["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or "mailplan.test")
+        msg.set_content(body or f"body of {subject}\n")
+        return msg
+
+    def send(
+        self, to: str | Sequence[str], subject: str, sender: str = OUTSIDER, body: str = ""
+    ) -> dict[str, tuple[int, bytes]]:
+        """Deliver through the public MX port as an outside server would; returns refused recipients."""
+        msg = self.message(to, subject, sender, body)
+        with smtplib.SMTP("127.0.0.1", self.smtp_port, local_hostname="client.example", timeout=30) as smtp:
+            return smtp.send_message(msg)
+
+    def submit(
+        self, login: str, password: str, to: str | Sequence[str], subject: str, sender: str | None = None
+    ) -> dict[str, tuple[int, bytes]]:
+        """Send as a logged-in user through the submission port."""
+        msg = self.message(to, subject, sender or login)
+        with smtplib.SMTP("127.0.0.1", self.submission_port, local_hostname="laptop.example", timeout=30) as smtp:
+            smtp.login(login, password)
+            return smtp.send_message(msg)
+
+    # --- reading -----------------------------------------------------------------------------------------------
+
+    def imap(self, user: str, password: str) -> imaplib.IMAP4:
+        """A logged-in IMAP connection (raises imaplib.IMAP4.error when login is refused)."""
+        conn = imaplib.IMAP4("127.0.0.1", self.imap_port, timeout=30)
+        try:
+            conn.login(user, password)
+        except BaseException:
+            conn.shutdown()
+            raise
+        return conn
+
+    def inbox(self, user: str, password: str) -> list[EmailMessage]:
+        conn = self.imap(user, password)
+        try:
+            conn.select("INBOX", readonly=True)
+            _, data = conn.search(None, "ALL")
+            found = []
+            for num in data[0].split():
+                _, parts = conn.fetch(num, "(RFC822)")
+                raw = parts[0]
+                assert isinstance(raw, tuple)
+                parsed = email.message_from_bytes(raw[1], policy=email.policy.default)
+                assert isinstance(parsed, EmailMessage)
+                found.append(parsed)
+            return found
+        finally:
+            conn.logout()
+
+    def subjects(self, user: str, password: str) -> list[str]:
+        return [str(m["Subject"]) for m in self.inbox(user, password)]
+
+    def wait_for(self, user: str, password: str, subject: str, timeout: float = 30) -> EmailMessage:
+        """The message with ``subject`` in ``user``'s INBOX, once it has arrived."""
+        found: list[EmailMessage] = []
+
+        def arrived() -> bool:
+            found[:] = [m for m in self.inbox(user, password) if str(m["Subject"]) == subject]
+            return bool(found)
+
+        wait_until(arrived, timeout, f"{subject!r} in {user}'s INBOX")
+        return found[0]
+
+    def settle(self, timeout: float = 30) -> None:
+        """Wait until Postfix's queue is empty: every accepted message (and what it caused) is delivered."""
+
+        def empty() -> bool:
+            out = subprocess.run(
+                ["postqueue", "-c", str(self.postfix_dir), "-p"], capture_output=True, text=True, check=False
+            ).stdout
+            return "Mail queue is empty" in out
+
+        wait_until(empty, timeout, "empty Postfix queue")
+
+    def maildir(self, address: str) -> Path:
+        local, _, domain = address.partition("@")
+        return self.params.vmail_dir / domain / local / "Maildir"
+
+    def stored_subjects(self, address: str) -> list[str]:
+        """Subjects of every message in the Maildir on disk (any folder, read or not)."""
+        subjects = []
+        for path in sorted(self.maildir(address).rglob("*")):
+            if path.is_file() and path.parent.name in {"new", "cur"}:
+                parsed = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+                subjects.append(str(parsed["Subject"]))
+        return subjects
+
+    def postfix_log(self) -> str:
+        return (self.root / "postfix.log").read_text(errors="replace")
+
+    # --- lifecycle ---------------------------------------------------------------------------------------------
+
+    def start(self, generate: Generate) -> None:
+        require_binaries("postfix", "dovecot", "postqueue", "/usr/lib/postfix/sbin/spawn")
+        p = self.params
+        for sub in ("postfix", "spool", "dovecot/state"):
+            (self.root / sub).mkdir(parents=True)
+        for owned in (p.vmail_dir, p.autoreply_state_dir):
+            owned.mkdir(parents=True)
+            os.chown(owned, NOBODY, NOBODY)
+        generate(p)
+        fragment = (p.config_dir / "main.cf.fragment").read_text()
+        main_cf = POSTFIX_INSTANCE.format(root=self.root, capture_port=self.capture.port) + fragment
+        (self.postfix_dir / "main.cf").write_text(main_cf)
+        master_cf = POSTFIX_BASE_SERVICES + (p.config_dir / "master.cf.fragment").read_text()
+        (self.postfix_dir / "master.cf").write_text(master_cf)
+        (self.root / "dovecot.conf").write_text(
+            DOVECOT_INSTANCE.format(root=self.root, imap_port=p.imap_port, config_dir=p.config_dir)
+        )
+        # Postfix first: it creates spool/private, where Dovecot puts the auth socket for it.
+        with open(self.root / "postfix.log", "ab") as log:
+            self.postfix_wrapper = subprocess.Popen(
+                ["postfix", "-c", str(self.postfix_dir), "start-fg"], stdout=log, stderr=log, start_new_session=True
+            )
+        self.sessions.add(self.postfix_wrapper.pid)
+        wait_until(lambda: banner("127.0.0.1", self.smtp_port, b"220"), 60, f"Postfix (log: {self.root}/postfix.log)")
+        master = int((p.postfix_queue_dir / "pid" / "master.pid").read_text().split()[0])
+        self.sessions.add(session_of(master) or master)  # master runs in a session of its own
+        with open(self.root / "dovecot.stderr", "ab") as log:
+            self.dovecot = subprocess.Popen(
+                ["dovecot", "-F", "-c", str(self.root / "dovecot.conf")],
+                stdout=log,
+                stderr=log,
+                start_new_session=True,
+            )
+        self.sessions.add(self.dovecot.pid)
+        wait_until(lambda: banner("127.0.0.1", self.imap_port, b"* OK"), 30, f"Dovecot (log: {self.root})")
+
+    def stop(self) -> None:
+        if self.dovecot is not None and self.dovecot.poll() is None:
+            self.dovecot.terminate()
+            self.dovecot.wait(timeout=30)
+        stop_pid_file(self.params.postfix_queue_dir / "pid" / "master.pid")
+        if self.postfix_wrapper is not None:
+            try:
+                self.postfix_wrapper.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.postfix_wrapper.kill()
+                self.postfix_wrapper.wait()
+        wait_sessions_gone(self.sessions)
+        self.capture.stop()
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+def start_mailstack(database: Path, generate: Generate = generate_with_module) -> MailStack:
+    """Start Postfix + Dovecot on ``database``; the caller must ``stop()`` it."""
+    root = server_dir("mailstack")
+    stack = MailStack(root=root, params=test_params(root, database), capture=start_capture())
+    try:
+        stack.start(generate)
+    except BaseException:
+        stack.stop()
+        raise
+    return stack
+
+
+MailStackFactory = Callable[..., MailStack]
+
+
+@pytest.fixture
+def mailstack_factory() -> Iterator[MailStackFactory]:
+    """``start(database, generate=...) -> MailStack``; every stack started is stopped at teardown."""
+    started: list[MailStack] = []
+
+    def start(database: Path, generate: Generate = generate_with_module) -> MailStack:
+        stack = start_mailstack(database, generate)
+        started.append(stack)
+        return stack
+
+    yield start
+    for stack in started:
+        stack.stop()
