@@ -1,0 +1,77 @@
+"""Domain names and mail addresses: IDN to A-label, and what a valid local part is."""
+
+from __future__ import annotations
+
+import re
+
+import idna
+
+# What mailplan lets a config create: lower-case letters, digits, and . _ - inside.
+# (RFC 5321 allows more, but every provider in scope accepts exactly this safely.)
+LOCAL_PART = re.compile(r"^[a-z0-9](?:[a-z0-9._-]{0,62}[a-z0-9])?$")
+_LDH_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+
+
+class AddressError(ValueError):
+    """A name or address is malformed; the message says how."""
+
+
+def to_alabel(domain: str) -> str:
+    """``例子.中国`` or ``XN--FSQU00A.xn--fiqs8s`` -> ``xn--fsqu00a.xn--fiqs8s``."""
+    name = domain.strip().rstrip(".").lower()
+    if not name:
+        raise AddressError("a domain name cannot be empty")
+    if "." not in name:
+        raise AddressError(f"{domain!r} is not a domain name: it needs at least one dot, like example.com")
+    try:
+        alabel = idna.encode(name, uts46=True).decode("ascii")
+    except idna.IDNAError as exc:
+        raise AddressError(f"{domain!r} is not a valid domain name: {exc}") from None
+    if len(alabel) > 253:
+        raise AddressError(f"{domain!r} is longer than 253 characters")
+    for label in alabel.split("."):
+        if not _LDH_LABEL.match(label):
+            raise AddressError(
+                f"{domain!r} is not a valid domain name: label {label!r} may hold only letters, digits and "
+                "inner hyphens, at most 63 characters"
+            )
+    return alabel
+
+
+def to_unicode(domain: str) -> str:
+    try:
+        return str(idna.decode(domain))
+    except idna.IDNAError:
+        return domain
+
+
+def check_local_part(local: str) -> str:
+    """Return ``local`` lower-cased, or raise saying what is wrong with it."""
+    value = local.strip().lower()
+    if not value:
+        raise AddressError("an address cannot be empty")
+    if not LOCAL_PART.match(value) or ".." in value:
+        raise AddressError(
+            f"{local!r} is not a valid address: use letters a-z, digits and . _ - "
+            "(not at the start or end, no '..'), at most 64 characters"
+        )
+    return value
+
+
+def split_address(address: str) -> tuple[str, str | None]:
+    """``Info@例子.中国`` -> (``info``, ``xn--fsqu00a.xn--fiqs8s``); a bare local part has no domain."""
+    text = address.strip()
+    if text.count("@") > 1:
+        raise AddressError(f"{address!r} is not a valid address: more than one '@'")
+    local, at, domain = text.partition("@")
+    if not at:
+        return check_local_part(local), None
+    return check_local_part(local), to_alabel(domain)
+
+
+def external_address(address: str) -> str:
+    """A full address outside the organization (RFC 5321 local parts are more liberal)."""
+    local, at, domain = address.strip().rpartition("@")
+    if not at or not local or not domain or any(c.isspace() for c in local) or len(local) > 64:
+        raise AddressError(f"{address!r} is not a valid mail address (expected name@domain)")
+    return f"{local.lower()}@{to_alabel(domain)}"

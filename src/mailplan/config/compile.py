@@ -1,0 +1,408 @@
+"""``compile_config``: the loaded config as the objects each provider should hold (``Desired``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from pathlib import Path
+
+from mailplan.config.addresses import to_alabel
+from mailplan.config.directory import Config, Domain, GroupEntry, Person, department_tree
+from mailplan.config.models import RETENTION, AutoReplyText
+from mailplan.config.secrets import is_secret_key, resolve
+from mailplan.config.source import NodePath
+from mailplan.dns.facts import MailDomainFacts
+from mailplan.engine.desired import Desired, ProviderSpec
+from mailplan.errors import ConfigError, Location, MailplanError, Problem
+from mailplan.model import objects as o
+from mailplan.model.state import Ident, State
+
+
+def retention_days(period: str) -> int:
+    """``5y`` -> 1826: years and months at their average calendar length, so the number never drifts."""
+    match = RETENTION.match(period)
+    if not match:
+        raise ValueError(f"not a retention period: {period!r}")
+    n, unit = int(match.group(1)), match.group(2)
+    return {"y": round(n * 365.25), "m": round(n * 30.4375), "d": n}[unit]
+
+
+def retained_until(start: dt.date, period: str) -> dt.date:
+    """``start`` plus ``period`` on the calendar (2026-09-30 + 5y = 2031-09-30)."""
+    match = RETENTION.match(period)
+    if not match:
+        raise ValueError(f"not a retention period: {period!r}")
+    n, unit = int(match.group(1)), match.group(2)
+    if unit == "d":
+        return start + dt.timedelta(days=n)
+    months = start.month - 1 + (n * 12 if unit == "y" else n)
+    year, month = start.year + months // 12, months % 12 + 1
+    for day in (start.day, 30, 29, 28):  # 31 Jan + 1m = 28/29 Feb
+        try:
+            return dt.date(year, month, day)
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")
+
+
+class _Compiler:
+    def __init__(self, config: Config, today: dt.date) -> None:
+        self.config = config
+        self.doc = config.document
+        self.today = today
+        self.objects: dict[str, list[o.MailObject]] = defaultdict(list)
+        self.origins: dict[Ident, Location] = {}
+        self.problems: list[Problem] = []
+        self.people = {p.address: p for p in config.people}
+        self.offboarding = self.doc.policies.offboarding
+
+    # -- helpers ---------------------------------------------------------------------------------
+
+    def where(self, *path: str | int) -> Location | None:
+        return self.config.where.at(path)
+
+    def add(self, provider: str, obj: o.MailObject, origin: Location | None) -> None:
+        self.objects[provider].append(obj)
+        if origin is not None:
+            self.origins.setdefault(obj.ident, origin)
+
+    def mail_provider(self, address_or_domain: str) -> str:
+        return self.config.domains[address_or_domain.rpartition("@")[2]].mail
+
+    def gone(self, address: str) -> bool:
+        person = self.people.get(address)
+        return person is not None and person.has_left(self.today)
+
+    # -- providers -------------------------------------------------------------------------------
+
+    def providers(self) -> dict[str, ProviderSpec]:
+        specs: dict[str, ProviderSpec] = {}
+        for name, provider in self.doc.providers.items():
+            path: NodePath = ("providers", name)
+            settings = resolve(provider.settings(), path, self.config.where, self.config.base_dir, self.problems)
+            specs[name] = ProviderSpec(name, provider.type, settings, self.config.where.key_at(path))
+        return specs
+
+    def scopes(self) -> dict[str, tuple[str, ...]]:
+        scopes: dict[str, set[str]] = {name: set() for name in self.doc.providers}
+        for domain in self.config.domains.values():
+            if domain.mail:
+                scopes[domain.mail].add(domain.name)
+            if domain.spec.dns:
+                scopes[domain.spec.dns].add(self.zone(domain))
+        return {name: tuple(sorted(domains)) for name, domains in scopes.items()}
+
+    def zone(self, domain: Domain) -> str:
+        return to_alabel(domain.spec.zone) if domain.spec.zone else domain.name
+
+    # -- mail objects ----------------------------------------------------------------------------
+
+    def domains(self) -> None:
+        password = self.doc.policies.password
+        for domain in self.config.domains.values():
+            origin = self.config.where.key_at(("domains", domain.key))
+            self.add(domain.mail, o.Domain(domain.name, domain.alias_of, domain.spec.description), origin)
+            if domain.alias_of:
+                continue
+            policy = o.Policy(domain.name, password.min_length, password.max_age_days, password.require_2fa)
+            self.add(
+                domain.mail,
+                policy,
+                self.where("policies", "password") if self._written("policies", "password") else origin,
+            )
+            archive = self.doc.policies.archive
+            if self.config.journal_to:
+                days = retention_days(archive.retention) if archive.retention else 0
+                rule = o.ArchiveRule(domain.name, self.config.journal_to, days)
+                self.add(domain.mail, rule, self.where("policies", "archive", "journal_to"))
+
+    def _written(self, *path: str | int) -> bool:
+        return path in self.config.where.values
+
+    def departments(self) -> None:
+        provider = self.mail_provider(self.config.primary_domain)
+        for key, dept in self.doc.departments.items():
+            obj = o.Department(key, self.config.primary_domain, dept.name, self.config.managers.get(key), dept.parent)
+            self.add(provider, obj, self.config.where.key_at(("departments", key)))
+
+    def people_objects(self) -> None:
+        for person in self.config.people:
+            provider = self.mail_provider(person.address)
+            origin = self.where("people", person.index)
+            frozen = person.has_left(self.today)
+            self.add(
+                provider,
+                o.Mailbox(person.address, person.name, "person", person.department, frozen, person.quota_mb),
+                origin,
+            )
+            for alias in person.aliases:
+                self.add(self.mail_provider(alias), o.Alias(alias, (person.address,)), origin)
+            if frozen:
+                self.handover(person, provider, origin)
+
+    def final_successor(self, person: Person) -> Person | None:
+        current, seen = person, {person.address}
+        while current.successor and current.has_left(self.today):
+            nxt = self.people[current.successor]
+            if nxt.address in seen:
+                return None
+            seen.add(nxt.address)
+            current = nxt
+        return None if current is person else current
+
+    def handover(self, person: Person, provider: str, origin: Location | None) -> None:
+        successor = self.final_successor(person)
+        if successor is not None and self.offboarding.deliver_to_successor:
+            self.add(provider, o.Forwarding(person.address, (successor.address,)), origin)
+        text = person.auto_reply or (self.offboarding.auto_reply if successor is not None else None)
+        if text is not None:
+            values = {
+                "name": person.name,
+                "address": person.address,
+                "successor_name": successor.name if successor else "",
+                "successor_address": successor.address if successor else "",
+                "left_on": person.left_on.isoformat() if person.left_on else "",
+                "organization": self.doc.organization.name,
+            }
+            self.add(provider, self.auto_reply(person.address, text, values), origin)
+
+    def auto_reply(self, address: str, text: AutoReplyText, values: dict[str, str]) -> o.AutoReply:
+        return o.AutoReply(address, text.subject.format_map(values), text.body.format_map(values))
+
+    def mailboxes(self) -> None:
+        for box in self.config.mailboxes:
+            provider = self.mail_provider(box.address)
+            origin = self.where("mailboxes", box.index)
+            frozen = box.has_expired(self.today)
+            self.add(
+                provider, o.Mailbox(box.address, box.name, "functional", box.department, frozen, box.quota_mb), origin
+            )
+            for alias in box.aliases:
+                self.add(self.mail_provider(alias), o.Alias(alias, (box.address,)), origin)
+            if box.auto_reply is not None:
+                values = {
+                    "name": box.name,
+                    "address": box.address,
+                    "successor_name": "",
+                    "successor_address": "",
+                    "left_on": "",
+                    "organization": self.doc.organization.name,
+                }
+                self.add(provider, self.auto_reply(box.address, box.auto_reply, values), origin)
+
+    def groups(self) -> None:
+        by_address = {g.address: g for g in self.config.groups}
+        for group in self.config.groups:
+            members = self.expand(group, by_address, {group.address})
+            obj = o.Group(group.address, group.name, tuple(sorted(members)), group.post, group.senders, group.owners)
+            self.add(self.mail_provider(group.address), obj, self.where("groups", group.index))
+
+    def expand(self, group: GroupEntry, groups: dict[str, GroupEntry], seen: set[str]) -> set[str]:
+        out: set[str] = set()
+        for member in group.members:
+            if member.kind == "address":
+                out.add(member.value)
+            elif member.kind == "department":
+                tree = department_tree(self.doc, member.value)
+                out.update(p.address for p in self.config.people if p.department in tree)
+            elif member.value not in seen:
+                out |= self.expand(groups[member.value], groups, seen | {member.value})
+        if self.offboarding.remove_from_groups:
+            out = {a for a in out if not self.gone(a)}
+        return out
+
+    def aliases(self) -> None:
+        for alias in self.config.aliases:
+            self.add(
+                self.mail_provider(alias.address),
+                o.Alias(alias.address, alias.targets),
+                self.where("aliases", alias.index),
+            )
+
+    def grants(self) -> None:
+        """Owners of functional mailboxes, and managers by tier, get read/send rights on them."""
+        rights: dict[tuple[str, str], tuple[bool, bool]] = {}
+        origins: dict[tuple[str, str], Location | None] = {}
+
+        def grant(mailbox: str, grantee: str, read: bool, send: bool, origin: Location | None) -> None:
+            if self.gone(grantee) or not (read or send):
+                return
+            old = rights.get((mailbox, grantee), (False, False))
+            rights[(mailbox, grantee)] = (old[0] or read, old[1] or send)
+            origins.setdefault((mailbox, grantee), origin)
+
+        for box in self.config.mailboxes:
+            for owner in box.owners:
+                grant(box.address, owner, True, True, self.where("mailboxes", box.index, "owners"))
+        for person in self.config.people:
+            tier = self.doc.tiers.get(person.tier or "")
+            if tier is None or person.department is None:
+                continue
+            tree = department_tree(self.doc, person.department)
+            for box in self.config.mailboxes:
+                if box.department in tree:
+                    grant(
+                        box.address,
+                        person.address,
+                        tier.read_department_mailboxes,
+                        tier.send_as_department_mailboxes,
+                        self.where("people", person.index, "tier"),
+                    )
+        for (mailbox, grantee), (read, send) in sorted(rights.items()):
+            self.add(
+                self.mail_provider(mailbox), o.Delegation(mailbox, grantee, read, send), origins[(mailbox, grantee)]
+            )
+
+    def admins(self) -> None:
+        for person in self.config.people:
+            tier = self.doc.tiers.get(person.tier or "")
+            if tier is None or tier.admin is None or person.has_left(self.today):
+                continue
+            departments: tuple[str, ...] = ()
+            if tier.admin == "department" and person.department:
+                departments = tuple(sorted(department_tree(self.doc, person.department)))
+            role = o.AdminRole(person.address, tier.admin, departments)
+            self.add(self.mail_provider(person.address), role, self.where("people", person.index, "tier"))
+
+    def retention(self) -> dict[str, dict[str, str]]:
+        period = self.doc.policies.archive.retention
+        out: dict[str, dict[str, str]] = defaultdict(dict)
+        if period is None:
+            return {}
+        for person in self.config.people:
+            if person.has_left(self.today) and person.left_on is not None:
+                until = retained_until(person.left_on, period).isoformat()
+                out[self.mail_provider(person.address)][person.address] = until
+        for box in self.config.mailboxes:
+            if box.has_expired(self.today) and box.expires_on is not None:
+                until = retained_until(box.expires_on + dt.timedelta(days=1), period).isoformat()
+                out[self.mail_provider(box.address)][box.address] = until
+        return dict(out)
+
+    # -- DNS -------------------------------------------------------------------------------------
+
+    def records(self, specs: dict[str, ProviderSpec]) -> None:
+        served = [d for d in self.config.domains.values() if d.spec.dns]
+        if not served:
+            return
+        try:
+            from mailplan.dns.derive import mail_records
+            from mailplan.dns.templates import TemplateError
+        except ModuleNotFoundError as exc:
+            if exc.name != "mailplan.dns.derive":
+                raise
+            raise MailplanError(
+                "DNS record derivation (mailplan.dns.derive) is not available in this build; "
+                "remove `dns:` from the domains to manage mail only"
+            ) from exc
+        for domain in served:
+            facts = self.facts(domain, specs)
+            origin = self.config.where.key_at(("domains", domain.key))
+            try:
+                records = mail_records(facts)
+            except TemplateError as exc:
+                self.problems.append(Problem(str(exc), origin, "add the missing setting to the mail provider"))
+                continue
+            except ConfigError as exc:
+                self.problems.extend(exc.problems)
+                continue
+            for record in records:
+                self.add(str(domain.spec.dns), record, origin)
+
+    def facts(self, domain: Domain, specs: dict[str, ProviderSpec]) -> MailDomainFacts:
+        spec = domain.spec
+        mail = specs[domain.mail]
+        sends = spec.sends_mail if spec.sends_mail is not None else domain.alias_of is None
+        receives = spec.receives_mail if spec.receives_mail is not None else (True if domain.alias_of else None)
+        reports = self.config.reports.get(domain.name, {})
+        return MailDomainFacts(
+            zone=self.zone(domain),
+            domain=domain.name,
+            mail_provider_type=mail.type,
+            mail_settings={k: v for k, v in mail.settings.items() if not is_secret_key(k)},
+            sends_mail=sends,
+            receives_mail=receives,
+            spf_extra=spec.spf.mechanisms(),
+            spf_all=spec.spf.all,
+            dkim_selector=spec.dkim.selector,
+            dkim_public_key=self.dkim_key(domain, mail.type),
+            dmarc_policy=spec.dmarc.policy,
+            dmarc_subdomain_policy=spec.dmarc.subdomain_policy,
+            dmarc_rua=reports.get("dmarc_rua", ()),
+            dmarc_ruf=reports.get("dmarc_ruf", ()),
+            dmarc_pct=spec.dmarc.pct,
+            mta_sts_mode=spec.mta_sts.mode if spec.mta_sts else None,
+            mta_sts_mx=tuple(spec.mta_sts.mx) if spec.mta_sts else (),
+            mta_sts_max_age=spec.mta_sts.max_age if spec.mta_sts else 604800,
+            tls_rpt_rua=reports.get("tls_rpt_rua", ()),
+            ttl=spec.ttl,
+            dmarc_report_for=self.report_senders(domain),
+            location=self.config.where.key_at(("domains", domain.key)),
+        )
+
+    def report_senders(self, receiver: Domain) -> tuple[str, ...]:
+        """Our other domains that send their DMARC reports to an address on ``receiver``.
+
+        Receivers only send reports to another domain when that domain says it accepts them
+        (``<sender>._report._dmarc.<receiver>``), so it is published for each.
+        """
+        senders = set()
+        for name, uris in self.config.reports.items():
+            for uri in (*uris.get("dmarc_rua", ()), *uris.get("dmarc_ruf", ())):
+                if name != receiver.name and uri.startswith("mailto:") and uri.rpartition("@")[2] == receiver.name:
+                    senders.add(name)
+        return tuple(sorted(senders))
+
+    def dkim_key(self, domain: Domain, mail_type: str) -> str | None:
+        """mailplan holds the DKIM key only for the self-hosted backend; cloud providers publish their own."""
+        if mail_type != "local" or not domain.spec.dkim.enabled:
+            return None
+        from mailplan.dns.dkim import ensure_key
+
+        return ensure_key(self.config.state_dir / "dkim", domain.name, domain.spec.dkim.selector)
+
+    # -- all -------------------------------------------------------------------------------------
+
+    def run(self) -> Desired:
+        specs = self.providers()
+        if self.problems:
+            raise ConfigError(self.problems)
+        self.domains()
+        self.departments()
+        self.people_objects()
+        self.mailboxes()
+        self.groups()
+        self.aliases()
+        self.grants()
+        self.admins()
+        self.records(specs)
+        if self.problems:
+            raise ConfigError(self.problems)
+        states: dict[str, State] = {}
+        for name in self.doc.providers:
+            try:
+                states[name] = State(self.objects.get(name, []))
+            except ValueError as exc:
+                raise ConfigError([Problem(f"provider {name!r}: {exc}", self.where("providers", name))]) from None
+        return Desired(
+            providers=specs,
+            objects=states,
+            scopes=self.scopes(),
+            origins=self.origins,
+            config_fingerprint=self.config.fingerprint,
+            config_path=str(self.config.path),
+            credentials_file=str(self.config.state_dir / "credentials.txt"),
+            journal_file=str(self._journal()),
+            retention=self.retention(),
+        )
+
+    def _journal(self) -> Path:
+        journal = self.doc.journal
+        if journal is None:
+            return self.config.state_dir / "journal.jsonl"
+        return Path(journal) if Path(journal).is_absolute() else self.config.base_dir / journal
+
+
+def compile_config(config: Config, today: dt.date) -> Desired:
+    """The objects each provider should hold on ``today`` (people who left by then are frozen)."""
+    return _Compiler(config, today).run()

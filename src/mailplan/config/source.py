@@ -1,0 +1,303 @@
+"""Reading the YAML: plain data plus the file:line:col of every node.
+
+PyYAML's composed nodes carry marks; we walk them ourselves instead of letting
+the constructor throw them away, so that every later error (a pydantic error,
+an unknown reference, a duplicate address) can point at the exact spot.
+
+Paths are tuples of mapping keys (always strings, as written) and list
+indexes: ``("people", 3, "left_on")``.
+"""
+
+from __future__ import annotations
+
+import glob
+import hashlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from yaml.constructor import SafeConstructor
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from mailplan.errors import ConfigError, Location, Problem
+
+NodePath = tuple[str | int, ...]
+
+MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
+@dataclass
+class SourceMap:
+    """Where each value (and each mapping key) was written."""
+
+    values: dict[NodePath, Location] = field(default_factory=dict)
+    keys: dict[NodePath, Location] = field(default_factory=dict)
+
+    def at(self, path: NodePath) -> Location | None:
+        """The location of the value at ``path``, or of its nearest written ancestor."""
+        for end in range(len(path), -1, -1):
+            loc = self.values.get(path[:end])
+            if loc is not None:
+                return loc
+        return None
+
+    def key_at(self, path: NodePath) -> Location | None:
+        """The location of the key that introduced ``path`` (falls back to the value)."""
+        return self.keys.get(path) or self.at(path)
+
+    def shifted(self, rewrite: Callable[[NodePath], NodePath]) -> SourceMap:
+        return SourceMap(
+            values={rewrite(p): loc for p, loc in self.values.items()},
+            keys={rewrite(p): loc for p, loc in self.keys.items()},
+        )
+
+
+@dataclass
+class Source:
+    """The merged document of a config file and everything it includes."""
+
+    data: dict[str, Any]
+    where: SourceMap
+    files: list[Path]
+    fingerprint: str
+
+
+def location(file: str, node: Node) -> Location:
+    mark = node.start_mark
+    return Location(file, mark.line + 1, mark.column + 1)
+
+
+class _Walker:
+    """Turns one composed YAML document into plain data and a SourceMap."""
+
+    def __init__(self, file: str, problems: list[Problem]) -> None:
+        self.file = file
+        self.problems = problems
+        self.where = SourceMap()
+        self._scalars = SafeConstructor()
+
+    def value(self, node: Node, path: NodePath) -> Any:
+        self.where.values[path] = location(self.file, node)
+        if isinstance(node, MappingNode):
+            return self._mapping(node, path)
+        if isinstance(node, SequenceNode):
+            return [self.value(item, (*path, i)) for i, item in enumerate(node.value)]
+        return self._scalar(node)
+
+    def _scalar(self, node: Node) -> Any:
+        try:
+            return self._scalars.construct_object(node, deep=True)
+        except (ValueError, yaml.YAMLError):
+            # ``2026-13-45`` matches YAML's timestamp pattern but is no date; keep the
+            # text and let validation say what is wrong with it.
+            return node.value
+
+    def _pairs(self, node: MappingNode) -> Iterator[tuple[Node, Node]]:
+        """Key/value pairs, with ``<<: *anchor`` merges expanded (explicit keys win)."""
+        merged: list[tuple[Node, Node]] = []
+        for key_node, value_node in node.value:
+            if key_node.tag == MERGE_TAG:
+                sources = value_node.value if isinstance(value_node, SequenceNode) else [value_node]
+                for source in sources:
+                    if isinstance(source, MappingNode):
+                        merged.extend(self._pairs(source))
+            else:
+                yield key_node, value_node
+        explicit = {k.value for k, _ in node.value if isinstance(k, ScalarNode)}
+        seen: set[str] = set()
+        for key_node, value_node in merged:
+            if key_node.value not in explicit and key_node.value not in seen:
+                seen.add(key_node.value)
+                yield key_node, value_node
+
+    def _mapping(self, node: MappingNode, path: NodePath) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key_node, value_node in self._pairs(node):
+            key_loc = location(self.file, key_node)
+            if not isinstance(key_node, ScalarNode):
+                self.problems.append(Problem("a key must be a plain word, not a list or mapping", key_loc))
+                continue
+            key = str(key_node.value)
+            child = (*path, key)
+            if key in out:
+                first = self.where.keys[child]
+                self.problems.append(
+                    Problem(
+                        f"duplicate key {key!r} (first written at line {first.line})",
+                        key_loc,
+                        "remove one of them or merge their content",
+                    )
+                )
+                continue
+            self.where.keys[child] = key_loc
+            out[key] = self.value(value_node, child)
+        return out
+
+
+def _parse(text: str, file: str, problems: list[Problem]) -> tuple[Any, SourceMap]:
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        loc = Location(file, mark.line + 1, mark.column + 1) if mark else Location(file, 1, 1)
+        what = exc.problem or exc.context or "invalid YAML"
+        problems.append(Problem(f"YAML syntax error: {what}", loc, _yaml_hint(what)))
+        return None, SourceMap()
+    except yaml.YAMLError as exc:
+        problems.append(Problem(f"YAML error: {exc}", Location(file, 1, 1)))
+        return None, SourceMap()
+    if node is None:
+        return {}, SourceMap()
+    walker = _Walker(file, problems)
+    return walker.value(node, ()), walker.where
+
+
+def _yaml_hint(what: str) -> str:
+    if "tab" in what:
+        return "indent with spaces, not tabs"
+    if "mapping values are not allowed" in what:
+        return "a value containing ': ' must be quoted"
+    if "could not find expected ':'" in what or "expected <block end>" in what:
+        return "check the indentation of this line and the one before"
+    return "check the quoting and indentation around this spot"
+
+
+class _Reader:
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+        self.files: list[Path] = []
+        self.digest = hashlib.sha256()
+
+    def read(self, path: Path, label: str, stack: tuple[Path, ...], origin: Location | None) -> Source | None:
+        resolved = path.resolve()
+        if resolved in stack:
+            self.problems.append(Problem(f"{label} includes itself (directly or through another file)", origin))
+            return None
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            reason = exc.strerror or str(exc)
+            hint = "check the path; included files are relative to the file that includes them"
+            self.problems.append(Problem(f"cannot read {label}: {reason}", origin, hint if origin else ""))
+            return None
+        self.files.append(path)
+        self.digest.update(raw)
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            self.problems.append(Problem(f"{label} is not UTF-8 text ({exc.reason} at byte {exc.start})", origin))
+            return None
+        data, where = _parse(text, label, self.problems)
+        if data is None:
+            return None
+        if not isinstance(data, dict):
+            self.problems.append(Problem("the file must be a mapping of keys (version:, people:, ...)", where.at(())))
+            return None
+        doc = Source(data, where, [], "")
+        for target, target_label, include_loc in self._includes(data, where, path, label):
+            included = self.read(target, target_label, (*stack, resolved), include_loc)
+            if included is not None:
+                _merge(doc, included, self.problems)
+        return doc
+
+    def _includes(
+        self, data: dict[str, Any], where: SourceMap, path: Path, label: str
+    ) -> Iterator[tuple[Path, str, Location | None]]:
+        entries = data.get("include") or []
+        if isinstance(entries, str):
+            entries = [entries]
+            where.values[("include", 0)] = where.at(("include",)) or Location(label, 1, 1)
+        if not isinstance(entries, list):
+            return  # the model reports the wrong type
+        base_label = str(Path(label).parent)
+        for i, entry in enumerate(entries):
+            loc = where.at(("include", i))
+            if not isinstance(entry, str) or not entry.strip():
+                self.problems.append(Problem("an include entry must be a file path", loc))
+                continue
+            target = path.parent / entry
+            if glob.has_magic(entry):
+                matches = sorted(glob.glob(str(target)))
+                if not matches:
+                    self.problems.append(Problem(f"include pattern {entry!r} matches no file", loc))
+                for match in matches:
+                    rel = Path(match).relative_to(path.parent)
+                    yield Path(match), _join_label(base_label, rel), loc
+            else:
+                yield target, _join_label(base_label, Path(entry)), loc
+
+
+def _join_label(base: str, rel: Path) -> str:
+    return str(rel) if rel.is_absolute() or base in ("", ".") else str(Path(base) / rel)
+
+
+def _merge(doc: Source, other: Source, problems: list[Problem]) -> None:
+    """Included files add to the including one: lists are appended, mappings merged.
+
+    A key defined in both (a department, a domain, a scalar such as ``version``)
+    is an error: one file must own each thing.
+    """
+    for key, value in other.data.items():
+        if key == "include":
+            continue
+        mine = doc.data.get(key)
+        if key not in doc.data:
+            doc.data[key] = value
+            _update_under(doc.where, other.where, key)
+            continue
+        if isinstance(mine, list) and isinstance(value, list):
+            offset = len(mine)
+            mine.extend(value)
+
+            def shift(p: NodePath, key: str = key, offset: int = offset) -> NodePath:
+                if len(p) >= 2 and p[0] == key and isinstance(p[1], int):
+                    return (key, p[1] + offset, *p[2:])
+                return p
+
+            _update_under(doc.where, other.where.shifted(shift), key, keep_root=True)
+            continue
+        if isinstance(mine, dict) and isinstance(value, dict):
+            for sub, sub_value in value.items():
+                if sub in mine:
+                    first = doc.where.key_at((key, sub))
+                    problems.append(
+                        Problem(
+                            f"{key}.{sub} is defined again (first at {first})",
+                            other.where.key_at((key, sub)),
+                            "each entry must be defined in exactly one file",
+                        )
+                    )
+                    continue
+                mine[sub] = sub_value
+                _update_under(doc.where, other.where, key, sub)
+            continue
+        first = doc.where.key_at((key,))
+        problems.append(
+            Problem(
+                f"{key!r} is defined again (first at {first})",
+                other.where.key_at((key,)),
+                "only lists (people:, groups: ...) and mappings (departments:, domains: ...) can be split across files",
+            )
+        )
+
+
+def _update_under(where: SourceMap, other: SourceMap, *prefix: str | int, keep_root: bool = False) -> None:
+    """Copy the locations below ``prefix`` (the including file keeps its own for the prefix itself)."""
+    n = len(prefix)
+    for table, target in ((other.values, where.values), (other.keys, where.keys)):
+        for p, loc in table.items():
+            if p[:n] == prefix and (len(p) > n or not keep_root) and not (keep_root and p in target):
+                target[p] = loc
+
+
+def read_config(path: Path) -> Source:
+    """Read ``path`` and its includes; raise ConfigError for syntax, encoding and include problems."""
+    reader = _Reader()
+    doc = reader.read(path, str(path), (), None)
+    if reader.problems or doc is None:
+        raise ConfigError(reader.problems or [Problem(f"cannot read {path}")])
+    doc.files = reader.files
+    doc.fingerprint = reader.digest.hexdigest()
+    return doc
