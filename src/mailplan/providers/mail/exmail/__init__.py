@@ -1,0 +1,1 @@
+"""Tencent Exmail (腾讯企业邮) provider."""

@@ -1,0 +1,96 @@
+"""What the Exmail API cannot do, and the steps a person takes instead."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from mailplan.engine.change import Change
+from mailplan.model.objects import (
+    AdminRole,
+    ArchiveRule,
+    AutoReply,
+    Domain,
+    Forwarding,
+    MailObject,
+    Policy,
+)
+
+CONSOLE = "the Exmail admin console (https://exmail.qq.com, log in as an administrator)"
+
+MANUAL_WHY: dict[str, str] = {
+    "domain": "the API has no domain endpoint; domains are added and verified in the admin console",
+    "policy": "password rules are set in the admin console; the API has no policy endpoint",
+    "policy.2fa": "secure login (微信动态码) is enforced in the admin console; the API has no policy endpoint",
+    "forwarding": "the API has no forwarding endpoint; forwarding is a mailbox setting",
+    "autoreply": "the API has no auto-reply endpoint; auto-reply is a mailbox setting",
+    "admin_role": "administrators are appointed in the admin console; the API has no role endpoint",
+    "archive": "mail archiving (邮件归档) is a paid console feature without an API",
+}
+
+
+def _domain(obj: Domain) -> str:
+    return (
+        f"In {CONSOLE}, add the domain {obj.name} under the domain settings (域名管理) and verify it; "
+        "then publish the MX/SPF/DKIM records mailplan plans for it and run mailplan plan again."
+    )
+
+
+def _policy(obj: Policy) -> str:
+    steps = [f"In {CONSOLE}, open the security settings (安全设置) for {obj.scope}:"]
+    steps.append(f"set the minimum password length to {obj.password_min_length}")
+    if obj.password_max_age_days:
+        steps.append(f"require a password change every {obj.password_max_age_days} days")
+    if obj.require_2fa:
+        steps.append("turn on mandatory secure login (强制启用安全登录) for every member")
+    return steps[0] + " " + "; ".join(steps[1:]) + "."
+
+
+def _mailbox_setting(address: str, what: str) -> str:
+    return (
+        f"Before {address} is frozen: open {address}'s mailbox (the person, or an administrator through "
+        f"the single sign-on link of 单点登录 service/get_login_url) → 设置 (Settings) → {what}."
+    )
+
+
+def _forwarding(obj: Forwarding) -> str:
+    targets = ", ".join(obj.targets)
+    return _mailbox_setting(obj.address, f"收信规则 / 自动转发: forward all new mail to {targets}, keep a copy")
+
+
+def _autoreply(obj: AutoReply) -> str:
+    return _mailbox_setting(
+        obj.address, f"自动回复 (auto-reply): turn it on with subject {obj.subject!r} and the text: {obj.body}"
+    )
+
+
+def _admin_role(obj: AdminRole) -> str:
+    scope = "all of the company" if obj.level == "super" else "the departments " + ", ".join(obj.departments)
+    return f"In {CONSOLE}, under 管理员 (administrators), appoint {obj.address} as administrator of {scope}."
+
+
+def _archive(obj: ArchiveRule) -> str:
+    keep = f", keeping mail {obj.retention_days} days" if obj.retention_days else ""
+    return (
+        f"In {CONSOLE}, turn on mail archiving (邮件归档) for {obj.scope}{keep}; "
+        f"give {obj.copy_to} access to the archive."
+    )
+
+
+_STEPS: dict[type[MailObject], Callable[..., str]] = {
+    Domain: _domain,
+    Policy: _policy,
+    Forwarding: _forwarding,
+    AutoReply: _autoreply,
+    AdminRole: _admin_role,
+    ArchiveRule: _archive,
+}
+
+
+def instructions_for(change: Change) -> str:
+    obj = change.obj
+    steps = _STEPS.get(type(obj))
+    if steps is None:
+        return ""
+    if change.after is None:
+        return f"In {CONSOLE} (or in {getattr(obj, 'address', obj.key)}'s settings), remove the {obj.KIND} {obj.key}."
+    return steps(obj)

@@ -1,0 +1,69 @@
+"""Exmail JSON <-> neutral objects. Pure functions, no calls."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from typing import Any
+
+from mailplan.model.objects import Department, PostPolicy
+
+ROOT_DEPARTMENT = 1
+
+# Exmail ``allow_type`` (who may send to a group): 0 company members, 1 anyone,
+# 2 group members, 3 the listed ``allow_userlist``.
+ALLOW_TYPE: dict[PostPolicy, int] = {"organization": 0, "anyone": 1, "members": 2, "senders": 3}
+POST_POLICY: dict[int, PostPolicy] = {v: k for k, v in ALLOW_TYPE.items()}
+
+# A department's name is at most 64 bytes and may not hold any of these.
+_FORBIDDEN = set('\\:*?"<>|｜')
+_TITLED = re.compile(r"^(?P<title>.+) \[(?P<key>[^\[\]]+)\]$")
+
+
+def department_label(dept: Department) -> str:
+    """The name Exmail shows. Exmail keeps one name only, so a title that
+    differs from the key is shown as ``title [key]``: readable in the console,
+    and the key comes back on read."""
+    label = dept.name if not dept.title or dept.title == dept.name else f"{dept.title} [{dept.name}]"
+    bad = sorted(set(label) & _FORBIDDEN)
+    if bad:
+        raise ValueError(f"department {dept.name!r}: Exmail names may not contain {' '.join(bad)}")
+    if not 1 <= len(label.encode()) <= 64:
+        raise ValueError(f"department {dept.name!r}: Exmail names are 1-64 bytes, {label!r} is not")
+    return label
+
+
+def department_key(label: str) -> tuple[str, str]:
+    """``(key, title)`` from the name Exmail shows (the inverse of department_label)."""
+    found = _TITLED.match(label)
+    if found:
+        return found["key"], found["title"]
+    return label, ""
+
+
+def as_int(value: Any, default: int = 0) -> int:
+    """Exmail sends some numbers as strings (``"enable": "1"`` in user/list)."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return default
+
+
+def addresses(values: Any) -> tuple[str, ...]:
+    """A sorted tuple of lower-case addresses from a JSON list (or nothing)."""
+    if not isinstance(values, list):
+        return ()
+    return tuple(sorted({a_label_address(str(v)) for v in values if str(v).strip()}))
+
+
+def domain_of(address: str) -> str:
+    return address.rpartition("@")[2]
+
+
+def a_label_address(address: str) -> str:
+    """``local@domain`` lower-case with the domain as an IDNA A-label, as the model keeps it."""
+    local, _, domain = address.strip().rpartition("@")
+    # What cannot be encoded is left as it is; the diff then shows it.
+    with contextlib.suppress(UnicodeError):
+        domain = domain.encode("idna").decode("ascii")
+    return f"{local.lower()}@{domain.lower()}"

@@ -1,0 +1,268 @@
+"""The Tencent Exmail provider against the loopback fake of the cgi-bin API."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from fakes.exmail import Harness, harness
+from mailplan.engine.change import Action, Change
+from mailplan.model.objects import Alias, Department, Domain, Forwarding, Group, Mailbox, MailObject
+from mailplan.providers.base import CredentialSink, NotSupported, ProviderContext, ProviderError
+from mailplan.providers.mail.exmail.provider import TencentExmailProvider
+
+DOMAIN = "example.com"
+IDN = "xn--fsqu00a.xn--fiqs8s"  # 例子.中国
+
+
+@pytest.fixture
+def company() -> Iterator[Harness]:
+    with harness((DOMAIN, IDN)) as h:
+        yield h
+
+
+@pytest.fixture
+def sleeps() -> list[float]:
+    return []
+
+
+def make_provider(company: Harness, tmp_path: Path, sleeps: list[float], **overrides: object) -> TencentExmailProvider:
+    context = ProviderContext(base_dir=tmp_path, credentials=CredentialSink(tmp_path / "credentials.tsv"))
+    provider = TencentExmailProvider("exmail", {**company.settings, **overrides}, context)
+    provider.http.sleep = sleeps.append  # waits are recorded, not slept
+    provider.sleep = sleeps.append
+    return provider
+
+
+@pytest.fixture
+def provider(company: Harness, tmp_path: Path, sleeps: list[float]) -> TencentExmailProvider:
+    return make_provider(company, tmp_path, sleeps)
+
+
+def create(provider: TencentExmailProvider, *objects: MailObject) -> None:
+    for obj in objects:
+        provider.apply(Change(Action.CREATE, "exmail", None, obj))
+
+
+def objects_of(provider: TencentExmailProvider) -> set[MailObject]:
+    return set(provider.read([DOMAIN, IDN]).state)
+
+
+SALES = Department(name="sales", org_domain=DOMAIN, title="销售部")
+EXPORT = Department(name="export", org_domain=DOMAIN, title="外贸组", parent="sales")
+ZHANGSAN = Mailbox(address=f"zhangsan@{DOMAIN}", name="张三", department="sales")
+LISI = Mailbox(address=f"lisi@{DOMAIN}", name="李四", department="export")
+INFO = Mailbox(address=f"info@{IDN}", name="信息", kind="functional")
+ALIAS = Alias(address=f"san.zhang@{DOMAIN}", targets=(ZHANGSAN.address,))
+TEAM = Group(
+    address=f"sales-team@{DOMAIN}",
+    name="销售团队",
+    members=(LISI.address, ZHANGSAN.address),
+    post_policy="senders",
+    senders=(INFO.address,),
+)
+DESIRED = (SALES, EXPORT, ZHANGSAN, LISI, INFO, ALIAS, TEAM)
+
+
+def test_applied_objects_read_back_equal(provider: TencentExmailProvider, company: Harness, tmp_path: Path) -> None:
+    create(provider, *DESIRED)
+
+    observed = provider.read([DOMAIN, IDN])
+    assert set(observed.state) == {*DESIRED, Domain(name=DOMAIN), Domain(name=IDN)}
+    # everything mailplan created is marked as its own; groups carry no mark
+    assert observed.managed == {o.ident for o in DESIRED if o.KIND != "group"}
+    # the console shows the title, the key rides along in brackets
+    names = {d["name"] for d in company.fake.departments.values()}
+    assert {"销售部 [sales]", "外贸组 [export]"} <= names
+
+
+def test_initial_passwords_go_to_the_credentials_file_only(
+    provider: TencentExmailProvider, company: Harness, tmp_path: Path
+) -> None:
+    answer = provider.apply(Change(Action.CREATE, "exmail", None, INFO))
+
+    lines = (tmp_path / "credentials.tsv").read_text().splitlines()
+    assert lines == [f"{INFO.address}\t{company.fake.passwords[INFO.address]}"]
+    assert company.fake.passwords[INFO.address] not in answer
+    assert company.fake.users[INFO.address]["cpwd_login"] == 1
+    assert (tmp_path / "credentials.tsv").stat().st_mode & 0o077 == 0
+
+
+def test_freeze_disables_login_and_unfreeze_restores_it(provider: TencentExmailProvider, company: Harness) -> None:
+    create(provider, Mailbox(address=ZHANGSAN.address, name="张三"))
+    box = Mailbox(address=ZHANGSAN.address, name="张三")
+    frozen = Mailbox(address=ZHANGSAN.address, name="张三", frozen=True)
+
+    provider.apply(Change(Action.FREEZE, "exmail", box, frozen))
+    assert company.fake.users[box.address]["enable"] == 0
+    assert frozen in objects_of(provider)
+
+    provider.apply(Change(Action.UNFREEZE, "exmail", frozen, box))
+    assert company.fake.users[box.address]["enable"] == 1
+    assert box in objects_of(provider)
+
+
+def test_updates_rename_move_and_retype_a_mailbox(provider: TencentExmailProvider) -> None:
+    create(provider, SALES, EXPORT, ZHANGSAN)
+    moved = Mailbox(address=ZHANGSAN.address, name="张三丰", kind="functional", department="export")
+
+    provider.apply(Change(Action.UPDATE, "exmail", ZHANGSAN, moved))
+
+    assert moved in objects_of(provider)
+    back = Mailbox(address=ZHANGSAN.address, name="张三丰", department=None)
+    provider.apply(Change(Action.UPDATE, "exmail", moved, back))
+    assert back in objects_of(provider)
+
+
+def test_alias_moves_between_users_and_goes_away(provider: TencentExmailProvider, company: Harness) -> None:
+    create(provider, SALES, EXPORT, ZHANGSAN, LISI, ALIAS)
+    moved = Alias(address=ALIAS.address, targets=(LISI.address,))
+
+    provider.apply(Change(Action.UPDATE, "exmail", ALIAS, moved))
+    assert company.fake.users[LISI.address]["slaves"] == [ALIAS.address]
+    assert company.fake.users[ZHANGSAN.address]["slaves"] == []
+    assert moved in objects_of(provider)
+
+    provider.apply(Change(Action.REMOVE, "exmail", moved, None))
+    assert not any(isinstance(o, Alias) for o in objects_of(provider))
+
+
+def test_group_policy_and_members_change(provider: TencentExmailProvider, company: Harness) -> None:
+    create(provider, SALES, EXPORT, ZHANGSAN, LISI, INFO, TEAM)
+    inner = Group(address=f"all@{DOMAIN}", name="全员", members=(INFO.address, TEAM.address), post_policy="members")
+    create(provider, inner)
+    assert company.fake.groups[inner.address]["grouplist"] == [TEAM.address]
+    assert company.fake.groups[inner.address]["allow_type"] == 2
+
+    changed = Group(address=TEAM.address, name="销售", members=(ZHANGSAN.address,), post_policy="organization")
+    provider.apply(Change(Action.UPDATE, "exmail", TEAM, changed))
+    assert company.fake.groups[TEAM.address]["allow_type"] == 0
+    assert {changed, inner} <= objects_of(provider)
+
+
+def test_removals_delete_on_the_service(provider: TencentExmailProvider, company: Harness) -> None:
+    create(provider, SALES, ZHANGSAN, Group(address=TEAM.address, name="t", members=(ZHANGSAN.address,)))
+    group = next(o for o in objects_of(provider) if isinstance(o, Group))
+
+    provider.apply(Change(Action.REMOVE, "exmail", group, None))
+    provider.apply(Change(Action.REMOVE, "exmail", ZHANGSAN, None))
+    provider.apply(Change(Action.REMOVE, "exmail", SALES, None))
+
+    assert company.fake.groups == {} and company.fake.users == {}
+    assert objects_of(provider) == {Domain(name=DOMAIN), Domain(name=IDN)}
+
+
+def test_create_adopts_what_is_already_there(provider: TencentExmailProvider, company: Harness, tmp_path: Path) -> None:
+    company.fake.add_user(ZHANGSAN.address, "旧名字")
+    company.fake.departments[99] = {"id": 99, "name": "销售部 [sales]", "parentid": 1, "order": 0}
+
+    create(provider, SALES, ZHANGSAN)
+
+    assert ZHANGSAN in objects_of(provider)
+    assert provider.read([DOMAIN]).managed >= {ZHANGSAN.ident, SALES.ident}
+    assert not (tmp_path / "credentials.tsv").exists()  # no password was set, none is recorded
+    assert len([d for d in company.fake.departments.values() if d["name"] == "销售部 [sales]"]) == 1
+
+
+def test_objects_nobody_created_are_read_but_not_managed(provider: TencentExmailProvider, company: Harness) -> None:
+    company.fake.add_user(f"boss@{DOMAIN}", "老板", slaves=[f"ceo@{DOMAIN}"])
+    company.fake.add_user("someone@elsewhere.example", "外人")  # a domain outside the scope
+
+    observed = provider.read([DOMAIN])
+
+    boss = Mailbox(address=f"boss@{DOMAIN}", name="老板")
+    assert set(observed.state) == {boss, Alias(address=f"ceo@{DOMAIN}", targets=(boss.address,)), Domain(DOMAIN)}
+    assert observed.managed == frozenset()
+
+
+def test_a_domain_the_company_does_not_hold_is_not_reported(provider: TencentExmailProvider) -> None:
+    assert {o for o in provider.read([DOMAIN, "not-ours.example"]).state} == {Domain(name=DOMAIN)}
+
+
+def test_expired_token_is_fetched_again_and_the_call_retried(provider: TencentExmailProvider, company: Harness) -> None:
+    provider.read([DOMAIN])
+    company.fake.expire_tokens()
+
+    provider.read([DOMAIN])
+
+    assert company.fake.count("GET /cgi-bin/gettoken") == 2
+
+
+def test_wrong_secret_is_reported_without_the_secret(company: Harness, tmp_path: Path, sleeps: list[float]) -> None:
+    provider = make_provider(company, tmp_path, sleeps, corp_secret="wrong-secret-value")
+    with pytest.raises(ProviderError) as caught:
+        provider.read([DOMAIN])
+    assert "corp_secret" in str(caught.value)
+    assert "wrong-secret-value" not in str(caught.value)
+    assert company.fake.count("GET /cgi-bin/gettoken") == 1  # a bad secret is not retried
+
+
+def test_rate_limits_are_waited_out(provider: TencentExmailProvider, company: Harness, sleeps: list[float]) -> None:
+    company.fake.rate_limit_next(2, retry_after="7")
+    provider.read([DOMAIN])
+    assert sleeps[:2] == [7.0, 7.0]  # Retry-After honoured
+
+    sleeps.clear()
+    company.fake.busy_next(3)  # errcode 45009 in an HTTP 200 body
+    create(provider, INFO)
+    assert len(sleeps) == 3
+    assert INFO in objects_of(provider)
+
+
+def test_writes_wait_for_a_just_created_object_to_appear(
+    provider: TencentExmailProvider, company: Harness, sleeps: list[float]
+) -> None:
+    company.fake.lag(2)
+    frozen_info = Mailbox(address=INFO.address, name=INFO.name, kind="functional", frozen=True)
+    create(provider, frozen_info, Alias(address=f"hello@{IDN}", targets=(INFO.address,)))
+
+    assert sleeps  # it did have to wait
+    assert {frozen_info, Alias(address=f"hello@{IDN}", targets=(INFO.address,))} <= objects_of(provider)
+    assert frozen_info.ident in provider.read([IDN]).managed
+
+
+def test_what_exmail_cannot_hold_is_refused_before_any_write(provider: TencentExmailProvider, company: Harness) -> None:
+    create(provider, Mailbox(address=ZHANGSAN.address, name="张三"))
+    before = company.fake.total()
+    refused = [
+        Mailbox(address=f"big@{DOMAIN}", name="大", quota_mb=2048),
+        Group(address=f"g@{DOMAIN}", name="g", members=(ZHANGSAN.address,), owners=(ZHANGSAN.address,)),
+        Alias(address=f"both@{DOMAIN}", targets=(ZHANGSAN.address, "x@elsewhere.example")),
+        Department(name="ops", org_domain=DOMAIN, manager=ZHANGSAN.address),
+        Forwarding(address=ZHANGSAN.address, targets=(f"lisi@{DOMAIN}",)),
+    ]
+    for obj in refused:
+        with pytest.raises(NotSupported):
+            provider.apply(Change(Action.CREATE, "exmail", None, obj))
+    assert company.fake.total() == before
+
+
+def test_forwarding_is_a_manual_step_with_the_real_addresses(provider: TencentExmailProvider) -> None:
+    change = Change(Action.MANUAL, "exmail", None, Forwarding(address=ZHANGSAN.address, targets=(LISI.address,)))
+    steps = provider.manual_instructions(change)
+    assert ZHANGSAN.address in steps and LISI.address in steps
+    assert "forwarding" in TencentExmailProvider.MANUAL
+    assert "forwarding" not in TencentExmailProvider.SUPPORTS
+
+
+def test_ten_thousand_people_cost_one_user_list_call(company: Harness, provider: TencentExmailProvider) -> None:
+    for n in range(10_000):
+        company.fake.add_user(f"user{n:05d}@{DOMAIN}", f"员工{n}")
+    company.fake.add_user(f"lead@{DOMAIN}", "组长")
+    for n in range(3):
+        company.fake.groups[f"g{n}@{DOMAIN}"] = {
+            "groupid": f"g{n}@{DOMAIN}", "groupname": f"g{n}", "userlist": [f"lead@{DOMAIN}"], "grouplist": [],
+            "department": [], "allow_type": 1, "allow_userlist": [],
+        }  # fmt: skip
+
+    observed = provider.read([DOMAIN])
+
+    assert len(observed.state.of_kind("mailbox")) == 10_001
+    # user/list is not paginated: the whole company in ceil(10001 / unbounded page) = 1 call
+    assert company.fake.count("GET /cgi-bin/user/list") == 1
+    group_reads = company.fake.count("GET /cgi-bin/group/get")
+    assert group_reads == 3
+    # token, departments, users, tags, group search, domain probe + one read per group
+    assert company.fake.total() == 6 + group_reads
