@@ -1,0 +1,1 @@
+"""``mailplan check``: mail DNS rules run against live DNS, and live compared with what the config derives."""

@@ -1,0 +1,113 @@
+"""What one domain's rules share: the target from the config, DNS, and parsed records (each fetched once)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+from mailplan.dns import dmarc, spf
+from mailplan.dns.check.dnsview import Answer, DnsView
+from mailplan.model.objects import Record
+
+
+@dataclass(frozen=True)
+class Target:
+    """A domain to check and what the config says about it."""
+
+    domain: str  # A-label
+    sends_mail: bool = True
+    receives_mail: bool = True
+    expected: tuple[Record, ...] = ()  # the records the config derives at or below the domain
+    dkim_selectors: tuple[str, ...] = ()  # selectors to check besides those in ``expected``
+
+
+class SpfDns:
+    """``spf.Resolver`` over a ``DnsView``: the check counts lookups with the DNS it reports on."""
+
+    def __init__(self, view: DnsView) -> None:
+        self.view = view
+
+    def txt(self, name: str) -> list[str] | None:
+        return list(self.view.get(name, "TXT").values) or None
+
+    def mx_hosts(self, name: str) -> list[str] | None:
+        return [v.split(" ", 1)[1] for v in self.view.get(name, "MX").values] or None
+
+    def addresses(self, name: str) -> list[str] | None:
+        found = [*self.view.get(name, "A").values, *self.view.get(name, "AAAA").values]
+        return found or None
+
+
+class Ctx:
+    def __init__(self, target: Target, view: DnsView) -> None:
+        self.target = target
+        self.view = view
+        self.domain = target.domain
+
+    def fqdn(self, name: str) -> str:
+        return self.domain if name == "@" else f"{name}.{self.domain}"
+
+    def get(self, name: str, rtype: str) -> Answer:
+        """``name`` relative to the domain ("@" = the domain itself)."""
+        return self.view.get(self.fqdn(name), rtype)
+
+    # --- SPF ---
+    @cached_property
+    def apex_txt(self) -> Answer:
+        return self.get("@", "TXT")
+
+    @cached_property
+    def spf_records(self) -> list[str]:
+        return [v for v in self.apex_txt.values if spf.is_spf(v)]
+
+    @property
+    def spf_value(self) -> str | None:
+        """The one SPF record, or None when there is none or more than one."""
+        return self.spf_records[0] if len(self.spf_records) == 1 else None
+
+    @cached_property
+    def spf_parsed(self) -> spf.Parsed | None:
+        return spf.parse(self.spf_value) if self.spf_value else None
+
+    @cached_property
+    def spf_count(self) -> spf.Count | None:
+        return spf.count_lookups(self.spf_value, self.domain, SpfDns(self.view)) if self.spf_value else None
+
+    # --- DMARC ---
+    @cached_property
+    def dmarc_answer(self) -> Answer:
+        return self.get("_dmarc", "TXT")
+
+    @cached_property
+    def dmarc_records(self) -> list[str]:
+        return [v for v in self.dmarc_answer.values if dmarc.is_dmarc(v)]
+
+    @cached_property
+    def dmarc_parsed(self) -> dmarc.Parsed | None:
+        return dmarc.parse(self.dmarc_records[0]) if len(self.dmarc_records) == 1 else None
+
+    def dmarc_enforcing(self) -> bool:
+        parsed = self.dmarc_parsed
+        return parsed is not None and parsed.get("p") in ("quarantine", "reject")
+
+    # --- MX ---
+    @cached_property
+    def mx(self) -> list[tuple[int, str]]:
+        out = []
+        for value in self.get("@", "MX").values:
+            pref, _, host = value.partition(" ")
+            out.append((int(pref), host))
+        return sorted(out)
+
+    # --- what the config derives ---
+    def expected(self, fqdn: str, rtype: str) -> Record | None:
+        for record in self.target.expected:
+            if record.fqdn == fqdn and record.rtype == rtype:
+                return record
+        return None
+
+    @cached_property
+    def selectors(self) -> list[str]:
+        found = {r.fqdn[: -len(f"._domainkey.{self.domain}")] for r in self.target.expected
+                 if r.fqdn.endswith(f"._domainkey.{self.domain}")}
+        return sorted(found | set(self.target.dkim_selectors))

@@ -1,0 +1,80 @@
+"""MX rules (RFC 5321, RFC 7505, RFC 2181)."""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterator
+
+from mailplan.dns.check.context import Ctx
+from mailplan.dns.check.rules import NA, Fail, Outcome, Pass, rule
+
+
+def _null(ctx: Ctx) -> bool:
+    return any(host == "." for _, host in ctx.mx)
+
+
+@rule("MX01", "error", "MX records published", "receiving")
+def mx_present(ctx: Ctx) -> Iterator[Outcome]:
+    real = [f"{p} {h}" for p, h in ctx.mx if h != "."]
+    if not real:
+        yield Fail("the domain receives mail but has no MX (or only the null MX)", "MX <pref> <host>",
+                   " | ".join(f"{p} {h}" for p, h in ctx.mx) or "(none)", "@")
+    else:
+        yield Pass(" | ".join(real))
+
+
+def _hosts(ctx: Ctx) -> list[str]:
+    return [h.rstrip(".") for _, h in ctx.mx if h != "."]
+
+
+@rule("MX02", "error", "MX hosts are not CNAMEs")
+def mx_cname(ctx: Ctx) -> Iterator[Outcome]:
+    if not _hosts(ctx):
+        yield NA
+    for host in _hosts(ctx):
+        cname = ctx.view.get(host, "CNAME").values
+        if cname:
+            yield Fail(f"MX host {host} is a CNAME (to {cname[0]}); RFC 2181 §10.3 forbids it, some senders refuse",
+                       "an A/AAAA name", f"CNAME {cname[0]}", host)
+
+
+@rule("MX03", "error", "MX hosts have addresses")
+def mx_addresses(ctx: Ctx) -> Iterator[Outcome]:
+    if not _hosts(ctx):
+        yield NA
+    for host in _hosts(ctx):
+        try:
+            ipaddress.ip_address(host)
+            yield Fail(f"MX host {host} is an IP address; an MX must name a host", "a host name", host)
+            continue
+        except ValueError:
+            pass
+        a, aaaa = ctx.view.get(host, "A"), ctx.view.get(host, "AAAA")
+        if a.error or aaaa.error:
+            yield Fail(f"MX host {host} could not be resolved here ({a.error or aaaa.error})", "A/AAAA", "(unknown)",
+                       host, severity="info")
+        elif not a.values and not aaaa.values and not ctx.view.get(host, "CNAME").values:
+            yield Fail(f"MX host {host} has no A or AAAA record: mail cannot be delivered", "A/AAAA", "(none)", host)
+        elif a.values or aaaa.values:
+            yield Pass(f"{host}: {', '.join([*a.values, *aaaa.values])}", name=host)
+
+
+@rule("MX04", "error", "null MX stands alone with preference 0")
+def mx_null(ctx: Ctx) -> Iterator[Outcome]:
+    if not _null(ctx):
+        yield NA
+        return
+    if len(ctx.mx) > 1 or ctx.mx[0][0] != 0:
+        yield Fail("the null MX (\".\") must be the only MX and have preference 0 (RFC 7505)", "0 .",
+                   " | ".join(f"{p} {h}" for p, h in ctx.mx), "@")
+
+
+@rule("MX05", "warning", "domain receiving no mail has the null MX", "parked")
+def mx_parked(ctx: Ctx) -> Iterator[Outcome]:
+    if ctx.target.receives_mail:
+        yield NA
+    elif not _null(ctx):
+        yield Fail("a domain that receives no mail should publish the null MX so senders fail fast", "0 .",
+                   " | ".join(f"{p} {h}" for p, h in ctx.mx) or "(none)", "@")
+    else:
+        yield Pass("0 .")

@@ -1,0 +1,92 @@
+"""Run the rule table over each domain and collect the report."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from mailplan.dns.check.context import Ctx, Target
+from mailplan.dns.check.dnsview import CheckFailed, DnsView
+from mailplan.dns.check.model import DomainReport, Finding, Report
+from mailplan.dns.check.rules import Fail, Pass, Rule, all_rules
+from mailplan.dns.derive import NULL_MX, PARKED_SPF
+from mailplan.engine.desired import Desired
+from mailplan.model.objects import Domain, Record
+
+COMMON_SELECTORS = ("default", "mail", "dkim", "google", "selector1", "selector2", "s1", "s2", "k1")
+
+
+def run(targets: Sequence[Target], view: DnsView, nameserver: str = "") -> Report:
+    rules = all_rules()
+    return Report([check_domain(t, view, rules) for t in targets], nameserver)
+
+
+def check_domain(target: Target, view: DnsView, rules: Sequence[Rule] | None = None) -> DomainReport:
+    ctx = Ctx(target, view)
+    txt, soa = ctx.get("@", "TXT"), ctx.get("@", "SOA")
+    if txt.error and soa.error:
+        raise CheckFailed(f"cannot query DNS for {target.domain}: {txt.error}")
+    report = DomainReport(target.domain, target.sends_mail, target.receives_mail)
+    for rule in rules if rules is not None else all_rules():
+        if rule.applies(ctx):
+            report.findings.extend(evaluate(rule, ctx))
+    return report
+
+
+def evaluate(rule: Rule, ctx: Ctx) -> list[Finding]:
+    """One finding per failure; else a single pass (none when the rule does not apply)."""
+    outcomes = list(rule.check(ctx))
+    fails = [o for o in outcomes if isinstance(o, Fail)]
+    if fails:
+        return [
+            Finding(rule.id, rule.title, "fail", f.severity or rule.severity, f.message, f.name, f.expected, f.found)
+            for f in fails
+        ]
+    passes = [o for o in outcomes if isinstance(o, Pass)]
+    if not passes and outcomes:  # only "not applicable"
+        return []
+    return [Finding(
+        rule.id, rule.title, "pass", rule.severity, "",
+        passes[0].name if len(passes) == 1 else "",
+        "; ".join(dict.fromkeys(p.expected for p in passes if p.expected)),
+        "; ".join(p.found for p in passes if p.found),
+    )]
+
+
+def targets_from_desired(desired: Desired) -> list[Target]:
+    """Each configured domain with the records the config derives for it."""
+    domains: dict[str, Domain] = {}
+    records: list[Record] = []
+    for state in desired.objects.values():
+        for obj in state:
+            if isinstance(obj, Domain):
+                domains.setdefault(obj.name, obj)
+            elif isinstance(obj, Record):
+                records.append(obj)
+    names = sorted(domains) or sorted({r.zone for r in records})
+    owned: dict[str, list[Record]] = {n: [] for n in names}
+    for record in records:
+        home = max((n for n in names if record.fqdn == n or record.fqdn.endswith("." + n)), key=len, default=None)
+        if home is not None:
+            owned[home].append(record)
+    return [_target(name, domains.get(name), tuple(owned[name])) for name in names]
+
+
+def _target(name: str, domain: Domain | None, expected: tuple[Record, ...]) -> Target:
+    spf = [r for r in expected if r.fqdn == name and r.tag == "v=spf1"]
+    mx = [r for r in expected if r.fqdn == name and r.rtype == "MX"]
+    sends = spf[0].values != (PARKED_SPF,) if spf else not (domain and domain.alias_of)
+    receives = mx[0].values != (NULL_MX,) if mx else True
+    return Target(name, sends, receives, expected)
+
+
+def ad_hoc_targets(domains: Sequence[str], parked: bool, selectors: Sequence[str]) -> list[Target]:
+    """Domains named on the command line: no config, so nothing to compare; common DKIM selectors tried."""
+    return [
+        Target(_alabel(d), sends_mail=not parked, receives_mail=not parked,
+               dkim_selectors=tuple(selectors) or COMMON_SELECTORS)
+        for d in domains
+    ]
+
+
+def _alabel(domain: str) -> str:
+    return domain.strip().rstrip(".").lower().encode("idna").decode("ascii")
