@@ -17,7 +17,7 @@ import os
 import shutil
 import smtplib
 import subprocess
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import make_msgid
@@ -193,8 +193,17 @@ class MailStack:
 
     # --- sending -----------------------------------------------------------------------------------------------
 
-    def message(self, to: str | Sequence[str], subject: str, sender: str = OUTSIDER, body: str = "") -> EmailMessage:
+    def message(
+        self,
+        to: str | Sequence[str],
+        subject: str,
+        sender: str = OUTSIDER,
+        body: str = "",
+        headers: Mapping[str, str] | None = None,
+    ) -> EmailMessage:
         msg = EmailMessage()
+        for name, value in (headers or {}).items():
+            msg[name] = value
         msg["From"] = sender
         msg["To"] = to if isinstance(to, str) else ", ".join(to)
         msg["Subject"] = subject
@@ -203,10 +212,15 @@ class MailStack:
         return msg
 
     def send(
-        self, to: str | Sequence[str], subject: str, sender: str = OUTSIDER, body: str = ""
+        self,
+        to: str | Sequence[str],
+        subject: str,
+        sender: str = OUTSIDER,
+        body: str = "",
+        headers: Mapping[str, str] | None = None,
     ) -> dict[str, tuple[int, bytes]]:
         """Deliver through the public MX port as an outside server would; returns refused recipients."""
-        msg = self.message(to, subject, sender, body)
+        msg = self.message(to, subject, sender, body, headers)
         with smtplib.SMTP("127.0.0.1", self.smtp_port, local_hostname="client.example", timeout=30) as smtp:
             return smtp.send_message(msg)
 

@@ -68,18 +68,33 @@ class ReplyLog:
     """Whom each address already answered, and when (its own small database)."""
 
     def __init__(self, state_dir: Path) -> None:
-        self.db = sqlite3.connect(state_dir / "autoreply.sqlite", timeout=30)
+        # Autocommit: ``claim`` runs its own write transaction.
+        self.db = sqlite3.connect(state_dir / "autoreply.sqlite", timeout=30, isolation_level=None)
         self.db.execute(
             "CREATE TABLE IF NOT EXISTS replied (address TEXT, sender TEXT, at REAL, PRIMARY KEY (address, sender))"
         )
 
-    def recently(self, address: str, sender: str, days: int) -> bool:
-        row = self.db.execute("SELECT at FROM replied WHERE address = ? AND sender = ?", (address, sender)).fetchone()
-        return row is not None and time.time() - float(row[0]) < days * 86400
+    def claim(self, address: str, sender: str, days: int) -> bool:
+        """Record a reply about to be sent; False when one was sent within ``days``.
 
-    def remember(self, address: str, sender: str) -> None:
-        with self.db:
+        Check and record in one write transaction: two copies delivered at the
+        same moment must not both answer.
+        """
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            row = self.db.execute(
+                "SELECT at FROM replied WHERE address = ? AND sender = ?", (address, sender)
+            ).fetchone()
+            if row is not None and time.time() - float(row[0]) < days * 86400:
+                return False
             self.db.execute("INSERT OR REPLACE INTO replied VALUES (?, ?, ?)", (address, sender, time.time()))
+            return True
+        finally:
+            self.db.execute("COMMIT")
+
+    def release(self, address: str, sender: str) -> None:
+        """Forget a claim whose reply could not be sent, so the retry may answer."""
+        self.db.execute("DELETE FROM replied WHERE address = ? AND sender = ?", (address, sender))
 
 
 def compose(original: Message, address: str, name: str, sender: str, subject: str, body: str) -> EmailMessage:
@@ -114,13 +129,16 @@ def run(args: argparse.Namespace, raw: bytes) -> str:
     if why_not:
         return f"not answered: {why_not}"
     log = ReplyLog(args.state_dir)
-    if log.recently(address, sender, args.days):
+    if not log.claim(address, sender, args.days):
         return f"not answered: {sender} already got an auto-reply from {address} within {args.days} days"
     reply = compose(message, address, name_row[0] if name_row else "", sender, row[0], row[1])
     host, _, port = args.reinject.rpartition(":")
-    with smtplib.SMTP(host, int(port), timeout=60) as smtp:
-        smtp.send_message(reply, from_addr="", to_addrs=[sender])
-    log.remember(address, sender)
+    try:
+        with smtplib.SMTP(host, int(port), timeout=60) as smtp:
+            smtp.send_message(reply, from_addr="", to_addrs=[sender])
+    except OSError:
+        log.release(address, sender)
+        raise
     return f"auto-reply from {address} sent to {sender}"
 
 
