@@ -93,9 +93,7 @@ class FakeAliDns(FakeDnsApi):
         self.calls[action] += 1
         handler = getattr(self, f"_{action}", None)
         if handler is None:
-            return error(
-                404, "InvalidAction.NotFound", "Specified api is not found, please check your url and method."
-            )
+            return error(404, "InvalidAction.NotFound", "Specified api is not found, please check your url and method.")
         result: Reply = handler(params)
         return result
 
