@@ -11,6 +11,9 @@ import dns.rcode
 import dns.update
 import pytest
 
+from fakes.alidns import FakeAliDns
+from fakes.cloudflare import FakeCloudflare
+from fakes.dnspod import FakeDnsPod
 from mailplan.model.objects import Record
 
 from .runner import make_provider, run_steps
@@ -54,7 +57,24 @@ def _seed_bind(server: Any) -> None:
     assert dns.query.tcp(update, server.host, port=server.port, timeout=5).rcode() == dns.rcode.NOERROR
 
 
-@pytest.fixture(params=["zonefile", "rfc2136", "powerdns"])
+def _seed_fake(api: Any) -> None:
+    api.add_zone(ZONE)
+    api.replace(ZONE, "@", "TXT", [api.hand_value("TXT", VERIFICATION)])
+    api.replace(ZONE, "www", "A", [api.hand_value("A", "192.0.2.10")])
+
+
+def _cloud_settings(kind: str, api: Any) -> dict[str, Any]:
+    if kind == "cloudflare":
+        return {"api_token": api.token, "base_url": api.url + "/client/v4"}
+    if kind == "alidns":
+        return {"access_key_id": api.key_id, "access_key_secret": api.secret, "endpoint": api.url}
+    return {"secret_id": api.secret_id, "secret_key": api.secret_key, "endpoint": api.url}
+
+
+CLOUD_DNS_FAKES = {"cloudflare": FakeCloudflare, "alidns": FakeAliDns, "dnspod": FakeDnsPod}
+
+
+@pytest.fixture(params=["zonefile", "rfc2136", "powerdns", *CLOUD_DNS_FAKES])
 def dns_harness(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, dict[str, Any], bool]]:
     """(provider type, settings, whether the zone holds hand-made records mailplan must keep)."""
     if request.param == "zonefile":
@@ -69,9 +89,14 @@ def dns_harness(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tupl
         server = request.getfixturevalue("bind_server")
         _seed_bind(server)
         yield "rfc2136", server.settings(), True
-    else:
+    elif request.param == "powerdns":
         server = request.getfixturevalue("powerdns_server")
         yield "powerdns", server.settings(), False
+    else:
+        api = CLOUD_DNS_FAKES[request.param]()
+        _seed_fake(api)
+        with api.running():
+            yield request.param, _cloud_settings(request.param, api), True
 
 
 def test_dns_provider_conformance(dns_harness: tuple[str, dict[str, Any], bool], tmp_path: Path) -> None:

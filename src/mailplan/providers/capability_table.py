@@ -1,0 +1,64 @@
+"""The provider × feature table in the README, generated from each provider's SUPPORTS and MANUAL.
+
+``python -m mailplan.providers.capability_table`` prints it; a test keeps the
+README's copy in step with the code.
+"""
+
+from __future__ import annotations
+
+from mailplan.providers.base import Provider
+from mailplan.providers.registry import known_types, provider_class
+
+BEGIN = "<!-- capability-table:begin -->"
+END = "<!-- capability-table:end -->"
+
+FEATURE_NAMES = {
+    "domain": "mail domain",
+    "domain.alias": "alias domain",
+    "policy": "password policy",
+    "policy.2fa": "require 2FA",
+    "department": "departments",
+    "mailbox": "mailboxes (people, functional)",
+    "alias": "aliases",
+    "group": "groups",
+    "group.post.organization": "group: organization may post",
+    "group.post.members": "group: members may post",
+    "group.post.senders": "group: listed senders may post",
+    "forwarding": "handover forwarding",
+    "autoreply": "auto-reply",
+    "delegation": "delegation",
+    "delegation.read": "delegate may read",
+    "delegation.send": "delegate may send as",
+    "admin_role": "admin roles",
+    "archive": "archive journal copy",
+}
+
+
+def _cell(cls: type[Provider], feature: str) -> str:
+    if feature in cls.SUPPORTS:
+        return "✓"
+    if feature in cls.MANUAL:
+        return "manual"
+    return "—"
+
+
+def markdown() -> str:
+    classes = [provider_class(t) for t in known_types()]
+    mail = [c for c in classes if c.ROLE == "mail"]
+    dns = [c for c in classes if c.ROLE == "dns"]
+    lines = ["| feature | " + " | ".join(f"`{c.TYPE}`" for c in mail) + " |", "|---" * (len(mail) + 1) + "|"]
+    features = list(FEATURE_NAMES) + sorted(
+        {f for c in mail for f in (*c.SUPPORTS, *c.MANUAL)} - set(FEATURE_NAMES)
+    )
+    for feature in features:
+        lines.append(f"| {FEATURE_NAMES.get(feature, feature)} | " + " | ".join(_cell(c, feature) for c in mail) + " |")
+    rtypes = sorted({f.split(".", 1)[1] for c in dns for f in c.SUPPORTS if f.startswith("record.")})
+    lines += ["", "| DNS provider | record types |", "|---|---|"]
+    for c in dns:
+        lines.append(f"| `{c.TYPE}` | " + ", ".join(t for t in rtypes if f"record.{t}" in c.SUPPORTS) + " |")
+    lines += ["", "✓ through the provider's API · manual: the plan lists the exact step for a person · — not possible"]
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    print(markdown(), end="")
