@@ -66,6 +66,9 @@ class HttpClient:
     sleep: Callable[[float], None] = time.sleep
     calls: Counter[str] = field(default_factory=Counter)  # "GET /path" -> count
     session: requests.Session = field(default_factory=requests.Session)
+    # Auth headers for each attempt; called with True after a 401 to get a fresh token
+    # (an expired OAuth token is refreshed and the request sent once more).
+    auth: Callable[[bool], Mapping[str, str]] | None = None
 
     def request(
         self,
@@ -77,9 +80,15 @@ class HttpClient:
         data: Any = None,
         headers: Mapping[str, str] | None = None,
         error_of: Callable[[requests.Response], str | None] | None = None,
+        auth: Callable[[bool], Mapping[str, str]] | None = None,
     ) -> requests.Response:
-        """Send one logical request; retry 429/5xx/timeouts; raise ApiError on a final failure."""
+        """Send one logical request; retry 429/5xx/timeouts; raise ApiError on a final failure.
+
+        ``auth`` (default: the client's) supplies auth headers; a 401 gets one fresh token and a resend.
+        """
         url = path if path.startswith("http") else self.base_url.rstrip("/") + "/" + path.lstrip("/")
+        authorize = auth or self.auth
+        refreshed = False
         waited = 0.0
         last: str = ""
         for attempt in range(self.policy.attempts):
@@ -92,12 +101,17 @@ class HttpClient:
                     params=params,
                     json=json,
                     data=data,
-                    headers={**self.headers, **(headers or {})},
+                    headers={**self.headers, **(authorize(False) if authorize else {}), **(headers or {})},
                     timeout=self.policy.timeout,
                 )
             except (requests.Timeout, requests.ConnectionError) as exc:
                 last = f"{method} {url}: {type(exc).__name__}: {exc}"
             else:
+                if resp.status_code == 401 and authorize and not refreshed:
+                    refreshed = True
+                    authorize(True)
+                    last = f"{method} {url}: HTTP 401 {_short(resp)}"
+                    continue  # resend at once with the fresh token
                 if resp.status_code in RETRY_STATUSES:
                     hinted = retry_after_seconds(resp.headers.get("Retry-After"))
                     if hinted is not None:

@@ -1,0 +1,1 @@
+"""Google Workspace: Admin Directory, Groups Settings, Gmail settings and Vault."""

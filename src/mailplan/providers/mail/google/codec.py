@@ -1,0 +1,142 @@
+"""Translations between neutral objects and Google resources, and mailplan's marks on them.
+
+Marks (how ``read`` knows what mailplan created, and what it did to a mailbox):
+- users: ``externalIds`` entries ``{"type":"custom","customType":"mailplan","value":TOKEN}`` with
+  TOKEN in ``person``/``functional`` (created by mailplan; also the mailbox kind), ``frozen``
+  (login blocked by mailplan), ``gmail`` (mailplan wrote Gmail settings), ``admin`` (mailplan granted
+  an admin role);
+- groups and org units: a ``[mailplan ...]`` note at the end of the description, which also
+  carries what the resource has no field for (a department's manager).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from mailplan.model.objects import Group, PostPolicy
+
+MARK_TYPE = "mailplan"
+KIND_TOKENS = ("person", "functional")
+_NOTE = re.compile(r"\s*\[mailplan((?: [a-z_]+=\S+)*)\]\s*$")
+
+POST_TO_GOOGLE = {
+    "anyone": "ANYONE_CAN_POST",
+    "organization": "ALL_IN_DOMAIN_CAN_POST",
+    "members": "ALL_MEMBERS_CAN_POST",
+    "senders": "ALL_MEMBERS_CAN_POST",  # senders join as members who receive nothing
+}
+
+
+def address(value: str) -> str:
+    """Lower-case ``local@domain`` with the domain as an IDNA A-label."""
+    local, _, dom = value.strip().lower().rpartition("@")
+    with contextlib.suppress(UnicodeError):
+        dom = dom.encode("idna").decode("ascii")
+    return f"{local}@{dom}" if local else dom
+
+
+def with_note(text: str, fields: Mapping[str, str | None] | None = None) -> str:
+    """``text`` followed by the mailplan note (which marks the resource as created by mailplan)."""
+    parts = "".join(f" {k}={v}" for k, v in sorted((fields or {}).items()) if v)
+    return f"{text} [mailplan{parts}]".strip()
+
+
+def read_note(description: str | None) -> tuple[str, dict[str, str] | None]:
+    """``(text, fields)``; ``fields`` is None when the description carries no mailplan note."""
+    description = description or ""
+    found = _NOTE.search(description)
+    if not found:
+        return description, None
+    fields = dict(part.split("=", 1) for part in found.group(1).split())
+    return description[: found.start()], fields
+
+
+def user_tokens(user: Mapping[str, Any]) -> set[str]:
+    ids = user.get("externalIds") or []
+    return {str(e.get("value")) for e in ids if e.get("type") == "custom" and e.get("customType") == MARK_TYPE}
+
+
+def with_tokens(user: Mapping[str, Any], add: Iterable[str] = (), drop: Iterable[str] = ()) -> list[dict[str, Any]]:
+    """The user's ``externalIds`` with mailplan tokens added/dropped; other entries kept as they are."""
+    tokens = (user_tokens(user) | set(add)) - set(drop)
+    others = [
+        e for e in user.get("externalIds") or [] if not (e.get("type") == "custom" and e.get("customType") == MARK_TYPE)
+    ]
+    return others + [{"type": "custom", "customType": MARK_TYPE, "value": t} for t in sorted(tokens)]
+
+
+def kind_token(user: Mapping[str, Any]) -> str | None:
+    found = user_tokens(user).intersection(KIND_TOKENS)
+    return sorted(found)[0] if found else None
+
+
+def split_name(name: str) -> dict[str, str]:
+    """Google requires given and family names; ``displayName`` keeps the name exactly as configured."""
+    name = name.strip() or "-"
+    words = name.split()
+    if len(words) > 1:
+        given, family = " ".join(words[:-1]), words[-1]
+    elif len(name) > 1 and not name.isascii():
+        family, given = name[0], name[1:]  # 张三: family 张, given 三
+    else:
+        given = family = name
+    return {"givenName": given, "familyName": family, "displayName": name}
+
+
+def display_name(user: Mapping[str, Any]) -> str:
+    name = user.get("name") or {}
+    return str(name.get("displayName") or name.get("fullName") or "")
+
+
+def member_entries(group: Group) -> dict[str, tuple[str, str]]:
+    """address -> (role, delivery_settings) that hold ``group`` on Google."""
+    entries: dict[str, tuple[str, str]] = {}
+    if group.post_policy == "senders":
+        for sender in group.senders:
+            if sender.startswith("@"):
+                raise ValueError(
+                    f"group {group.address}: Google groups cannot allow a whole domain ({sender}) to post; "
+                    "use post: organization or list the senders"
+                )
+            entries[sender] = ("MEMBER", "NONE")
+    for member in group.members:
+        entries[member] = ("MEMBER", "ALL_MAIL")
+    for owner in group.owners:
+        entries[owner] = ("OWNER", "ALL_MAIL")
+    return entries
+
+
+def group_from_google(resource: Mapping[str, Any], members: Iterable[Mapping[str, Any]], who_can_post: str) -> Group:
+    owners, receivers, senders = [], [], []
+    for m in members:
+        email = address(str(m.get("email", "")))
+        if not email:
+            continue  # a member without address (the whole customer, ``type: CUSTOMER``)
+        if m.get("role") == "OWNER":
+            owners.append(email)
+        elif m.get("delivery_settings") == "NONE":
+            senders.append(email)
+        else:
+            receivers.append(email)
+    policy: PostPolicy
+    if who_can_post == "ANYONE_CAN_POST":
+        policy = "anyone"
+    elif who_can_post == "ALL_IN_DOMAIN_CAN_POST":
+        policy = "organization"
+    elif who_can_post == "ALL_MEMBERS_CAN_POST" and not senders:
+        policy = "members"
+    else:
+        # Members plus silent senders, or something stricter (owners/managers only): shown as
+        # "senders" so that a config asking for "members" sees a difference.
+        policy = "senders"
+    return Group(
+        address=address(str(resource["email"])),
+        name=str(resource.get("name") or ""),
+        members=tuple(sorted(receivers)),
+        post_policy=policy,
+        senders=tuple(sorted(senders)) if policy == "senders" else (),
+        owners=tuple(sorted(owners)),
+    )

@@ -1,0 +1,140 @@
+"""Gmail settings (auto-reply, forwarding, delegates) and the Vault hold: the handover and
+preserve steps of offboarding. Gmail calls act as the mailbox owner (domain-wide delegation).
+
+Order on offboarding (the core puts handover objects before the freeze): auto-reply, forwarding
+and delegates are written while the account can still log in; the freeze then puts the mail on a
+Vault hold before it blocks the login.
+"""
+
+from __future__ import annotations
+
+from mailplan.engine.change import Action, Change
+from mailplan.model.objects import AutoReply, Delegation, Forwarding
+from mailplan.providers.http import ApiError
+
+from .api import GoogleApi, exists_already, fail, not_found
+
+HOLD_NAME = "mailplan: departed staff mail"
+
+
+def settings_path(owner: str, what: str) -> str:
+    return f"users/{owner}/settings/{what}"
+
+
+class Handover:
+    def __init__(self, api: GoogleApi, fresh: set[str], matter_name: str) -> None:
+        self.api = api
+        self.fresh = fresh  # addresses created in this run: a 404 may only mean "not visible yet"
+        self.matter_name = matter_name
+        self._hold: tuple[str, str] | None = None  # (matterId, holdId)
+
+    def gmail(self, owner: str, method: str, what: str, body: object = None) -> object:
+        return self.api.call(
+            "gmail", method, settings_path(owner, what), body=body, subject=owner, fresh=owner in self.fresh
+        )
+
+    def autoreply(self, change: Change) -> str:
+        if change.action is Action.REMOVE:
+            assert isinstance(change.before, AutoReply)
+            self.gmail(change.before.address, "PUT", "vacation", {"enableAutoReply": False})
+            return "auto-reply off"
+        reply = change.after
+        assert isinstance(reply, AutoReply)
+        body = {
+            "enableAutoReply": True,
+            "responseSubject": reply.subject,
+            "responseBodyPlainText": reply.body,
+            "restrictToContacts": False,
+            "restrictToDomain": False,
+        }
+        self.gmail(reply.address, "PUT", "vacation", body)
+        return "auto-reply on"
+
+    def forwarding(self, change: Change) -> str:
+        if change.action is Action.REMOVE:
+            assert isinstance(change.before, Forwarding)
+            self.gmail(change.before.address, "PUT", "autoForwarding", {"enabled": False})
+            return "forwarding off"
+        fwd = change.after
+        assert isinstance(fwd, Forwarding)
+        if len(fwd.targets) != 1:
+            raise fail(
+                f"{fwd.address}: Gmail forwards to exactly one address, not {len(fwd.targets)}; "
+                "forward to a group that holds them"
+            )
+        target = fwd.targets[0]
+        try:
+            found = self.gmail(fwd.address, "POST", "forwardingAddresses", {"forwardingEmail": target})
+        except ApiError as exc:
+            if not exists_already(exc):
+                raise
+            found = self.gmail(fwd.address, "GET", f"forwardingAddresses/{target}")
+        status = found.get("verificationStatus") if isinstance(found, dict) else None
+        if status != "accepted":
+            raise fail(
+                f"{fwd.address}: Google sent a confirmation mail to {target}; forwarding starts once someone "
+                "there confirms it. Apply again afterwards."
+            )
+        body = {"enabled": True, "emailAddress": target, "disposition": "leaveInInbox"}
+        self.gmail(fwd.address, "PUT", "autoForwarding", body)
+        return f"forwarding to {target}"
+
+    def delegation(self, change: Change) -> str:
+        if change.action is Action.REMOVE:
+            assert isinstance(change.before, Delegation)
+            try:
+                self.gmail(change.before.mailbox, "DELETE", f"delegates/{change.before.grantee}")
+            except ApiError as exc:
+                if not not_found(exc):
+                    raise
+            return "delegate removed"
+        grant = change.after
+        assert isinstance(grant, Delegation)
+        if not (grant.read and grant.send):
+            raise fail(
+                f"{grant.mailbox}: a Gmail delegate can always read and send; Google has no read-only or "
+                f"send-only delegation for {grant.grantee} (set both read and send)"
+            )
+        try:
+            self.gmail(grant.mailbox, "POST", "delegates", {"delegateEmail": grant.grantee})
+        except ApiError as exc:
+            if not exists_already(exc):
+                raise
+            return "delegate already there"
+        return "delegate added"
+
+    def hold(self, address: str) -> str:
+        """Put ``address``'s mail on mailplan's Vault hold (matter and hold created on first use)."""
+        if self._hold is None:
+            matter, hold, created = self._find_or_create_hold(address)
+            self._hold = (matter, hold)
+            if created:
+                return "mail held in Vault (new hold)"
+        matter, hold = self._hold
+        path = f"matters/{matter}/holds/{hold}:addHeldAccounts"
+        answer = self.api.call("vault", "POST", path, body={"emails": [address]}) or {}
+        for item in answer.get("responses") or []:
+            status = item.get("status") or {}
+            if status.get("code", 0) not in (0, 6):  # OK, ALREADY_EXISTS
+                raise fail(f"Vault refused to hold {address}: {status.get('message', status.get('code'))}")
+        return "mail held in Vault"
+
+    def _find_or_create_hold(self, address: str) -> tuple[str, str, bool]:
+        """``(matterId, holdId, created)``; a new hold is created already holding ``address``."""
+        matter = next(
+            (
+                str(m["matterId"])
+                for m in self.api.pages("vault", "matters", "matters", {"state": "OPEN", "pageSize": 100})
+                if m.get("name") == self.matter_name
+            ),
+            "",
+        )
+        if not matter:
+            about = {"name": self.matter_name, "description": "Mail of departed staff, kept by mailplan"}
+            matter = str(self.api.call("vault", "POST", "matters", body=about)["matterId"])
+        for item in self.api.pages("vault", f"matters/{matter}/holds", "holds", {"pageSize": 100}):
+            if item.get("name") == HOLD_NAME and item.get("corpus") == "MAIL":
+                return matter, str(item["holdId"]), False
+        body = {"name": HOLD_NAME, "corpus": "MAIL", "accounts": [{"email": address}]}
+        created = self.api.call("vault", "POST", f"matters/{matter}/holds", body=body)
+        return matter, str(created["holdId"]), True

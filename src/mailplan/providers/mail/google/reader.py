@@ -1,0 +1,225 @@
+"""Reading a Google Workspace tenant into neutral objects, in as few calls as the APIs allow.
+
+Calls: 1 domain list + 1 domain-alias list + ⌈users/500⌉ user pages + 1 org-unit list
++ ⌈groups/200⌉ group pages + per group (⌈members/200⌉ member pages + 1 settings read)
++ 1 role list + the department-admin assignments. Gmail settings have no list across users,
+so they are read (3 calls) only for mailboxes mailplan froze, marked, or runs as functional.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from mailplan.model.objects import (
+    AdminRole,
+    Alias,
+    AutoReply,
+    Delegation,
+    Department,
+    Domain,
+    Forwarding,
+    Mailbox,
+    MailObject,
+    domain_of,
+)
+from mailplan.model.state import Ident, Observed, State
+from mailplan.providers.http import ApiError
+
+from . import codec
+from .api import GoogleApi
+
+
+@dataclass
+class Directory:
+    """The raw listings a read and the writes that follow it both need."""
+
+    users: list[dict[str, Any]] = field(default_factory=list)
+    orgunits: list[dict[str, Any]] = field(default_factory=list)
+
+    def ou_path(self, name: str | None) -> str:
+        if not name:
+            return "/"
+        for ou in sorted(self.orgunits, key=lambda o: len(str(o.get("orgUnitPath", "")))):
+            if ou.get("name") == name:
+                return str(ou["orgUnitPath"])
+        raise KeyError(name)
+
+    def ou_by_id(self) -> dict[str, dict[str, Any]]:
+        return {str(ou.get("orgUnitId")): ou for ou in self.orgunits}
+
+
+def department_of(org_unit_path: str | None) -> str | None:
+    path = (org_unit_path or "/").rstrip("/")
+    return path.rpartition("/")[2] or None
+
+
+class Reader:
+    def __init__(self, api: GoogleApi, customer: str, department_role: str) -> None:
+        self.api = api
+        self.customer = customer
+        self.department_role = department_role
+
+    def list_orgunits(self) -> list[dict[str, Any]]:
+        page = self.api.call("directory", "GET", f"customer/{self.customer}/orgunits", params={"type": "all"}) or {}
+        return list(page.get("organizationUnits") or [])
+
+    def list_users(self) -> list[dict[str, Any]]:
+        params = {"customer": self.customer, "maxResults": 500, "projection": "full"}
+        return list(self.api.pages("directory", "users", "users", params))
+
+    def role_id(self) -> str | None:
+        for role in self.api.pages("directory", f"customer/{self.customer}/roles", "items", {"maxResults": 100}):
+            if role.get("roleName") == self.department_role:
+                return str(role["roleId"])
+        return None
+
+    def read(self, domains: Sequence[str]) -> tuple[Observed, Directory]:
+        scope = {codec.address(d) for d in domains}
+        objects: list[MailObject] = []
+        managed: set[Ident] = set()
+
+        def add(obj: MailObject, is_managed: bool) -> None:
+            objects.append(obj)
+            if is_managed:
+                managed.add(obj.ident)
+
+        directory = Directory(users=self.list_users(), orgunits=self.list_orgunits())
+        org_domain = self._domains(scope, add, domains)
+        self._departments(directory, org_domain, add)
+        users_in_scope = [u for u in directory.users if domain_of(codec.address(u["primaryEmail"])) in scope]
+        by_id = {str(u.get("id")): codec.address(u["primaryEmail"]) for u in directory.users}
+        for user in users_in_scope:
+            self._user(user, scope, add)
+        group_markers = self._groups(scope, add)
+        for obj in list(objects):
+            if isinstance(obj, Alias) and obj.targets[0] in group_markers:
+                managed.add(obj.ident)
+        self._admins(users_in_scope, by_id, directory, add)
+        return Observed(State(objects), frozenset(managed)), directory
+
+    def _domains(self, scope: set[str], add: Any, order: Sequence[str]) -> str:
+        listing = self.api.call("directory", "GET", f"customer/{self.customer}/domains") or {}
+        primary = ""
+        for dom in listing.get("domains") or []:
+            name = codec.address(str(dom["domainName"]))
+            if dom.get("isPrimary"):
+                primary = name
+            if name in scope:
+                add(Domain(name=name), False)
+        aliases = self.api.call("directory", "GET", f"customer/{self.customer}/domainaliases") or {}
+        for dom in aliases.get("domainAliases") or []:
+            name = codec.address(str(dom["domainAliasName"]))
+            if name in scope:
+                add(Domain(name=name, alias_of=codec.address(str(dom["parentDomainName"]))), False)
+        # Departments belong to the organization: its primary domain when this provider holds it.
+        return primary if primary in scope else codec.address(order[0]) if order else primary
+
+    def _departments(self, directory: Directory, org_domain: str, add: Any) -> None:
+        by_path = {str(ou.get("orgUnitPath")): ou for ou in directory.orgunits}
+        seen: set[str] = set()
+        for ou in sorted(directory.orgunits, key=lambda o: len(str(o.get("orgUnitPath", "")))):
+            name = str(ou.get("name"))
+            if name in seen:
+                continue  # the same name deeper in the tree: departments are known by name
+            seen.add(name)
+            text, note = codec.read_note(ou.get("description"))
+            parent_path = str(ou.get("parentOrgUnitPath") or "/")
+            parent = by_path.get(parent_path, {}).get("name") if parent_path != "/" else None
+            dept = Department(
+                name=name,
+                org_domain=org_domain,
+                title=text,
+                manager=(note or {}).get("manager"),
+                parent=str(parent) if parent else None,
+            )
+            add(dept, note is not None)
+
+    def _user(self, user: dict[str, Any], scope: set[str], add: Any) -> None:
+        primary = codec.address(user["primaryEmail"])
+        tokens = codec.user_tokens(user)
+        kind = codec.kind_token(user)
+        mine = kind is not None
+        frozen = bool(user.get("suspended")) or "frozen" in tokens
+        add(
+            Mailbox(
+                address=primary,
+                name=codec.display_name(user),
+                kind="functional" if kind == "functional" else "person",
+                department=department_of(user.get("orgUnitPath")),
+                frozen=frozen,
+            ),
+            mine,
+        )
+        for alias in user.get("aliases") or []:
+            alias = codec.address(alias)
+            if domain_of(alias) in scope:
+                add(Alias(address=alias, targets=(primary,)), mine)
+        wants_gmail = tokens & {"gmail", "frozen", "functional"}
+        if wants_gmail and not user.get("suspended") and user.get("isMailboxSetup", True):
+            self._gmail(primary, "gmail" in tokens, add)
+
+    def _gmail(self, owner: str, mine: bool, add: Any) -> None:
+        base = f"users/{owner}/settings"
+        try:
+            vacation = self.api.call("gmail", "GET", f"{base}/vacation", subject=owner) or {}
+            forwarding = self.api.call("gmail", "GET", f"{base}/autoForwarding", subject=owner) or {}
+            delegates = self.api.call("gmail", "GET", f"{base}/delegates", subject=owner) or {}
+        except ApiError as exc:
+            if exc.status == 400:  # "Mail service not enabled": nothing to read
+                return
+            raise
+        if vacation.get("enableAutoReply"):
+            subject = str(vacation.get("responseSubject") or "")
+            body = str(vacation.get("responseBodyPlainText") or vacation.get("responseBodyHtml") or "")
+            add(AutoReply(address=owner, subject=subject, body=body), mine)
+        if forwarding.get("enabled") and forwarding.get("emailAddress"):
+            add(Forwarding(address=owner, targets=(codec.address(forwarding["emailAddress"]),)), mine)
+        for delegate in delegates.get("delegates") or []:
+            if delegate.get("verificationStatus") in (None, "accepted"):
+                grantee = codec.address(str(delegate["delegateEmail"]))
+                add(Delegation(mailbox=owner, grantee=grantee, read=True, send=True), mine)
+
+    def _groups(self, scope: set[str], add: Any) -> set[str]:
+        """Reads the groups in scope; returns the addresses of those mailplan created."""
+        marked: set[str] = set()
+        params = {"customer": self.customer, "maxResults": 200}
+        for resource in self.api.pages("directory", "groups", "groups", params):
+            email = codec.address(str(resource["email"]))
+            if domain_of(email) not in scope:
+                continue
+            _, note = codec.read_note(resource.get("description"))
+            members = self.api.pages("directory", f"groups/{email}/members", "members", {"maxResults": 200})
+            settings = self.api.call("groupssettings", "GET", email, params={"alt": "json"}) or {}
+            group = codec.group_from_google(resource, members, str(settings.get("whoCanPostMessage", "")))
+            add(group, note is not None)
+            if note is not None:
+                marked.add(email)
+            for alias in resource.get("aliases") or []:
+                alias = codec.address(alias)
+                if domain_of(alias) in scope:
+                    add(Alias(address=alias, targets=(email,)), note is not None)
+        return marked
+
+    def _admins(self, users: list[dict[str, Any]], by_id: dict[str, str], directory: Directory, add: Any) -> None:
+        departments: dict[str, set[str]] = {}
+        role_id = self.role_id()
+        if role_id:
+            ous = directory.ou_by_id()
+            path = f"customer/{self.customer}/roleassignments"
+            for item in self.api.pages("directory", path, "items", {"maxResults": 200, "roleId": role_id}):
+                ou = ous.get(str(item.get("orgUnitId")))
+                who = by_id.get(str(item.get("assignedTo")))
+                if item.get("scopeType") == "ORG_UNIT" and ou and who:
+                    departments.setdefault(who, set()).add(str(ou.get("name")))
+        for user in users:
+            primary = codec.address(user["primaryEmail"])
+            mine = "admin" in codec.user_tokens(user)
+            if user.get("isAdmin"):
+                add(AdminRole(address=primary, level="super"), mine)
+            elif primary in departments:
+                add(
+                    AdminRole(address=primary, level="department", departments=tuple(sorted(departments[primary]))),
+                    mine,
+                )
