@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from zones import good_body, rsa_key, txt, zone
+from check_zones import good_body, rsa_key, txt, zone
 
 from mailplan.dns.check.context import Target
 from mailplan.dns.check.dnsview import ZoneDns

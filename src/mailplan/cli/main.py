@@ -18,6 +18,7 @@ app = typer.Typer(
 # Modules with a ``register(app: typer.Typer) -> None`` function.
 COMMAND_MODULES = [
     "mailplan.cli.core_cmds",
+    "mailplan.cli.check_cmd",
 ]
 
 

@@ -1,0 +1,75 @@
+"""``mailplan check``: the mail DNS of every configured domain, against the rule table and the config."""
+
+from __future__ import annotations
+
+import enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from mailplan.cli.common import CONFIG_ARG, color_wanted, guarded, today
+from mailplan.dns.check.dnsview import LiveDns
+from mailplan.dns.check.model import Report
+from mailplan.dns.check.runner import ad_hoc_targets, run, targets_from_desired
+from mailplan.render import check_html, check_json, check_markdown, check_text
+
+
+class CheckFormat(enum.StrEnum):
+    text = "text"
+    json = "json"
+    markdown = "markdown"
+    html = "html"
+
+
+def render_report(report: Report, fmt: CheckFormat, color: bool = False) -> str:
+    if fmt is CheckFormat.json:
+        return check_json.render(report)
+    if fmt is CheckFormat.markdown:
+        return check_markdown.render(report)
+    if fmt is CheckFormat.html:
+        return check_html.render(report)
+    return check_text.render(report, color=color)
+
+
+def check(
+    config: CONFIG_ARG = Path("mailplan.yaml"),
+    nameserver: Annotated[
+        str | None,
+        typer.Option("--nameserver", help="Ask this server (HOST or HOST:PORT) instead of the system resolver."),
+    ] = None,
+    fmt: Annotated[CheckFormat, typer.Option("--format", "-f", help="Output format.")] = CheckFormat.text,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write the report to this file.")] = None,
+    strict: Annotated[bool, typer.Option("--strict", help="Exit 2 on warnings too.")] = False,
+    domain: Annotated[
+        list[str] | None, typer.Option("--domain", "-d", help="Check this domain without a config (repeatable).")
+    ] = None,
+    parked: Annotated[
+        bool, typer.Option("--parked", help="With --domain: the domains send and receive no mail.")
+    ] = False,
+    selector: Annotated[
+        list[str] | None, typer.Option("--selector", help="With --domain: DKIM selectors to check (repeatable).")
+    ] = None,
+) -> None:
+    """Query live DNS for every domain and report rule findings. Exit 0 fine, 2 findings, 1 the check failed."""
+    with guarded():
+        if domain:
+            targets = ad_hoc_targets(domain, parked, selector or [])
+        else:
+            from mailplan.engine.session import load_desired
+
+            targets = targets_from_desired(load_desired(config, today()))
+        report = run(targets, LiveDns(nameserver), nameserver or "")
+        text = render_report(report, fmt, color=out is None and fmt is CheckFormat.text and color_wanted())
+        if out is not None:
+            out.write_text(text, encoding="utf-8")
+            typer.echo(f"wrote {out}", err=True)
+        else:
+            typer.echo(text, nl=False)
+    code = report.exit_code(strict)
+    if code:
+        raise typer.Exit(code)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("check")(check)

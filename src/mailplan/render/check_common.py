@@ -1,0 +1,32 @@
+"""What the check renderers share: marks, the summary line, Unicode display of domains."""
+
+from __future__ import annotations
+
+from mailplan.dns.check.model import Finding, Report
+from mailplan.render.common import unicode_domain, unicode_text
+
+MARK = {"pass": "✓", "error": "✗", "warning": "!", "info": "i"}
+
+
+def mark(finding: Finding) -> str:
+    return MARK["pass"] if not finding.failed else MARK[finding.severity]
+
+
+def summary(report: Report) -> str:
+    parts = [f"{report.count('error')} errors", f"{report.count('warning')} warnings", f"{report.count('info')} notes"]
+    checked = len(report.domains)
+    where = f" via {report.nameserver}" if report.nameserver else ""
+    return f"{checked} domain{'s' if checked != 1 else ''} checked{where}: " + ", ".join(parts)
+
+
+def title(domain: str, sends: bool, receives: bool) -> str:
+    shown = unicode_domain(domain)
+    if shown != domain:
+        shown = f"{shown} ({domain})"
+    role = "sends and receives mail" if sends and receives else "receives mail, sends none" if receives else (
+        "sends mail, receives none" if sends else "parked: no mail")
+    return f"{shown} — {role}"
+
+
+def show(value: str) -> str:
+    return unicode_text(value)

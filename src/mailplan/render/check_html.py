@@ -1,0 +1,78 @@
+"""The check report as one self-contained HTML page (inline CSS, no scripts, nothing fetched)."""
+
+from __future__ import annotations
+
+from html import escape
+
+from mailplan.dns.check.model import DomainReport, Finding, Report
+from mailplan.render.check_common import mark, show, summary, title
+
+CSS = """
+body{font:15px/1.45 system-ui,-apple-system,"Segoe UI","Noto Sans CJK SC","Microsoft YaHei",sans-serif;
+ margin:0;background:#f4f5f7;color:#1d2330}
+header{background:#1d2330;color:#fff;padding:20px 32px}
+header h1{margin:0 0 4px;font-size:22px}
+.counts span{display:inline-block;margin-right:10px;padding:2px 10px;border-radius:12px;font-weight:600}
+main{padding:16px 32px 40px;max-width:1400px}
+section{background:#fff;border-radius:8px;box-shadow:0 1px 3px rgba(0,0,0,.12);margin:18px 0;overflow:hidden}
+section h2{margin:0;padding:12px 18px;font-size:17px;border-bottom:1px solid #e3e6eb;display:flex;
+ justify-content:space-between;gap:12px}
+table{border-collapse:collapse;width:100%}
+td,th{padding:7px 12px;text-align:left;vertical-align:top;border-bottom:1px solid #eef0f3}
+th{font-size:12px;text-transform:uppercase;color:#6b7280;letter-spacing:.04em}
+td.m{font-size:18px;width:26px;text-align:center;font-weight:700}
+td.id{font-family:ui-monospace,Menlo,Consolas,monospace;white-space:nowrap;color:#4b5563}
+code{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:12.5px;word-break:break-all;
+ background:#f3f4f6;padding:1px 4px;border-radius:3px}
+.error{background:#fff1f1}.error td.m{color:#c62828}
+.warning{background:#fff9e8}.warning td.m{color:#b26a00}
+.info td.m{color:#1d5fbf}.pass td.m{color:#2e7d32}
+.b-error{background:#fde2e2;color:#a11}.b-warning{background:#fff0c2;color:#7a4b00}
+.b-info{background:#dde9fb;color:#1d4f9c}.b-ok{background:#dcf2df;color:#1b5e20}
+.sev{font-size:12px;font-weight:700;text-transform:uppercase;margin-right:6px}
+.label{color:#6b7280;font-size:12px}
+"""
+
+ORDER = {"error": 0, "warning": 1, "info": 2}
+
+
+def _badges(errors: int, warnings: int, infos: int) -> str:
+    if not (errors or warnings or infos):
+        return '<span class="b-ok">✓ all good</span>'
+    parts = [(errors, "error"), (warnings, "warning"), (infos, "info")]
+    return "".join(f'<span class="b-{k}">{n} {k}{"s" if n != 1 else ""}</span>' for n, k in parts if n)
+
+
+def _row(f: Finding) -> str:
+    css = f.severity if f.failed else "pass"
+    what = escape(f.title)
+    if f.failed:
+        what += f'<br><span class="sev">{escape(f.severity)}</span>{escape(show(f.message))}'
+    name = f'<br><span class="label">{escape(show(f.name))}</span>' if f.name else ""
+    exp = f"<code>{escape(show(f.expected))}</code>" if f.expected else ""
+    found = f"<code>{escape(show(f.found))}</code>" if f.found else ""
+    return (f'<tr class="{css}"><td class="m">{mark(f)}</td><td class="id">{escape(f.rule)}</td>'
+            f"<td>{what}{name}</td><td>{exp}</td><td>{found}</td></tr>")
+
+
+def _section(d: DomainReport) -> str:
+    findings = sorted(d.findings, key=lambda f: (not f.failed, ORDER[f.severity] if f.failed else 0, f.rule))
+    rows = "\n".join(_row(f) for f in findings)
+    counts = _badges(d.count("error"), d.count("warning"), d.count("info"))
+    return (f'<section><h2><span>{escape(title(d.domain, d.sends_mail, d.receives_mail))}</span>'
+            f'<span class="counts">{counts}</span></h2>'
+            "<table><tr><th></th><th>rule</th><th>check</th><th>expected</th><th>found</th></tr>"
+            f"{rows}</table></section>")
+
+
+def render(report: Report, heading: str = "Mail DNS check") -> str:
+    counts = _badges(report.count("error"), report.count("warning"), report.count("info"))
+    body = "\n".join(_section(d) for d in report.domains)
+    return (
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">"
+        f"<title>{escape(heading)}</title><style>{CSS}</style></head><body>"
+        f"<header><h1>{escape(heading)}</h1><div>{escape(summary(report))}</div>"
+        f'<div class="counts" style="margin-top:8px">{counts}</div></header>'
+        f"<main>{body}</main></body></html>\n"
+    )

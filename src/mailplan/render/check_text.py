@@ -1,0 +1,34 @@
+"""The check report as plain text (colored on a terminal)."""
+
+from __future__ import annotations
+
+import typer
+
+from mailplan.dns.check.model import Report
+from mailplan.render.check_common import mark, show, summary, title
+
+COLORS = {"error": "red", "warning": "yellow", "info": "blue"}
+
+
+def render(report: Report, color: bool = False, passes: bool = True) -> str:
+    lines: list[str] = []
+    for domain in report.domains:
+        lines.append(title(domain.domain, domain.sends_mail, domain.receives_mail))
+        for f in domain.findings:
+            if not f.failed and not passes:
+                continue
+            head = f"  {mark(f)} {f.rule:<5} {f.title}"
+            if f.failed:
+                head += f" [{f.severity}]: {show(f.message)}"
+                if color:
+                    head = typer.style(head, fg=COLORS[f.severity])
+            elif f.found:
+                head += f" — {show(f.found)}"
+            lines.append(head)
+            if f.failed and f.expected:
+                lines.append(f"          expected: {show(f.expected)}")
+            if f.failed and f.found:
+                lines.append(f"          found:    {show(f.found)}")
+        lines.append("")
+    lines.append(summary(report))
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,173 @@
+"""``mailplan check`` against a real BIND serving zones with known mistakes, and zones mailplan derived."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import dns.query
+import dns.rdataclass
+import dns.rdatatype
+import dns.update
+import dns.zone
+import pytest
+from check_zones import good_body, rsa_key, txt, zone
+from typer.testing import CliRunner
+
+from mailplan.cli.main import build
+from mailplan.dns.check.context import Target
+from mailplan.dns.check.dnsview import LiveDns
+from mailplan.dns.check.runner import run
+from mailplan.dns.derive import mail_records
+from mailplan.dns.facts import MailDomainFacts
+from mailplan.dns.txt import txt_presentation
+from mailplan.model.objects import Record
+from servers.bind import BindServer, start_bind
+
+pytestmark = pytest.mark.realstack
+
+# zone -> (body, rule ids that must fail there)
+MISTAKES: dict[str, tuple[str, set[str]]] = {
+    "plusall.test": (good_body("v=spf1 mx +all"), {"SPF07"}),
+    "twospf.test": (good_body() + txt("@", "v=spf1 include:other.test ~all"), {"SPF02"}),
+    "loop.test": (good_body("v=spf1 mx include:loop.test -all"), {"SPF11"}),
+    "voids.test": (good_body("v=spf1 a:n1.voids.test a:n2.voids.test exists:n3.voids.test -all"), {"SPF04"}),
+    # BIND refuses an update making an in-zone MX target a CNAME, so the CNAME lives in another zone.
+    "mxcname.test": (good_body().replace("@ IN MX 10 mx", "@ IN MX 10 mx.cnamehost.test."), {"MX02"}),
+    "nodmarc.test": (good_body().replace(txt("_dmarc", "v=DMARC1; p=reject; rua=mailto:dmarc@{origin}"), ""),
+                     {"DM01"}),
+    "dupdmarc.test": (good_body() + txt("_dmarc", "v=DMARC1; p=none"), {"DM02"}),
+    "pnone.test": (good_body().replace("p=reject", "p=none"), {"DM05"}),
+    "extrua.test": (good_body().replace("dmarc@{origin}", "reports@parked.test"), {"DM07"}),
+    "weakdkim.test": (good_body(dkim_key=rsa_key(1024)), {"DK03"}),
+    "revoked.test": (good_body(dkim_key="REVOKED").replace("p=REVOKED", "p="), {"DK04"}),
+    "badsts.test": (good_body() + txt("_mta-sts", "v=STSv1; id=bad_id!") + txt("_smtp._tls", "v=TLSRPTv1"),
+                    {"STS01", "RPT01"}),
+}
+PARKED = ("parked-open.test", "www IN A 192.0.2.80\n" + txt("@", "v=spf1 ~all"), {"SPF09", "DM13", "MX05"})
+
+
+def lookups_body() -> str:
+    """An SPF needing 11 lookups through nested includes (each include holds two more terms)."""
+    nested = "".join(txt(f"i{i}", f"v=spf1 a:h{i} -all") + f"h{i} IN A 192.0.2.{i + 1}\n" for i in range(5))
+    includes = " ".join(f"include:i{i}.lookups.test" for i in range(5))
+    return good_body(f"v=spf1 mx {includes} -all") + nested
+
+
+def publish(server: BindServer, origin: str, body: str) -> None:
+    """Load zone text into the running server with a TSIG-signed dynamic update."""
+    parsed = dns.zone.from_text(zone(body, origin), origin=origin, relativize=False, check_origin=False)
+    update = dns.update.UpdateMessage(origin, keyring=server.keyring, keyname=server.key_name,
+                                      keyalgorithm=server.key_algorithm)
+    for name, rdataset in parsed.iterate_rdatasets():
+        if rdataset.rdtype not in (dns.rdatatype.SOA, dns.rdatatype.NS):
+            update.replace(name, rdataset)
+    reply = dns.query.tcp(update, server.host, port=server.port, timeout=5)
+    assert reply.rcode() == 0, f"update of {origin} refused: {reply.rcode()}"
+
+
+def derived_body(records: list[Record]) -> str:
+    lines = []
+    for r in records:
+        for value in r.values:
+            shown = txt_presentation(value) if r.rtype == "TXT" else value
+            lines.append(f"{r.name} IN {r.rtype} {shown}\n")
+    return "".join(lines) + "mx IN A 192.0.2.25\n"
+
+
+def good_facts(tmp: Path) -> MailDomainFacts:
+    from mailplan.dns.dkim import ensure_key
+
+    return MailDomainFacts(
+        zone="good.test", domain="good.test", mail_provider_type="local", mail_settings={"mx_host": "mx.good.test"},
+        dkim_public_key=ensure_key(tmp, "good.test", "mail"), spf_all="-all", dmarc_policy="reject",
+        dmarc_rua=("dmarc@good.test",), mta_sts_mode="enforce", tls_rpt_rua=("tls@good.test",),
+        dmarc_report_for=("authrua.test",),
+    )
+
+
+ZONES = [*MISTAKES, PARKED[0], "lookups.test", "good.test", "parked.test", "cnamehost.test", "authrua.test"]
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[BindServer, list[Record], list[Record]]]:
+    keys = tmp_path_factory.mktemp("keys")
+    good = mail_records(good_facts(keys))
+    parked = mail_records(dataclasses.replace(good_facts(keys), zone="parked.test", domain="parked.test",
+                                              sends_mail=False, dmarc_report_for=()))
+    with start_bind(ZONES) as server:
+        for origin, (body, _) in MISTAKES.items():
+            publish(server, origin, body)
+        publish(server, PARKED[0], PARKED[1])
+        publish(server, "cnamehost.test", "mx IN CNAME host\nhost IN A 192.0.2.25\n")
+        publish(server, "lookups.test", lookups_body())
+        publish(server, "authrua.test", good_body().replace("dmarc@{origin}", "reports@good.test"))
+        publish(server, "good.test", derived_body(good))
+        publish(server, "parked.test", derived_body(parked))
+        yield server, good, parked
+
+
+def failures(server: BindServer, target: Target) -> dict[str, str]:
+    report = run([target], LiveDns(f"{server.host}:{server.port}"))
+    return {f.rule: f.severity for f in report.domains[0].findings if f.failed}
+
+
+@pytest.mark.parametrize("origin", sorted(MISTAKES))
+def test_each_known_mistake_is_found_by_its_rule(lab: tuple[BindServer, list[Record], list[Record]],
+                                                  origin: str) -> None:
+    server = lab[0]
+    found = failures(server, Target(origin, dkim_selectors=("mail",)))
+    assert MISTAKES[origin][1] <= set(found), found
+
+
+def test_report_destination_authorised_by_derived_record(
+        lab: tuple[BindServer, list[Record], list[Record]]) -> None:
+    report = run([Target("authrua.test", dkim_selectors=("mail",))], LiveDns(f"{lab[0].host}:{lab[0].port}"))
+    dm07 = [f for f in report.domains[0].findings if f.rule == "DM07"]
+    assert [f.status for f in dm07] == ["pass"]
+
+
+def test_too_many_nested_lookups(lab: tuple[BindServer, list[Record], list[Record]]) -> None:
+    found = failures(lab[0], Target("lookups.test", dkim_selectors=("mail",)))
+    assert found.get("SPF03") == "error"
+
+
+def test_open_parked_domain(lab: tuple[BindServer, list[Record], list[Record]]) -> None:
+    found = failures(lab[0], Target(PARKED[0], sends_mail=False, receives_mail=False))
+    assert PARKED[2] <= set(found)
+
+
+def test_zones_mailplan_wrote_have_no_errors(lab: tuple[BindServer, list[Record], list[Record]]) -> None:
+    server, good, parked = lab
+    report = run([Target("good.test", expected=tuple(good)),
+                  Target("parked.test", sends_mail=False, receives_mail=False, expected=tuple(parked))],
+                 LiveDns(f"{server.host}:{server.port}"))
+    assert report.count("error") == 0, [f for d in report.domains for f in d.findings if f.failed]
+    compared = {f.rule for d in report.domains for f in d.findings if f.status == "pass"}
+    assert {"SPF16", "MX06", "DK01", "CFG01"} <= compared
+
+
+def test_hand_edited_record_is_reported_as_drift(lab: tuple[BindServer, list[Record], list[Record]]) -> None:
+    server, good, _ = lab
+    edited = [dataclasses.replace(r, values=("v=spf1 mx include:crm.test -all",)) if r.tag == "v=spf1" else r
+              for r in good]
+    found = failures(server, Target("good.test", expected=tuple(edited)))
+    assert found.get("SPF16") == "error"
+
+
+def test_cli_exit_codes_and_json(lab: tuple[BindServer, list[Record], list[Record]]) -> None:
+    server = lab[0]
+    ns = f"{server.host}:{server.port}"
+    runner = CliRunner()
+    bad = runner.invoke(build(), ["check", "--domain", "plusall.test", "--nameserver", ns, "--format", "json"])
+    assert bad.exit_code == 2, bad.output
+    data = json.loads(bad.stdout)
+    assert any(f["rule"] == "SPF07" and f["status"] == "fail" for f in data["domains"][0]["findings"])
+    clean = runner.invoke(build(), ["check", "-d", "parked.test", "--parked", "--nameserver", ns])
+    assert clean.exit_code == 0, clean.output
+    strict = runner.invoke(build(), ["check", "-d", "pnone.test", "--nameserver", ns, "--strict"])
+    assert strict.exit_code == 2 and "DM05" in strict.stdout
+    dead = runner.invoke(build(), ["check", "-d", "nowhere.invalid", "--nameserver", "127.0.0.1:9"])
+    assert dead.exit_code == 1
