@@ -13,10 +13,15 @@ def mark(finding: Finding) -> str:
 
 
 def summary(report: Report) -> str:
-    parts = [f"{report.count('error')} errors", f"{report.count('warning')} warnings", f"{report.count('info')} notes"]
+    parts = [_n(report.count("error"), "error"), _n(report.count("warning"), "warning"),
+             _n(report.count("info"), "note")]
     checked = len(report.domains)
     where = f" via {report.nameserver}" if report.nameserver else ""
     return f"{checked} domain{'s' if checked != 1 else ''} checked{where}: " + ", ".join(parts)
+
+
+def _n(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def title(domain: str, sends: bool, receives: bool) -> str:

@@ -31,6 +31,9 @@ code{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:12.5px;word-bre
 .b-info{background:#dde9fb;color:#1d4f9c}.b-ok{background:#dcf2df;color:#1b5e20}
 .sev{font-size:12px;font-weight:700;text-transform:uppercase;margin-right:6px}
 .label{color:#6b7280;font-size:12px}
+details summary{cursor:pointer;padding:9px 18px;color:#2e7d32;font-weight:600;border-top:1px solid #eef0f3}
+ul.toc{list-style:none;padding:0;margin:8px 0}ul.toc li{padding:3px 0}ul.toc a{color:#1d2330}
+ul.toc .counts span{font-size:12px;padding:0 8px}
 """
 
 ORDER = {"error": 0, "warning": 1, "info": 2}
@@ -55,14 +58,31 @@ def _row(f: Finding) -> str:
             f"<td>{what}{name}</td><td>{exp}</td><td>{found}</td></tr>")
 
 
-def _section(d: DomainReport) -> str:
-    findings = sorted(d.findings, key=lambda f: (not f.failed, ORDER[f.severity] if f.failed else 0, f.rule))
+def _table(findings: list[Finding]) -> str:
     rows = "\n".join(_row(f) for f in findings)
+    return ("<table><tr><th></th><th>rule</th><th>check</th><th>expected</th><th>found</th></tr>"
+            f"{rows}</table>")
+
+
+def _section(d: DomainReport) -> str:
+    failed = sorted((f for f in d.findings if f.failed), key=lambda f: (ORDER[f.severity], f.rule))
+    passed = [f for f in d.findings if not f.failed]
     counts = _badges(d.count("error"), d.count("warning"), d.count("info"))
-    return (f'<section><h2><span>{escape(title(d.domain, d.sends_mail, d.receives_mail))}</span>'
-            f'<span class="counts">{counts}</span></h2>'
-            "<table><tr><th></th><th>rule</th><th>check</th><th>expected</th><th>found</th></tr>"
-            f"{rows}</table></section>")
+    body = _table(failed) if failed else ""
+    if passed:  # passes fold away so the problems are what a reader sees first
+        body += (f'<details><summary>✓ {len(passed)} checks passed</summary>'
+                 f"{_table(passed)}</details>")
+    return (f'<section id="{escape(d.domain)}"><h2><span>{escape(title(d.domain, d.sends_mail, d.receives_mail))}'
+            f'</span><span class="counts">{counts}</span></h2>{body}</section>')
+
+
+def _contents(report: Report) -> str:
+    items = "".join(
+        f'<li><a href="#{escape(d.domain)}">{escape(title(d.domain, d.sends_mail, d.receives_mail))}</a> '
+        f'<span class="counts">{_badges(d.count("error"), d.count("warning"), d.count("info"))}</span></li>'
+        for d in report.domains
+    )
+    return f'<ul class="toc">{items}</ul>'
 
 
 def render(report: Report, heading: str = "Mail DNS check") -> str:
@@ -74,5 +94,5 @@ def render(report: Report, heading: str = "Mail DNS check") -> str:
         f"<title>{escape(heading)}</title><style>{CSS}</style></head><body>"
         f"<header><h1>{escape(heading)}</h1><div>{escape(summary(report))}</div>"
         f'<div class="counts" style="margin-top:8px">{counts}</div></header>'
-        f"<main>{body}</main></body></html>\n"
+        f"<main>{_contents(report)}{body}</main></body></html>\n"
     )
