@@ -200,7 +200,7 @@ class Resolver:
                         "remove `mail:` here: an alias domain is hosted where its target is",
                     )
                 mail = target_mail
-            elif alias_of is None and mail is None:
+            elif spec.alias_of is None and mail is None:
                 self.fail(f"domain {key!r} names no mail provider", path, "add `mail: <provider name>`", key=True)
             self._check_provider_ref(mail if alias_of is None else spec.mail, (*path, "mail"), "mail")
             self._check_provider_ref(spec.dns, (*path, "dns"), "dns")
@@ -577,18 +577,22 @@ class Resolver:
 
     def _check_group_cycles(self, groups: list[GroupEntry]) -> None:
         nested = {g.address: [m.value for m in g.members if m.kind == "group"] for g in groups}
+        reported: set[frozenset[str]] = set()
         for group in groups:
             stack: list[tuple[str, tuple[str, ...]]] = [(group.address, (group.address,))]
             while stack:
                 current, trail = stack.pop()
                 for child in nested.get(current, []):
                     if child == group.address:
+                        stack = []
+                        if frozenset(trail) in reported:
+                            break
+                        reported.add(frozenset(trail))
                         self.fail(
                             f"groups contain each other in a circle: {' -> '.join((*trail, child))}",
                             ("groups", group.index, "members"),
                             "remove one of the nested group: members",
                         )
-                        stack = []
                         break
                     if child not in trail:
                         stack.append((child, (*trail, child)))
@@ -619,11 +623,15 @@ class Resolver:
                     self.managers[key] = manager
             if dept.parent is not None:
                 self._check_key(dept.parent, self.doc.departments, (*path, "parent"), "department")
+        reported: set[frozenset[str]] = set()
         for key in self.doc.departments:
             seen = [key]
             parent = self.doc.departments[key].parent
             while parent is not None and parent in self.doc.departments:
                 if parent == key:
+                    if frozenset(seen) in reported:
+                        break
+                    reported.add(frozenset(seen))
                     self.fail(
                         f"departments are their own parents: {' -> '.join([*seen, key])}",
                         ("departments", key, "parent"),

@@ -102,7 +102,7 @@ def problems_of(
                     f"add `{path[-1]}: ...`",
                 )
             )
-        elif kind.endswith("_type") or kind in ("date_from_datetime_parsing", "date_parsing", "model_attributes_type"):
+        elif kind.endswith(("_type", "_parsing", "_inexact")):
             base = kind.split("_")[0]
             expected = _TYPE_WORDS.get(base, base)
             got = err.get("input")

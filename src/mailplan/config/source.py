@@ -143,6 +143,8 @@ def _parse(text: str, file: str, problems: list[Problem]) -> tuple[Any, SourceMa
         mark = exc.problem_mark or exc.context_mark
         loc = Location(file, mark.line + 1, mark.column + 1) if mark else Location(file, 1, 1)
         what = exc.problem or exc.context or "invalid YAML"
+        if exc.problem and exc.context and exc.context_mark and exc.context_mark.line != (mark.line if mark else -1):
+            what += f" ({exc.context} at line {exc.context_mark.line + 1})"
         problems.append(Problem(f"YAML syntax error: {what}", loc, _yaml_hint(what)))
         return None, SourceMap()
     except yaml.YAMLError as exc:
@@ -155,7 +157,7 @@ def _parse(text: str, file: str, problems: list[Problem]) -> tuple[Any, SourceMa
 
 
 def _yaml_hint(what: str) -> str:
-    if "tab" in what:
+    if "\\t" in what or "\t" in what:  # PyYAML shows the tab escaped
         return "indent with spaces, not tabs"
     if "mapping values are not allowed" in what:
         return "a value containing ': ' must be quoted"
