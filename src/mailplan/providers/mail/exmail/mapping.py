@@ -20,11 +20,16 @@ _FORBIDDEN = set('\\:*?"<>|｜')
 _TITLED = re.compile(r"^(?P<title>.+) \[(?P<key>[^\[\]]+)\]$")
 
 
+def titled_name(dept: Department) -> str:
+    """The one name a service that keeps a single department name shows: a
+    title that differs from the key is shown as ``title [key]``, readable in
+    the console, and the key comes back on read (see ``department_key``)."""
+    return dept.name if not dept.title or dept.title == dept.name else f"{dept.title} [{dept.name}]"
+
+
 def department_label(dept: Department) -> str:
-    """The name Exmail shows. Exmail keeps one name only, so a title that
-    differs from the key is shown as ``title [key]``: readable in the console,
-    and the key comes back on read."""
-    label = dept.name if not dept.title or dept.title == dept.name else f"{dept.title} [{dept.name}]"
+    """The name Exmail shows (``titled_name``), checked against Exmail's rules."""
+    label = titled_name(dept)
     bad = sorted(set(label) & _FORBIDDEN)
     if bad:
         raise ValueError(f"department {dept.name!r}: Exmail names may not contain {' '.join(bad)}")
@@ -34,7 +39,7 @@ def department_label(dept: Department) -> str:
 
 
 def department_key(label: str) -> tuple[str, str]:
-    """``(key, title)`` from the name Exmail shows (the inverse of department_label)."""
+    """``(key, title)`` from the name the service shows (the inverse of ``titled_name``)."""
     found = _TITLED.match(label)
     if found:
         return found["key"], found["title"]
@@ -60,10 +65,16 @@ def domain_of(address: str) -> str:
     return address.rpartition("@")[2]
 
 
-def a_label_address(address: str) -> str:
-    """``local@domain`` lower-case with the domain as an IDNA A-label, as the model keeps it."""
-    local, _, domain = address.strip().rpartition("@")
+def a_label_domain(domain: str) -> str:
+    """A domain as an IDNA A-label, lower-case, as the model keeps it."""
+    domain = domain.strip().rstrip(".")
     # What cannot be encoded is left as it is; the diff then shows it.
     with contextlib.suppress(UnicodeError):
         domain = domain.encode("idna").decode("ascii")
-    return f"{local.lower()}@{domain.lower()}"
+    return domain.lower()
+
+
+def a_label_address(address: str) -> str:
+    """``local@domain`` lower-case with the domain as an IDNA A-label, as the model keeps it."""
+    local, _, domain = address.strip().rpartition("@")
+    return f"{local.lower()}@{a_label_domain(domain)}"

@@ -1,0 +1,1 @@
+"""Alibaba Mail (阿里邮箱) provider."""
