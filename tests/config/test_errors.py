@@ -414,3 +414,13 @@ def test_missing_environment_variable_is_reported_at_compile(
     monkeypatch.setenv("MAILPLAN_TEST_SECRET", "from-the-environment")
     desired = compile_config(config, dt.date(2026, 11, 1))
     assert desired.providers["mail"].settings["corp_secret"] == "from-the-environment"
+
+
+def test_empty_file_lists_the_required_keys_at_its_start(write: Callable[..., Path]) -> None:
+    path = write("")
+    with pytest.raises(ConfigError) as info:
+        load(path)
+    assert [str(p) for p in info.value.problems] == [
+        f"{path}:1:1: the file is missing the required key '{key}' — add `{key}: ...`"
+        for key in ("domains", "organization", "providers", "version")
+    ]

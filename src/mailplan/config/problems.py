@@ -107,9 +107,7 @@ def problems_of(
             expected = _TYPE_WORDS.get(base, base)
             got = err.get("input")
             shown = "nothing" if got is None else repr(got)
-            problems.append(
-                Problem(f"{name} must be {expected}, not {shown}", where.at(path), _type_hint(kind) or err["msg"])
-            )
+            problems.append(Problem(f"{name} must be {expected}, not {shown}", where.at(path), _type_hint(kind)))
         elif kind == "literal_error":
             expected = err.get("ctx", {}).get("expected", "")
             problems.append(Problem(f"{name}: {err.get('input')!r} is not allowed", where.at(path), f"use {expected}"))

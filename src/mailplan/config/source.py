@@ -150,8 +150,8 @@ def _parse(text: str, file: str, problems: list[Problem]) -> tuple[Any, SourceMa
     except yaml.YAMLError as exc:
         problems.append(Problem(f"YAML error: {exc}", Location(file, 1, 1)))
         return None, SourceMap()
-    if node is None:
-        return {}, SourceMap()
+    if node is None:  # an empty file: problems about it point at its start
+        return {}, SourceMap(values={(): Location(file, 1, 1)})
     walker = _Walker(file, problems)
     return walker.value(node, ()), walker.where
 
