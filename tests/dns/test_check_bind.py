@@ -33,7 +33,7 @@ MISTAKES: dict[str, tuple[str, set[str]]] = {
     "plusall.test": (good_body("v=spf1 mx +all"), {"SPF07"}),
     "twospf.test": (good_body() + txt("@", "v=spf1 include:other.test ~all"), {"SPF02"}),
     "loop.test": (good_body("v=spf1 mx include:loop.test -all"), {"SPF11"}),
-    "voids.test": (good_body("v=spf1 a:n1.voids.test a:n2.voids.test exists:n3.voids.test -all"), {"SPF04"}),
+    "voids.test": (good_body("v=spf1 a:n1.voids.test a:n2.voids.test a:n3.voids.test -all"), {"SPF04"}),
     # BIND refuses an update making an in-zone MX target a CNAME, so the CNAME lives in another zone.
     "mxcname.test": (good_body().replace("@ IN MX 10 mx", "@ IN MX 10 mx.cnamehost.test."), {"MX02"}),
     "nodmarc.test": (good_body().replace(txt("_dmarc", "v=DMARC1; p=reject; rua=mailto:dmarc@{origin}"), ""),
@@ -171,3 +171,43 @@ def test_cli_exit_codes_and_json(lab: tuple[BindServer, list[Record], list[Recor
     assert strict.exit_code == 2 and "DM05" in strict.stdout
     dead = runner.invoke(build(), ["check", "-d", "nowhere.invalid", "--nameserver", "127.0.0.1:9"])
     assert dead.exit_code == 1
+
+
+# Where mailplan and checkdmarc disagree on purpose: zone -> (family, mailplan error?, checkdmarc error?, why).
+KNOWN_DISAGREEMENTS = {
+    # checkdmarc accepts "+all" without a word (it only parses grammar); SPF07 makes it an error.
+    ("plusall.test", "spf"): (True, False),
+    # checkdmarc errors on a parked domain without DMARC; mailplan's rule table makes the parked-domain
+    # DMARC a warning (DM13), since nothing is sent in that name for DMARC to protect yet.
+    ("parked-open.test", "dmarc"): (False, True),
+}
+SPF_RULES = {f"SPF{n:02d}" for n in range(1, 16)}
+DMARC_RULES = {f"DM{n:02d}" for n in range(1, 14)}
+
+
+def test_spf_and_dmarc_verdicts_match_checkdmarc(lab: tuple[BindServer, list[Record], list[Record]]) -> None:
+    import checkdmarc.utils
+    import dns.resolver
+    from checkdmarc.dmarc import check_dmarc
+    from checkdmarc.spf import check_spf
+
+    server = lab[0]
+    resolver = dns.resolver.Resolver(configure=False)
+    resolver.nameservers = [server.host]
+    resolver.port = server.port
+    cases = [(z, True) for z in [*MISTAKES, "lookups.test", "good.test"]] + [(PARKED[0], False), ("parked.test", False)]
+    seen: dict[tuple[str, str], tuple[bool, bool]] = {}
+    for origin, sends in cases:
+        checkdmarc.utils.DNS_CACHE.clear()
+        ours = failures(server, Target(origin, sends_mail=sends, receives_mail=sends, dkim_selectors=("mail",)))
+        ours_errors = {rule for rule, severity in ours.items() if severity == "error"}
+        theirs_spf = check_spf(origin, parked=not sends, resolver=resolver)
+        theirs_dmarc = check_dmarc(origin, parked=not sends, resolver=resolver)
+        verdicts = {
+            "spf": (bool(ours_errors & SPF_RULES), not theirs_spf.get("valid", False)),
+            "dmarc": (bool(ours_errors & DMARC_RULES), not theirs_dmarc.get("valid", False)),
+        }
+        for family, (mine, other) in verdicts.items():
+            if mine != other:
+                seen[origin, family] = (mine, other)
+    assert seen == KNOWN_DISAGREEMENTS
