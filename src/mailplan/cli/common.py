@@ -76,7 +76,7 @@ class Console:
     def progress(self, index: int, total: int, change: Change, status: str) -> None:
         width = len(str(total))
         mark = {"ok": "✓", "failed": "✗", "manual": "?", "held back": "…"}.get(status, " ")
-        line = f"[{index:>{width}}/{total}] {mark} {change.action.symbol} {change.describe()} ({change.provider})"
+        line = f"[{index:>{width}}/{total}] {mark} {change.describe()} ({change.provider})"
         if status not in ("ok", "failed"):
             line += f" — {status}"
         if self.color:

@@ -91,7 +91,7 @@ def diff_provider(
 
 
 def _worth_reporting(obj: MailObject, desired: State) -> bool:
-    """Every unmanaged mail object is reported; of a zone, only what stands at names mailplan manages.
+    """Every unmanaged mail object is reported; of a zone, only rrsets of the kind mailplan manages there.
 
     A zone holds SOA, NS, web records and verification TXT values that are
     simply not mail's business; listing them would bury what matters.
@@ -100,7 +100,9 @@ def _worth_reporting(obj: MailObject, desired: State) -> bool:
         return True
     if obj.tag == OTHER_TAG:
         return False
-    return any(isinstance(d, Record) and d.zone == obj.zone and d.name == obj.name for d in desired)
+    return any(
+        isinstance(d, Record) and (d.zone, d.name, d.rtype) == (obj.zone, obj.name, obj.rtype) for d in desired
+    )
 
 
 def _update_action(before: MailObject, after: MailObject) -> Action:
