@@ -22,14 +22,14 @@ class CheckFormat(enum.StrEnum):
     html = "html"
 
 
-def render_report(report: Report, fmt: CheckFormat, color: bool = False) -> str:
+def render_report(report: Report, fmt: CheckFormat, color: bool = False, passes: bool = False) -> str:
     if fmt is CheckFormat.json:
         return check_json.render(report)
     if fmt is CheckFormat.markdown:
         return check_markdown.render(report)
     if fmt is CheckFormat.html:
         return check_html.render(report)
-    return check_text.render(report, color=color)
+    return check_text.render(report, color=color, passes=passes)
 
 
 def check(
@@ -41,6 +41,7 @@ def check(
     fmt: Annotated[CheckFormat, typer.Option("--format", "-f", help="Output format.")] = CheckFormat.text,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Write the report to this file.")] = None,
     strict: Annotated[bool, typer.Option("--strict", help="Exit 2 on warnings too.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Text: list passed rules too.")] = False,
     domain: Annotated[
         list[str] | None, typer.Option("--domain", "-d", help="Check this domain without a config (repeatable).")
     ] = None,
@@ -60,7 +61,8 @@ def check(
 
             targets = targets_from_desired(load_desired(config, today()))
         report = run(targets, LiveDns(nameserver), nameserver or "")
-        text = render_report(report, fmt, color=out is None and fmt is CheckFormat.text and color_wanted())
+        color = out is None and fmt is CheckFormat.text and color_wanted()
+        text = render_report(report, fmt, color=color, passes=verbose)
         if out is not None:
             out.write_text(text, encoding="utf-8")
             typer.echo(f"wrote {out}", err=True)

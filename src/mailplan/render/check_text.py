@@ -10,7 +10,8 @@ from mailplan.render.check_common import mark, show, summary, title
 COLORS = {"error": "red", "warning": "yellow", "info": "blue"}
 
 
-def render(report: Report, color: bool = False, passes: bool = True) -> str:
+def render(report: Report, color: bool = False, passes: bool = False) -> str:
+    """Failures with expected/found; passed rules only counted unless ``passes``."""
     lines: list[str] = []
     for domain in report.domains:
         lines.append(title(domain.domain, domain.sends_mail, domain.receives_mail))
@@ -29,6 +30,8 @@ def render(report: Report, color: bool = False, passes: bool = True) -> str:
                 lines.append(f"          expected: {show(f.expected)}")
             if f.failed and f.found:
                 lines.append(f"          found:    {show(f.found)}")
+        if not passes:
+            lines.append(f"  ✓ {sum(1 for f in domain.findings if not f.failed)} checks passed")
         lines.append("")
     lines.append(summary(report))
     return "\n".join(lines) + "\n"
