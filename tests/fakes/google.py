@@ -76,6 +76,7 @@ class FakeServer:
     def __init__(self) -> None:
         self.lock = threading.RLock()
         self.calls: Counter[str] = Counter()  # "GET /path" (ids kept) -> count
+        self.log: list[str] = []  # "GET /path" in the order received
         self.failures: list[Response] = []  # answered, in order, instead of the next requests
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -103,6 +104,7 @@ class FakeServer:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # keep-alive answers must not wait for delayed ACKs
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass
@@ -139,7 +141,7 @@ class FakeServer:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
         self._thread.start()
         return self
 
@@ -152,6 +154,7 @@ class FakeServer:
     def dispatch(self, req: Request) -> Response:
         with self.lock:
             self.calls[f"{req.method} {req.path}"] += 1
+            self.log.append(f"{req.method} {req.path}")
             if self.failures and not self.exempt(req):
                 failure = self.failures.pop(0)
                 return Response(failure.status, failure.body, dict(failure.headers))

@@ -60,8 +60,8 @@ def user_tokens(user: Mapping[str, Any]) -> set[str]:
 
 
 def with_tokens(user: Mapping[str, Any], add: Iterable[str] = (), drop: Iterable[str] = ()) -> list[dict[str, Any]]:
-    """The user's ``externalIds`` with mailplan tokens added/dropped; other entries kept as they are."""
-    tokens = (user_tokens(user) | set(add)) - set(drop)
+    """The user's ``externalIds`` with mailplan tokens dropped, then added; other entries kept as they are."""
+    tokens = (user_tokens(user) - set(drop)) | set(add)
     others = [
         e for e in user.get("externalIds") or [] if not (e.get("type") == "custom" and e.get("customType") == MARK_TYPE)
     ]

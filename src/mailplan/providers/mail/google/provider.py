@@ -218,7 +218,7 @@ class GoogleWorkspaceProvider(Provider):
     def mark(self, address: str, add: Sequence[str] = (), drop: Sequence[str] = ()) -> None:
         """Add/drop mailplan tokens on a user (kept in ``externalIds``)."""
         user = self.user(address)
-        if (codec.user_tokens(user) | set(add)) - set(drop) != codec.user_tokens(user):
+        if (codec.user_tokens(user) - set(drop)) | set(add) != codec.user_tokens(user):
             body = {"externalIds": codec.with_tokens(user, add, drop)}
             self.dir("PATCH", f"users/{address}", body, fresh=address)
 

@@ -47,7 +47,8 @@ class Directory:
         raise KeyError(name)
 
     def ou_by_id(self) -> dict[str, dict[str, Any]]:
-        return {str(ou.get("orgUnitId")): ou for ou in self.orgunits}
+        """Org units by id, without the ``id:`` prefix (role assignments name them without it)."""
+        return {str(ou.get("orgUnitId", "")).removeprefix("id:"): ou for ou in self.orgunits}
 
 
 def department_of(org_unit_path: str | None) -> str | None:
@@ -209,7 +210,7 @@ class Reader:
             ous = directory.ou_by_id()
             path = f"customer/{self.customer}/roleassignments"
             for item in self.api.pages("directory", path, "items", {"maxResults": 200, "roleId": role_id}):
-                ou = ous.get(str(item.get("orgUnitId")))
+                ou = ous.get(str(item.get("orgUnitId", "")).removeprefix("id:"))
                 who = by_id.get(str(item.get("assignedTo")))
                 if item.get("scopeType") == "ORG_UNIT" and ou and who:
                     departments.setdefault(who, set()).add(str(ou.get("name")))
