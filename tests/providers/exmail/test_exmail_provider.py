@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -44,6 +45,11 @@ def provider(company: Harness, tmp_path: Path, sleeps: list[float]) -> TencentEx
 def create(provider: TencentExmailProvider, *objects: MailObject) -> None:
     for obj in objects:
         provider.apply(Change(Action.CREATE, "exmail", None, obj))
+
+
+def tenant(company: Harness) -> str:
+    fake = company.fake
+    return json.dumps([fake.users, fake.groups, fake.departments, fake.tags], sort_keys=True, default=str)
 
 
 def objects_of(provider: TencentExmailProvider) -> set[MailObject]:
@@ -225,18 +231,19 @@ def test_writes_wait_for_a_just_created_object_to_appear(
 
 def test_what_exmail_cannot_hold_is_refused_before_any_write(provider: TencentExmailProvider, company: Harness) -> None:
     create(provider, Mailbox(address=ZHANGSAN.address, name="张三"))
-    before = company.fake.total()
+    before = tenant(company)
     refused = [
         Mailbox(address=f"big@{DOMAIN}", name="大", quota_mb=2048),
         Group(address=f"g@{DOMAIN}", name="g", members=(ZHANGSAN.address,), owners=(ZHANGSAN.address,)),
-        Alias(address=f"both@{DOMAIN}", targets=(ZHANGSAN.address, "x@elsewhere.example")),
+        Alias(address=f"out@{DOMAIN}", targets=("x@elsewhere.example",)),
+        Group(address=f"ext@{DOMAIN}", name="ext", members=(ZHANGSAN.address, "x@elsewhere.example")),
         Department(name="ops", org_domain=DOMAIN, manager=ZHANGSAN.address),
         Forwarding(address=ZHANGSAN.address, targets=(f"lisi@{DOMAIN}",)),
     ]
     for obj in refused:
         with pytest.raises(NotSupported):
             provider.apply(Change(Action.CREATE, "exmail", None, obj))
-    assert company.fake.total() == before
+    assert tenant(company) == before  # nothing written
 
 
 def test_forwarding_is_a_manual_step_with_the_real_addresses(provider: TencentExmailProvider) -> None:
@@ -266,3 +273,23 @@ def test_ten_thousand_people_cost_one_user_list_call(company: Harness, provider:
     assert group_reads == 3
     # token, departments, users, tags, group search, domain probe + one read per group
     assert company.fake.total() == 6 + group_reads
+
+
+def test_an_alias_with_several_targets_is_a_group_anyone_may_write_to(
+    provider: TencentExmailProvider, company: Harness
+) -> None:
+    create(provider, SALES, EXPORT, ZHANGSAN, LISI)
+    hr = Alias(address=f"hr@{DOMAIN}", targets=(LISI.address, ZHANGSAN.address))
+    create(provider, hr)
+    assert company.fake.groups[hr.address]["allow_type"] == 1
+    assert hr in objects_of(provider) and hr.ident in provider.read([DOMAIN]).managed
+
+    single = Alias(address=hr.address, targets=(LISI.address,))
+    provider.apply(Change(Action.UPDATE, "exmail", hr, single))
+    assert hr.address not in company.fake.groups
+    assert company.fake.users[LISI.address]["slaves"] == [hr.address]
+    assert single in objects_of(provider)
+
+    provider.apply(Change(Action.UPDATE, "exmail", single, hr))
+    provider.apply(Change(Action.REMOVE, "exmail", hr, None))
+    assert company.fake.groups == {} and company.fake.users[LISI.address]["slaves"] == []

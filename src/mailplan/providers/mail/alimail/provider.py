@@ -242,12 +242,9 @@ class AlibabaMailProvider(Provider):
         assert isinstance(after, Mailbox)
         if after.quota_mb:
             raise NotSupported(f"{after.address}: the Alibaba Mail API cannot set a quota; remove `quota_mb`")
-        if action in (Action.FREEZE, Action.UNFREEZE):
-            status = "FREEZE" if action is Action.FREEZE else "NORMAL"
-            self._eventually(lambda: self.client.call("PATCH", self._user_path(after.address), body={"status": status}))
-            return f"status={status}"
         if action is Action.CREATE:
             return self._create_mailbox(after)
+        # update, freeze and unfreeze alike: a freeze may come with other changes (a rename)
         before = change.before
         assert isinstance(before, Mailbox)
         if before.kind != after.kind:
@@ -264,7 +261,7 @@ class AlibabaMailProvider(Provider):
             body["status"] = "FREEZE" if after.frozen else "NORMAL"
         if body:
             self._eventually(lambda: self.client.call("PATCH", self._user_path(after.address), body=body))
-        return "updated"
+        return "updated" if "status" not in body else f"updated, status={body['status']}"
 
     def _create_mailbox(self, box: Mailbox) -> str:
         password = generate_password()

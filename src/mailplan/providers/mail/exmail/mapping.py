@@ -46,6 +46,18 @@ def department_key(label: str) -> tuple[str, str]:
     return label, ""
 
 
+# A group standing for an alias with several targets is named "<local part> [alias]".
+ALIAS_MARK = " [alias]"
+
+
+def alias_group_name(address: str) -> str:
+    return address.partition("@")[0] + ALIAS_MARK
+
+
+def is_alias_group(name: str) -> bool:
+    return name.endswith(ALIAS_MARK)
+
+
 def as_int(value: Any, default: int = 0) -> int:
     """Exmail sends some numbers as strings (``"enable": "1"`` in user/list)."""
     try:

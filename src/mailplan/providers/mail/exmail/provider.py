@@ -120,7 +120,13 @@ class TencentExmailProvider(Provider):
                 managed.add(box.ident)
                 managed.update(a.ident for a in aliases)
 
-        objects.extend(self._read_groups(scope))
+        for group in self._read_groups(scope):
+            if m.is_alias_group(group.name):
+                alias = Alias(address=group.address, targets=group.members)
+                objects.append(alias)
+                managed.add(alias.ident)  # the name is mailplan's own convention
+            else:
+                objects.append(group)
         objects.extend(Domain(name=d) for d in self._existing_domains(sorted(scope)))
         return Observed(State(objects), frozenset(managed))
 
@@ -219,12 +225,9 @@ class TencentExmailProvider(Provider):
         assert isinstance(after, Mailbox)
         if after.quota_mb:
             raise NotSupported(f"{after.address}: the Exmail API cannot set a quota; remove `quota_mb`")
-        if action is Action.FREEZE or action is Action.UNFREEZE:
-            enable = 0 if action is Action.FREEZE else 1
-            self._eventually(lambda: self.client.post("user/update", {"userid": after.address, "enable": enable}))
-            return f"enable={enable}"
         if action is Action.CREATE:
             return self._create_mailbox(after)
+        # update, freeze and unfreeze alike: a freeze may come with other changes (a rename)
         before = change.before
         assert isinstance(before, Mailbox)
         body: dict[str, Any] = {"userid": after.address}
@@ -238,7 +241,7 @@ class TencentExmailProvider(Provider):
             self._eventually(lambda: self.client.post("user/update", body))
         if before.kind != after.kind:
             self._set_functional(after.address, after.kind == "functional")
-        return "updated"
+        return "updated" if "enable" not in body else f"updated, enable={body['enable']}"
 
     def _create_mailbox(self, box: Mailbox) -> str:
         password = generate_password()
@@ -277,17 +280,28 @@ class TencentExmailProvider(Provider):
     # aliases
 
     def _apply_alias(self, change: Change) -> str:
+        """One target that is a user: one of its ``slaves``. Several targets: a group
+        anyone may write to, named ``<local> [alias]`` so that it reads back as an alias."""
         before, after = change.before, change.after
-        if isinstance(after, Alias) and len(after.targets) != 1:
-            raise NotSupported(
-                f"alias {after.address}: an Exmail alias belongs to exactly one user; "
-                "use a group for several or outside targets"
-            )
         if isinstance(before, Alias) and change.action in (Action.UPDATE, Action.REMOVE):
-            self._edit_slaves(before.targets[0], remove=before.address)
+            if self._account_types([before.address]).get(before.address) == ACCOUNT_GROUP:
+                if isinstance(after, Alias) and len(after.targets) > 1:
+                    self._eventually(lambda: self.client.post("group/update", self._alias_group_body(after)))
+                    return "updated"
+                self.client.get("group/delete", groupid=before.address)
+            else:
+                self._edit_slaves(before.targets[0], remove=before.address)
         if isinstance(after, Alias) and change.action in (Action.CREATE, Action.UPDATE):
-            self._edit_slaves(after.targets[0], add=after.address)
+            kinds = self._eventually(lambda: self._require_accounts(after.targets))
+            if len(after.targets) == 1 and kinds[after.targets[0]] == ACCOUNT_USER:
+                self._edit_slaves(after.targets[0], add=after.address)
+            else:
+                self._create_group(self._alias_group_body(after))
         return change.action.value + "d"
+
+    def _alias_group_body(self, alias: Alias) -> dict[str, Any]:
+        group = Group(address=alias.address, name=m.alias_group_name(alias.address), members=alias.targets)
+        return self._group_body(group)
 
     def _edit_slaves(self, owner: str, add: str = "", remove: str = "") -> None:
         user = self._eventually(lambda: self.client.get("user/get", userid=owner))
@@ -309,18 +323,24 @@ class TencentExmailProvider(Provider):
             return "deleted"
         group = change.after
         assert isinstance(group, Group)
+        if m.is_alias_group(group.name):
+            raise ProviderError(f"group {group.address}: names ending in {m.ALIAS_MARK!r} are kept for aliases")
         body = self._group_body(group)
         if change.action is Action.CREATE:
-            try:
-                self.client.post("group/create", body)
-            except ExmailError:
-                if self._account_types([group.address]).get(group.address) != ACCOUNT_GROUP:
-                    raise
-                self._eventually(lambda: self.client.post("group/update", body))
-                return "adopted existing group"
-            return "created"
+            return self._create_group(body)
         self._eventually(lambda: self.client.post("group/update", body))
         return "updated"
+
+    def _create_group(self, body: dict[str, Any]) -> str:
+        try:
+            self.client.post("group/create", body)
+        except ExmailError:
+            address = str(body["groupid"])
+            if self._account_types([address]).get(address) != ACCOUNT_GROUP:
+                raise
+            self._eventually(lambda: self.client.post("group/update", body))
+            return "adopted existing group"
+        return "created"
 
     def _group_body(self, group: Group) -> dict[str, Any]:
         if group.owners:
@@ -343,7 +363,13 @@ class TencentExmailProvider(Provider):
         return body
 
     def _require_accounts(self, addresses: Sequence[str]) -> dict[str, int]:
+        """The account type of each address; refused when one is outside the company."""
         kinds = self._account_types(addresses)
+        outside = [a for a in addresses if kinds.get(a, ACCOUNT_INVALID) == ACCOUNT_INVALID]
+        if outside:
+            raise NotSupported(
+                f"Exmail groups and aliases deliver to accounts of this company only, not {', '.join(outside)}"
+            )
         missing = [a for a in addresses if kinds.get(a) not in (ACCOUNT_USER, ACCOUNT_ALIAS, ACCOUNT_GROUP)]
         if missing:
             # Shaped as "not found" so that a member created a moment ago gets time to appear.
