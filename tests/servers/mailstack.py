@@ -17,6 +17,7 @@ import os
 import shutil
 import smtplib
 import subprocess
+import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from email.message import EmailMessage
@@ -128,7 +129,20 @@ service anvil {{
 """
 
 
-def test_params(root: Path, database: Path) -> ServerParams:
+def helper_python() -> str:
+    """A Python the helpers' user (nobody) may run; mailplan's source goes on its path.
+
+    This test run's interpreter may live where nobody cannot read it (a venv under
+    /root); the helpers need only the standard library, so the system one does too.
+    """
+    for candidate in (sys.executable, "/usr/bin/python3"):
+        probe = subprocess.run(["runuser", "-u", "nobody", "--", candidate, "-c", "pass"], capture_output=True)
+        if probe.returncode == 0:
+            return candidate
+    raise RuntimeError("no Python that user nobody may run: install Debian's python3")
+
+
+def instance_params(root: Path, database: Path) -> ServerParams:
     """server-config's parameters for a test instance under ``root``."""
     return ServerParams(
         database=database,
@@ -146,9 +160,7 @@ def test_params(root: Path, database: Path) -> ServerParams:
         lmtp_address="127.0.0.1",
         lmtp_port=free_port(),
         postfix_queue_dir=root / "spool",
-        # the helpers run as nobody, who cannot read this venv's interpreter: use the
-        # system Python with mailplan's source on its path (the helpers need only the stdlib)
-        python="/usr/bin/python3",
+        python=helper_python(),
         pythonpath=str(Path(mailplan.__file__).resolve().parents[1]),
         helper_user="nobody",
         autoreply_state_dir=root / "autoreply",
@@ -360,7 +372,7 @@ class MailStack:
 def start_mailstack(database: Path, generate: Generate = generate_with_module) -> MailStack:
     """Start Postfix + Dovecot on ``database``; the caller must ``stop()`` it."""
     root = server_dir("mailstack")
-    stack = MailStack(root=root, params=test_params(root, database), capture=start_capture())
+    stack = MailStack(root=root, params=instance_params(root, database), capture=start_capture())
     try:
         stack.start(generate)
     except BaseException:

@@ -19,6 +19,7 @@ app = typer.Typer(
 COMMAND_MODULES = [
     "mailplan.cli.core_cmds",
     "mailplan.cli.check_cmd",
+    "mailplan.cli.local_cmds",
 ]
 
 

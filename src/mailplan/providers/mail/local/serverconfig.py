@@ -161,6 +161,7 @@ def _table(p: ServerParams, name: str) -> str:
 def _main_cf(p: ServerParams) -> str:
     lines = [
         "# mailplan: add these lines to main.cf. Do not list the mail domains in mydestination.",
+        f"myhostname = {p.hostname}",
         f"virtual_mailbox_domains = {_table(p, 'sqlite-domains.cf')}",
         f"virtual_mailbox_maps = {_table(p, 'sqlite-mailboxes.cf')}",
         f"virtual_alias_maps = {_table(p, 'sqlite-recipients.cf')}, {_table(p, 'sqlite-alias-domains.cf')}",
@@ -190,7 +191,7 @@ def _main_cf(p: ServerParams) -> str:
 
 def _helper_argv(p: ServerParams, module: str, args: str) -> str:
     env = f"/usr/bin/env PYTHONPATH={p.pythonpath} " if p.pythonpath else ""
-    return f"{env}{p.python} -m mailplan.providers.mail.local.{module} --db {p.database} {args}"
+    return f"{env}{p.python} -m mailplan.providers.mail.local.{module} --db {p.database} {args}".rstrip()
 
 
 def _master_cf(p: ServerParams) -> str:
