@@ -16,7 +16,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from mailplan.model.objects import Group, PostPolicy
+from mailplan.model.objects import Alias, Group, PostPolicy
 
 MARK_TYPE = "mailplan"
 KIND_TOKENS = ("person", "functional")
@@ -89,6 +89,13 @@ def split_name(name: str) -> dict[str, str]:
 def display_name(user: Mapping[str, Any]) -> str:
     name = user.get("name") or {}
     return str(name.get("displayName") or name.get("fullName") or "")
+
+
+ALIAS_NOTE = {"alias": "yes"}  # a group that stands for an alias with several (or external) targets
+
+
+def alias_group(alias: Alias) -> Group:
+    return Group(address=alias.address, name=alias.address, members=alias.targets, post_policy="anyone")
 
 
 def member_entries(group: Group) -> dict[str, tuple[str, str]]:

@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 from pydantic import BaseModel, ConfigDict
 
 from mailplan.engine.change import Action, Change
-from mailplan.model.objects import AdminRole, Alias, Delegation, Department, Domain, Group, Mailbox
+from mailplan.model.objects import AdminRole, Alias, Delegation, Department, Domain, Group, Mailbox, domain_of
 from mailplan.model.state import Observed
 from mailplan.providers.base import NotSupported, Provider, ProviderContext
 from mailplan.providers.http import ApiError, HttpClient
@@ -105,12 +105,14 @@ class GoogleWorkspaceProvider(Provider):
         self.fresh: set[str] = set()  # created in this run: a 404 on them means "not visible yet"
         self.handover = Handover(self.api, self.fresh, cfg.vault_matter)
         self._orgunits: list[dict[str, Any]] | None = None
+        self._domains: set[str] | None = None  # every domain and domain alias of the tenant
 
     # -- reading ---------------------------------------------------------------------------
 
     def read(self, domains: Sequence[str]) -> Observed:
         observed, directory = self.reader.read(domains)
         self._orgunits = directory.orgunits
+        self._domains = directory.domains
         return observed
 
     # -- applying --------------------------------------------------------------------------
@@ -330,14 +332,31 @@ class GoogleWorkspaceProvider(Provider):
                 if not not_found(exc2):
                     raise
 
+    def tenant_domains(self) -> set[str]:
+        if self._domains is None:
+            self._domains = self.reader.tenant_domains()
+        return self._domains
+
+    def as_group(self, alias: Alias | None) -> Group | None:
+        """The group that holds ``alias`` when a Google alias cannot: several targets, or one outside
+        the tenant (a Google alias belongs to exactly one user or group of the tenant)."""
+        if alias is None:
+            return None
+        if len(alias.targets) == 1 and domain_of(alias.targets[0]) in self.tenant_domains():
+            return None
+        return codec.alias_group(alias)
+
     def _alias(self, change: Change) -> str:
         before = change.before if isinstance(change.before, Alias) else None
         after = change.after if isinstance(change.after, Alias) else None
-        if after is not None and len(after.targets) != 1:
-            raise fail(
-                f"{after.address}: a Google alias belongs to exactly one user or group; "
-                f"make a group for {len(after.targets)} targets"
-            )
+        group_before, group_after = self.as_group(before), self.as_group(after)
+        if group_before or group_after:
+            if before is not None and group_before is None:
+                self._alias_call("DELETE", before.targets[0], f"/{before.address}")
+            self._write_group(group_before, group_after, codec.ALIAS_NOTE)
+            if after is None or group_after is not None:
+                return "alias removed" if after is None else "alias set (as a group)"
+            before = None  # the group is gone; the plain alias is added below
         if before is not None and (after is None or before.targets != after.targets):
             self._alias_call("DELETE", before.targets[0], f"/{before.address}")
         if after is not None and (before is None or before.targets != after.targets):
@@ -352,16 +371,18 @@ class GoogleWorkspaceProvider(Provider):
     # Groups -----------------------------------------------------------------------------------
 
     def _group(self, change: Change) -> str:
-        if change.action is Action.REMOVE:
-            assert isinstance(change.before, Group)
-            self.dir("DELETE", f"groups/{change.before.address}")
-            return "group deleted"
-        group = change.after
-        assert isinstance(group, Group)
         before = change.before if isinstance(change.before, Group) else None
+        after = change.after if isinstance(change.after, Group) else None
+        return self._write_group(before, after, {})
+
+    def _write_group(self, before: Group | None, group: Group | None, note: Mapping[str, str]) -> str:
+        if group is None:
+            assert before is not None
+            self.dir("DELETE", f"groups/{before.address}")
+            return "group deleted"
         wanted = codec.member_entries(group)
         if before is None:
-            body = {"email": group.address, "name": group.name, "description": codec.with_note("")}
+            body = {"email": group.address, "name": group.name, "description": codec.with_note("", note)}
             try:
                 self.dir("POST", "groups", body)
                 self.fresh.add(group.address)

@@ -37,14 +37,7 @@ class Directory:
 
     users: list[dict[str, Any]] = field(default_factory=list)
     orgunits: list[dict[str, Any]] = field(default_factory=list)
-
-    def ou_path(self, name: str | None) -> str:
-        if not name:
-            return "/"
-        for ou in sorted(self.orgunits, key=lambda o: len(str(o.get("orgUnitPath", "")))):
-            if ou.get("name") == name:
-                return str(ou["orgUnitPath"])
-        raise KeyError(name)
+    domains: set[str] = field(default_factory=set)  # every domain and domain alias of the tenant
 
     def ou_by_id(self) -> dict[str, dict[str, Any]]:
         """Org units by id, without the ``id:`` prefix (role assignments name them without it)."""
@@ -87,7 +80,7 @@ class Reader:
                 managed.add(obj.ident)
 
         directory = Directory(users=self.list_users(), orgunits=self.list_orgunits())
-        org_domain = self._domains(scope, add, domains)
+        org_domain = self._domains(scope, add, domains, directory)
         self._departments(directory, org_domain, add)
         users_in_scope = [u for u in directory.users if domain_of(codec.address(u["primaryEmail"])) in scope]
         by_id = {str(u.get("id")): codec.address(u["primaryEmail"]) for u in directory.users}
@@ -100,18 +93,31 @@ class Reader:
         self._admins(users_in_scope, by_id, directory, add)
         return Observed(State(objects), frozenset(managed)), directory
 
-    def _domains(self, scope: set[str], add: Any, order: Sequence[str]) -> str:
+    def list_domains(self) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """``(domains, domain aliases)`` of the tenant."""
         listing = self.api.call("directory", "GET", f"customer/{self.customer}/domains") or {}
+        aliases = self.api.call("directory", "GET", f"customer/{self.customer}/domainaliases") or {}
+        return list(listing.get("domains") or []), list(aliases.get("domainAliases") or [])
+
+    def tenant_domains(self) -> set[str]:
+        doms, aliases = self.list_domains()
+        return {codec.address(str(d["domainName"])) for d in doms} | {
+            codec.address(str(d["domainAliasName"])) for d in aliases
+        }
+
+    def _domains(self, scope: set[str], add: Any, order: Sequence[str], directory: Directory) -> str:
+        doms, aliases = self.list_domains()
         primary = ""
-        for dom in listing.get("domains") or []:
+        for dom in doms:
             name = codec.address(str(dom["domainName"]))
+            directory.domains.add(name)
             if dom.get("isPrimary"):
                 primary = name
             if name in scope:
                 add(Domain(name=name), False)
-        aliases = self.api.call("directory", "GET", f"customer/{self.customer}/domainaliases") or {}
-        for dom in aliases.get("domainAliases") or []:
+        for dom in aliases:
             name = codec.address(str(dom["domainAliasName"]))
+            directory.domains.add(name)
             if name in scope:
                 add(Domain(name=name, alias_of=codec.address(str(dom["parentDomainName"]))), False)
         # Departments belong to the organization: its primary domain when this provider holds it.
@@ -192,6 +198,10 @@ class Reader:
                 continue
             _, note = codec.read_note(resource.get("description"))
             members = self.api.pages("directory", f"groups/{email}/members", "members", {"maxResults": 200})
+            if note == codec.ALIAS_NOTE:  # mailplan's group standing for an alias: no settings to read
+                targets = tuple(sorted(codec.address(str(m.get("email", ""))) for m in members))
+                add(Alias(address=email, targets=targets), True)
+                continue
             settings = self.api.call("groupssettings", "GET", email, params={"alt": "json"}) or {}
             group = codec.group_from_google(resource, members, str(settings.get("whoCanPostMessage", "")))
             add(group, note is not None)
