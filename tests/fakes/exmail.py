@@ -4,7 +4,7 @@ Follows 腾讯企业邮箱 开发者接口文档 (https://exmail.qq.com/qy_mng_l
 gettoken (#10003), department create/update/delete/list (#10008-#10011),
 user create/update/delete/get/simplelist/list/batchcheck (#10014-#10020),
 group create/update/delete/get (#10022-#10025), tag create/get/addtagusers/
-deltagusers/list (#10050-#10056), as quoted in the QQ::exmail CPAN
+deltagusers/list/delete (#10050-#10056), as quoted in the QQ::exmail CPAN
 distribution, plus the full group search ``group/fuzzysearch`` seen in public
 client code. Every answer is HTTP 200 with ``errcode``/``errmsg``.
 
@@ -565,6 +565,11 @@ class ExmailFake(LoopbackFake):
             raise _fail(40068, f"invalid tagid: {tag_id}")
         return tag
 
+    def _tag_delete(self, args: dict[str, Any]) -> dict[str, Any]:
+        self._tag(args.get("tagid"))
+        del self.tags[int(args["tagid"])]
+        return {"errmsg": "deleted"}
+
     def _tag_get(self, args: dict[str, Any]) -> dict[str, Any]:
         tag = self._tag(args.get("tagid"))
         users = [{"userid": u, "name": self.users[u]["name"]} for u in tag["userlist"] if u in self.users]
@@ -609,7 +614,7 @@ POST_APIS = frozenset({
 
 GET_APIS = frozenset({
     "department/delete", "department/list", "user/delete", "user/get", "user/list", "user/simplelist",
-    "group/get", "group/delete", "group/fuzzysearch", "tag/list", "tag/get",
+    "group/get", "group/delete", "group/fuzzysearch", "tag/list", "tag/get", "tag/delete",
 })  # fmt: skip
 
 

@@ -228,3 +228,9 @@ def test_users_spread_over_departments_cost_one_call_per_page_each(org: Harness,
 
     assert org.fake.count(f"GET /v2/departments/{sales}/users") == 3
     assert org.fake.count(f"GET /v2/departments/{empty}/users") == 0  # says it has none: not asked
+
+
+def test_child_departments_and_managers_may_come_before_what_they_name(provider: AlibabaMailProvider) -> None:
+    # plans create departments in key order and mailboxes after departments
+    create(provider, EXPORT, SALES, ZHANGSAN, LISI)
+    assert {EXPORT, SALES} <= objects_of(provider)

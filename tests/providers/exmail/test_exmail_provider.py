@@ -57,7 +57,7 @@ def objects_of(provider: TencentExmailProvider) -> set[MailObject]:
 
 
 SALES = Department(name="sales", org_domain=DOMAIN, title="销售部")
-EXPORT = Department(name="export", org_domain=DOMAIN, title="外贸组", parent="sales")
+EXPORT = Department(name="export", org_domain=DOMAIN, title="外贸组", parent="sales", manager=f"zhangsan@{DOMAIN}")
 ZHANGSAN = Mailbox(address=f"zhangsan@{DOMAIN}", name="张三", department="sales")
 LISI = Mailbox(address=f"lisi@{DOMAIN}", name="李四", department="export")
 INFO = Mailbox(address=f"info@{IDN}", name="信息", kind="functional")
@@ -237,7 +237,6 @@ def test_what_exmail_cannot_hold_is_refused_before_any_write(provider: TencentEx
         Group(address=f"g@{DOMAIN}", name="g", members=(ZHANGSAN.address,), owners=(ZHANGSAN.address,)),
         Alias(address=f"out@{DOMAIN}", targets=("x@elsewhere.example",)),
         Group(address=f"ext@{DOMAIN}", name="ext", members=(ZHANGSAN.address, "x@elsewhere.example")),
-        Department(name="ops", org_domain=DOMAIN, manager=ZHANGSAN.address),
         Forwarding(address=ZHANGSAN.address, targets=(f"lisi@{DOMAIN}",)),
     ]
     for obj in refused:
@@ -293,3 +292,18 @@ def test_an_alias_with_several_targets_is_a_group_anyone_may_write_to(
     provider.apply(Change(Action.UPDATE, "exmail", single, hr))
     provider.apply(Change(Action.REMOVE, "exmail", hr, None))
     assert company.fake.groups == {} and company.fake.users[LISI.address]["slaves"] == []
+
+
+def test_child_departments_and_managers_may_come_before_what_they_name(
+    provider: TencentExmailProvider, company: Harness
+) -> None:
+    # plans create departments in key order and mailboxes after departments
+    create(provider, EXPORT, SALES, ZHANGSAN, LISI)
+    assert {EXPORT, SALES} <= objects_of(provider)
+
+    other = Department(name="export", org_domain=DOMAIN, title="外贸组", parent="sales", manager=LISI.address)
+    provider.apply(Change(Action.UPDATE, "exmail", EXPORT, other))
+    none = Department(name="export", org_domain=DOMAIN, title="外贸组", parent="sales")
+    provider.apply(Change(Action.UPDATE, "exmail", other, none))
+    assert none in objects_of(provider)
+    assert [t["tagname"] for t in company.fake.tags.values()] == ["mailplan"]

@@ -82,6 +82,8 @@ class AlibabaMailProvider(Provider):
         self.client = AlimailClient(self.http, self.config.client_id, self.config.client_secret)
         self.sleep: Callable[[float], None] = time.sleep
         self._departments: dict[str, dict[str, Any]] | None = None  # id -> department
+        # what to do once an object created later in this run exists ("mailbox:<address>" -> actions)
+        self._waiting: dict[str, list[Callable[[], None]]] = {}
 
     # ------------------------------------------------------------------ read
 
@@ -212,23 +214,65 @@ class AlibabaMailProvider(Provider):
         assert isinstance(after, Department)
         body: dict[str, Any] = {
             "name": titled_name(after),
-            "parentId": self._department_id(after.parent) if after.parent else ROOT,
-            "managers": [self._user_id(after.manager)] if after.manager else [],
+            "parentId": self._parent_id(after),
+            "managers": self._managers(after),
         }
         if change.action is Action.CREATE:
             existing = self._find_department(after.name, refresh=True)
             if existing is None:
                 created = self.client.call("POST", "/v2/departments", body=body) or {}
-                self._departments = None
-                return f"created department {created.get('id', '')}"
-            self.client.call("PATCH", f"/v2/departments/{_segment(existing)}", body=body)
+                answer = f"created department {created.get('id', '')}"
+            else:
+                self.client.call("PATCH", f"/v2/departments/{_segment(existing)}", body=body)
+                answer = f"adopted department {existing}"
             self._departments = None
-            return f"adopted department {existing}"
+            self._now_there(f"department:{after.name}")
+            return answer
         assert isinstance(change.before, Department)
         dept_id = self._department_id(change.before.name)
         self.client.call("PATCH", f"/v2/departments/{_segment(dept_id)}", body=body)
         self._departments = None
         return f"updated department {dept_id}"
+
+    def _parent_id(self, dept: Department) -> str:
+        """The parent's id. A parent not created yet (plans create departments in key
+        order): start under the root and move there once the parent exists."""
+        if not dept.parent:
+            return ROOT
+        found = self._find_department(dept.parent) or self._find_department(dept.parent, refresh=True)
+        if found is not None:
+            return found
+        parent = dept.parent
+
+        def move() -> None:
+            path = f"/v2/departments/{_segment(self._department_id(dept.name))}"
+            self.client.call("PATCH", path, body={"parentId": self._department_id(parent)})
+
+        self._once_there(f"department:{parent}", move)
+        return ROOT
+
+    def _managers(self, dept: Department) -> list[str]:
+        """``managers`` (user ids). A manager created later in this run (mailboxes come
+        after departments) is set once the mailbox exists."""
+        if not dept.manager:
+            return []
+        user = self._get_user(dept.manager)
+        if user is not None:
+            return [str(user.get("id"))]
+
+        def set_manager() -> None:
+            path = f"/v2/departments/{_segment(self._department_id(dept.name))}"
+            self.client.call("PATCH", path, body={"managers": self._managers(dept)})
+
+        self._once_there(f"mailbox:{dept.manager}", set_manager)
+        return []
+
+    def _once_there(self, key: str, action: Callable[[], None]) -> None:
+        self._waiting.setdefault(key, []).append(action)
+
+    def _now_there(self, key: str) -> None:
+        for action in self._waiting.pop(key, []):
+            action()
 
     # mailboxes
 
@@ -289,8 +333,10 @@ class AlibabaMailProvider(Provider):
             update = {k: body[k] for k in ("name", "departmentIds", "status")}
             update["info"] = info if MARK in info else f"{info} {MARK}".strip()
             self._eventually(lambda: self.client.call("PATCH", self._user_path(box.address), body=update))
+            self._now_there(f"mailbox:{box.address}")
             return "adopted existing user"
         self.context.credentials.put(box.address, password)
+        self._now_there(f"mailbox:{box.address}")
         return "created"
 
     # aliases
@@ -335,9 +381,6 @@ class AlibabaMailProvider(Provider):
         if user is None:
             raise AlimailError(f"user {address} not found", status=404)
         return user
-
-    def _user_id(self, address: str) -> str:
-        return str(self._eventually(lambda: self._require_user(address)).get("id"))
 
     def _eventually(self, call: Callable[[], T]) -> T:
         """Run ``call``; while it answers 404, retry for ``consistency_timeout`` seconds

@@ -9,6 +9,7 @@ from mailplan.model.objects import (
     AdminRole,
     ArchiveRule,
     AutoReply,
+    Delegation,
     Domain,
     Forwarding,
     MailObject,
@@ -19,6 +20,10 @@ CONSOLE = "the Exmail admin console (https://exmail.qq.com, log in as an adminis
 
 MANUAL_WHY: dict[str, str] = {
     "domain": "the API has no domain endpoint; domains are added and verified in the admin console",
+    "domain.alias": "the API has no domain endpoint; a second domain is added in the admin console",
+    "delegation": "the API has no delegated access; a shared mailbox is shared in the admin console",
+    "delegation.read": "the API has no delegated access; a shared mailbox is shared in the admin console",
+    "delegation.send": "the API has no send-as right; a shared mailbox is shared in the admin console",
     "policy": "password rules are set in the admin console; the API has no policy endpoint",
     "policy.2fa": "secure login (微信动态码) is enforced in the admin console; the API has no policy endpoint",
     "forwarding": "the API has no forwarding endpoint; forwarding is a mailbox setting",
@@ -29,6 +34,11 @@ MANUAL_WHY: dict[str, str] = {
 
 
 def _domain(obj: Domain) -> str:
+    if obj.alias_of:
+        return (
+            f"In {CONSOLE}, add {obj.name} to the domain settings (域名管理) as a domain alias of {obj.alias_of} "
+            f"(域名别名), so that every address of {obj.alias_of} also receives at {obj.name}; verify it."
+        )
     return (
         f"In {CONSOLE}, add the domain {obj.name} under the domain settings (域名管理) and verify it; "
         "then publish the MX/SPF/DKIM records mailplan plans for it and run mailplan plan again."
@@ -63,6 +73,14 @@ def _autoreply(obj: AutoReply) -> str:
     )
 
 
+def _delegation(obj: Delegation) -> str:
+    rights = " and ".join(r for r, on in (("read", obj.read), ("send as", obj.send)) if on) or "use"
+    return (
+        f"Exmail cannot grant one member another's mailbox through its API. In {CONSOLE}, make {obj.mailbox} a "
+        f"public mailbox (公共邮箱) if it is not one, and add {obj.grantee} to its members so they can {rights} it."
+    )
+
+
 def _admin_role(obj: AdminRole) -> str:
     scope = "all of the company" if obj.level == "super" else "the departments " + ", ".join(obj.departments)
     return f"In {CONSOLE}, under 管理员 (administrators), appoint {obj.address} as administrator of {scope}."
@@ -81,6 +99,7 @@ _STEPS: dict[type[MailObject], Callable[..., str]] = {
     Policy: _policy,
     Forwarding: _forwarding,
     AutoReply: _autoreply,
+    Delegation: _delegation,
     AdminRole: _admin_role,
     ArchiveRule: _archive,
 }

@@ -58,6 +58,21 @@ def is_alias_group(name: str) -> bool:
     return name.endswith(ALIAS_MARK)
 
 
+# A department's manager is kept as the one member of the tag "mp-mgr:<key>" (tag names: 32 characters).
+MANAGER_TAG = "mp-mgr:"
+
+
+def manager_tag(dept_key: str) -> str:
+    name = MANAGER_TAG + dept_key
+    if len(name) > 32:
+        raise ValueError(f"department key {dept_key!r} is too long to keep its manager in an Exmail tag (25 at most)")
+    return name
+
+
+def manager_of_tag(tag_name: str) -> str | None:
+    return tag_name.removeprefix(MANAGER_TAG) if tag_name.startswith(MANAGER_TAG) else None
+
+
 def as_int(value: Any, default: int = 0) -> int:
     """Exmail sends some numbers as strings (``"enable": "1"`` in user/list)."""
     try:

@@ -75,6 +75,8 @@ class TencentExmailProvider(Provider):
         self.sleep: Callable[[float], None] = time.sleep
         self._departments: list[dict[str, Any]] | None = None
         self._tag_ids: dict[str, int] | None = None
+        # what to do once an object created later in this run exists ("mailbox:<address>" -> actions)
+        self._waiting: dict[str, list[Callable[[], None]]] = {}
 
     # ------------------------------------------------------------------ read
 
@@ -89,6 +91,7 @@ class TencentExmailProvider(Provider):
         self._tags(refresh=True)
         marked_users, marked_parties = self._tag_members(self.config.marker_tag)
         functional, _ = self._tag_members(self.config.functional_tag)
+        managers = self._managers()
         if org_domain in scope:
             for dept in depts:
                 dept_id = m.as_int(dept.get("id"))
@@ -96,7 +99,7 @@ class TencentExmailProvider(Provider):
                     continue
                 key, title = m.department_key(str(dept.get("name", "")))
                 parent = key_of.get(m.as_int(dept.get("parentid")))
-                obj = Department(name=key, org_domain=org_domain, title=title, parent=parent)
+                obj = Department(name=key, org_domain=org_domain, title=title, manager=managers.get(key), parent=parent)
                 objects.append(obj)
                 if dept_id in marked_parties:
                     managed.add(obj.ident)
@@ -181,37 +184,80 @@ class TencentExmailProvider(Provider):
 
     def _apply_department(self, change: Change) -> str:
         action = change.action
+        before = change.before if isinstance(change.before, Department) else None
         if action is Action.REMOVE:
-            assert isinstance(change.before, Department)
-            dept_id = self._department_id(change.before.name)
+            assert before is not None
+            dept_id = self._department_id(before.name)
             self.client.get("department/delete", id=dept_id)
+            self._set_manager(before.name, before.manager, None)
             self._departments = None
             return f"deleted department {dept_id}"
         after = change.after
         assert isinstance(after, Department)
-        if after.manager:
-            raise NotSupported(f"department {after.name}: Tencent Exmail departments have no manager; remove `manager`")
         try:
             label = m.department_label(after)
+            m.manager_tag(after.name)  # checks the key fits a tag name
         except ValueError as exc:
             raise ProviderError(str(exc)) from None
-        parent_id = self._department_id(after.parent) if after.parent else m.ROOT_DEPARTMENT
+        body = {"name": label, "parentid": self._parent_id(after)}
         if action is Action.CREATE:
-            body = {"name": label, "parentid": parent_id}
             existing = self._find_department(after.name, refresh=True)
             if existing is None:
-                created = self.client.post("department/create", body)
-                dept_id = m.as_int(created.get("id"))
+                dept_id = m.as_int(self.client.post("department/create", body).get("id"))
             else:  # there already: adopt it, as the config describes it
                 dept_id = existing
                 self.client.post("department/update", {"id": dept_id, **body})
             self._departments = None
             self._eventually(lambda: self._add_to_tag(self.config.marker_tag, parties=[dept_id]))
+            self._set_manager(after.name, None, after.manager)
+            self._now_there(f"department:{after.name}")
             return f"{'adopted' if existing else 'created'} department {dept_id}"
-        dept_id = self._department_id(change.before.name if isinstance(change.before, Department) else after.name)
-        self.client.post("department/update", {"id": dept_id, "name": label, "parentid": parent_id})
+        dept_id = self._department_id(before.name if before else after.name)
+        self.client.post("department/update", {"id": dept_id, **body})
         self._departments = None
+        self._set_manager(after.name, before.manager if before else None, after.manager)
         return f"updated department {dept_id}"
+
+    def _parent_id(self, dept: Department) -> int:
+        """The parent's id. A parent not created yet (plans create departments in key
+        order): start under the root and move there once the parent exists."""
+        if not dept.parent:
+            return m.ROOT_DEPARTMENT
+        parent_id = self._find_department(dept.parent) or self._find_department(dept.parent, refresh=True)
+        if parent_id is not None:
+            return parent_id
+        parent = dept.parent
+
+        def move() -> None:
+            self.client.post(
+                "department/update", {"id": self._department_id(dept.name), "parentid": self._department_id(parent)}
+            )
+
+        self._once_there(f"department:{parent}", move)
+        return m.ROOT_DEPARTMENT
+
+    def _set_manager(self, dept_key: str, old: str | None, new: str | None) -> None:
+        """Exmail departments have no manager field: the manager is the one member of
+        the tag ``mp-mgr:<key>``, so that it reads back (it changes nothing in Exmail)."""
+        if old == new:
+            return
+        name = m.manager_tag(dept_key)
+        if new and self._account_types([new]).get(new) != ACCOUNT_USER:
+            # a manager created later in this run (mailboxes come after departments)
+            self._once_there(f"mailbox:{new}", lambda: self._set_manager(dept_key, old, new))
+            return
+        tags = self._tags(refresh=True)
+        if name in tags:
+            self.client.get("tag/delete", tagid=tags.pop(name))
+        if new:
+            self._eventually(lambda: self._add_to_tag(name, users=[new]))
+
+    def _once_there(self, key: str, action: Callable[[], None]) -> None:
+        self._waiting.setdefault(key, []).append(action)
+
+    def _now_there(self, key: str) -> None:
+        for action in self._waiting.pop(key, []):
+            action()
 
     # mailboxes
 
@@ -268,6 +314,7 @@ class TencentExmailProvider(Provider):
             self._set_functional(box.address, True)
         if box.frozen:
             self._eventually(lambda: self.client.post("user/update", {"userid": box.address, "enable": 0}))
+        self._now_there(f"mailbox:{box.address}")
         return "adopted existing user" if adopted else "created"
 
     def _set_functional(self, address: str, functional: bool) -> None:
@@ -452,6 +499,17 @@ class TencentExmailProvider(Provider):
         if name not in tags:
             tags[name] = m.as_int(self.client.post("tag/create", {"tagname": name}).get("tagid"))
         return tags[name]
+
+    def _managers(self) -> dict[str, str]:
+        """Department key -> manager address, from the ``mp-mgr:<key>`` tags."""
+        found: dict[str, str] = {}
+        for name in self._tags():
+            key = m.manager_of_tag(name)
+            if key is not None:
+                users, _ = self._tag_members(name)
+                if users:
+                    found[key] = min(users)
+        return found
 
     def _tag_members(self, name: str) -> tuple[set[str], set[int]]:
         """Users and department ids in the tag ``name`` (empty when the tag does not exist)."""
