@@ -132,6 +132,19 @@ class HttpClient:
             waited += delay
         raise ApiError(f"gave up after {attempt + 1} attempts ({waited:.1f}s waited): {last}")
 
+    def request_new(self, method: str, path: str, *, wait: float = 60.0, **kwargs: Any) -> requests.Response:
+        """``request`` naming an object created moments ago: a 404 (not visible yet, the API is
+        eventually consistent) is retried with growing pauses for at most ``wait`` seconds."""
+        waited, delay = 0.0, 1.0
+        while True:
+            try:
+                return self.request(method, path, **kwargs)
+            except ApiError as exc:
+                if exc.status != 404 or waited + delay > wait:
+                    raise
+            self.sleep(delay)
+            waited, delay = waited + delay, delay * 2
+
     def get_json(self, path: str, **kwargs: Any) -> Any:
         return self.request("GET", path, **kwargs).json()
 

@@ -36,9 +36,6 @@ RETRY_REASONS = frozenset(
     }
 )
 
-# How long a write on an object created moments ago may keep answering 404 (eventual consistency).
-FRESH_WAIT_SECONDS = 60.0
-
 
 def error_reason(exc: ApiError) -> str:
     """The first ``errors[].reason`` of a Google error, or ``""``."""
@@ -95,26 +92,17 @@ class GoogleApi:
         ``fresh`` marks a call on an object created moments ago: a 404 is then
         retried for a bounded time instead of failing at once.
         """
-        waited, delay = 0.0, 1.0
-        while True:
-            try:
-                resp = self.http.request(
-                    method,
-                    self.url(api, path),
-                    params=params,
-                    json=body,
-                    error_of=google_error,
-                    auth=(self.gmail_tokens if api == "gmail" else self.admin_tokens).headers_for(
-                        subject or self.admin
-                    ),
-                )
-            except ApiError as exc:
-                if fresh and exc.status == 404 and waited + delay <= FRESH_WAIT_SECONDS:
-                    self.http.sleep(delay)
-                    waited, delay = waited + delay, delay * 2
-                    continue
-                raise
-            return resp.json() if resp.content else None
+        send = self.http.request_new if fresh else self.http.request
+        tokens = self.gmail_tokens if api == "gmail" else self.admin_tokens
+        resp = send(
+            method,
+            self.url(api, path),
+            params=params,
+            json=body,
+            error_of=google_error,
+            auth=tokens.headers_for(subject or self.admin),
+        )
+        return resp.json() if resp.content else None
 
     def pages(
         self,
