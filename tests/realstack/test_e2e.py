@@ -128,6 +128,8 @@ def test_example_company_end_to_end(company: Company, mailstack_factory: MailSta
     assert [m.subject for m in acknowledgements] == ["已收到您的邮件 / We have received your message"]
     # the journal copy of the policy's archive
     inbox_has(addr("archive"), "catalogue please")
+    # the sales manager's tier lets her open info@ with her own password
+    stack.wait_for(f"{addr('info')}*{SUCCESSOR}", company.password(SUCCESSOR), "catalogue please")
 
     # --- 张伟 leaves; 王芳 takes over ----------------------------------------------------------------------------
     yesterday = (dt.date.today() - dt.timedelta(days=1)).isoformat()

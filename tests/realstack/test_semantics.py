@@ -8,7 +8,8 @@ from collections.abc import Callable
 
 import pytest
 
-from mailplan.model.objects import ArchiveRule, Delegation
+from mailplan.engine.change import Action
+from mailplan.model.objects import ArchiveRule, Delegation, Mailbox
 from realstack.org import ALIAS_DOMAIN, ARCHIVE, DOMAIN, Org, addr
 from servers.mailstack import OUTSIDER, MailStack
 
@@ -165,3 +166,31 @@ def test_submission_needs_a_login(stack: MailStack) -> None:
     msg = stack.message(addr("alice"), "anonymous submission")
     with smtplib.SMTP("127.0.0.1", stack.submission_port) as smtp, pytest.raises(smtplib.SMTPRecipientsRefused):
         smtp.send_message(msg)
+
+
+def test_read_delegation_opens_the_mailbox_over_imap_only_when_granted(stack: MailStack, org: Org) -> None:
+    info, alice, bob = addr("info"), addr("alice"), addr("bob")
+    assert stack.send(info, "question for the info desk") == {}
+    stack.wait_for(info, org.password(info), "question for the info desk")
+    with pytest.raises(imaplib.IMAP4.error, match="AUTHENTICATIONFAILED"):
+        stack.imap(f"{info}*{alice}", org.password(alice))
+
+    org.grant(Delegation(info, alice, read=True))
+    org.grant(Delegation(info, bob, send=True))  # sending as info@ does not open it
+
+    conn = stack.imap(f"{info}*{alice}", org.password(alice))
+    try:
+        conn.select("INBOX", readonly=True)
+        _, found = conn.search(None, "SUBJECT", '"question for the info desk"')
+        assert found[0].split()
+    finally:
+        conn.logout()
+    with pytest.raises(imaplib.IMAP4.error, match="AUTHENTICATIONFAILED"):
+        stack.imap(f"{info}*{bob}", org.password(bob))
+    with pytest.raises(imaplib.IMAP4.error, match="AUTHENTICATIONFAILED"):
+        stack.imap(f"{info}*{alice}", "not alice's password")
+    # a frozen mailbox is closed to its delegates too
+    box = Mailbox(info, "Info", kind="functional")
+    org.apply(Action.FREEZE, box, box)
+    with pytest.raises(imaplib.IMAP4.error, match="AUTHORIZATIONFAILED"):
+        stack.imap(f"{info}*{alice}", org.password(alice))

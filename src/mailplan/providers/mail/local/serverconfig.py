@@ -69,6 +69,7 @@ def render(p: ServerParams) -> dict[str, str]:
     files["main.cf.fragment"] = _main_cf(p)
     files["master.cf.fragment"] = _master_cf(p)
     files["dovecot-sql.conf.ext"] = _dovecot_sql(p)
+    files["dovecot-sql-delegation.conf.ext"] = _dovecot_delegation_sql(p)
     files["dovecot-mailplan.conf"] = _dovecot_conf(p)
     files["README.txt"] = _readme(p)
     return files
@@ -233,23 +234,52 @@ def _master_cf(p: ServerParams) -> str:
 # --- Dovecot ----------------------------------------------------------------------------------------------------
 
 
-def _dovecot_sql(p: ServerParams) -> str:
-    active = "m.active = 1 AND d.active = 1"
-    home = f"'{str(p.vmail_dir).rstrip('/')}/' || m.maildir"
+_DOVECOT_ACTIVE = "m.active = 1 AND d.active = 1"
+
+
+def _dovecot_connection(p: ServerParams, purpose: str) -> str:
     return f"""\
-# mailplan: Dovecot SQL passdb/userdb over the mailplan database.
-# A frozen mailbox (active = 0) has no password and no user: no IMAP, no SMTP AUTH, no delivery.
+# mailplan: {purpose}
 driver = sqlite
 connect = {p.database}
 default_pass_scheme = SHA512-CRYPT
+"""
+
+
+def _dovecot_sql(p: ServerParams) -> str:
+    home = f"'{str(p.vmail_dir).rstrip('/')}/' || m.maildir"
+    purpose = "Dovecot SQL passdb/userdb over the mailplan database.\n# A frozen mailbox (active = 0) has no "
+    purpose += "password and no user: no IMAP, no SMTP AUTH, no delivery."
+    return (
+        _dovecot_connection(p, purpose)
+        + f"""\
 password_query = SELECT m.username AS user, m.password AS password \\
   FROM mailbox m JOIN domain d ON d.domain = m.domain \\
-  WHERE m.username = '%u' AND {active} AND ('%s' <> 'smtp' OR m.smtp_active = 1)
+  WHERE m.username = '%u' AND {_DOVECOT_ACTIVE} AND ('%s' <> 'smtp' OR m.smtp_active = 1)
 user_query = SELECT {home} AS home, {p.vmail_uid} AS uid, {p.vmail_gid} AS gid \\
   FROM mailbox m JOIN domain d ON d.domain = m.domain \\
-  WHERE m.username = '%u' AND {active}
-iterate_query = SELECT m.username AS user FROM mailbox m JOIN domain d ON d.domain = m.domain WHERE {active}
+  WHERE m.username = '%u' AND {_DOVECOT_ACTIVE}
+iterate_query = SELECT m.username AS user FROM mailbox m JOIN domain d ON d.domain = m.domain WHERE {_DOVECOT_ACTIVE}
 """
+    )
+
+
+def _dovecot_delegation_sql(p: ServerParams) -> str:
+    """Read delegation as Dovecot master-user logins: ``mailbox*grantee`` with the grantee's password.
+
+    Only over IMAP (not SMTP: reading is not sending as), only while the
+    delegation grants reading and the grantee is active.
+    """
+    purpose = "master-user passdb: a grantee logs in as MAILBOX*GRANTEE with their own password."
+    return (
+        _dovecot_connection(p, purpose)
+        + f"""\
+password_query = SELECT m.password AS password \\
+  FROM mailplan_delegation g JOIN mailbox m ON m.username = g.grantee JOIN domain d ON d.domain = m.domain \\
+  WHERE g.grantee = '%u' AND g.mailbox = '%{{login_user}}' AND g.may_read = 1 AND {_DOVECOT_ACTIVE} \\
+    AND '%s' = 'imap'
+"""
+    )
 
 
 def _dovecot_conf(p: ServerParams) -> str:
@@ -268,6 +298,15 @@ mail_location = maildir:~/Maildir
 first_valid_uid = {p.vmail_uid}
 last_valid_uid = {p.vmail_uid}
 {ssl}
+# read delegation: the grantee logs in as "mailbox*grantee" with their own password
+auth_master_user_separator = *
+passdb {{
+  driver = sql
+  args = {p.config_dir / "dovecot-sql-delegation.conf.ext"}
+  master = yes
+  # then the mailbox itself must pass the regular passdb (it exists and is not frozen)
+  result_success = continue
+}}
 passdb {{
   driver = sql
   args = {p.config_dir / "dovecot-sql.conf.ext"}
@@ -321,6 +360,8 @@ Postfix (packages: postfix postfix-sqlite)
 Dovecot (packages: dovecot-core dovecot-imapd dovecot-lmtpd dovecot-sqlite)
 - dovecot-mailplan.conf  include it from dovecot.conf (or copy it to conf.d/99-mailplan.conf).
 - dovecot-sql.conf.ext   the SQL passdb/userdb it names.
+- dovecot-sql-delegation.conf.ext  read delegation: a grantee opens a mailbox over IMAP by
+                         logging in as "mailbox*grantee" with the grantee's own password.
 
 Before starting
 - The database file must be readable by the users postfix, dovecot and {p.helper_user}
