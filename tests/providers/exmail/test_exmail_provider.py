@@ -307,3 +307,19 @@ def test_child_departments_and_managers_may_come_before_what_they_name(
     provider.apply(Change(Action.UPDATE, "exmail", other, none))
     assert none in objects_of(provider)
     assert [t["tagname"] for t in company.fake.tags.values()] == ["mailplan"]
+
+
+def test_an_unreachable_service_is_reported_without_secret_or_token(
+    company: Harness, tmp_path: Path, sleeps: list[float]
+) -> None:
+    provider = make_provider(company, tmp_path, sleeps)
+    provider.read([DOMAIN])  # holds a token now
+    token = next(iter(company.fake.tokens))
+    company.fake.stop()  # the service goes away: connection errors quote the URL, query included
+    provider.http.session.close()
+    fresh = make_provider(company, tmp_path, sleeps)  # has to fetch a token: the secret is in the URL
+    for client in (provider, fresh):
+        with pytest.raises(ProviderError) as caught:
+            client.read([DOMAIN])
+        assert "ConnectionError" in str(caught.value)
+        assert company.fake.corp_secret not in str(caught.value) and token not in str(caught.value)

@@ -87,14 +87,26 @@ class ExmailClient:
         self._token = ""
         self._token_valid_until = 0.0
 
+    def _scrubbed(self, exc: ApiError) -> ApiError:
+        """The error with the secret and the token blanked out: both travel in the query
+        string, and a connection error quotes the URL."""
+        text = str(exc)
+        for secret in (self._corp_secret, self._token):
+            if secret:
+                text = text.replace(secret, "***")
+        if text == str(exc):
+            return exc
+        return type(exc)(text, status=exc.status, code=exc.code)
+
+    def _send(self, method: str, path: str, params: Mapping[str, Any], body: Any = None) -> requests.Response:
+        try:
+            return self.http.request(method, path, params=params, json=body, error_of=decode_error)
+        except ApiError as exc:
+            raise self._scrubbed(exc) from None
+
     def _fetch_token(self) -> str:
         try:
-            resp = self.http.request(
-                "GET",
-                "gettoken",
-                params={"corpid": self._corp_id, "corpsecret": self._corp_secret},
-                error_of=decode_error,
-            )
+            resp = self._send("GET", "gettoken", {"corpid": self._corp_id, "corpsecret": self._corp_secret})
         except TokenRejected as exc:
             # At gettoken, 40001 means the corpid/corpsecret pair is wrong: no retry helps.
             raise ExmailError(
@@ -126,7 +138,7 @@ class ExmailClient:
         for attempt in range(2):
             query = {**(params or {}), "access_token": self.token()}
             try:
-                resp = self.http.request(method, path, params=query, json=body, error_of=decode_error)
+                resp = self._send(method, path, query, body)
             except TokenRejected:
                 if attempt == 1:
                     raise
