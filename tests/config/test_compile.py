@@ -134,7 +134,10 @@ def test_delegations_and_admin_roles(desired: Desired) -> None:
         (f"order-2026-118@{D}", f"john.smith@{D}"),  # owner
         (f"order-2026-118@{D}", f"wangfang@{D}"),  # sales-eu is inside sales
         (f"archive@{D}", f"liuyang@{D}"),
+        (f"lina2@{D}", f"zhangsan@{D}"),  # the successor reads the old mail of the person who left
     }
+    handed_over = delegations.pop((f"lina2@{D}", f"zhangsan@{D}"))
+    assert handed_over == o.Delegation(f"lina2@{D}", f"zhangsan@{D}", read=True, send=False)
     assert all(isinstance(d, o.Delegation) and d.read and d.send for d in delegations.values())
     admins = {a.key: a for a in desired.objects["mail"].of_kind("admin_role")}
     assert admins == {

@@ -55,6 +55,11 @@ class _Compiler:
         self.problems: list[Problem] = []
         self.people = {p.address: p for p in config.people}
         self.offboarding = self.doc.policies.offboarding
+        self.retention_period = self.doc.policies.archive.retention
+        # provider -> mailboxes whose retention has passed: left out, their deletion proposed
+        self.deletions: dict[str, list[str]] = defaultdict(list)
+        # provider -> the ``SUPPORTS`` of its class (empty for an unknown type, reported by the capability check)
+        self.supports: dict[str, frozenset[str]] = {}
 
     # -- helpers ---------------------------------------------------------------------------------
 
@@ -72,6 +77,25 @@ class _Compiler:
     def gone(self, address: str) -> bool:
         person = self.people.get(address)
         return person is not None and person.has_left(self.today)
+
+    def absent(self, address: str) -> bool:
+        """Left, or not started yet: holds no rights and receives no group mail."""
+        person = self.people.get(address)
+        return person is not None and (person.has_left(self.today) or not person.has_started(self.today))
+
+    def past_retention(self, frozen_since: dt.date) -> bool:
+        period = self.retention_period
+        return period is not None and retained_until(frozen_since, period) <= self.today
+
+    def can(self, provider: str, feature: str) -> bool:
+        if provider not in self.supports:
+            from mailplan.providers.registry import UnknownProviderType, provider_class
+
+            try:
+                self.supports[provider] = provider_class(self.doc.providers[provider].type).SUPPORTS
+            except (UnknownProviderType, KeyError, ImportError):
+                self.supports[provider] = frozenset()
+        return feature in self.supports[provider]
 
     # -- providers -------------------------------------------------------------------------------
 
@@ -127,14 +151,20 @@ class _Compiler:
 
     def people_objects(self) -> None:
         for person in self.config.people:
+            if not person.has_started(self.today):
+                continue  # the first apply on starts_on creates the mailbox
             provider = self.mail_provider(person.address)
             origin = self.where("people", person.index)
             frozen = person.has_left(self.today)
-            self.add(
-                provider,
-                o.Mailbox(person.address, person.name, "person", person.department, frozen, person.quota_mb),
-                origin,
-            )
+            if frozen and person.left_on is not None and self.past_retention(person.left_on):
+                # The address keeps its aliases and handover: only the mailbox goes (with --allow-delete).
+                self.deletions[provider].append(person.address)
+            else:
+                self.add(
+                    provider,
+                    o.Mailbox(person.address, person.name, "person", person.department, frozen, person.quota_mb),
+                    origin,
+                )
             for alias in person.aliases:
                 self.add(self.mail_provider(alias), o.Alias(alias, (person.address,)), origin)
             if frozen:
@@ -174,9 +204,14 @@ class _Compiler:
             provider = self.mail_provider(box.address)
             origin = self.where("mailboxes", box.index)
             frozen = box.has_expired(self.today)
-            self.add(
-                provider, o.Mailbox(box.address, box.name, "functional", box.department, frozen, box.quota_mb), origin
-            )
+            if frozen and box.expires_on is not None and self.past_retention(box.expires_on + dt.timedelta(days=1)):
+                self.deletions[provider].append(box.address)
+            else:
+                self.add(
+                    provider,
+                    o.Mailbox(box.address, box.name, "functional", box.department, frozen, box.quota_mb),
+                    origin,
+                )
             for alias in box.aliases:
                 self.add(self.mail_provider(alias), o.Alias(alias, (box.address,)), origin)
             if box.auto_reply is not None:
@@ -194,7 +229,11 @@ class _Compiler:
         by_address = {g.address: g for g in self.config.groups}
         for group in self.config.groups:
             members = self.expand(group, by_address, {group.address})
-            obj = o.Group(group.address, group.name, tuple(sorted(members)), group.post, group.senders, group.owners)
+            senders = group.senders
+            if self.offboarding.remove_from_groups:
+                senders = tuple(s for s in senders if not self.gone(s))
+            owners = tuple(sorted({self.heir(owner) for owner in group.owners} - {""}))
+            obj = o.Group(group.address, group.name, tuple(sorted(members)), group.post, senders, owners)
             self.add(self.mail_provider(group.address), obj, self.where("groups", group.index))
 
     def expand(self, group: GroupEntry, groups: dict[str, GroupEntry], seen: set[str]) -> set[str]:
@@ -207,9 +246,18 @@ class _Compiler:
                 out.update(p.address for p in self.config.people if p.department in tree)
             elif member.value not in seen:
                 out |= self.expand(groups[member.value], groups, seen | {member.value})
-        if self.offboarding.remove_from_groups:
-            out = {a for a in out if not self.gone(a)}
+        out = {a for a in out if not self.absent(a) or (self.gone(a) and not self.offboarding.remove_from_groups)}
         return out
+
+    def heir(self, address: str) -> str:
+        """Who holds ``address``'s ownerships today: itself, or the successor of someone who left ("" if none)."""
+        person = self.people.get(address)
+        if person is None or not self.absent(address):
+            return address
+        if not person.has_started(self.today):
+            return ""
+        successor = self.final_successor(person)
+        return successor.address if successor is not None and not self.absent(successor.address) else ""
 
     def aliases(self) -> None:
         for alias in self.config.aliases:
@@ -223,9 +271,10 @@ class _Compiler:
         """Owners of functional mailboxes, and managers by tier, get read/send rights on them."""
         rights: dict[tuple[str, str], tuple[bool, bool]] = {}
         origins: dict[tuple[str, str], Location | None] = {}
+        deleted = {a for addresses in self.deletions.values() for a in addresses}
 
         def grant(mailbox: str, grantee: str, read: bool, send: bool, origin: Location | None) -> None:
-            if self.gone(grantee) or not (read or send):
+            if not grantee or self.absent(grantee) or not (read or send) or mailbox in deleted:
                 return
             old = rights.get((mailbox, grantee), (False, False))
             rights[(mailbox, grantee)] = (old[0] or read, old[1] or send)
@@ -233,10 +282,18 @@ class _Compiler:
 
         for box in self.config.mailboxes:
             for owner in box.owners:
-                grant(box.address, owner, True, True, self.where("mailboxes", box.index, "owners"))
+                # a leaver's share of the mailbox passes to their successor
+                grant(box.address, self.heir(owner), True, True, self.where("mailboxes", box.index, "owners"))
+        for person in self.config.people:
+            successor = self.final_successor(person) if person.has_left(self.today) else None
+            provider = self.mail_provider(person.address)
+            # The successor reads the old mail where the provider can grant it; elsewhere the
+            # provider's offboarding recipe (or a person) hands it over.
+            if successor is not None and not self.absent(successor.address) and self.can(provider, "delegation.read"):
+                grant(person.address, successor.address, True, False, self.where("people", person.index, "successor"))
         for person in self.config.people:
             tier = self.doc.tiers.get(person.tier or "")
-            if tier is None or person.department is None:
+            if tier is None or person.department is None or self.absent(person.address):
                 continue
             tree = department_tree(self.doc, person.department)
             for box in self.config.mailboxes:
@@ -256,7 +313,7 @@ class _Compiler:
     def admins(self) -> None:
         for person in self.config.people:
             tier = self.doc.tiers.get(person.tier or "")
-            if tier is None or tier.admin is None or person.has_left(self.today):
+            if tier is None or tier.admin is None or self.absent(person.address):
                 continue
             departments: tuple[str, ...] = ()
             if tier.admin == "department" and person.department:
@@ -394,6 +451,8 @@ class _Compiler:
             credentials_file=str(self.config.state_dir / "credentials.txt"),
             journal_file=str(self._journal()),
             retention=self.retention(),
+            deletions={name: tuple(sorted(addresses)) for name, addresses in self.deletions.items()},
+            retention_period=self.retention_period or "",
         )
 
     def _journal(self) -> Path:

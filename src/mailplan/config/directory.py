@@ -54,9 +54,13 @@ class Person:
     derived: bool  # the address came from the name (not written)
     index: int  # position under people:
     location: Location | None
+    starts_on: dt.date | None = None
 
     def has_left(self, today: dt.date) -> bool:
         return self.left_on is not None and self.left_on <= today
+
+    def has_started(self, today: dt.date) -> bool:
+        return self.starts_on is None or self.starts_on <= today
 
 
 @dataclass(frozen=True)
@@ -436,6 +440,7 @@ class Resolver:
                     derived=derived,
                     index=path[1] if isinstance(path[1], int) else 0,
                     location=self.where.at(path),
+                    starts_on=spec.starts_on,
                 )
             )
         self._check_successor_cycles()

@@ -219,6 +219,11 @@ class Person(Model):
     department: str | None = Field(None, description="The key of the person's department under `departments:`.")
     tier: str | None = Field(None, description="The key of the person's permission tier under `tiers:`.")
     quota_mb: int | None = Field(None, ge=0, description="Mailbox quota in MB; default: policies.mailbox.quota_mb.")
+    starts_on: dt.date | None = Field(
+        None,
+        description="The person's first working day (YYYY-MM-DD). Before it the mailbox does not exist yet; the "
+        "first apply on or after that day creates it.",
+    )
     left_on: dt.date | None = Field(
         None,
         description="The day the person left (YYYY-MM-DD). From that day the mailbox is frozen: no login, mail "

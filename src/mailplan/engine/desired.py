@@ -40,3 +40,5 @@ class Desired:
     # per provider: frozen mailboxes whose retention has passed. They are left out of
     # ``objects``; the plan proposes their deletion, which only ``apply --allow-delete`` runs.
     deletions: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # policies.archive.retention ("5y"; "" for none): dates deletions of mailboxes no longer in the config
+    retention_period: str = ""

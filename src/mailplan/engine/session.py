@@ -12,13 +12,15 @@ from collections.abc import Callable
 from pathlib import Path
 
 from mailplan import config as config_mod
+from mailplan.config.compile import retained_until
 from mailplan.engine import capabilities, gate
 from mailplan.engine.change import Action, Change
 from mailplan.engine.desired import Desired
-from mailplan.engine.diff import diff_all
+from mailplan.engine.diff import diff_all, order_key
 from mailplan.engine.journal import Journal, config_commit
 from mailplan.engine.plan import Plan
 from mailplan.errors import ConfigError, MailplanError
+from mailplan.model.objects import Mailbox, MailObject
 from mailplan.model.state import Observed
 from mailplan.providers.base import CredentialSink, Provider, ProviderContext, ProviderError
 from mailplan.providers.registry import provider_class
@@ -83,10 +85,9 @@ class Session:
     def plan(self, observed: dict[str, Observed], settings: gate.GateSettings | None = None) -> Plan:
         settings = settings or gate.GateSettings(today=self.today)
         changes, unmanaged, orphans = diff_all(self.desired.objects, observed, self.desired.deletions)
-        changes = [self._as_manual_if_needed(c) for c in changes]
-        blocked = gate.check(
-            changes, orphans, observed, self.desired.retention, settings, self.desired.origins
-        )
+        retention, expired = self._date_orphans(orphans)
+        changes = sorted([self._as_manual_if_needed(c) for c in changes] + expired, key=order_key)
+        blocked = gate.check(changes, orphans, observed, retention, settings, self.desired.origins)
         return Plan(
             changes=changes,
             unmanaged=unmanaged,
@@ -94,6 +95,34 @@ class Session:
             config_fingerprint=self.desired.config_fingerprint,
             observed_fingerprints={name: obs.fingerprint() for name, obs in observed.items()},
         )
+
+    def _date_orphans(self, orphans: dict[str, list[MailObject]]) -> tuple[dict[str, dict[str, str]], list[Change]]:
+        """Retention dates for frozen mailboxes someone took out of the config, from when the journal froze them.
+
+        Those whose retention has ended become proposed deletions (and leave ``orphans``);
+        the others stay refused, and the refusal says from which day deletion is allowed.
+        """
+        retention = {provider: dict(dates) for provider, dates in self.desired.retention.items()}
+        period = self.desired.retention_period
+        if not period or not orphans:
+            return retention, []
+        frozen_on = _frozen_dates(self.journal())
+        expired: list[Change] = []
+        for provider, objs in orphans.items():
+            for obj in list(objs):
+                since = frozen_on.get((provider, obj.key)) if isinstance(obj, Mailbox) and obj.frozen else None
+                if since is None:
+                    continue
+                until = retained_until(since, period)
+                if until <= self.today:
+                    objs.remove(obj)
+                    reason = f"no longer in the config; frozen on {since}, its retention ended on {until}"
+                    expired.append(Change(Action.REMOVE, provider, obj, None, reason))
+                else:
+                    retention.setdefault(provider, {})[obj.key] = until.isoformat()
+        for provider in [p for p, objs in orphans.items() if not objs]:
+            del orphans[provider]
+        return retention, expired
 
     def _as_manual_if_needed(self, change: Change) -> Change:
         provider = self.provider(change.provider)
@@ -123,3 +152,21 @@ class Session:
     def close(self) -> None:
         for provider in self._providers.values():
             provider.close()
+
+
+def _frozen_dates(journal: Journal) -> dict[tuple[str, str], dt.date]:
+    """(provider, mailbox) -> the day the journal last froze it, for mailboxes not unfrozen since."""
+    out: dict[tuple[str, str], dt.date] = {}
+    for entry in journal.entries():
+        data = entry.data
+        if data.get("kind") != Mailbox.KIND or data.get("action") not in ("freeze", "unfreeze"):
+            continue
+        ident = (str(data.get("provider")), str(data.get("key")))
+        if data["action"] == "unfreeze":
+            out.pop(ident, None)
+            continue
+        try:
+            out[ident] = dt.datetime.fromisoformat(str(data.get("time"))).date()
+        except ValueError:
+            continue
+    return out

@@ -98,6 +98,11 @@ class LocalMailProvider(Provider):
                 raise ProviderError(f"mailbox {obj.address} does not exist, so it cannot be {change.action}d")
             frozen = change.action is Action.FREEZE
             write(db, dataclasses.replace(obj, frozen=frozen), self._new_password_for(db))
+            # Frozen: a random password nobody ever sees, so no saved password works even if the
+            # account were switched back on by hand. Unfrozen: a new initial password, like a new mailbox.
+            secret = generate_password(64) if frozen else self._new_password_for(db)(obj)
+            stored = hash_password(secret, self.config.password_scheme) if frozen else secret
+            db.execute("UPDATE mailbox SET password = ? WHERE username = ?", (stored, obj.address))
             return "froze" if frozen else "unfroze"
         if change.after is None:
             raise ProviderError(f"{change.describe()}: the change carries no object to write")
