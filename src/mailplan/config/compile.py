@@ -456,10 +456,15 @@ class _Compiler:
         )
 
     def _journal(self) -> Path:
-        journal = self.doc.journal
-        if journal is None:
-            return self.config.state_dir / "journal.jsonl"
-        return Path(journal) if Path(journal).is_absolute() else self.config.base_dir / journal
+        return journal_path(self.config)
+
+
+def journal_path(config: Config) -> Path:
+    """The audit journal: ``journal:`` in the config, else ``<state_dir>/journal.jsonl``."""
+    journal = config.document.journal
+    if journal is None:
+        return config.state_dir / "journal.jsonl"
+    return Path(journal) if Path(journal).is_absolute() else config.base_dir / journal
 
 
 def compile_config(config: Config, today: dt.date) -> Desired:

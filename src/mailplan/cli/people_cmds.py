@@ -1,0 +1,187 @@
+"""onboard, offboard, rehire: HR's commands. Each edits the config (one person's entry, nothing else)
+and prints the plan the edit causes; ``offboard --now`` also applies that person's part at once."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from mailplan import config as config_mod
+from mailplan.cli.common import Console, fail, guarded, render_plan, today
+from mailplan.engine import gate
+from mailplan.engine.apply import apply_changes
+from mailplan.engine.plan import Plan
+from mailplan.engine.session import Session
+from mailplan.people import lifecycle
+from mailplan.people.select import concerning
+
+
+class Format(enum.StrEnum):
+    text = "text"
+    json = "json"
+    markdown = "markdown"
+
+
+def _config_and(arguments: list[str], what: str) -> tuple[Path, str]:
+    """``[CONFIG] PERSON``: the config is optional and comes first, as in every other command."""
+    if len(arguments) == 1:
+        return Path("mailplan.yaml"), arguments[0]
+    if len(arguments) == 2:
+        return Path(arguments[0]), arguments[1]
+    fail(f"expected [CONFIG] {what}, got {len(arguments)} arguments (quote a name with spaces)")
+
+
+FORMAT_OPT = typer.Option("--format", "-f", help="Format of the plan printed after the edit.")
+NO_PLAN_OPT = typer.Option("--no-plan", help="Only edit the config; do not read the providers to show the plan.")
+
+
+def _date(value: str | None, option: str) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        fail(f"{option} {value!r} is not a date; write it as YYYY-MM-DD")
+
+
+def _save(edit: lifecycle.Edit, config: Path, console: Console) -> None:
+    lifecycle.save(edit, config)
+    changed = _changed_lines(edit.before, edit.after)
+    for note in edit.notes:
+        console.status(note)
+    console.status(f"Edited {edit.file} (line {changed}); every other line is as it was.")
+
+
+def _changed_lines(before: str, after: str) -> str:
+    old, new = before.splitlines(), after.splitlines()
+    start = next((i for i, (a, b) in enumerate(zip(old, new, strict=False)) if a != b), min(len(old), len(new)))
+    end_old, end_new = len(old), len(new)
+    while end_old > start and end_new > start and old[end_old - 1] == new[end_new - 1]:
+        end_old, end_new = end_old - 1, end_new - 1
+    return f"{start + 1}" if end_new <= start + 1 else f"{start + 1}-{end_new}"
+
+
+def _show_plan(config: Path, day: dt.date, fmt: Format, console: Console) -> None:
+    """The plan on ``day`` (a future departure or start date shows what the nightly apply will do then)."""
+    session = Session.open(config, day)
+    try:
+        result = session.plan(session.observe(lambda name: console.status(f"reading provider {name} …")))
+    finally:
+        session.close()
+    title = "Plan" if day == today() else f"Plan on {day} (the first apply on or after that day does this)"
+    typer.echo(render_plan(result, fmt.value, title=title), nl=False)
+
+
+def offboard(
+    arguments: Annotated[
+        list[str], typer.Argument(metavar="[CONFIG] PERSON", help="The config, and who leaves.")
+    ],
+    successor: Annotated[
+        str, typer.Option("--successor", "-s", help="Who takes over their mail: address, alias or name.")
+    ] = "",
+    on: Annotated[str | None, typer.Option("--on", help="Departure date YYYY-MM-DD (default: today).")] = None,
+    reason: Annotated[str | None, typer.Option("--reason", help="Why they leave; kept in the config only.")] = None,
+    now: Annotated[
+        bool, typer.Option("--now", help="Emergency: freeze and hand over immediately through the providers.")
+    ] = False,
+    actor: Annotated[str, typer.Option(help="Who does this, for the audit journal (with --now).")] = "",
+    fmt: Annotated[Format, FORMAT_OPT] = Format.text,
+    no_plan: Annotated[bool, NO_PLAN_OPT] = False,
+) -> None:
+    """Record that a person leaves (left_on, successor, reason) and show the plan it causes."""
+    with guarded():
+        config, person = _config_and(arguments, "PERSON")
+        if not successor:
+            fail("name the successor with --successor: the person who takes over the mail")
+        console = Console()
+        day = _date(on, "--on") or today()
+        if now and day != today():
+            fail(f"--now freezes today ({today()}); leave out --on {day}, or drop --now to leave on {day}")
+        edit = lifecycle.offboard(config_mod.load(config), person, successor, day, reason)
+        _save(edit, config, console)
+        if now:
+            _apply_now(config, edit.address, actor, console)
+        elif not no_plan:
+            _show_plan(config, max(day, today()), fmt, console)
+
+
+def _apply_now(config: Path, address: str, actor: str, console: Console) -> None:
+    """Apply only this person's part of the plan: freeze, handover, rights and groups; journaled."""
+    session = Session.open(config, today())
+    try:
+        observed = session.observe(lambda name: console.status(f"reading provider {name} …"))
+        full = session.plan(observed)
+        mine = concerning(full.changes, address)
+        # One person's part: the freeze threshold is not the question here, the other rules are.
+        settings = gate.GateSettings(today=session.today, force=True)
+        blocked = gate.check(mine, {}, observed, session.desired.retention, settings, session.desired.origins)
+        shown = Plan(changes=mine, blocked=blocked)
+        typer.echo(render_plan(shown, "text", color=console.color, title=f"Applying now for {address}"), nl=False)
+        if blocked:
+            fail("the safety gate refused these changes; nothing was applied (the config keeps the departure)")
+        report = apply_changes(mine, session.providers, session.journal(actor), progress=console.progress)
+    finally:
+        session.close()
+    if not report.ok:
+        assert report.failed is not None
+        fail(
+            f"stopped at {report.failed.describe()} ({report.failed.provider}): {report.error}; "
+            f"{len(report.applied)} applied. The config records the departure: the next `mailplan apply` "
+            "finishes the rest."
+        )
+    done = f"{len(report.applied)} changes applied now"
+    if report.manual:
+        done += f"; {len(report.manual)} manual steps left for a person (listed above)"
+    typer.echo(f"Done: {done}. The next regular apply keeps this state.")
+
+
+def rehire(
+    arguments: Annotated[
+        list[str], typer.Argument(metavar="[CONFIG] PERSON", help="The config file, and who comes back.")
+    ],
+    fmt: Annotated[Format, FORMAT_OPT] = Format.text,
+    no_plan: Annotated[bool, NO_PLAN_OPT] = False,
+) -> None:
+    """Undo a departure (removes left_on, successor, reason) and show what comes back."""
+    with guarded():
+        config, person = _config_and(arguments, "PERSON")
+        console = Console()
+        edit = lifecycle.rehire(config_mod.load(config), person)
+        _save(edit, config, console)
+        if not no_plan:
+            _show_plan(config, today(), fmt, console)
+
+
+def onboard(
+    arguments: Annotated[
+        list[str], typer.Argument(metavar="[CONFIG] NAME", help="The config, and the full name (张三).")
+    ],
+    department: Annotated[str, typer.Option("--department", "-d", help="The department's key.")] = "",
+    tier: Annotated[str | None, typer.Option("--tier", "-t", help="The permission tier's key.")] = None,
+    start: Annotated[str | None, typer.Option("--start", help="First working day YYYY-MM-DD.")] = None,
+    address: Annotated[
+        str | None, typer.Option("--address", help="The address, when not the derived one (a local part).")
+    ] = None,
+    fmt: Annotated[Format, FORMAT_OPT] = Format.text,
+    no_plan: Annotated[bool, NO_PLAN_OPT] = False,
+) -> None:
+    """Add a person with the address derived from their name, and show the plan."""
+    with guarded():
+        config, name = _config_and(arguments, "NAME")
+        if not department:
+            fail("name the department with --department")
+        console = Console()
+        starts = _date(start, "--start")
+        edit = lifecycle.onboard(config_mod.load(config), name, department, tier, starts, address)
+        _save(edit, config, console)
+        if not no_plan:
+            _show_plan(config, max(starts or today(), today()), fmt, console)
+
+
+def register(app: typer.Typer) -> None:
+    for command in (onboard, offboard, rehire):
+        app.command()(command)

@@ -1,0 +1,180 @@
+"""Offboard, rehire, onboard: the edits HR's commands make to the config.
+
+Each returns an ``Edit`` (the file, its text before and after, and what to tell
+the user); ``save`` writes it and proves the result is still a valid config,
+putting the old text back if it is not. Nothing here talks to a provider.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from mailplan import config as config_mod
+from mailplan.config.addresses import AddressError, to_unicode
+from mailplan.config.directory import Config, Person
+from mailplan.config.naming import derive_local_part, numbered
+from mailplan.errors import ConfigError, MailplanError, Problem
+from mailplan.people.yamledit import Value, add_entry, set_keys
+
+SECTION = "people"
+
+
+@dataclass
+class Edit:
+    file: Path
+    before: str
+    after: str
+    address: str  # the person's address (local@a-label)
+    notes: list[str] = field(default_factory=list)  # what to tell the user
+
+
+def short_address(config: Config, address: str) -> str:
+    """How the file writes an address: the local part on the primary domain, else the full (Unicode) address."""
+    local, _, domain = address.partition("@")
+    return local if domain == config.primary_domain else f"{local}@{to_unicode(domain)}"
+
+
+def _entry_file_and_line(config: Config, person: Person) -> tuple[Path, int]:
+    if person.location is None:
+        raise MailplanError(f"cannot tell where {person.name} is written in the config")
+    return Path(person.location.file), person.location.line
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise MailplanError(f"cannot read {path}: {exc.strerror or exc}") from None
+
+
+def offboard(
+    config: Config, who: str, successor: str, on: dt.date, reason: str | None = None
+) -> Edit:
+    """Record that ``who`` leaves on ``on``, handing over to ``successor``."""
+    person = config_mod.find_person(config, who)
+    heir = config_mod.find_person(config, successor)
+    if heir.address == person.address:
+        raise MailplanError(f"{person.name} cannot be their own successor")
+    if heir.left_on is not None and heir.left_on <= on:
+        raise MailplanError(
+            f"the successor {heir.name} ({heir.address}) has left on {heir.left_on}; name someone who stays"
+        )
+    if person.left_on is not None and person.left_on <= on:
+        raise MailplanError(
+            f"{person.name} ({person.address}) already left on {person.left_on}"
+            + (f" (successor {person.successor})" if person.successor else "")
+            + "; to change that, edit the entry"
+        )
+    path, line = _entry_file_and_line(config, person)
+    before = _read(path)
+    values: dict[str, Value | None] = {"left_on": on, "successor": short_address(config, heir.address)}
+    if reason:
+        values["left_reason"] = reason
+    notes = [f"{person.name} <{person.address}> leaves on {on}; {heir.name} <{heir.address}> takes over."]
+    if person.left_on is not None:
+        notes.append(f"The departure moves from {person.left_on} to {on}.")
+    return Edit(path, before, set_keys(before, SECTION, line, values), person.address, notes)
+
+
+def rehire(config: Config, who: str) -> Edit:
+    """Take the departure out of ``who``'s entry: the mailbox is unfrozen and the handover undone."""
+    person = config_mod.find_person(config, who)
+    if person.left_on is None:
+        raise MailplanError(f"{person.name} ({person.address}) has not left; there is nothing to undo")
+    path, line = _entry_file_and_line(config, person)
+    before = _read(path)
+    after = set_keys(before, SECTION, line, {"left_on": None, "successor": None, "left_reason": None})
+    if person.auto_reply is not None:
+        after = set_keys(after, SECTION, line, {"auto_reply": None})
+    notes = [f"{person.name} <{person.address}> is back: the same address, the old mail, a new initial password."]
+    return Edit(path, before, after, person.address, notes)
+
+
+def onboard(
+    config: Config,
+    name: str,
+    department: str,
+    tier: str | None = None,
+    start: dt.date | None = None,
+    address: str | None = None,
+) -> Edit:
+    """Add ``name`` under ``people:`` with the derived address (or ``address``), or the first free variant of it."""
+    doc = config.document
+    problems = []
+    if department not in doc.departments:
+        problems.append(Problem(f"unknown department {department!r}", hint=f"one of: {', '.join(doc.departments)}"))
+    if tier is not None and tier not in doc.tiers:
+        problems.append(Problem(f"unknown tier {tier!r}", hint=f"one of: {', '.join(doc.tiers)}"))
+    if problems:
+        raise ConfigError(problems)
+    values: dict[str, Value] = {"name": " ".join(name.split())}
+    if address:
+        local = address.strip().lower().partition("@")[0]
+        values["address"] = local
+    else:
+        try:
+            local = derive_local_part(name, doc.naming.pattern, doc.naming.latin_pattern)
+        except AddressError as exc:
+            raise MailplanError(f"{exc}; give the address with --address") from None
+    address = f"{local}@{config.primary_domain}"
+    notes = []
+    taken_by = config.addresses.get(address)
+    if taken_by is not None and "address" in values:
+        raise MailplanError(f"{address} is already used by {taken_by.label}; choose another --address")
+    if taken_by is not None:
+        taken = {a.partition("@")[0] for a in config.addresses if a.endswith("@" + config.primary_domain)}
+        local = numbered(local, taken)
+        address = f"{local}@{config.primary_domain}"
+        values["address"] = local
+        where = f" ({taken_by.location})" if taken_by.location else ""
+        notes.append(f"{short_address(config, taken_by.address)} is taken by {taken_by.label}{where}; "
+                     f"{name} gets {local} (written as `address: {local}`, so it never changes).")
+    values["department"] = department
+    if tier is not None:
+        values["tier"] = tier
+    if start is not None:
+        values["starts_on"] = start
+    notes.insert(0, f"{name} gets the address {address}"
+                 + (f", from {start}" if start is not None else "") + ".")
+    path, after_line = _insertion_point(config, department)
+    before = _read(path)
+    return Edit(path, before, add_entry(before, SECTION, values, after_line), address, notes)
+
+
+def _insertion_point(config: Config, department: str) -> tuple[Path, int | None]:
+    """After the last current colleague in the same department; else after the last person of the main file."""
+    current = [p for p in config.people if p.location is not None and p.left_on is None]
+    same = [p for p in current if p.department == department]
+    for group in (same, current):
+        if group and group[-1].location is not None:
+            return Path(group[-1].location.file), group[-1].location.line
+    return config.path, None
+
+
+def save(edit: Edit, config_path: Path) -> None:
+    """Write the edit (atomically) and load the config again; on any problem the old text is put back."""
+    _write_atomically(edit.file, edit.after)
+    try:
+        config_mod.load(config_path)
+    except ConfigError as exc:
+        _write_atomically(edit.file, edit.before)
+        raise ConfigError(
+            [Problem("the edit would make the config invalid, so it was not saved", None, ""), *exc.problems]
+        ) from None
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
