@@ -37,7 +37,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
@@ -99,7 +99,7 @@ class FakeServer:
         with self.lock:
             self.failures.extend(Response(status, body, headers) for _ in range(count))
 
-    def start(self) -> FakeServer:
+    def start(self) -> Self:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):

@@ -1,0 +1,270 @@
+"""microsoft-365 against the fake Graph tenant: what Graph can do is applied and read back;
+what it cannot is refused with the exact Exchange Online PowerShell commands."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from fakes.microsoft import GLOBAL_ADMIN, USER_ADMIN, GraphFake, harness, throttled
+from mailplan.engine.change import Action, Change
+from mailplan.model.objects import (
+    AdminRole,
+    Alias,
+    ArchiveRule,
+    AutoReply,
+    Delegation,
+    Department,
+    Domain,
+    Forwarding,
+    Group,
+    Mailbox,
+    MailObject,
+    Policy,
+)
+from mailplan.providers.base import CredentialSink, NotSupported, ProviderContext, ProviderError
+from mailplan.providers.mail.microsoft.provider import Microsoft365Provider
+
+DOMAIN = "example.com"
+
+
+class Tenant:
+    def __init__(self, fake: GraphFake, provider: Microsoft365Provider, creds: Path) -> None:
+        self.fake = fake
+        self.provider = provider
+        self.creds = creds
+        self.sleeps: list[float] = []
+        provider.http.sleep = self.sleeps.append
+
+    def read(self) -> dict[tuple[str, str], MailObject]:
+        observed = self.provider.read([DOMAIN])
+        self.managed = observed.managed
+        return {o.ident: o for o in observed.state}
+
+    def apply(self, action: Action, before: MailObject | None, after: MailObject | None) -> str:
+        answer = self.provider.apply(Change(action, "m365", before, after))
+        assert self.fake.violations == []
+        return answer
+
+    def converge(self, action: Action, before: MailObject | None, after: MailObject | None) -> str:
+        answer = self.apply(action, before, after)
+        state = self.read()
+        if after is None:
+            assert before is not None and before.ident not in state
+        else:
+            assert state.get(after.ident) == after
+            assert after.ident in self.managed
+        return answer
+
+    def credential_lines(self) -> list[list[str]]:
+        return [line.split("\t") for line in self.creds.read_text().splitlines()] if self.creds.exists() else []
+
+
+@pytest.fixture
+def tenant(tmp_path: Path) -> Iterator[Tenant]:
+    with harness(DOMAIN) as h:
+        creds = tmp_path / "credentials.tsv"
+        provider = Microsoft365Provider("m365", h.settings, ProviderContext(tmp_path, CredentialSink(creds)))
+        yield Tenant(h.fake, provider, creds)
+        provider.close()
+        assert h.fake.violations == []
+
+
+def box(local: str, name: str, **kw: object) -> Mailbox:
+    return Mailbox(address=f"{local}@{DOMAIN}", name=name, **kw)  # type: ignore[arg-type]
+
+
+def test_graph_objects_round_trip(tenant: Tenant) -> None:
+    sales = Department(name="销售部", org_domain=DOMAIN, title="Sales", manager=f"zhangsan@{DOMAIN}")
+    tenant.converge(Action.CREATE, None, sales)
+    tenant.converge(Action.UPDATE, sales, Department(name="销售部", org_domain=DOMAIN, title="Sales East"))
+
+    zhang = box("zhangsan", "张三", department="销售部")
+    tenant.converge(Action.CREATE, None, zhang)
+    user = tenant.fake.user(zhang.address)
+    assert tenant.fake.unit_members[next(iter(tenant.fake.units))] == [user["id"]]  # in the department's unit
+    assert user["mail"] == zhang.address  # licensed: the mailbox exists
+    info = box("info", "信息咨询", kind="functional")
+    tenant.converge(Action.CREATE, None, info)
+    tenant.converge(Action.UPDATE, info, box("info", "Info desk", kind="functional"))
+    assert [line[0] for line in tenant.credential_lines()] == [zhang.address, info.address]
+
+    team = Group(address=f"team@{DOMAIN}", name="销售团队", members=(zhang.address,))
+    tenant.converge(Action.CREATE, None, team)
+    team2 = Group(address=f"team@{DOMAIN}", name="Team", members=(f"info@{DOMAIN}",), owners=(zhang.address,))
+    tenant.converge(Action.UPDATE, team, team2)
+
+    reply = AutoReply(address=zhang.address, subject="张三已离职", body="请联系李四\nPlease write to Li Si <lisi@x>")
+    tenant.converge(Action.CREATE, None, reply)
+    tenant.converge(Action.REMOVE, reply, None)
+
+    admin = AdminRole(address=zhang.address, level="department", departments=("销售部",))
+    tenant.converge(Action.CREATE, None, admin)
+    unit = next(iter(tenant.fake.units))
+    assert tenant.fake.roles_of(zhang.address) == {(USER_ADMIN, f"/administrativeUnits/{unit}")}
+    tenant.converge(Action.UPDATE, admin, AdminRole(address=zhang.address, level="super"))
+    assert tenant.fake.roles_of(zhang.address) == {(GLOBAL_ADMIN, "/")}
+    tenant.converge(Action.REMOVE, AdminRole(address=zhang.address, level="super"), None)
+
+    tenant.converge(Action.REMOVE, team2, None)
+    tenant.apply(Action.CREATE, None, Domain(name="example.net"))
+    assert Domain(name="example.net") in tenant.provider.read([DOMAIN, "example.net"]).state.of_kind("domain")
+
+
+def test_freeze_blocks_sign_in_and_keeps_the_mailbox(tenant: Tenant) -> None:
+    zhang = box("zhangsan", "张三")
+    tenant.apply(Action.CREATE, None, zhang)
+    reply = AutoReply(address=zhang.address, subject="已离职", body="请联系李四")
+    tenant.converge(Action.CREATE, None, reply)
+    frozen = box("zhangsan", "张三", frozen=True)
+    tenant.converge(Action.FREEZE, zhang, frozen)
+    user = tenant.fake.user(zhang.address)
+    assert user["accountEnabled"] is False and tenant.fake.revoked[zhang.address] == 1
+    assert user["mail"] == zhang.address
+    assert tenant.read()[("autoreply", zhang.address)] == reply  # still answering while frozen
+
+    answer = tenant.converge(Action.UNFREEZE, frozen, zhang)
+    lines = tenant.credential_lines()
+    assert [line[0] for line in lines] == [zhang.address, zhang.address]
+    assert lines[-1][1] == tenant.fake.passwords[user["id"]] and lines[-1][1] not in answer
+
+
+def test_what_exchange_holds_is_read_and_left_to_powershell(tenant: Tenant) -> None:
+    zhang = tenant.fake.add_user(f"zhangsan@{DOMAIN}", "张三")
+    zhang["proxyAddresses"] = [f"SMTP:zhangsan@{DOMAIN}", f"smtp:san@{DOMAIN}", "X500:/o=ExchangeLabs/cn=x"]
+    dl = tenant.fake.add_group(f"all@{DOMAIN}", "Everyone", [f"zhangsan@{DOMAIN}"], unified=False)
+    state = tenant.read()
+    assert state[("alias", f"san@{DOMAIN}")] == Alias(address=f"san@{DOMAIN}", targets=(f"zhangsan@{DOMAIN}",))
+    assert state[("group", dl["mail"])].members == (f"zhangsan@{DOMAIN}",)
+    assert ("alias", f"san@{DOMAIN}") not in tenant.managed and ("mailbox", f"zhangsan@{DOMAIN}") not in tenant.managed
+
+    z, li = f"zhangsan@{DOMAIN}", f"lisi@{DOMAIN}"
+    info = f"info@{DOMAIN}"
+    cases: list[tuple[MailObject | None, MailObject | None, str]] = [
+        (
+            None,
+            Alias(address=f"zs@{DOMAIN}", targets=(z,)),
+            f'Set-Mailbox -Identity {z!r} -EmailAddresses @{{add="smtp:zs@{DOMAIN}"}}',
+        ),
+        (Alias(address=f"san@{DOMAIN}", targets=(z,)), None, f'-EmailAddresses @{{remove="smtp:san@{DOMAIN}"}}'),
+        (None, Alias(address=f"sales@{DOMAIN}", targets=(li, z)), f"New-DistributionGroup -Name 'sales@{DOMAIN}'"),
+        (
+            None,
+            Forwarding(address=z, targets=(li,)),
+            f"Set-Mailbox -Identity {z!r} -ForwardingSmtpAddress 'smtp:{li}' -DeliverToMailboxAndForward $true",
+        ),
+        (
+            None,
+            Delegation(mailbox=info, grantee=li, read=True, send=True),
+            f"Add-MailboxPermission -Identity {info!r} -User {li!r} -AccessRights FullAccess",
+        ),
+        (
+            None,
+            Delegation(mailbox=info, grantee=li, send=True),
+            f"Add-RecipientPermission -Identity {info!r} -Trustee {li!r} -AccessRights SendAs",
+        ),
+        (
+            None,
+            ArchiveRule(scope=DOMAIN, copy_to=f"archive@{DOMAIN}"),
+            f"New-JournalRule -Name 'mailplan archive {DOMAIN}' -JournalEmailAddress 'archive@{DOMAIN}'",
+        ),
+        (
+            None,
+            Group(address=f"team@{DOMAIN}", name="T", members=(z,), post_policy="members"),
+            f"-AcceptMessagesOnlySendersOrMembers {z!r}",
+        ),
+        (
+            None,
+            Policy(scope=DOMAIN, password_max_age_days=90, require_2fa=True),
+            f"Update-MgDomain -DomainId {DOMAIN!r} -PasswordValidityPeriodInDays 90",
+        ),
+        (None, Domain(name="example.cn", alias_of=DOMAIN), 'add="smtp:$($_.Alias)@example.cn"'),
+    ]
+    for before, after, command in cases:
+        steps = tenant.provider.manual_instructions(Change(Action.MANUAL, "m365", before, after))
+        assert command in steps, steps
+        if not isinstance(after, Group):
+            with pytest.raises(NotSupported, match=r"Exchange|Connect"):
+                tenant.provider.apply(Change(Action.CREATE, "m365", before, after))
+    assert tenant.fake.calls.get("PATCH /v1.0/users/" + z) is None  # nothing was faked through Graph
+
+
+def test_graph_refusals_become_clear_messages(tenant: Tenant) -> None:
+    tenant.apply(Action.CREATE, None, box("zhangsan", "张三"))
+    with pytest.raises(
+        ProviderError, match=r"Set-Mailbox -Identity 'big@example\.com' -ProhibitSendReceiveQuota 2048MB"
+    ):
+        tenant.apply(Action.CREATE, None, box("big", "Big", quota_mb=2048))
+    tenant.fake.domains["example.cn"] = {"id": "example.cn", "isDefault": False, "isVerified": True}
+    with pytest.raises(ProviderError, match="New-UnifiedGroup"):
+        tenant.apply(Action.CREATE, None, Group(address="team@example.cn", name="T", members=()))
+    with pytest.raises(ProviderError, match="not a user of this tenant"):
+        tenant.apply(Action.CREATE, None, Group(address=f"g@{DOMAIN}", name="G", members=("agent@partner.example",)))
+    unlicensed = tenant.fake.add_user(f"nobox@{DOMAIN}", "No Box", licensed=False)
+    assert unlicensed["mail"] is None
+    with pytest.raises(ProviderError, match="no Exchange mailbox yet"):
+        tenant.apply(Action.CREATE, None, AutoReply(address=f"nobox@{DOMAIN}", subject="s", body="b"))
+
+
+def test_existing_user_is_adopted(tenant: Tenant) -> None:
+    tenant.fake.add_user(f"wangwu@{DOMAIN}", "Wang Wu")
+    assert ("mailbox", f"wangwu@{DOMAIN}") not in tenant.read().keys() & tenant.managed
+    answer = tenant.converge(Action.CREATE, None, box("wangwu", "王五"))
+    assert "adopted" in answer and tenant.credential_lines() == []
+
+
+def test_throttling_honours_retry_after(tenant: Tenant) -> None:
+    tenant.read()
+    tenant.fake.failures.extend(throttled(2, retry_after="4"))
+    tenant.converge(Action.CREATE, None, box("zhaoliu", "赵六"))
+    assert tenant.sleeps == [4.0, 4.0]
+
+
+def test_an_expired_token_is_refreshed_once(tenant: Tenant) -> None:
+    def token_calls() -> int:
+        return tenant.fake.count("POST", "/.*/oauth2/v2.0/token")
+
+    tenant.read()
+    before = token_calls()
+    tenant.fake.expire_tokens()
+    tenant.read()
+    assert token_calls() == before + 1 and tenant.sleeps == []
+
+
+def test_a_bad_secret_is_reported_without_retrying(tmp_path: Path) -> None:
+    with harness(DOMAIN) as h:
+        settings = h.settings | {"client_secret": "wrong"}
+        provider = Microsoft365Provider("m365", settings, ProviderContext(tmp_path, CredentialSink(tmp_path / "c")))
+        with pytest.raises(ProviderError, match="AADSTS7000215") as caught:
+            provider.read([DOMAIN])
+        assert "wrong" not in str(caught.value)
+
+
+def test_a_new_user_not_replicated_yet_is_waited_for(tenant: Tenant) -> None:
+    tenant.read()
+    tenant.fake.lag = 2
+    tenant.converge(Action.CREATE, None, box("sunqi", "孙七"))
+    assert tenant.sleeps == [1.0, 2.0]
+
+
+def test_planning_ten_thousand_people_costs_one_call_per_page(tmp_path: Path) -> None:
+    def seed(fake: GraphFake) -> None:
+        for i in range(10_000):
+            fake.add_user(f"user{i:05d}@{DOMAIN}", f"User {i}")
+        for g in range(3):
+            fake.add_group(f"team{g}@{DOMAIN}", f"Team {g}", [f"user{i:05d}@{DOMAIN}" for i in range(1200)])
+
+    with harness(DOMAIN, seed) as h:
+        provider = Microsoft365Provider("m365", h.settings, ProviderContext(tmp_path, CredentialSink(tmp_path / "c")))
+        observed = provider.read([DOMAIN])
+        assert len(observed.state.of_kind("mailbox")) == 10_000
+        fake = h.fake
+        assert fake.count("GET", "/v1.0/users") == math.ceil(10_000 / 999) == 11
+        assert fake.count("GET", "/v1.0/groups/[^/]+/members") == 3 * 2  # 1,200 members: 2 pages each
+        assert fake.count("GET", "/v1.0/groups/[^/]+/owners") == 3
+        fixed = 1 + 1 + 1 + 1 + 2  # token, domains, administrative units, group list, two role-assignment lists
+        assert sum(fake.calls.values()) == 11 + 6 + 3 + fixed
+        assert fake.violations == []
