@@ -20,6 +20,7 @@ COMMAND_MODULES = [
     "mailplan.cli.core_cmds",
     "mailplan.cli.check_cmd",
     "mailplan.cli.local_cmds",
+    "mailplan.cli.import_cmd",
     "mailplan.cli.people_cmds",
     "mailplan.cli.audit_cmds",
 ]
