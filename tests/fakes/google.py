@@ -610,6 +610,7 @@ class GoogleFake(FakeServer):
             "autoForwarding": {"enabled": False},
             "forwardingAddresses": {},
             "delegates": {},
+            "sendAs": {},  # besides the primary address, which every account has
         }
 
     def _member(self, email: str, role: str, delivery: str) -> dict[str, Any]:
@@ -1070,6 +1071,26 @@ class GoogleFake(FakeServer):
 
     def h_gmail_users_settings_delegates_delete(self, call: Call) -> Any:
         if self._mailbox(call)["delegates"].pop(call.params["delegateEmail"].lower(), None) is None:
+            raise fail(404, "Requested entity was not found.", "notFound")
+
+    def h_gmail_users_settings_sendAs_list(self, call: Call) -> Any:
+        box = self._mailbox(call)
+        primary = {"sendAsEmail": call.token.subject, "isPrimary": True, "isDefault": True, "treatAsAlias": False,
+                   "verificationStatus": "accepted"}  # fmt: skip
+        return {"sendAs": [primary, *box["sendAs"].values()]}
+
+    def h_gmail_users_settings_sendAs_create(self, call: Call) -> Any:
+        box = self._mailbox(call)
+        body = call.req.json()
+        email = str(body["sendAsEmail"]).lower()
+        if email in box["sendAs"] or email == call.token.subject:
+            raise fail(409, "Send-as alias already exists", "duplicate")
+        status = "accepted" if self._own_domain(email) else "pending"
+        box["sendAs"][email] = {**body, "sendAsEmail": email, "isPrimary": False, "verificationStatus": status}
+        return box["sendAs"][email]
+
+    def h_gmail_users_settings_sendAs_delete(self, call: Call) -> Any:
+        if self._mailbox(call)["sendAs"].pop(call.params["sendAsEmail"].lower(), None) is None:
             raise fail(404, "Requested entity was not found.", "notFound")
 
     # -- Vault -------------------------------------------------------------------------------------

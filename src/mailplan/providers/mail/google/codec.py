@@ -108,7 +108,7 @@ def member_entries(group: Group) -> dict[str, tuple[str, str]]:
                     f"group {group.address}: Google groups cannot allow a whole domain ({sender}) to post; "
                     "use post: organization or list the senders"
                 )
-            entries[sender] = ("MEMBER", "NONE")
+            entries[address(sender)] = ("MEMBER", "NONE")
     for member in group.members:
         entries[member] = ("MEMBER", "ALL_MAIL")
     for owner in group.owners:
@@ -116,8 +116,18 @@ def member_entries(group: Group) -> dict[str, tuple[str, str]]:
     return entries
 
 
-def group_from_google(resource: Mapping[str, Any], members: Iterable[Mapping[str, Any]], who_can_post: str) -> Group:
-    owners, receivers, senders = [], [], []
+def group_note(group: Group) -> dict[str, str]:
+    """The note of a group mailplan holds: the senders the config names, which Google has no list
+    for (a sender who is also a member is simply a member there)."""
+    if group.post_policy == "senders" and group.senders:
+        return {"senders": ",".join(group.senders)}
+    return {}
+
+
+def group_from_google(
+    resource: Mapping[str, Any], members: Iterable[Mapping[str, Any]], who_can_post: str, note: Mapping[str, str]
+) -> Group:
+    owners, receivers, silent = [], [], []
     for m in members:
         email = address(str(m.get("email", "")))
         if not email:
@@ -125,9 +135,12 @@ def group_from_google(resource: Mapping[str, Any], members: Iterable[Mapping[str
         if m.get("role") == "OWNER":
             owners.append(email)
         elif m.get("delivery_settings") == "NONE":
-            senders.append(email)
+            silent.append(email)
         else:
             receivers.append(email)
+    # Named senders who are members can post as members; those no longer in the group cannot.
+    named = {address(a) for a in note.get("senders", "").split(",") if a} & {*receivers, *owners}
+    senders = sorted({*silent, *named})
     policy: PostPolicy
     if who_can_post == "ANYONE_CAN_POST":
         policy = "anyone"
@@ -136,7 +149,7 @@ def group_from_google(resource: Mapping[str, Any], members: Iterable[Mapping[str
     elif who_can_post == "ALL_MEMBERS_CAN_POST" and not senders:
         policy = "members"
     else:
-        # Members plus silent senders, or something stricter (owners/managers only): shown as
+        # Members plus senders, or something stricter (owners/managers only): shown as
         # "senders" so that a config asking for "members" sees a difference.
         policy = "senders"
     return Group(
@@ -144,6 +157,6 @@ def group_from_google(resource: Mapping[str, Any], members: Iterable[Mapping[str
         name=str(resource.get("name") or ""),
         members=tuple(sorted(receivers)),
         post_policy=policy,
-        senders=tuple(sorted(senders)) if policy == "senders" else (),
+        senders=tuple(senders) if policy == "senders" else (),
         owners=tuple(sorted(owners)),
     )

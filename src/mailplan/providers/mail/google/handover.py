@@ -80,28 +80,48 @@ class Handover:
         return f"forwarding to {target}"
 
     def delegation(self, change: Change) -> str:
-        if change.action is Action.REMOVE:
-            assert isinstance(change.before, Delegation)
-            try:
-                self.gmail(change.before.mailbox, "DELETE", f"delegates/{change.before.grantee}")
-            except ApiError as exc:
-                if not not_found(exc):
-                    raise
-            return "delegate removed"
-        grant = change.after
-        assert isinstance(grant, Delegation)
-        if not (grant.read and grant.send):
-            raise fail(
-                f"{grant.mailbox}: a Gmail delegate can always read and send; Google has no read-only or "
-                f"send-only delegation for {grant.grantee} (set both read and send)"
-            )
+        """Read access is a Gmail delegate of the mailbox (who may also send *on behalf of* it);
+        sending *as* the mailbox is a send-as address in the grantee's own Gmail."""
+        was = change.before if isinstance(change.before, Delegation) else None
+        now = change.after if isinstance(change.after, Delegation) else None
+        grant = now or was
+        assert grant is not None
+        done = []
+        if (now and now.read) != (was and was.read):
+            if now and now.read:
+                self._create(grant.mailbox, "delegates", {"delegateEmail": grant.grantee})
+                done.append("delegate added")
+            else:
+                self._delete(grant.mailbox, f"delegates/{grant.grantee}")
+                done.append("delegate removed")
+        if (now and now.send) != (was and was.send):
+            if now and now.send:
+                body = {"sendAsEmail": grant.mailbox, "treatAsAlias": True}
+                answer = self._create(grant.grantee, "sendAs", body)
+                if isinstance(answer, dict) and answer.get("verificationStatus") == "pending":
+                    raise fail(
+                        f"{grant.grantee} may send as {grant.mailbox} once Google's confirmation mail is answered"
+                    )
+                done.append("send-as added")
+            else:
+                self._delete(grant.grantee, f"sendAs/{grant.mailbox}")
+                done.append("send-as removed")
+        return ", ".join(done) or "nothing to change"
+
+    def _create(self, owner: str, what: str, body: object) -> object:
         try:
-            self.gmail(grant.mailbox, "POST", "delegates", {"delegateEmail": grant.grantee})
+            return self.gmail(owner, "POST", what, body)
         except ApiError as exc:
             if not exists_already(exc):
                 raise
-            return "delegate already there"
-        return "delegate added"
+            return None
+
+    def _delete(self, owner: str, what: str) -> None:
+        try:
+            self.gmail(owner, "DELETE", what)
+        except ApiError as exc:
+            if not not_found(exc):
+                raise
 
     def hold(self, address: str) -> str:
         """Put ``address``'s mail on mailplan's Vault hold (matter and hold created on first use)."""

@@ -171,15 +171,22 @@ class GoogleWorkspaceProvider(Provider):
             self._orgunits = self.reader.list_orgunits()
         return self._orgunits
 
-    def ou_path(self, name: str | None) -> str:
-        if not name:
-            return "/"
+    def find_ou(self, name: str) -> str | None:
+        """The path of the org unit called ``name`` (the shallowest), or None."""
         for refresh in (False, True):
             ous = sorted(self.orgunits(refresh), key=lambda o: len(str(o.get("orgUnitPath"))))
             for ou in ous:
                 if ou.get("name") == name:
                     return str(ou["orgUnitPath"])
-        raise fail(f"department {name!r} has no org unit on Google")
+        return None
+
+    def ou_path(self, name: str | None) -> str:
+        if not name:
+            return "/"
+        path = self.find_ou(name)
+        if path is None:
+            raise fail(f"department {name!r} has no org unit on Google")
+        return path
 
     def _department(self, change: Change) -> str:
         customer = f"customer/{self.cfg.customer}/orgunits"
@@ -190,26 +197,23 @@ class GoogleWorkspaceProvider(Provider):
             return "org unit removed"
         dept = change.after
         assert isinstance(dept, Department)
-        body = {
-            "description": codec.with_note(dept.title, {"manager": dept.manager}),
-            "parentOrgUnitPath": self.ou_path(dept.parent),
-        }
-        answer = "org unit updated"
-        if change.action is Action.CREATE:
-            try:
-                self.dir("POST", customer, {"name": dept.name, **body})
-                answer = "org unit created"
-            except ApiError as exc:
-                if not exists_already(exc):
-                    raise
-                answer = "org unit already there (adopted)"
-        if answer != "org unit created":
-            path = (body["parentOrgUnitPath"].rstrip("/") + "/" + dept.name).lstrip("/")
-            if change.before is not None:
-                path = self.ou_path(dept.name).lstrip("/")
-            self.dir("PATCH", f"{customer}/{path}", body)
+        parent = "/"
+        if dept.parent:
+            parent = self.find_ou(dept.parent) or self._create_ou(dept.parent, {"parentOrgUnitPath": "/"})
+        body = {"description": codec.with_note(dept.title, {"manager": dept.manager}), "parentOrgUnitPath": parent}
+        path = self.find_ou(dept.name)
+        if path is None:
+            self._create_ou(dept.name, body)
+            return "org unit created"
+        self.dir("PATCH", f"{customer}/{path.lstrip('/')}", body)
         self._orgunits = None
-        return answer
+        return "org unit updated" if change.before else "org unit already there (adopted)"
+
+    def _create_ou(self, name: str, body: Mapping[str, str]) -> str:
+        """Create an org unit; a parent is created ahead of its own change, which later completes it."""
+        created = self.dir("POST", f"customer/{self.cfg.customer}/orgunits", {"name": name, **body})
+        self._orgunits = None
+        return str(created["orgUnitPath"])
 
     # Mailboxes = users ------------------------------------------------------------------------
 
@@ -373,7 +377,7 @@ class GoogleWorkspaceProvider(Provider):
     def _group(self, change: Change) -> str:
         before = change.before if isinstance(change.before, Group) else None
         after = change.after if isinstance(change.after, Group) else None
-        return self._write_group(before, after, {})
+        return self._write_group(before, after, codec.group_note(after) if after else {})
 
     def _write_group(self, before: Group | None, group: Group | None, note: Mapping[str, str]) -> str:
         if group is None:
@@ -390,8 +394,9 @@ class GoogleWorkspaceProvider(Provider):
                 if not exists_already(exc):
                     raise
                 self.dir("PATCH", f"groups/{group.address}", {"name": group.name, "description": body["description"]})
-        elif before.name != group.name:
-            self.dir("PATCH", f"groups/{group.address}", {"name": group.name}, fresh=group.address)
+        elif before.name != group.name or codec.group_note(before) != note:
+            patch = {"name": group.name, "description": codec.with_note("", note)}
+            self.dir("PATCH", f"groups/{group.address}", patch, fresh=group.address)
         if before is None or before.post_policy != group.post_policy:
             settings = {"whoCanPostMessage": codec.POST_TO_GOOGLE[group.post_policy]}
             fresh = group.address in self.fresh
@@ -429,10 +434,12 @@ class GoogleWorkspaceProvider(Provider):
     def _gmail_setting(self, write: Callable[[Change], str]) -> Callable[[Change], str]:
         def apply(change: Change) -> str:
             obj = change.obj
-            owner = obj.mailbox if isinstance(obj, Delegation) else str(getattr(obj, "address"))  # noqa: B009
+            # Every account whose Gmail settings change is marked, so that the next read looks at them.
+            owners = [obj.mailbox, obj.grantee] if isinstance(obj, Delegation) else [str(getattr(obj, "address"))]  # noqa: B009
             answer = write(change)
             if change.action is not Action.REMOVE:
-                self.mark(owner, add=["gmail"])  # so that the next read looks at this mailbox's settings
+                for owner in owners:
+                    self.mark(owner, add=["gmail"])
             return answer
 
         return apply

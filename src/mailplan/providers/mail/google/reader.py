@@ -84,8 +84,13 @@ class Reader:
         self._departments(directory, org_domain, add)
         users_in_scope = [u for u in directory.users if domain_of(codec.address(u["primaryEmail"])) in scope]
         by_id = {str(u.get("id")): codec.address(u["primaryEmail"]) for u in directory.users}
+        grants: dict[tuple[str, str], list[bool]] = {}  # (mailbox, grantee) -> [read, send, mailplan's]
+        mailboxes = {codec.address(u["primaryEmail"]) for u in users_in_scope}
         for user in users_in_scope:
-            self._user(user, scope, add)
+            self._user(user, scope, grants, add)
+        for (mailbox, grantee), (read, send, mine) in sorted(grants.items()):
+            if mailbox in mailboxes:  # send-as of an address that is not another mailbox is no delegation
+                add(Delegation(mailbox=mailbox, grantee=grantee, read=read, send=send), mine)
         group_markers = self._groups(scope, add)
         for obj in list(objects):
             if isinstance(obj, Alias) and obj.targets[0] in group_markers:
@@ -143,7 +148,7 @@ class Reader:
             )
             add(dept, note is not None)
 
-    def _user(self, user: dict[str, Any], scope: set[str], add: Any) -> None:
+    def _user(self, user: dict[str, Any], scope: set[str], grants: dict[tuple[str, str], list[bool]], add: Any) -> None:
         primary = codec.address(user["primaryEmail"])
         tokens = codec.user_tokens(user)
         kind = codec.kind_token(user)
@@ -165,14 +170,16 @@ class Reader:
                 add(Alias(address=alias, targets=(primary,)), mine)
         wants_gmail = tokens & {"gmail", "frozen", "functional"}
         if wants_gmail and not user.get("suspended") and user.get("isMailboxSetup", True):
-            self._gmail(primary, "gmail" in tokens, add)
+            self._gmail(primary, "gmail" in tokens, grants, add)
 
-    def _gmail(self, owner: str, mine: bool, add: Any) -> None:
+    def _gmail(self, owner: str, mine: bool, grants: dict[tuple[str, str], list[bool]], add: Any) -> None:
+        """Auto-reply, forwarding, delegates and send-as of one account (4 calls, as the owner)."""
         base = f"users/{owner}/settings"
         try:
             vacation = self.api.call("gmail", "GET", f"{base}/vacation", subject=owner) or {}
             forwarding = self.api.call("gmail", "GET", f"{base}/autoForwarding", subject=owner) or {}
             delegates = self.api.call("gmail", "GET", f"{base}/delegates", subject=owner) or {}
+            send_as = self.api.call("gmail", "GET", f"{base}/sendAs", subject=owner) or {}
         except ApiError as exc:
             if exc.status == 400:  # "Mail service not enabled": nothing to read
                 return
@@ -185,8 +192,13 @@ class Reader:
             add(Forwarding(address=owner, targets=(codec.address(forwarding["emailAddress"]),)), mine)
         for delegate in delegates.get("delegates") or []:
             if delegate.get("verificationStatus") in (None, "accepted"):
-                grantee = codec.address(str(delegate["delegateEmail"]))
-                add(Delegation(mailbox=owner, grantee=grantee, read=True, send=True), mine)
+                grant = grants.setdefault((owner, codec.address(str(delegate["delegateEmail"]))), [False, False, False])
+                grant[0], grant[2] = True, grant[2] or mine
+        for entry in send_as.get("sendAs") or []:
+            email = codec.address(str(entry.get("sendAsEmail", "")))
+            if not entry.get("isPrimary") and entry.get("verificationStatus") in (None, "accepted"):
+                grant = grants.setdefault((email, owner), [False, False, False])
+                grant[1], grant[2] = True, grant[2] or mine
 
     def _groups(self, scope: set[str], add: Any) -> set[str]:
         """Reads the groups in scope; returns the addresses of those mailplan created."""
@@ -203,7 +215,8 @@ class Reader:
                 add(Alias(address=email, targets=targets), True)
                 continue
             settings = self.api.call("groupssettings", "GET", email, params={"alt": "json"}) or {}
-            group = codec.group_from_google(resource, members, str(settings.get("whoCanPostMessage", "")))
+            who = str(settings.get("whoCanPostMessage", ""))
+            group = codec.group_from_google(resource, members, who, note or {})
             add(group, note is not None)
             if note is not None:
                 marked.add(email)
