@@ -122,6 +122,7 @@ class GraphFake(FakeServer):
             ("POST", r"/users/(?P<key>[^/]+)/assignLicense", self.assign_license),
             ("GET", r"/users/(?P<key>[^/]+)/mailboxSettings/automaticRepliesSetting", self.get_reply),
             ("PATCH", r"/users/(?P<key>[^/]+)/mailboxSettings", self.set_reply),
+            ("POST", r"/invitations", self.invite),
             ("GET", r"/groups", self.list_groups),
             ("POST", r"/groups", self.create_group),
             ("PATCH", r"/groups/(?P<key>[^/]+)", self.update_group),
@@ -165,6 +166,7 @@ class GraphFake(FakeServer):
             "proxyAddresses": [f"SMTP:{upn}"] if licensed else [],
             "department": None,
             "usageLocation": "CN",
+            "userType": "Member",
             "onPremisesExtensionAttributes": {f"extensionAttribute{i}": None for i in range(1, 16)},
         }
         user.update(extra)
@@ -498,6 +500,34 @@ class GraphFake(FakeServer):
                 setting[name] = f"<html>\r\n<head>\r\n</head>\r\n<body>\r\n{setting[name]}\r\n</body>\r\n</html>\r\n"
         reply.update(setting)
         return {"automaticRepliesSetting": reply}
+
+    def invite(self, req: Request) -> Any:
+        body = req.json()
+        email = str(body.get("invitedUserEmailAddress", "")).lower()
+        if not email or not body.get("inviteRedirectUrl"):
+            raise GraphFail(400, "BadRequest", "invitedUserEmailAddress and inviteRedirectUrl are required.")
+        if email.rpartition("@")[2] in self.domains:
+            raise GraphFail(400, "BadRequest", "The invited user already exists in this directory.")
+        existing = [u for u in self.users.values() if str(u.get("mail")).lower() == email]
+        default = next(d for d, v in self.domains.items() if v["isDefault"])
+        guest = (
+            existing[0]
+            if existing
+            else self.add_user(
+                f"{email.replace('@', '_')}#EXT#@{default.split('.')[0]}.onmicrosoft.com", email, userType="Guest"
+            )
+        )
+        guest["mail"] = email
+        return Response(
+            201,
+            {
+                "id": self.new_id(),
+                "invitedUserEmailAddress": email,
+                "status": "PendingAcceptance",
+                "invitedUser": {"id": guest["id"]},
+                "sendInvitationMessage": body.get("sendInvitationMessage"),
+            },
+        )
 
     # -- groups ----------------------------------------------------------------------------------------
 

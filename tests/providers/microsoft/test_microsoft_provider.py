@@ -96,6 +96,11 @@ def test_graph_objects_round_trip(tenant: Tenant) -> None:
     tenant.converge(Action.CREATE, None, team)
     team2 = Group(address=f"team@{DOMAIN}", name="Team", members=(f"info@{DOMAIN}",), owners=(zhang.address,))
     tenant.converge(Action.UPDATE, team, team2)
+    # An outside member joins as a guest user, who is no mailbox of the tenant.
+    team3 = Group(address=f"team@{DOMAIN}", name="Team", members=("agent@partner.example", f"info@{DOMAIN}"))
+    tenant.converge(Action.UPDATE, team2, team3)
+    assert [u["userType"] for u in tenant.fake.users.values() if u["mail"] == "agent@partner.example"] == ["Guest"]
+    team2 = team3
 
     reply = AutoReply(address=zhang.address, subject="张三已离职", body="请联系李四\nPlease write to Li Si <lisi@x>")
     tenant.converge(Action.CREATE, None, reply)
@@ -202,7 +207,7 @@ def test_graph_refusals_become_clear_messages(tenant: Tenant) -> None:
     with pytest.raises(ProviderError, match="New-UnifiedGroup"):
         tenant.apply(Action.CREATE, None, Group(address="team@example.cn", name="T", members=()))
     with pytest.raises(ProviderError, match="not a user of this tenant"):
-        tenant.apply(Action.CREATE, None, Group(address=f"g@{DOMAIN}", name="G", members=("agent@partner.example",)))
+        tenant.apply(Action.CREATE, None, Group(address=f"g@{DOMAIN}", name="G", members=(f"nobody@{DOMAIN}",)))
     unlicensed = tenant.fake.add_user(f"nobox@{DOMAIN}", "No Box", licensed=False)
     assert unlicensed["mail"] is None
     with pytest.raises(ProviderError, match="no Exchange mailbox yet"):
@@ -268,3 +273,14 @@ def test_planning_ten_thousand_people_costs_one_call_per_page(tmp_path: Path) ->
         fixed = 1 + 1 + 1 + 1 + 2  # token, domains, administrative units, group list, two role-assignment lists
         assert sum(fake.calls.values()) == 11 + 6 + 3 + fixed
         assert fake.violations == []
+
+
+def test_a_federated_token_replaces_the_secret(tmp_path: Path) -> None:
+    with harness(DOMAIN) as h:
+        h.fake.assertion = "eyJhbGciOiJSUzI1NiJ9.github-oidc.sig"
+        settings = {k: v for k, v in h.settings.items() if k != "client_secret"}
+        settings["federated_token"] = h.fake.assertion
+        provider = Microsoft365Provider("m365", settings, ProviderContext(tmp_path, CredentialSink(tmp_path / "c")))
+        assert ("domain", DOMAIN) in provider.read([DOMAIN]).state
+        with pytest.raises(ValueError, match="exactly one"):
+            Microsoft365Provider("m365", settings | {"client_secret": "x"}, provider.context)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -53,6 +53,10 @@ class GoogleSettings(BaseModel):
     vault_matter: str = "mailplan: departed staff"
     department_admin_role: str = "_USER_MANAGEMENT_ADMIN_ROLE"  # the role a department admin gets, per org unit
     base_url: str | None = None  # replaces every googleapis.com host (tests)
+    # Inputs of the DNS records mailplan derives for Google domains (see docs/dns.md).
+    mx_form: Literal["smtp", "legacy"] = "smtp"
+    dkim_selector: str | None = None
+    dkim_public_key: str | None = None
 
 
 def new_password() -> str:

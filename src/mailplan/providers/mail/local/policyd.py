@@ -40,6 +40,10 @@ def decide(db: sqlite3.Connection, request: Mapping[str, str]) -> str:
         return DUNNO
     policy, senders, owners = row[0], serverdb.split_list(row[1]), serverdb.split_list(row[2])
     sender = serverdb.canonical(db, request.get("sender") or request.get("sasl_username") or "")
+    if sender and not request.get("sasl_username") and serverdb.is_own_domain(db, sender.rpartition("@")[2]):
+        # Our own people send through the submission port, logged in; the same
+        # sender arriving unauthenticated on the MX is most likely forged.
+        return f"550 5.7.1 <{written}>: log in and send through the submission port to post to this group"
     if _may_post(db, policy, sender, group, senders, owners):
         return DUNNO
     why = WHO_MAY_POST.get(policy, "this group does not accept mail from this sender")

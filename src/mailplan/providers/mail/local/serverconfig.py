@@ -200,7 +200,7 @@ def _master_cf(p: ServerParams) -> str:
     autoreply_args = (
         f"--state-dir {p.autoreply_state_dir} --days {p.autoreply_days} "
         f"--reinject {p.reinject_host_port} "
-        "--sender ${sender} --recipient ${recipient}"
+        "--sender=${sender} --recipient=${recipient}"
     )
     return f"""\
 # mailplan: add to master.cf, replacing the stock "smtp inet" and "submission inet" lines.

@@ -33,17 +33,22 @@ class MicrosoftSettings(BaseModel):
     tenant_id: str
     client_id: str
     client_secret: str | None = None  # a secret (``env:``/``file:``) ...
-    client_assertion: str | None = None  # ... or a federated token (GitHub Actions OIDC): no secret at all
+    federated_token: str | None = None  # ... or a federated credential (GitHub Actions OIDC token): no secret at all
     usage_location: str | None = None  # ISO country, needed before a licence can be assigned ("CN")
     license_sku_id: str | None = None  # the licence (with Exchange Online) new mailboxes get
     department_admin_role: str = USER_ADMINISTRATOR  # role template id given per administrative unit
     base_url: str = GRAPH
     login_url: str = LOGIN
+    # Inputs of the DNS records mailplan derives for Microsoft 365 domains (see docs/dns.md).
+    tenant: str | None = None  # <tenant>.onmicrosoft.com, for the DKIM CNAME targets
+    mx_host: str | None = None  # as the admin centre shows it, when it cannot be derived
+    dkim_selector1_target: str | None = None
+    dkim_selector2_target: str | None = None
 
     @model_validator(mode="after")
     def one_credential(self) -> MicrosoftSettings:
-        if bool(self.client_secret) == bool(self.client_assertion):
-            raise ValueError("give exactly one of client_secret and client_assertion")
+        if bool(self.client_secret) == bool(self.federated_token):
+            raise ValueError("give exactly one of client_secret and federated_token")
         return self
 
 
@@ -84,7 +89,7 @@ class Microsoft365Provider(Provider):
             f"{cfg.login_url.rstrip('/')}/{cfg.tenant_id}/oauth2/v2.0/token",
             cfg.client_id,
             client_secret=cfg.client_secret,
-            client_assertion=cfg.client_assertion,
+            client_assertion=cfg.federated_token,
         )
         self.api = GraphApi(self.http, cfg.base_url, credentials)
         self.reader = Reader(self.api, cfg.department_admin_role)
@@ -100,9 +105,9 @@ class Microsoft365Provider(Provider):
             self.tenant = Tenant()
             units = self.reader.list_units()
             self.tenant.units = {str(u["displayName"]): str(u["id"]) for u in units}
-            self.tenant.default_domain = next(
-                (codec.address(str(d["id"])) for d in self.reader.list_domains() if d.get("isDefault")), ""
-            )
+            domains = self.reader.list_domains()
+            self.tenant.domains = {codec.address(str(d["id"])) for d in domains}
+            self.tenant.default_domain = next((codec.address(str(d["id"])) for d in domains if d.get("isDefault")), "")
         return self.tenant
 
     def call(self, method: str, path: str, body: Any = None, *, fresh: str = "", **params: Any) -> Any:
@@ -368,21 +373,32 @@ class Microsoft365Provider(Provider):
         self.fresh.add(group.address)
 
     def _add_ref(self, gid: str, relation: str, address: str, group: str) -> None:
-        if address not in self.known().users and address not in self.fresh:
-            try:
-                self.user_id(address)
-            except ApiError as exc:
-                if exc.status == 404:
-                    raise fail(
-                        f"{group}: {address} is not a user of this tenant; invite them as a guest first "
-                        "(New-MgInvitation) or use a distribution list in Exchange"
-                    ) from None
-                raise
         try:
-            self.call("POST", f"groups/{gid}/{relation}/$ref", self.api.ref(self.user_id(address)), fresh=group)
+            member = self.user_id(address)
+        except ApiError as exc:
+            if exc.status != 404:
+                raise
+            if domain_of(address) in self.known().domains:
+                raise fail(f"{group}: {address} is not a user of this tenant") from None
+            member = self._invite(address)
+        try:
+            self.call("POST", f"groups/{gid}/{relation}/$ref", self.api.ref(member), fresh=group)
         except ApiError as exc:
             if not exists_already(exc):
                 raise
+
+    def _invite(self, address: str) -> str:
+        """An outside address joins a Microsoft 365 group as a guest user (B2B), invited without a mail."""
+        body = {
+            "invitedUserEmailAddress": address,
+            "inviteRedirectUrl": "https://myapps.microsoft.com",
+            "sendInvitationMessage": False,
+        }
+        invited = self.call("POST", "invitations", body)
+        guest = str(invited["invitedUser"]["id"])
+        self.known().users[address] = guest
+        self.fresh.add(address)
+        return guest
 
     # Automatic replies --------------------------------------------------------------------------------
 

@@ -44,6 +44,7 @@ class Tenant:
     users: dict[str, str] = field(default_factory=dict)
     groups: dict[str, str] = field(default_factory=dict)
     units: dict[str, str] = field(default_factory=dict)
+    domains: set[str] = field(default_factory=set)
     default_domain: str = ""
 
 
@@ -79,7 +80,8 @@ class Reader:
         for user in users:
             tenant.users[codec.user_address(user)] = str(user["id"])
         for user in users:
-            if domain_of(codec.user_address(user)) in scope:
+            # Guests (outside people in groups) are no mailboxes of this tenant.
+            if domain_of(codec.user_address(user)) in scope and user.get("userType") != "Guest":
                 self._user(user, scope, add)
         self._groups(scope, tenant, add)
         self._admins(users, scope, tenant, add)
@@ -88,6 +90,7 @@ class Reader:
     def _domains(self, scope: set[str], order: Sequence[str], tenant: Tenant, add: Add) -> str:
         for dom in self.list_domains():
             name = codec.address(str(dom["id"]))
+            tenant.domains.add(name)
             if dom.get("isDefault"):
                 tenant.default_domain = name
             if name in scope:
