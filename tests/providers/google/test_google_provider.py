@@ -212,6 +212,7 @@ def test_delegation_read_is_a_delegate_and_send_is_send_as(tenant: Tenant) -> No
     assert tenant.fake.gmail[box["id"]]["delegates"] == {}
     tenant.converge(Action.REMOVE, send_only, None)
     assert tenant.fake.gmail[grantee["id"]]["sendAs"] == {}
+    assert tenant.sleeps == []  # nothing absent on new accounts was waited for
 
 
 def test_existing_objects_are_adopted_not_failed(tenant: Tenant) -> None:

@@ -9,6 +9,7 @@ See "Using OAuth 2.0 for Server to Server Applications"
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import time
 from collections.abc import Callable, Mapping
@@ -53,13 +54,19 @@ class ServiceAccountKey:
             ) from None
 
     def sign(self, claims: Mapping[str, Any]) -> str:
-        key = serialization.load_pem_private_key(self.private_key.encode(), password=None)
-        if not isinstance(key, rsa.RSAPrivateKey):
-            raise ProviderError("google-workspace: the service-account private key is not an RSA key")
+        key = _rsa_key(self.private_key)
         header = {"alg": "RS256", "typ": "JWT", "kid": self.private_key_id}
         signing_input = f"{_b64url(json.dumps(header).encode())}.{_b64url(json.dumps(dict(claims)).encode())}"
         signature = key.sign(signing_input.encode("ascii"), padding.PKCS1v15(), hashes.SHA256())
         return f"{signing_input}.{_b64url(signature)}"
+
+
+@functools.lru_cache(maxsize=4)
+def _rsa_key(pem: str) -> rsa.RSAPrivateKey:
+    key = serialization.load_pem_private_key(pem.encode(), password=None)
+    if not isinstance(key, rsa.RSAPrivateKey):
+        raise ProviderError("google-workspace: the service-account private key is not an RSA key")
+    return key
 
 
 @dataclass

@@ -29,9 +29,9 @@ class Handover:
         self._hold: tuple[str, str] | None = None  # (matterId, holdId)
 
     def gmail(self, owner: str, method: str, what: str, body: object = None) -> object:
-        return self.api.call(
-            "gmail", method, settings_path(owner, what), body=body, subject=owner, fresh=owner in self.fresh
-        )
+        # A 404 on a new account may mean "not visible yet"; a DELETE of something absent is done already.
+        fresh = owner in self.fresh and method != "DELETE"
+        return self.api.call("gmail", method, settings_path(owner, what), body=body, subject=owner, fresh=fresh)
 
     def autoreply(self, change: Change) -> str:
         if change.action is Action.REMOVE:
@@ -87,15 +87,17 @@ class Handover:
         grant = now or was
         assert grant is not None
         done = []
-        if (now and now.read) != (was and was.read):
-            if now and now.read:
+        reads, read = bool(now and now.read), bool(was and was.read)
+        sends, sent = bool(now and now.send), bool(was and was.send)
+        if reads != read:
+            if reads:
                 self._create(grant.mailbox, "delegates", {"delegateEmail": grant.grantee})
                 done.append("delegate added")
             else:
                 self._delete(grant.mailbox, f"delegates/{grant.grantee}")
                 done.append("delegate removed")
-        if (now and now.send) != (was and was.send):
-            if now and now.send:
+        if sends != sent:
+            if sends:
                 body = {"sendAsEmail": grant.mailbox, "treatAsAlias": True}
                 answer = self._create(grant.grantee, "sendAs", body)
                 if isinstance(answer, dict) and answer.get("verificationStatus") == "pending":
