@@ -66,9 +66,6 @@ class HttpClient:
     sleep: Callable[[float], None] = time.sleep
     calls: Counter[str] = field(default_factory=Counter)  # "GET /path" -> count
     session: requests.Session = field(default_factory=requests.Session)
-    # Auth headers for each attempt; called with True after a 401 to get a fresh token
-    # (an expired OAuth token is refreshed and the request sent once more).
-    auth: Callable[[bool], Mapping[str, str]] | None = None
 
     def request(
         self,
@@ -84,10 +81,11 @@ class HttpClient:
     ) -> requests.Response:
         """Send one logical request; retry 429/5xx/timeouts; raise ApiError on a final failure.
 
-        ``auth`` (default: the client's) supplies auth headers; a 401 gets one fresh token and a resend.
+        ``auth`` supplies the auth headers of each attempt; it is called with True after a 401
+        to get a fresh token (an expired OAuth token), and the request is sent once more.
         """
         url = path if path.startswith("http") else self.base_url.rstrip("/") + "/" + path.lstrip("/")
-        authorize = auth or self.auth
+        authorize = auth
         refreshed = False
         waited = 0.0
         last: str = ""

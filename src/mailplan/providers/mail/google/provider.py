@@ -19,7 +19,7 @@ from mailplan.model.state import Observed
 from mailplan.providers.base import NotSupported, Provider, ProviderContext
 from mailplan.providers.http import ApiError, HttpClient
 
-from . import codec
+from . import codec, console
 from .api import GoogleApi, exists_already, fail, not_found
 from .auth import ServiceAccountKey, TokenSource
 from .handover import Handover
@@ -501,41 +501,7 @@ class GoogleWorkspaceProvider(Provider):
     # Manual steps -----------------------------------------------------------------------------
 
     def manual_instructions(self, change: Change) -> str:
-        obj = change.obj
-        console = "https://admin.google.com"
-        if obj.KIND == "policy":
-            p = change.after
-            if p is None:
-                return f"{console} › Security: nothing to remove; password and 2-Step settings stay as they are."
-            attrs = p.attrs()
-            steps = [
-                f"{console} › Security › Authentication › Password management (organizational unit of {p.domain}): "
-                f"minimum length {attrs['password_min_length']}, "
-                + (
-                    f"expire after {attrs['password_max_age_days']} days"
-                    if attrs["password_max_age_days"]
-                    else "never expire"
-                )
-            ]
-            if attrs["require_2fa"]:
-                steps.append(f"{console} › Security › Authentication › 2-step verification: allow, Enforcement: On")
-            return "\n".join(steps)
-        if obj.KIND == "archive":
-            a = change.after
-            if a is None:
-                return f"{console} › Apps › Google Workspace › Gmail › Compliance: delete the rule mailplan described."
-            attrs = a.attrs()
-            steps = [
-                f"{console} › Apps › Google Workspace › Gmail › Compliance › Content compliance › Add rule "
-                f"'mailplan archive {a.domain}': Inbound + Outbound + Internal, every message, "
-                f"'Also deliver to' {attrs['copy_to']}"
-            ]
-            if attrs["retention_days"]:
-                steps.append(
-                    f"https://vault.google.com › Retention › Default rules › Gmail: keep {attrs['retention_days']} days"
-                )
-            return "\n".join(steps)
-        return f"{obj.KIND} {obj.key}: not something the Google APIs mailplan uses can do"
+        return console.instructions(change)
 
     def close(self) -> None:
         self.http.session.close()
