@@ -110,6 +110,10 @@ def test_group_posting_rules_are_enforced_at_smtp(stack: MailStack, org: Org) ->
     assert code == 550
     assert b"5.7.1" in text and b"only members" in text
 
+    forged = refusals(lambda: stack.send(addr("team"), "from 'alice' via the MX", sender=addr("alice")))
+    assert forged[addr("team")][0] == 550
+    assert b"submission port" in forged[addr("team")][1]
+
     org_only = refusals(lambda: stack.send(addr("staff"), "hello staff", sender="x@elsewhere.example"))
     assert org_only[addr("staff")][0] == 550
     assert b"organization" in org_only[addr("staff")][1]

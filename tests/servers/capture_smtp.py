@@ -64,7 +64,7 @@ class _Session(socketserver.StreamRequestHandler):
 
     def handle(self) -> None:
         self.reply("220 capture.test ESMTP capture")
-        mail_from, rcpts = "", []
+        mail_from, rcpts = "", list[str]()
         while raw := self.rfile.readline():
             verb, _, arg = raw.decode("utf-8", "replace").rstrip("\r\n").partition(" ")
             verb = verb.upper()

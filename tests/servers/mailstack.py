@@ -18,6 +18,7 @@ import shutil
 import smtplib
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from email.message import EmailMessage
@@ -317,11 +318,18 @@ class MailStack:
 
     # --- lifecycle ---------------------------------------------------------------------------------------------
 
-    def start(self, generate: Generate) -> None:
+    def start(self, generate: Generate, spool_template: Path | None = None) -> None:
         require_binaries("postfix", "dovecot", "postqueue", "/usr/lib/postfix/sbin/spawn")
         p = self.params
-        for sub in ("postfix", "spool", "dovecot/state"):
+        for sub in ("postfix", "dovecot/state"):
             (self.root / sub).mkdir(parents=True)
+        if spool_template is None:
+            p.postfix_queue_dir.mkdir()
+        else:
+            # a ready-made queue and data dir (owners and modes kept) spare Postfix its ~2 s first-start setup
+            for made in ("spool", "data"):
+                subprocess.run(["cp", "-a", str(spool_template / made), str(self.root / made)], check=True)
+            (p.postfix_queue_dir / "quick-start").touch()
         for owned in (p.vmail_dir, p.autoreply_state_dir):
             owned.mkdir(parents=True)
             os.chown(owned, NOBODY, NOBODY)
@@ -334,30 +342,48 @@ class MailStack:
         (self.root / "dovecot.conf").write_text(
             DOVECOT_INSTANCE.format(root=self.root, imap_port=p.imap_port, config_dir=p.config_dir)
         )
+        # Postfix waits (up to 1.5 s) for a main.cf younger than a few seconds to settle: age the files.
+        aged = time.time() - 60
+        for written in (*self.postfix_dir.iterdir(), *p.config_dir.iterdir()):
+            os.utime(written, (aged, aged))
         # Postfix first: it creates spool/private, where Dovecot puts the auth socket for it.
         with open(self.root / "postfix.log", "ab") as log:
-            self.postfix_wrapper = subprocess.Popen(
+            wrapper = subprocess.Popen(
                 ["postfix", "-c", str(self.postfix_dir), "start-fg"], stdout=log, stderr=log, start_new_session=True
             )
-        self.sessions.add(self.postfix_wrapper.pid)
-        wait_until(lambda: banner("127.0.0.1", self.smtp_port, b"220"), 60, f"Postfix (log: {self.root}/postfix.log)")
+        self.postfix_wrapper = wrapper
+        self.sessions.add(wrapper.pid)
+        wait_until(lambda: self._up(wrapper, "postfix.log", self.smtp_port, b"220"), 60, "Postfix")
         master = int((p.postfix_queue_dir / "pid" / "master.pid").read_text().split()[0])
         self.sessions.add(session_of(master) or master)  # master runs in a session of its own
         with open(self.root / "dovecot.stderr", "ab") as log:
-            self.dovecot = subprocess.Popen(
+            dovecot = subprocess.Popen(
                 ["dovecot", "-F", "-c", str(self.root / "dovecot.conf")],
                 stdout=log,
                 stderr=log,
                 start_new_session=True,
             )
-        self.sessions.add(self.dovecot.pid)
-        wait_until(lambda: banner("127.0.0.1", self.imap_port, b"* OK"), 30, f"Dovecot (log: {self.root})")
+        self.dovecot = dovecot
+        self.sessions.add(dovecot.pid)
+        wait_until(lambda: self._up(dovecot, "dovecot.stderr", self.imap_port, b"* OK"), 30, "Dovecot")
+
+    def _up(self, server: subprocess.Popen[bytes], log: str, port: int, greeting: bytes) -> bool:
+        """True once ``port`` greets; fails at once, with the log, if the server has exited."""
+        if server.poll() is not None:
+            raise RuntimeError(f"the server exited ({server.returncode}); its log:\n{(self.root / log).read_text()}")
+        return banner("127.0.0.1", port, greeting)
 
     def stop(self) -> None:
+        # Both servers take about a second to wind down: signal both, then wait.
         if self.dovecot is not None and self.dovecot.poll() is None:
             self.dovecot.terminate()
-            self.dovecot.wait(timeout=30)
         stop_pid_file(self.params.postfix_queue_dir / "pid" / "master.pid")
+        if self.dovecot is not None:
+            try:
+                self.dovecot.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.dovecot.kill()
+                self.dovecot.wait()
         if self.postfix_wrapper is not None:
             try:
                 self.postfix_wrapper.wait(timeout=30)
@@ -369,28 +395,65 @@ class MailStack:
         shutil.rmtree(self.root, ignore_errors=True)
 
 
-def start_mailstack(database: Path, generate: Generate = generate_with_module) -> MailStack:
+def start_mailstack(
+    database: Path, generate: Generate = generate_with_module, spool_template: Path | None = None
+) -> MailStack:
     """Start Postfix + Dovecot on ``database``; the caller must ``stop()`` it."""
     root = server_dir("mailstack")
     stack = MailStack(root=root, params=instance_params(root, database), capture=start_capture())
     try:
-        stack.start(generate)
+        stack.start(generate, spool_template)
     except BaseException:
         stack.stop()
         raise
     return stack
 
 
+def make_spool_template(folder: Path) -> Path:
+    """Empty Postfix queue and data directories (``spool``, ``data`` in the returned folder),
+    made once by ``post-install``, for stacks to copy."""
+    config = folder / "config"
+    config.mkdir()
+    (config / "master.cf").write_text("")
+    (config / "main.cf").write_text(
+        "\n".join(
+            [
+                "compatibility_level = 3.6",
+                f"queue_directory = {folder / 'spool'}",
+                f"data_directory = {folder / 'data'}",
+                "command_directory = /usr/sbin",
+                "daemon_directory = /usr/lib/postfix/sbin",
+                "meta_directory = /etc/postfix",
+                "shlib_directory = /usr/lib/postfix",
+                "mail_owner = postfix",
+                "setgid_group = postdrop",
+                "",
+            ]
+        )
+    )
+    (folder / "spool").mkdir()
+    subprocess.run(["postfix", "-c", str(config), "post-install", "create-missing"], check=True, capture_output=True)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def postfix_spool_template() -> Iterator[Path]:
+    require_binaries("postfix")
+    folder = server_dir("spool-template")
+    yield make_spool_template(folder)
+    shutil.rmtree(folder, ignore_errors=True)
+
+
 MailStackFactory = Callable[..., MailStack]
 
 
 @pytest.fixture
-def mailstack_factory() -> Iterator[MailStackFactory]:
+def mailstack_factory(postfix_spool_template: Path) -> Iterator[MailStackFactory]:
     """``start(database, generate=...) -> MailStack``; every stack started is stopped at teardown."""
     started: list[MailStack] = []
 
     def start(database: Path, generate: Generate = generate_with_module) -> MailStack:
-        stack = start_mailstack(database, generate)
+        stack = start_mailstack(database, generate, postfix_spool_template)
         started.append(stack)
         return stack
 
