@@ -338,6 +338,10 @@ class GoogleFake(FakeServer):
     # -- seeding and inspection --------------------------------------------------------------
 
     def service_account_json(self) -> str:
+        return self.service_account_json_for(self.url)
+
+    def service_account_json_for(self, url: str) -> str:
+        """The JSON key of this fake's service account, with the token endpoint at ``url``."""
         pem = self.key.private_bytes(
             serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
         ).decode()
@@ -349,7 +353,7 @@ class GoogleFake(FakeServer):
                 "private_key": pem,
                 "client_email": self.client_email,
                 "client_id": "1234567890",
-                "token_uri": self.url + "/token",
+                "token_uri": url + "/token",
             }
         )
 

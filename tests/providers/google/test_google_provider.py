@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Iterator
 from pathlib import Path
@@ -335,3 +336,18 @@ def test_planning_ten_thousand_people_costs_one_call_per_page(tmp_path: Path) ->
         fixed = 1 + 1 + 1 + 1 + 1 + 1 + 1  # token, domains, domain aliases, org units, groups, roles, role assignments
         assert sum(fake.calls.values()) == 21 + 6 + 3 + fixed
         assert fake.violations == []
+
+
+def test_a_key_google_does_not_know_is_refused_without_showing_it(tmp_path: Path) -> None:
+    with harness(DOMAIN) as h:
+        impostor = GoogleFake(domain=DOMAIN)  # same account name, another private key
+        key = json.loads(h.settings["service_account_key"])
+        key["private_key"] = json.loads(impostor.service_account_json_for(h.fake.url))["private_key"]
+        settings = h.settings | {"service_account_key": json.dumps(key)}
+        context = ProviderContext(base_dir=tmp_path, credentials=CredentialSink(tmp_path / "c"))
+        provider = GoogleWorkspaceProvider("google", settings, context)
+        with pytest.raises(ProviderError, match="invalid_grant") as caught:
+            provider.read([DOMAIN])
+        assert "PRIVATE KEY" not in str(caught.value)
+        with pytest.raises(ProviderError, match="not a service-account JSON key"):
+            GoogleWorkspaceProvider("google", h.settings | {"service_account_key": "{not json"}, context)
