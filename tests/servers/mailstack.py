@@ -133,8 +133,8 @@ service anvil {{
 def helper_python() -> str:
     """A Python the helpers' user (nobody) may run; mailplan's source goes on its path.
 
-    This test run's interpreter may live where nobody cannot read it (a venv under
-    /root); the helpers need only the standard library, so the system one does too.
+    This test run's interpreter may live where nobody cannot read it (e.g. in root's
+    home); the helpers need only the standard library, so the system one does too.
     """
     for candidate in (sys.executable, "/usr/bin/python3"):
         probe = subprocess.run(["runuser", "-u", "nobody", "--", candidate, "-c", "pass"], capture_output=True)
