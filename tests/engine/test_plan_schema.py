@@ -34,3 +34,14 @@ def test_plan_json_validates_against_the_schema() -> None:
     jsonschema.validate(data, SCHEMA)
     assert data["summary"]["create"] == 4 and data["summary"]["manual"] == 1
     assert data["changes"][1]["after"]["name"] == "张三"
+
+
+def test_a_plan_of_only_manual_steps_has_nothing_to_apply() -> None:
+    manual = Change(Action.MANUAL, "m", None, Mailbox("x@example.com", "X"), "", "Set-Mailbox x")
+    plan = Plan([manual])
+    assert not plan.has_changes and plan.manual == [manual]
+    from mailplan.render import plan_text
+
+    text = plan_text.render(plan)
+    assert text.startswith("No changes to apply. 1 manual steps below are for a person")
+    assert "Set-Mailbox x" in text

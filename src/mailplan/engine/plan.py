@@ -46,7 +46,13 @@ class Plan:
 
     @property
     def has_changes(self) -> bool:
-        return bool(self.changes)
+        """Changes mailplan would make. Manual steps do not count: no apply can clear them, and a
+        provider that cannot read them back would otherwise report changes (exit 2) forever."""
+        return any(c.action is not Action.MANUAL for c in self.changes)
+
+    @property
+    def manual(self) -> list[Change]:
+        return [c for c in self.changes if c.action is Action.MANUAL]
 
     def counts(self) -> dict[str, int]:
         found = Counter(c.action.value for c in self.changes)

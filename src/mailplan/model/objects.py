@@ -149,6 +149,14 @@ class Alias(MailObject):
     def domain(self) -> str:
         return domain_of(self.address)
 
+    def features(self) -> frozenset[str]:
+        feats = {"alias"}
+        if len(self.targets) > 1:
+            feats.add("alias.multi")
+        if any(domain_of(t) != self.domain for t in self.targets):
+            feats.add("alias.external")
+        return frozenset(feats)
+
 
 @dataclass(frozen=True)
 class Group(MailObject):
@@ -172,6 +180,9 @@ class Group(MailObject):
 
     def features(self) -> frozenset[str]:
         feats = {"group"}
+        # a member outside the group's own domain: some providers refuse outside members
+        if any(domain_of(m) != self.domain for m in self.members):
+            feats.add("group.external")
         if self.post_policy != "anyone":
             feats.add(f"group.post.{self.post_policy}")
         return frozenset(feats)

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from mailplan.engine.change import Action, Change
+from mailplan.engine.plan import Plan
 
 
 def unicode_domain(name: str) -> str:
@@ -67,6 +68,14 @@ SUMMARY_WORDS = {
     Action.REMOVE: "to remove",
     Action.MANUAL: "manual",
 }
+
+
+def nothing_to_do(plan: Plan) -> str:
+    """The line shown instead of changes when apply has nothing to do."""
+    if plan.manual:
+        return (f"No changes to apply. {len(plan.manual)} manual steps below are for a person: "
+                "the provider's API cannot do them (or cannot show whether they were done).")
+    return "No changes. The providers match the config."
 
 
 def summary_line(counts: dict[str, int], title: str = "Plan") -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from mailplan.engine.plan import Plan
-from mailplan.render.common import by_domain, shown_attrs, summary_line, unicode_domain, unicode_text
+from mailplan.render.common import by_domain, nothing_to_do, shown_attrs, summary_line, unicode_domain, unicode_text
 
 
 def _cell(text: str) -> str:
@@ -16,8 +16,8 @@ def render(plan: Plan, title: str = "Plan") -> str:
         out += ["> [!CAUTION]", "> Refused by the safety gate; nothing will be applied:"]
         out += [f"> - {_cell(str(p))}" for p in plan.blocked]
         out.append("")
-    if not plan.changes:
-        out += ["No changes. The providers match the config.", ""]
+    if not plan.has_changes:
+        out += [nothing_to_do(plan), ""]
     for domain, changes in by_domain(plan.changes).items():
         out += [f"#### {unicode_domain(domain)}", "", "| | what | provider | details |", "|---|---|---|---|"]
         for change in changes:

@@ -8,7 +8,7 @@ import typer
 
 from mailplan.engine.change import Action
 from mailplan.engine.plan import Plan
-from mailplan.render.common import by_domain, shown_attrs, summary_line, unicode_domain, unicode_text
+from mailplan.render.common import by_domain, nothing_to_do, shown_attrs, summary_line, unicode_domain, unicode_text
 
 COLORS = {
     Action.CREATE: "green",
@@ -23,8 +23,8 @@ COLORS = {
 def render(plan: Plan, color: bool = False, title: str = "Plan") -> str:
     style: Callable[..., str] = typer.style if color else (lambda text, **_: text)
     out: list[str] = []
-    if not plan.changes:
-        out.append("No changes. The providers match the config.")
+    if not plan.has_changes:
+        out += [nothing_to_do(plan), ""]
     for domain, changes in by_domain(plan.changes).items():
         out.append(style(unicode_domain(domain), bold=True))
         for change in changes:

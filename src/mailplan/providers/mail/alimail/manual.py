@@ -23,6 +23,7 @@ MANUAL_WHY: dict[str, str] = {
     "domain": "domains are bought/added and verified in the console; the API only lists them",
     "domain.alias": "domain aliases are added in the console; the API only lists them",
     "group": "the mail-group endpoints are not in the public API reference",
+    "group.external": "mail-group members, outside ones included, are set in the console",
     "group.post.organization": "mail-group sending permissions are set in the console",
     "group.post.members": "mail-group sending permissions are set in the console",
     "group.post.senders": "mail-group sending permissions are set in the console",

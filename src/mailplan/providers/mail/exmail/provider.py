@@ -61,7 +61,7 @@ class TencentExmailProvider(Provider):
     TYPE: ClassVar[str] = "tencent-exmail"
     ROLE: ClassVar[str] = "mail"
     SUPPORTS: ClassVar[frozenset[str]] = frozenset(
-        {"department", "mailbox", "alias", "group", "group.post.organization", "group.post.members",
+        {"department", "mailbox", "alias", "alias.multi", "group", "group.post.organization", "group.post.members",
          "group.post.senders"}
     )  # fmt: skip
     MANUAL: ClassVar[Mapping[str, str]] = MANUAL_WHY

@@ -74,7 +74,10 @@ class GoogleWorkspaceProvider(Provider):
             "department",
             "mailbox",
             "alias",
+            "alias.multi",  # held by a marked group
+            "alias.external",
             "group",
+            "group.external",
             "group.post.organization",
             "group.post.members",
             "group.post.senders",

@@ -40,7 +40,8 @@ class LocalMailProvider(Provider):
     # Not "policy.2fa": Postfix and Dovecot have no second factor, so a config
     # requiring it is refused instead of silently not enforced.
     SUPPORTS: ClassVar[frozenset[str]] = frozenset({
-        "domain", "domain.alias", "policy", "department", "mailbox", "alias",
+        "domain", "domain.alias", "policy", "department", "mailbox", "alias", "alias.multi", "alias.external",
+        "group.external",
         "group", "group.post.anyone", "group.post.organization", "group.post.members", "group.post.senders",
         "forwarding", "autoreply", "delegation", "delegation.read", "delegation.send",
         "admin_role", "archive",

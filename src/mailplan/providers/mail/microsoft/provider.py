@@ -62,13 +62,15 @@ class Microsoft365Provider(Provider):
     ROLE: ClassVar[str] = "mail"
     SETTINGS_MODEL: ClassVar[type[BaseModel] | None] = MicrosoftSettings
     SUPPORTS: ClassVar[frozenset[str]] = frozenset(
-        {"domain", "department", "mailbox", "group", "autoreply", "admin_role"}
+        {"domain", "department", "mailbox", "group", "group.external", "autoreply", "admin_role"}
     )
     MANUAL: ClassVar[Mapping[str, str]] = {
         "domain.alias": "Exchange Online has no alias domains: each mailbox needs the address (Set-Mailbox)",
         "policy": "password expiry is Update-MgDomain; length and MFA are Entra settings/Conditional Access",
         "policy.2fa": "MFA is enforced by Conditional Access or Security defaults, not by a Graph call here",
         "alias": "proxyAddresses are read-only in Graph: Set-Mailbox -EmailAddresses (Exchange Online PowerShell)",
+        "alias.multi": "an address with several targets is a distribution group in Exchange Online (PowerShell)",
+        "alias.external": "an address forwarding outside is a mail contact in Exchange Online (PowerShell)",
         "group.post.organization": "posting restrictions need Exchange: Set-UnifiedGroup",
         "group.post.members": "posting restrictions need Exchange: Set-UnifiedGroup",
         "group.post.senders": "posting restrictions need Exchange: Set-UnifiedGroup",
