@@ -131,9 +131,16 @@ def test_example_company_end_to_end(company: Company, mailstack_factory: MailSta
     # the sales manager's tier lets her open info@ with her own password
     stack.wait_for(f"{addr('info')}*{SUCCESSOR}", company.password(SUCCESSOR), "catalogue please")
 
-    # --- 张伟 leaves; 王芳 takes over ----------------------------------------------------------------------------
+    # --- 张伟 leaves; HR offboards him to 王芳 -----------------------------------------------------------------
     yesterday = (dt.date.today() - dt.timedelta(days=1)).isoformat()
-    company.edit(LEAVER_LINE, LEAVER_LINE[:-1] + f", left_on: {yesterday}, successor: wangfang}}")
+    before = company.config.read_text(encoding="utf-8")
+    offboard = company.mailplan("offboard", "mailplan.yaml", LEAVER, "--successor", "王芳", "--on", yesterday,
+                                "--reason", "合同到期 (contract ended)")
+    assert offboard.returncode == 0, offboard.stdout + offboard.stderr
+    assert f"! mailbox {LEAVER}" in offboard.stdout  # HR sees the plan the departure causes
+    after = company.config.read_text(encoding="utf-8")
+    changed = [(a, b) for a, b in zip(before.splitlines(), after.splitlines(), strict=True) if a != b]
+    assert len(changed) == 1 and changed[0][0].startswith(LEAVER_LINE), "offboard must touch only the leaver's entry"
     company.apply()
 
     with pytest.raises(imaplib.IMAP4.error, match="AUTHENTICATIONFAILED"):
@@ -159,7 +166,9 @@ def test_example_company_end_to_end(company: Company, mailstack_factory: MailSta
     assert code == 550 and re.search(rb"5\.7\.1 .*only members", text)
 
     # --- 张伟 comes back ----------------------------------------------------------------------------------------
-    company.edit(f", left_on: {yesterday}, successor: wangfang}}", "}")
+    rehire = company.mailplan("rehire", "mailplan.yaml", LEAVER)
+    assert rehire.returncode == 0, rehire.stdout + rehire.stderr
+    assert company.config.read_text(encoding="utf-8") == before, "rehire restores the entry as it was"
     company.apply()
     conn = stack.imap(LEAVER, company.password(LEAVER))
     conn.logout()
