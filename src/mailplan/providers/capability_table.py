@@ -46,7 +46,8 @@ def _cell(cls: type[Provider], feature: str) -> str:
 
 
 def markdown() -> str:
-    classes = [provider_class(t) for t in known_types()]
+    # the embedded default first, then the others by name
+    classes = [provider_class(t) for t in sorted(known_types(), key=lambda t: (t not in ("local", "zonefile"), t))]
     mail = [c for c in classes if c.ROLE == "mail"]
     dns = [c for c in classes if c.ROLE == "dns"]
     lines = ["| feature | " + " | ".join(f"`{c.TYPE}`" for c in mail) + " |", "|---" * (len(mail) + 1) + "|"]

@@ -42,7 +42,7 @@ class LocalMailProvider(Provider):
     SUPPORTS: ClassVar[frozenset[str]] = frozenset({
         "domain", "domain.alias", "policy", "department", "mailbox", "alias", "alias.multi", "alias.external",
         "group.external",
-        "group", "group.post.anyone", "group.post.organization", "group.post.members", "group.post.senders",
+        "group", "group.post.organization", "group.post.members", "group.post.senders",
         "forwarding", "autoreply", "delegation", "delegation.read", "delegation.send",
         "admin_role", "archive",
     })  # fmt: skip
