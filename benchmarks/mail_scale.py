@@ -1,0 +1,382 @@
+"""The local mail backend at 100 / 1,000 / 10,000 people, through the config language.
+
+For each size: a ``mailplan.yaml`` with Chinese names (departments, managers,
+functional mailboxes, groups, aliases) is written to a temp dir, then
+
+1. validate + compile (load the YAML, check it, derive addresses and objects);
+2. first apply (read, diff, gate, apply every change to the SQLite database);
+3. a no-change plan, as ``mailplan plan`` does it (compile + read + diff + gate);
+4. 1% drift: names edited by hand in the database, planned (then put back);
+5. 40% of the people offboarded in the config: ``mailplan plan`` through the
+   CLI, without and with ``--force`` (the safety gate should refuse without).
+
+The peer: a per-object reader of the same database, one SELECT per mailbox,
+alias and group (what a tool that refreshes each resource on its own does),
+against mailplan's reader (one SELECT per table).
+
+    python benchmarks/mail_scale.py [--sizes 100,1000,10000] [--password-scheme SSHA512] [--real-journal]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import benchlib
+import yaml
+from benchlib import ROOT, Stopwatch, table
+
+from mailplan import config as config_mod
+from mailplan.config.naming import derive_local_part, numbered
+from mailplan.engine import capabilities
+from mailplan.engine.apply import apply_changes
+from mailplan.engine.session import Session
+from mailplan.model.objects import Alias, Group, Mailbox, MailObject
+from mailplan.model.state import State
+from mailplan.providers.mail.local.reader import read_managed, read_objects, split_list
+
+DOMAIN = "huamao-bench.com"
+DEPARTMENTS = 20
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"  # noqa: E501
+GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超霞平刚桂华建国文博晓东海峰雪梅志婷玉兰春燕红宇浩然子涵思远佳怡欣雨萱梓轩俊辰皓天泽瑞嘉琪凯琳鹏飞"  # noqa: E501
+
+
+# --- the generated company --------------------------------------------------------------------
+
+
+@dataclass
+class Company:
+    people: list[dict[str, Any]] = field(default_factory=list)
+    addresses: list[str] = field(default_factory=list)  # each person's local part, same order
+
+    def managers(self) -> list[str]:
+        return self.addresses[:DEPARTMENTS]  # the first person of each department leads it
+
+
+def company(size: int) -> Company:
+    """``size`` people with Chinese names; a name whose address is taken gets ``address:`` (as onboard does)."""
+    out = Company()
+    taken: set[str] = set()
+    for i in range(size):
+        surname = SURNAMES[i % len(SURNAMES)]
+        rest = i // len(SURNAMES)
+        given = GIVEN[rest % len(GIVEN)] + (GIVEN[(rest // len(GIVEN)) % len(GIVEN)] if rest >= len(GIVEN) else "")
+        name = surname + given
+        local = derive_local_part(name)
+        entry: dict[str, Any] = {"name": name, "department": f"d{i % DEPARTMENTS}"}
+        if local in taken:
+            local = numbered(local, taken)
+            entry["address"] = local
+        taken.add(local)
+        entry["tier"] = "manager" if i < DEPARTMENTS else "staff"
+        if i % 10 == 3:
+            entry["aliases"] = [f"x{i}"]
+        out.people.append(entry)
+        out.addresses.append(local)
+    return out
+
+
+def document(people: Company, database: str, scheme: str) -> dict[str, Any]:
+    managers = people.managers()
+    return {
+        "version": 1,
+        "organization": {"name": "华贸进出口有限公司", "primary_domain": DOMAIN},
+        "state_dir": ".mailplan",
+        "providers": {"mail": {"type": "local", "database": database, "password_scheme": scheme}},
+        "domains": {DOMAIN: {"mail": "mail"}},
+        "departments": {
+            f"d{k}": {"name": f"第{k + 1}业务部", "manager": managers[k] if k < len(managers) else None}
+            for k in range(DEPARTMENTS)
+        },
+        "tiers": {"manager": {"read_department_mailboxes": True, "send_as_department_mailboxes": True}, "staff": {}},
+        "people": people.people,
+        "mailboxes": [
+            {"address": f"info-d{k}", "name": f"第{k + 1}业务部询盘", "department": f"d{k}", "owners": [managers[k]]}
+            for k in range(min(DEPARTMENTS, len(managers)))
+        ],
+        "groups": [
+            {
+                "address": f"team-d{k}",
+                "name": f"第{k + 1}业务部全体",
+                "members": [f"department:d{k}"],
+                "post": "organization",
+            }
+            for k in range(DEPARTMENTS)
+        ],
+        "aliases": [{"address": "postmaster", "to": [managers[0]]}, {"address": "abuse", "to": [managers[0]]}],
+        "policies": {
+            "password": {"min_length": 12},
+            "archive": {"retention": "5y"},
+            "offboarding": {
+                "deliver_to_successor": True,
+                "remove_from_groups": True,
+                "auto_reply": {"subject": "{name} 已离职 / {name} has left", "body": "请联系 {successor_address}。"},
+            },
+        },
+    }
+
+
+def offboarded(people: Company, share: float, today: dt.date) -> Company:
+    """The same company with ``share`` of the staff (never a manager) gone yesterday, handed to their manager."""
+    out = Company(addresses=list(people.addresses))
+    count = round(len(people.people) * share)
+    managers = people.managers()
+    for i, entry in enumerate(people.people):
+        entry = dict(entry)
+        if i >= DEPARTMENTS and count > 0 and i % 5 in (1, 2, 3):
+            entry["left_on"] = (today - dt.timedelta(days=1)).isoformat()
+            entry["successor"] = managers[i % DEPARTMENTS]
+            count -= 1
+        out.people.append(entry)
+    return out
+
+
+def write_yaml(path: Path, doc: dict[str, Any]) -> None:
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+
+# --- the peer: one SELECT per object ----------------------------------------------------------
+
+
+def per_object_read(database: Path) -> tuple[list[MailObject], int]:
+    """Mailboxes, aliases and groups read one row at a time by key, as a per-resource refresh does."""
+    db = sqlite3.connect(database)
+    selects = 0
+
+    def one(sql: str, key: str) -> Any:
+        nonlocal selects
+        selects += 1
+        return db.execute(sql, (key,)).fetchone()
+
+    objects: list[MailObject] = []
+    try:
+        # The keys a per-object tool keeps in its own state file.
+        usernames = [r[0] for r in db.execute("SELECT username FROM mailbox")]
+        groups = {r[0] for r in db.execute("SELECT address FROM mailplan_group")}
+        aliases = [r[0] for r in db.execute("SELECT address FROM alias WHERE active = 1")]
+        selects += 3
+        for username in usernames:
+            row = one(
+                "SELECT m.username, m.name, m.active, m.quota, x.kind, x.department FROM mailbox m "
+                "LEFT JOIN mailplan_mailbox x ON x.username = m.username WHERE m.username = ?",
+                username,
+            )
+            objects.append(
+                Mailbox(
+                    address=row[0],
+                    name=row[1],
+                    kind=row[4] or "person",
+                    department=row[5],
+                    frozen=not row[2],
+                    quota_mb=(int(row[3]) + 2**19) // 2**20,
+                )
+            )
+        mailbox_set = set(usernames)
+        for address in aliases:
+            if address in groups:
+                g = one(
+                    "SELECT g.address, g.name, a.goto, g.post_policy, g.senders, g.owners FROM mailplan_group g "
+                    "JOIN alias a ON a.address = g.address WHERE g.address = ?",
+                    address,
+                )
+                objects.append(
+                    Group(
+                        address=g[0],
+                        name=g[1],
+                        members=split_list(g[2]),
+                        post_policy=g[3],
+                        senders=split_list(g[4]),
+                        owners=split_list(g[5]),
+                    )
+                )
+                continue
+            goto = one("SELECT goto FROM alias WHERE address = ?", address)[0]
+            if address in mailbox_set and split_list(goto) == (address,):
+                continue
+            objects.append(Alias(address=address, targets=split_list(goto)))
+    finally:
+        db.close()
+    return objects, selects
+
+
+def mailplan_read(database: Path) -> tuple[list[MailObject], int]:
+    """mailplan's reader on the same file, SELECTs counted."""
+    db = sqlite3.connect(database)
+    statements: list[str] = []
+    db.set_trace_callback(statements.append)
+    try:
+        objects = list(State(read_objects(db, [DOMAIN])))
+        read_managed(db)
+    finally:
+        db.close()
+    return objects, sum(1 for s in statements if s.lstrip().upper().startswith("SELECT"))
+
+
+# --- the run ------------------------------------------------------------------------------------
+
+
+def cli(config: Path, *flags: str) -> tuple[int, float, dict[str, Any]]:
+    """``mailplan plan CONFIG --format json FLAGS``: exit code, wall time, the JSON plan."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    command = [sys.executable, "-m", "mailplan", "plan", str(config), "--format", "json", *flags]
+    done, seconds = benchlib.timed(lambda: subprocess.run(command, capture_output=True, text=True, env=env))
+    try:
+        plan = json.loads(done.stdout) if done.stdout.strip() else {}
+    except json.JSONDecodeError:
+        plan = {}
+    return done.returncode, seconds, plan
+
+
+def run_size(size: int, workdir: Path, scheme: str, real_journal: bool) -> dict[str, Any]:
+    today = dt.date.today()
+    folder = workdir / f"company-{size}"
+    folder.mkdir()
+    people = company(size)
+    config = folder / "mailplan.yaml"
+    write_yaml(config, document(people, ".mailplan/mail.sqlite", scheme))
+    out: dict[str, Any] = {
+        "size": size,
+        "yaml_kib": config.stat().st_size // 1024,
+        "explicit": sum(1 for p in people.people if "address" in p),
+    }
+    watch = Stopwatch()
+
+    with watch.phase("load"):
+        cfg = config_mod.load(config)
+    with watch.phase("compile"):
+        desired = config_mod.compile_config(cfg, today)
+        assert not capabilities.check(desired)
+    out["objects"] = len(desired.objects["mail"])
+
+    session = Session(desired, today)
+    with watch.phase("first apply"):
+        observed = session.observe()
+        plan = session.plan(observed)
+        assert not plan.blocked, plan.blocked
+        journal = benchlib.journal(folder / ".mailplan" / "journal.jsonl", real_journal)
+        report = apply_changes(plan.changes, session.providers, journal)
+        assert report.ok, report.error
+    out["applied"], out["journal_s"] = len(report.applied), journal.append_seconds
+    session.close()
+
+    def replan() -> tuple[int, float, float]:
+        watch_in = Stopwatch()
+        with watch_in.phase("all"):
+            again = Session.open(config, today)
+            with watch_in.phase("read"):
+                found = again.observe()
+            result = again.plan(found)
+            again.close()
+        return len(result.changes), watch_in.seconds["all"], watch_in.seconds["read"]
+
+    out["nochange"] = replan()
+
+    database = folder / ".mailplan" / "mail.sqlite"
+    with sqlite3.connect(database) as db:
+        edited = db.execute(
+            "UPDATE mailbox SET name = name || '（手改）' WHERE rowid % 100 = 0 AND username NOT LIKE 'info-%'"
+        ).rowcount
+    out["drift_edited"], out["drift"] = edited, replan()
+    fix = Session.open(config, today)
+    assert apply_changes(fix.plan(fix.observe()).changes, fix.providers, journal).ok
+    fix.close()
+
+    (mine, mine_selects), mine_s = benchlib.timed(lambda: mailplan_read(database))
+    (theirs, their_selects), theirs_s = benchlib.timed(lambda: per_object_read(database))
+    out["reads"] = (len(mine), mine_selects, mine_s, len(theirs), their_selects, theirs_s)
+
+    leaving = offboarded(people, 0.40, today)
+    out["leaving"] = sum(1 for p in leaving.people if "left_on" in p)
+    write_yaml(config, document(leaving, ".mailplan/mail.sqlite", scheme))
+    out["gate"] = cli(config)
+    out["forced"] = cli(config, "--force")
+    out["watch"] = watch.seconds
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    benchlib.sizes_arg(parser, [100, 1000])  # 10000: about 13 minutes, see docs/benchmarks.md
+    parser.add_argument(
+        "--password-scheme",
+        default="SHA512-CRYPT",
+        choices=["SHA512-CRYPT", "SSHA512"],
+        help="the local provider's password_scheme (default: %(default)s, the provider's default)",
+    )
+    parser.add_argument("--real-journal", action="store_true", help="use the Journal as shipped (slow past 1,000)")
+    args = parser.parse_args(argv)
+    results = []
+    with tempfile.TemporaryDirectory(prefix="mailplan-bench-") as tmp:
+        print(f"{benchlib.machine_line()}; password scheme {args.password_scheme}", flush=True)
+        for size in args.sizes:
+            results.append(run_size(size, Path(tmp), args.password_scheme, args.real_journal))
+            print(f"  {size:,} people done", file=sys.stderr, flush=True)
+    report(results, args.real_journal)
+    return 0
+
+
+def report(results: list[dict[str, Any]], real_journal: bool) -> None:
+    rows: list[list[object]] = []
+    for r in results:
+        w, n = r["watch"], r["size"]
+        rows += [
+            [
+                n,
+                f"validate + compile ({r['yaml_kib']:,} KiB YAML, {r['explicit']} explicit addresses)",
+                w["load"] + w["compile"],
+                f"load {w['load']:.2f} s, compile {w['compile']:.2f} s",
+                r["objects"],
+            ],
+            [n, "first apply", w["first apply"], f"journal {r['journal_s']:.2f} s", r["applied"]],
+            [n, "no-change plan", r["nochange"][1], f"read {r['nochange'][2]:.2f} s", r["nochange"][0]],
+            [
+                n,
+                f"1% drift plan ({r['drift_edited']} names edited)",
+                r["drift"][1],
+                f"read {r['drift'][2]:.2f} s",
+                r["drift"][0],
+            ],
+        ]
+        for label, (code, seconds, plan) in (("", r["gate"]), (" --force", r["forced"])):
+            verdict = "refused" if plan.get("blocked") else "allowed"
+            rows.append(
+                [
+                    n,
+                    f"`mailplan plan{label}`, {r['leaving']} of {n} left",
+                    seconds,
+                    f"exit {code}, gate {verdict}",
+                    len(plan.get("changes", [])),
+                ]
+            )
+    print(table(["people", "phase", "wall s", "detail", "objects / changes"], rows))
+    print(benchlib.journal_note(real_journal))
+    print()
+    peer_rows = []
+    for r in results:
+        mine_n, mine_q, mine_s, theirs_n, theirs_q, theirs_s = r["reads"]
+        peer_rows.append([r["size"], "mailplan reader (one SELECT per table)", mine_q, mine_s, mine_n])
+        peer_rows.append([r["size"], "per-object reader (one SELECT per object)", theirs_q, theirs_s, theirs_n])
+    print(table(["people", "reader", "SELECTs", "wall s", "objects read"], peer_rows))
+    print("(the per-object reader reads mailboxes, aliases and groups only; mailplan's reads every kind)")
+    print()
+    print("Findings:")
+    for r in results:
+        code, _, plan = r["gate"]
+        msg = (plan.get("blocked") or [{}])[0].get("message", "")
+        tripped = "refused it (exit 1)" if code == 1 and plan.get("blocked") else f"did NOT refuse it (exit {code})"
+        print(
+            f"- {r['size']:,} people, {r['leaving']} leaving: the safety gate {tripped}" + (f": {msg}" if msg else "")
+        )
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
