@@ -19,16 +19,17 @@ import hashlib
 import hmac
 import uuid
 from typing import Any
-from urllib.parse import parse_qsl, quote
+from urllib.parse import quote
 
-from fakes.dns_api import FakeDnsApi, FakeRecord, Reply, Request
+from fakes.dns_api import FakeDnsApi, FakeRecord
+from fakes.server import Request, Response
 
 COMMON = ("Format", "Version", "AccessKeyId", "SignatureMethod", "Timestamp", "SignatureVersion", "SignatureNonce")
 TYPES = {"A", "AAAA", "CNAME", "MX", "TXT", "SRV", "NS", "CAA"}
 
 
-def error(status: int, code: str, message: str) -> Reply:
-    return Reply(
+def error(status: int, code: str, message: str) -> Response:
+    return Response(
         status,
         {
             "RequestId": str(uuid.uuid4()).upper(),
@@ -53,7 +54,7 @@ class FakeAliDns(FakeDnsApi):
 
     def throttle(self, times: int) -> None:
         for _ in range(times):
-            self.faults.append(error(503, "Throttling.User", "Request was denied due to user flow control."))
+            self.failures.append(error(503, "Throttling.User", "Request was denied due to user flow control."))
 
     def hand_value(self, rtype: str, value: str) -> tuple[str, int | None]:
         if rtype == "MX":
@@ -61,7 +62,7 @@ class FakeAliDns(FakeDnsApi):
             return target.rstrip("."), int(pref)
         return (value.rstrip(".") if rtype == "CNAME" else value), None
 
-    def _check_signature(self, params: dict[str, str], method: str) -> Reply | None:
+    def _check_signature(self, params: dict[str, str], method: str) -> Response | None:
         missing = [p for p in (*COMMON, "Signature", "Action") if p not in params]
         if missing:
             return error(
@@ -84,8 +85,8 @@ class FakeAliDns(FakeDnsApi):
         self.nonces.add(params["SignatureNonce"])
         return None
 
-    def handle(self, request: Request) -> Reply:
-        params = dict(parse_qsl(request.query, keep_blank_values=True))
+    def handle(self, request: Request) -> Response:
+        params = request.params
         problem = self._check_signature(params, request.method)
         if problem:
             return problem
@@ -94,14 +95,14 @@ class FakeAliDns(FakeDnsApi):
         handler = getattr(self, f"_{action}", None)
         if handler is None:
             return error(404, "InvalidAction.NotFound", "Specified api is not found, please check your url and method.")
-        result: Reply = handler(params)
+        result: Response = handler(params)
         return result
 
     def _zone(self, params: dict[str, str]) -> str | None:
         zone = params.get("DomainName", "").lower()
         return zone if zone in self.zones else None
 
-    def _page(self, params: dict[str, str], found: list[FakeRecord]) -> Reply:
+    def _page(self, params: dict[str, str], found: list[FakeRecord]) -> Response:
         try:
             number, size = int(params.get("PageNumber", "1")), int(params.get("PageSize", "20"))
         except ValueError:
@@ -110,7 +111,7 @@ class FakeAliDns(FakeDnsApi):
             return error(400, "InvalidPageSize", "The specified PageSize is invalid (1-500).")
         found = sorted(found, key=lambda r: -int(r.id))  # newest first, as documented
         chunk = found[(number - 1) * size : number * size]
-        return Reply(
+        return Response(
             200,
             {
                 "RequestId": str(uuid.uuid4()).upper(),
@@ -137,13 +138,13 @@ class FakeAliDns(FakeDnsApi):
             out["Priority"] = r.priority
         return out
 
-    def _DescribeDomainRecords(self, params: dict[str, str]) -> Reply:
+    def _DescribeDomainRecords(self, params: dict[str, str]) -> Response:
         zone = self._zone(params)
         if zone is None:
             return error(400, "IncorrectDomainUser", "The domain name does not belong to this user.")
         return self._page(params, self.records(zone))
 
-    def _DescribeSubDomainRecords(self, params: dict[str, str]) -> Reply:
+    def _DescribeSubDomainRecords(self, params: dict[str, str]) -> Response:
         zone = self._zone(params)
         sub = params.get("SubDomain", "").lower()
         if zone is None or not (sub == zone or sub.endswith("." + zone)):
@@ -151,7 +152,7 @@ class FakeAliDns(FakeDnsApi):
         rr = "@" if sub == zone else sub[: -len(zone) - 1]
         return self._page(params, self.records(zone, rr, params.get("Type") or None))
 
-    def _validate(self, params: dict[str, str]) -> Reply | None:
+    def _validate(self, params: dict[str, str]) -> Response | None:
         for name in ("RR", "Type", "Value"):
             if not params.get(name):
                 return error(
@@ -179,7 +180,7 @@ class FakeAliDns(FakeDnsApi):
             for r in self.zones[zone].values()
         )
 
-    def _AddDomainRecord(self, params: dict[str, str]) -> Reply:
+    def _AddDomainRecord(self, params: dict[str, str]) -> Response:
         zone = self._zone(params)
         if zone is None:
             return error(400, "IncorrectDomainUser", "The domain name does not belong to this user.")
@@ -191,12 +192,12 @@ class FakeAliDns(FakeDnsApi):
             return error(400, "DomainRecordDuplicate", "The DNS record already exists.")
         with self.lock:
             self.zones[zone][record.id] = record
-        return Reply(200, {"RequestId": str(uuid.uuid4()).upper(), "RecordId": record.id})
+        return Response(200, {"RequestId": str(uuid.uuid4()).upper(), "RecordId": record.id})
 
     def _find(self, record_id: str) -> str | None:
         return next((z for z, recs in self.zones.items() if record_id in recs), None)
 
-    def _UpdateDomainRecord(self, params: dict[str, str]) -> Reply:
+    def _UpdateDomainRecord(self, params: dict[str, str]) -> Response:
         zone = self._find(params.get("RecordId", ""))
         if zone is None:
             return error(400, "DomainRecordNotBelongToUser", "The DNS record does not belong to this user.")
@@ -215,12 +216,12 @@ class FakeAliDns(FakeDnsApi):
             return error(400, "DomainRecordDuplicate", "The DNS record already exists.")
         with self.lock:
             self.zones[zone][record.id] = record
-        return Reply(200, {"RequestId": str(uuid.uuid4()).upper(), "RecordId": record.id})
+        return Response(200, {"RequestId": str(uuid.uuid4()).upper(), "RecordId": record.id})
 
-    def _DeleteDomainRecord(self, params: dict[str, str]) -> Reply:
+    def _DeleteDomainRecord(self, params: dict[str, str]) -> Response:
         zone = self._find(params.get("RecordId", ""))
         if zone is None:
             return error(400, "DomainRecordNotBelongToUser", "The DNS record does not belong to this user.")
         with self.lock:
             del self.zones[zone][params["RecordId"]]
-        return Reply(200, {"RequestId": str(uuid.uuid4()).upper(), "RecordId": params["RecordId"]})
+        return Response(200, {"RequestId": str(uuid.uuid4()).upper(), "RecordId": params["RecordId"]})

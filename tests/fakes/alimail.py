@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
 
-from fakes.exmail import LoopbackFake, Reply, Request
+from fakes.server import FakeServer, Request, Response
 
 ROOT = "$root"
 EMAIL = re.compile(r"^[a-z0-9._%+-]+@[a-z0-9.-]+\.[a-z0-9-]+$")
@@ -53,7 +53,7 @@ def _missing(what: str) -> AlimailApiError:
     return AlimailApiError(404, "ResourceNotFound", f"{what} not found")
 
 
-class AlimailFake(LoopbackFake):
+class AlimailFake(FakeServer):
     """One Alibaba Mail organization."""
 
     def __init__(self, client_id: str = "app-1", client_secret: str = "s3cret", domains: tuple[str, ...] = ()) -> None:
@@ -102,17 +102,17 @@ class AlimailFake(LoopbackFake):
 
     # ---- plumbing
 
-    def route(self, request: Request) -> Reply:
+    def handle(self, request: Request) -> Response:
         try:
             if request.path == "/oauth2/v2.0/token":
-                return Reply(200, self._token(request))
+                return Response(200, self._token(request))
             self._check_token(request.headers.get("authorization", ""))
             status, body = self._api(request)
-            return Reply(status, body)
+            return Response(status, body)
         except AlimailApiError as exc:
-            return Reply(exc.status, {"detailErrorCode": exc.code, "message": exc.message, "developerMessage": ""})
+            return Response(exc.status, {"detailErrorCode": exc.code, "message": exc.message, "developerMessage": ""})
         except (ValueError, TypeError, KeyError) as exc:
-            return Reply(400, {"detailErrorCode": "InvalidParameter", "message": str(exc), "developerMessage": ""})
+            return Response(400, {"detailErrorCode": "InvalidParameter", "message": str(exc), "developerMessage": ""})
 
     def _token(self, request: Request) -> dict[str, Any]:
         if request.method != "POST":
@@ -132,7 +132,7 @@ class AlimailFake(LoopbackFake):
             raise AlimailApiError(401, "InvalidAccessToken", "the access token is invalid or expired")
 
     def _api(self, request: Request) -> tuple[int, Any]:
-        parts = [unquote(p) for p in request.path.strip("/").split("/")]
+        parts = [unquote(p) for p in request.raw_path.strip("/").split("/")]
         method = request.method
         body = request.json() if request.body else {}
         match parts:
@@ -161,8 +161,8 @@ class AlimailFake(LoopbackFake):
     def _page(self, request: Request, key: str, items: list[Any], dept_id: str) -> dict[str, Any]:
         if dept_id != ROOT and dept_id not in self.departments:
             raise _missing(f"department {dept_id}")
-        offset = int(request.query.get("offset", "0"))
-        limit = int(request.query.get("limit", "100"))
+        offset = int(request.params.get("offset", "0"))
+        limit = int(request.params.get("limit", "100"))
         if not 1 <= limit <= 100 or offset < 0:
             raise _bad("limit must be 1-100 and offset >= 0")
         items = sorted(items, key=lambda i: str(i["id"]))

@@ -23,9 +23,9 @@ import json
 import math
 import re
 from typing import Any
-from urllib.parse import parse_qs
 
-from fakes.dns_api import FakeDnsApi, FakeRecord, Reply, Request
+from fakes.dns_api import FakeDnsApi, FakeRecord
+from fakes.server import Request, Response
 
 PREFIX = "/client/v4"
 TYPES = {"A", "AAAA", "CNAME", "MX", "TXT", "SRV", "NS", "CAA"}
@@ -36,8 +36,8 @@ def envelope(result: Any, **extra: Any) -> dict[str, Any]:
     return {"success": True, "errors": [], "messages": [], "result": result, **extra}
 
 
-def failure(status: int, code: int, message: str) -> Reply:
-    return Reply(
+def failure(status: int, code: int, message: str) -> Response:
+    return Response(
         status, {"success": False, "errors": [{"code": code, "message": message}], "messages": [], "result": None}
     )
 
@@ -54,8 +54,8 @@ class FakeCloudflare(FakeDnsApi):
 
     def rate_limit(self, times: int, retry_after: int = 7) -> None:
         for _ in range(times):
-            self.faults.append(
-                Reply(
+            self.failures.append(
+                Response(
                     429,
                     failure(429, 971, "Please wait and consider throttling your request speed").body,
                     {"Retry-After": str(retry_after)},
@@ -69,17 +69,17 @@ class FakeCloudflare(FakeDnsApi):
             return target.rstrip("."), int(pref)
         return (value.rstrip(".") if rtype == "CNAME" else value), None
 
-    def handle(self, request: Request) -> Reply:
+    def handle(self, request: Request) -> Response:
         if request.headers.get("authorization") != f"Bearer {self.token}":
             return failure(403, 10000, "Authentication error")
         if not request.path.startswith(PREFIX):
             return failure(404, 7000, "No route for that URI")
         parts = request.path[len(PREFIX) :].strip("/").split("/")
-        query = {k: v[0] for k, v in parse_qs(request.query).items()}
+        query = {k: v[0] for k, v in request.query.items()}
         if parts == ["zones"] and request.method == "GET":
             self.calls["zones.list"] += 1
             found = [{"id": zid, "name": z} for z, zid in self.zone_ids.items() if query.get("name") in (None, z)]
-            return Reply(
+            return Response(
                 200,
                 envelope(
                     found,
@@ -110,10 +110,10 @@ class FakeCloudflare(FakeDnsApi):
             self.calls["dns_records.delete"] += 1
             with self.lock:
                 del self.zones[zone][record_id]
-            return Reply(200, envelope({"id": record_id}))
+            return Response(200, envelope({"id": record_id}))
         return failure(405, 10405, "Method not allowed")
 
-    def _list(self, zone: str, query: dict[str, str]) -> Reply:
+    def _list(self, zone: str, query: dict[str, str]) -> Response:
         self.calls["dns_records.list"] += 1
         try:
             page = int(query.get("page", "1"))
@@ -135,9 +135,9 @@ class FakeCloudflare(FakeDnsApi):
             "total_count": len(found),
             "total_pages": max(1, math.ceil(len(found) / per_page)),
         }
-        return Reply(200, envelope([self._show(zone, r) for r in chunk], result_info=info))
+        return Response(200, envelope([self._show(zone, r) for r in chunk], result_info=info))
 
-    def _write(self, zone: str, record_id: str | None, raw: bytes) -> Reply:
+    def _write(self, zone: str, record_id: str | None, raw: bytes) -> Response:
         self.calls["dns_records.update" if record_id else "dns_records.create"] += 1
         try:
             body = json.loads(raw)
@@ -165,7 +165,7 @@ class FakeCloudflare(FakeDnsApi):
             return failure(400, 81058, "An identical record already exists.")
         with self.lock:
             self.zones[zone][record.id] = record
-        return Reply(200, envelope(self._show(zone, record)))
+        return Response(200, envelope(self._show(zone, record)))
 
     def _invalid(self, zone: str, body: dict[str, Any]) -> str | None:
         rtype, name = body.get("type"), str(body.get("name", "")).rstrip(".").lower()

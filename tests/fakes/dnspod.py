@@ -23,17 +23,18 @@ import time
 import uuid
 from typing import Any
 
-from fakes.dns_api import FakeDnsApi, FakeRecord, Reply, Request
+from fakes.dns_api import FakeDnsApi, FakeRecord
+from fakes.server import Request, Response
 
 TYPES = {"A", "AAAA", "CNAME", "MX", "TXT", "SRV", "NS", "CAA"}
 
 
-def error(code: str, message: str) -> Reply:
-    return Reply(200, {"Response": {"Error": {"Code": code, "Message": message}, "RequestId": str(uuid.uuid4())}})
+def error(code: str, message: str) -> Response:
+    return Response(200, {"Response": {"Error": {"Code": code, "Message": message}, "RequestId": str(uuid.uuid4())}})
 
 
-def ok(**fields: Any) -> Reply:
-    return Reply(200, {"Response": {**fields, "RequestId": str(uuid.uuid4())}})
+def ok(**fields: Any) -> Response:
+    return Response(200, {"Response": {**fields, "RequestId": str(uuid.uuid4())}})
 
 
 def _sha256_hex(data: bytes) -> str:
@@ -47,7 +48,7 @@ class FakeDnsPod(FakeDnsApi):
 
     def limit_requests(self, times: int) -> None:
         for _ in range(times):
-            self.faults.append(error("RequestLimitExceeded", "请求的次数超过了频率限制。"))
+            self.failures.append(error("RequestLimitExceeded", "请求的次数超过了频率限制。"))
 
     def hand_value(self, rtype: str, value: str) -> tuple[str, int | None]:
         if rtype == "MX":
@@ -55,7 +56,7 @@ class FakeDnsPod(FakeDnsApi):
             return target, int(pref)
         return value, None
 
-    def _check_signature(self, request: Request) -> Reply | None:
+    def _check_signature(self, request: Request) -> Response | None:
         auth = request.headers.get("authorization", "")
         try:
             algorithm, rest = auth.split(" ", 1)
@@ -84,7 +85,7 @@ class FakeDnsPod(FakeDnsApi):
             return error("AuthFailure.SignatureFailure", "The provided credentials could not be validated.")
         return None
 
-    def handle(self, request: Request) -> Reply:
+    def handle(self, request: Request) -> Response:
         if request.method != "POST" or request.path != "/":
             return error("UnsupportedOperation", "Only POST / is served.")
         problem = self._check_signature(request)
@@ -104,7 +105,7 @@ class FakeDnsPod(FakeDnsApi):
         zone = str(params.get("Domain", "")).lower()
         if zone not in self.zones:
             return error("ResourceNotFound.NoDataOfDomain", "The domain does not exist.")
-        result: Reply = handler(zone, params)
+        result: Response = handler(zone, params)
         return result
 
     def _show(self, r: FakeRecord) -> dict[str, Any]:
@@ -125,7 +126,7 @@ class FakeDnsPod(FakeDnsApi):
             "DefaultNS": r.rtype == "NS",
         }
 
-    def _DescribeRecordList(self, zone: str, params: dict[str, Any]) -> Reply:
+    def _DescribeRecordList(self, zone: str, params: dict[str, Any]) -> Response:
         offset, limit = params.get("Offset", 0), params.get("Limit", 100)
         if not isinstance(offset, int) or not isinstance(limit, int) or offset < 0 or not 1 <= limit <= 3000:
             return error("InvalidParameter.OffsetInvalid" if offset != 0 else "InvalidParameter", "Limit is 1..3000.")
@@ -140,7 +141,7 @@ class FakeDnsPod(FakeDnsApi):
         info = {"SubdomainCount": len(found), "TotalCount": len(found), "ListCount": len(chunk)}
         return ok(RecordCountInfo=info, RecordList=[self._show(r) for r in chunk])
 
-    def _validate(self, params: dict[str, Any]) -> Reply | None:
+    def _validate(self, params: dict[str, Any]) -> Response | None:
         for name in ("RecordType", "RecordLine", "Value"):
             if not params.get(name):
                 return error("MissingParameter", f"The parameter {name} is missing.")
@@ -171,7 +172,7 @@ class FakeDnsPod(FakeDnsApi):
             for r in self.zones[zone].values()
         )
 
-    def _CreateRecord(self, zone: str, params: dict[str, Any]) -> Reply:
+    def _CreateRecord(self, zone: str, params: dict[str, Any]) -> Response:
         problem = self._validate(params)
         if problem:
             return problem
@@ -182,7 +183,7 @@ class FakeDnsPod(FakeDnsApi):
             self.zones[zone][record.id] = record
         return ok(RecordId=int(record.id))
 
-    def _ModifyRecord(self, zone: str, params: dict[str, Any]) -> Reply:
+    def _ModifyRecord(self, zone: str, params: dict[str, Any]) -> Response:
         record_id = str(params.get("RecordId", ""))
         if record_id not in self.zones[zone]:
             return error("InvalidParameter.RecordIdInvalid", "The record id is not valid.")
@@ -196,7 +197,7 @@ class FakeDnsPod(FakeDnsApi):
             self.zones[zone][record_id] = record
         return ok(RecordId=int(record_id))
 
-    def _DeleteRecord(self, zone: str, params: dict[str, Any]) -> Reply:
+    def _DeleteRecord(self, zone: str, params: dict[str, Any]) -> Response:
         record_id = str(params.get("RecordId", ""))
         if record_id not in self.zones[zone]:
             return error("InvalidParameter.RecordIdInvalid", "The record id is not valid.")

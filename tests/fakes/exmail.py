@@ -25,131 +25,12 @@ from __future__ import annotations
 import itertools
 import json
 import re
-import threading
-from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
-
-@dataclass
-class Request:
-    method: str
-    path: str
-    query: dict[str, str]
-    headers: dict[str, str]
-    body: bytes
-
-    def json(self) -> Any:
-        return json.loads(self.body or b"null")
-
-    def form(self) -> dict[str, str]:
-        return {k: v[-1] for k, v in parse_qs(self.body.decode()).items()}
-
-
-@dataclass
-class Reply:
-    status: int
-    body: Any  # JSON-encodable, or bytes as they are
-    headers: dict[str, str] = field(default_factory=dict)
-
-
-class LoopbackFake:
-    """Start with ``start()`` (or ``with``), stop with ``stop()``."""
-
-    def __init__(self) -> None:
-        self.calls: Counter[str] = Counter()  # "GET /path" -> count
-        self.lock = threading.RLock()
-        self._rate_limited = 0
-        self._retry_after = "1"
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-            disable_nagle_algorithm = True  # headers and body go out as two writes
-
-            def _serve(self) -> None:
-                parts = urlsplit(self.path)
-                length = int(self.headers.get("Content-Length") or 0)
-                request = Request(
-                    method=self.command,
-                    path=parts.path,
-                    query={k: v[-1] for k, v in parse_qs(parts.query, keep_blank_values=True).items()},
-                    headers={k.lower(): v for k, v in self.headers.items()},
-                    body=self.rfile.read(length) if length else b"",
-                )
-                reply = fake.dispatch(request)
-                data = reply.body if isinstance(reply.body, bytes) else json.dumps(reply.body).encode()
-                self.send_response(reply.status)
-                self.send_header("Content-Type", "application/json; charset=utf-8")
-                self.send_header("Content-Length", str(len(data)))
-                for name, value in reply.headers.items():
-                    self.send_header(name, value)
-                self.end_headers()
-                self.wfile.write(data)
-
-            do_GET = do_POST = do_PATCH = do_DELETE = do_PUT = _serve
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        # A short poll interval makes stop() quick.
-        self._thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
-
-    @property
-    def url(self) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host!s}:{port}"
-
-    def start(self) -> LoopbackFake:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-    def __enter__(self) -> LoopbackFake:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    def rate_limit_next(self, times: int, retry_after: str = "1") -> None:
-        """Answer the next ``times`` calls with 429 and this Retry-After."""
-        with self.lock:
-            self._rate_limited = times
-            self._retry_after = retry_after
-
-    def dispatch(self, request: Request) -> Reply:
-        with self.lock:
-            self.calls[f"{request.method} {request.path}"] += 1
-            if self._rate_limited > 0:
-                self._rate_limited -= 1
-                return Reply(429, self.rate_limit_body(), {"Retry-After": self._retry_after})
-            return self.route(request)
-
-    def rate_limit_body(self) -> Any:
-        return {"error": "too many requests"}
-
-    def route(self, request: Request) -> Reply:
-        raise NotImplementedError
-
-    def count(self, endpoint: str) -> int:
-        """Calls to ``"METHOD /path"``."""
-        return self.calls[endpoint]
-
-    def total(self) -> int:
-        return sum(self.calls.values())
-
-
-# ---------------------------------------------------------------------------
-# Exmail
+from fakes.server import FakeServer, Request, Response
 
 ROOT = 1
 EMAIL = re.compile(r"^[a-z0-9._%+-]+@[a-z0-9.-]+\.[a-z0-9-]+$")
@@ -168,7 +49,7 @@ def _fail(code: int, message: str) -> ExmailApiError:
     return ExmailApiError(code, message)
 
 
-class ExmailFake(LoopbackFake):
+class ExmailFake(FakeServer):
     """One Exmail company: its domains, departments, users, groups and tags."""
 
     def __init__(self, corp_id: str = "wm-corp-1", corp_secret: str = "s3cret", domains: tuple[str, ...] = ()) -> None:
@@ -218,12 +99,12 @@ class ExmailFake(LoopbackFake):
 
     # ---- plumbing
 
-    def route(self, request: Request) -> Reply:
+    def handle(self, request: Request) -> Response:
         name = request.path.removeprefix("/cgi-bin/")
         try:
             if name == "gettoken":
-                return Reply(200, self._gettoken(request.query))
-            self._check_token(request.query)
+                return Response(200, self._gettoken(request.params))
+            self._check_token(request.params)
             if self._busy > 0:
                 self._busy -= 1
                 raise _fail(self._busy_code, "api freq out of limit")
@@ -233,15 +114,15 @@ class ExmailFake(LoopbackFake):
             expected = "POST" if name in POST_APIS else "GET"
             if request.method != expected:
                 raise _fail(40058, f"{name} is called with {expected}")
-            args = request.json() if expected == "POST" else request.query
+            args = request.json() if expected == "POST" else request.params
             if not isinstance(args, dict):
                 raise _fail(40058, "request body is not a JSON object")
             answer = handler(args)
         except ExmailApiError as exc:
-            return Reply(200, {"errcode": exc.code, "errmsg": exc.message})
+            return Response(200, {"errcode": exc.code, "errmsg": exc.message})
         except (ValueError, TypeError, KeyError) as exc:
-            return Reply(200, {"errcode": 40058, "errmsg": f"invalid parameter: {exc}"})
-        return Reply(200, {"errcode": 0, **answer})
+            return Response(200, {"errcode": 40058, "errmsg": f"invalid parameter: {exc}"})
+        return Response(200, {"errcode": 0, **answer})
 
     def _gettoken(self, query: dict[str, str]) -> dict[str, Any]:
         if not query.get("corpid") or not query.get("corpsecret"):

@@ -29,146 +29,18 @@ import hashlib
 import itertools
 import json
 import re
-import threading
 import time
 import urllib.parse
 from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Self
+from typing import Any
 
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-# --------------------------------------------------------------------------------------------
-# A small threaded HTTP server shared by the cloud fakes
-
-
-@dataclass
-class Request:
-    method: str
-    path: str  # decoded path, no query
-    raw_path: str  # as sent (percent-encoded)
-    query: dict[str, list[str]]
-    headers: dict[str, str]
-    body: bytes
-
-    def json(self) -> Any:
-        return json.loads(self.body or b"null")
-
-    def arg(self, name: str, default: str | None = None) -> str | None:
-        values = self.query.get(name)
-        return values[0] if values else default
-
-
-@dataclass
-class Response:
-    status: int
-    body: Any = None  # dict/list -> JSON; bytes/str as they are
-    headers: dict[str, str] = field(default_factory=dict)
-
-
-class FakeServer:
-    """Threaded stdlib HTTP server on 127.0.0.1 (a free port) answering through ``handle``."""
-
-    def __init__(self) -> None:
-        self.lock = threading.RLock()
-        self.calls: Counter[str] = Counter()  # "GET /path" (ids kept) -> count
-        self.log: list[str] = []  # "GET /path" in the order received
-        self.failures: list[Response] = []  # answered, in order, instead of the next requests
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
-
-    # to override
-    def handle(self, req: Request) -> Response:
-        raise NotImplementedError
-
-    def exempt(self, req: Request) -> bool:
-        """Requests that injected failures skip (the token endpoint)."""
-        return False
-
-    @property
-    def url(self) -> str:
-        assert self._server is not None
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
-
-    def fail_next(self, count: int, status: int = 429, retry_after: str | None = "1", body: Any = None) -> None:
-        headers = {"Retry-After": retry_after} if retry_after is not None else {}
-        with self.lock:
-            self.failures.extend(Response(status, body, headers) for _ in range(count))
-
-    def start(self) -> Self:
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-            disable_nagle_algorithm = True  # keep-alive answers must not wait for delayed ACKs
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-            def _serve(self) -> None:
-                parsed = urllib.parse.urlsplit(self.path)
-                length = int(self.headers.get("Content-Length") or 0)
-                req = Request(
-                    method=self.command,
-                    path=urllib.parse.unquote(parsed.path),
-                    raw_path=parsed.path,
-                    query=urllib.parse.parse_qs(parsed.query, keep_blank_values=True),
-                    headers={k.lower(): v for k, v in self.headers.items()},
-                    body=self.rfile.read(length) if length else b"",
-                )
-                resp = fake.dispatch(req)
-                if isinstance(resp.body, (dict, list)):
-                    payload = json.dumps(resp.body).encode()
-                    ctype = "application/json; charset=UTF-8"
-                elif resp.body is None:
-                    payload, ctype = b"", "application/json"
-                else:
-                    payload = resp.body.encode() if isinstance(resp.body, str) else resp.body
-                    ctype = resp.headers.pop("Content-Type", "text/plain")
-                self.send_response(resp.status)
-                self.send_header("Content-Type", ctype)
-                self.send_header("Content-Length", str(len(payload)))
-                for key, value in resp.headers.items():
-                    self.send_header(key, value)
-                self.end_headers()
-                self.wfile.write(payload)
-
-            do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def dispatch(self, req: Request) -> Response:
-        with self.lock:
-            self.calls[f"{req.method} {req.path}"] += 1
-            self.log.append(f"{req.method} {req.path}")
-            if self.failures and not self.exempt(req):
-                failure = self.failures.pop(0)
-                return Response(failure.status, failure.body, dict(failure.headers))
-            return self.handle(req)
-
-    def count(self, method: str, pattern: str) -> int:
-        """Calls whose ``"METHOD /path"`` matches ``pattern`` (a regex on the path)."""
-        rx = re.compile(pattern)
-        return sum(
-            n
-            for key, n in self.calls.items()
-            if key.split(" ", 1)[0] == method and rx.fullmatch(key[len(method) + 1 :])
-        )
-
+from fakes.server import FakeServer, Request, Response
 
 # --------------------------------------------------------------------------------------------
 # Google's discovery documents
@@ -1184,49 +1056,3 @@ def harness(domain: str = "example.com", seed: Callable[[GoogleFake], None] | No
         yield Harness("google-workspace", settings, fake)
     finally:
         fake.stop()
-
-
-# --------------------------------------------------------------------------------------------
-# The example company against a cloud fake, through the real ``mailplan`` command
-
-
-class ExampleCompany:
-    """A copy of ``examples/`` whose mail provider is a fake; secrets passed as ``env:`` references."""
-
-    def __init__(self, workdir: Path, provider_type: str, settings: dict[str, Any], secret_keys: set[str]) -> None:
-        import os
-        import shutil
-
-        examples = Path(__file__).parents[2] / "examples"
-        self.dir = workdir / "company"
-        shutil.copytree(examples, self.dir, ignore=shutil.ignore_patterns(".mailplan", "zones", "*.sqlite"))
-        self.env = {**os.environ, "NO_COLOR": "1"}
-        lines = [f"    type: {provider_type}"]
-        for key, value in settings.items():
-            if key in secret_keys:
-                self.env[f"MAILPLAN_TEST_{key.upper()}"] = value
-                value = f"env:MAILPLAN_TEST_{key.upper()}"
-            lines.append(f"    {key}: {json.dumps(value, ensure_ascii=False)}")
-        config = self.dir / "mailplan.yaml"
-        text, count = re.subn(r"    type: local\n(    [a-z_]+: .*\n)+", "\n".join(lines) + "\n", config.read_text())
-        assert count == 1, "the example's mail provider block changed shape"
-        config.write_text(text)
-
-    def run(self, *args: str) -> Any:
-        import subprocess
-        import sys
-
-        return subprocess.run(
-            [sys.executable, "-m", "mailplan", *args],
-            cwd=self.dir, env=self.env, capture_output=True, text=True, timeout=300,
-        )  # fmt: skip
-
-    def plan(self) -> list[dict[str, Any]]:
-        """The changes of a fresh plan (JSON)."""
-        result = self.run("plan", "--format", "json")
-        assert result.returncode == 0, result.stderr
-        return list(json.loads(result.stdout)["changes"])
-
-    def apply(self) -> None:
-        result = self.run("apply", "--auto-approve")
-        assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]

@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from fakes.google import FakeServer, Request, Response
+from fakes.server import FakeServer, Request, Response
 
 TENANT = "00000000-aaaa-bbbb-cccc-000000000001"
 SKU = "06ebc4ee-1bb5-47dd-8120-11324bc54e06"  # a licence with Exchange Online in it

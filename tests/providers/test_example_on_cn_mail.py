@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from fakes import alimail, exmail
-from fakes.google import ExampleCompany
+from fakes.example_company import ExampleCompany
 
 DOMAINS = ("huamao-trade.com", "huamao.cn")
 SECRETS = {"corp_secret", "client_secret"}

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fakes.google import ExampleCompany, harness
+from fakes.example_company import ExampleCompany
+from fakes.google import harness
 
 
 def test_example_company_plans_applies_offboards_and_replans_clean(tmp_path: Path) -> None:

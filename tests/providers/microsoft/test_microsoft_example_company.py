@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fakes.google import ExampleCompany
+from fakes.example_company import ExampleCompany
 from fakes.microsoft import harness
 
 DNS_INPUTS = {"tenant": "huamao", "mx_host": "huamao-trade-com.mail.protection.outlook.com"}
