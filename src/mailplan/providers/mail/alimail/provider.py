@@ -27,6 +27,7 @@ from mailplan.model.objects import Alias, Department, Domain, Mailbox, MailObjec
 from mailplan.model.state import Ident, Observed, State
 from mailplan.providers.base import NotSupported, Provider, ProviderContext, ProviderError
 from mailplan.providers.http import HttpClient
+from mailplan.providers.mail.admin_api import Waiting, apply_by_kind, eventually
 from mailplan.providers.mail.alimail.client import AlimailClient, AlimailError
 from mailplan.providers.mail.alimail.manual import MANUAL_WHY, instructions_for
 from mailplan.providers.mail.exmail.mapping import (
@@ -48,6 +49,10 @@ MARK = "managed-by=mailplan"
 def _segment(dept_id: str) -> str:
     # "$root" goes as it is: "$" is allowed in a path segment and is how the API names the root.
     return quote(dept_id, safe="$")
+
+
+def _not_found(exc: Exception) -> bool:
+    return isinstance(exc, AlimailError) and exc.status == 404
 
 
 class AlimailSettings(BaseModel):
@@ -82,8 +87,7 @@ class AlibabaMailProvider(Provider):
         self.client = AlimailClient(self.http, self.config.client_id, self.config.client_secret)
         self.sleep: Callable[[float], None] = time.sleep
         self._departments: dict[str, dict[str, Any]] | None = None  # id -> department
-        # what to do once an object created later in this run exists ("mailbox:<address>" -> actions)
-        self._waiting: dict[str, list[Callable[[], None]]] = {}
+        self._waiting = Waiting()
 
     # ------------------------------------------------------------------ read
 
@@ -193,10 +197,7 @@ class AlibabaMailProvider(Provider):
             "mailbox": self._apply_mailbox,
             "alias": self._apply_alias,
         }
-        handler = handlers.get(change.kind)
-        if handler is None or change.action is Action.MANUAL:
-            raise NotSupported(f"Alibaba Mail cannot {change.action.value} a {change.kind} through its public API")
-        return handler(change)
+        return apply_by_kind(change, handlers, "Alibaba Mail cannot {action} a {kind} through its public API")
 
     def manual_instructions(self, change: Change) -> str:
         return instructions_for(change)
@@ -226,7 +227,7 @@ class AlibabaMailProvider(Provider):
                 self.client.call("PATCH", f"/v2/departments/{_segment(existing)}", body=body)
                 answer = f"adopted department {existing}"
             self._departments = None
-            self._now_there(f"department:{after.name}")
+            self._waiting.now_there(f"department:{after.name}")
             return answer
         assert isinstance(change.before, Department)
         dept_id = self._department_id(change.before.name)
@@ -248,7 +249,7 @@ class AlibabaMailProvider(Provider):
             path = f"/v2/departments/{_segment(self._department_id(dept.name))}"
             self.client.call("PATCH", path, body={"parentId": self._department_id(parent)})
 
-        self._once_there(f"department:{parent}", move)
+        self._waiting.once_there(f"department:{parent}", move)
         return ROOT
 
     def _managers(self, dept: Department) -> list[str]:
@@ -264,15 +265,8 @@ class AlibabaMailProvider(Provider):
             path = f"/v2/departments/{_segment(self._department_id(dept.name))}"
             self.client.call("PATCH", path, body={"managers": self._managers(dept)})
 
-        self._once_there(f"mailbox:{dept.manager}", set_manager)
+        self._waiting.once_there(f"mailbox:{dept.manager}", set_manager)
         return []
-
-    def _once_there(self, key: str, action: Callable[[], None]) -> None:
-        self._waiting.setdefault(key, []).append(action)
-
-    def _now_there(self, key: str) -> None:
-        for action in self._waiting.pop(key, []):
-            action()
 
     # mailboxes
 
@@ -333,10 +327,10 @@ class AlibabaMailProvider(Provider):
             update = {k: body[k] for k in ("name", "departmentIds", "status")}
             update["info"] = info if MARK in info else f"{info} {MARK}".strip()
             self._eventually(lambda: self.client.call("PATCH", self._user_path(box.address), body=update))
-            self._now_there(f"mailbox:{box.address}")
+            self._waiting.now_there(f"mailbox:{box.address}")
             return "adopted existing user"
         self.context.credentials.put(box.address, password)
-        self._now_there(f"mailbox:{box.address}")
+        self._waiting.now_there(f"mailbox:{box.address}")
         return "created"
 
     # aliases
@@ -383,18 +377,8 @@ class AlibabaMailProvider(Provider):
         return user
 
     def _eventually(self, call: Callable[[], T]) -> T:
-        """Run ``call``; while it answers 404, retry for ``consistency_timeout`` seconds
-        (a user written a moment ago may not be visible to the next call yet)."""
-        deadline = time.monotonic() + self.config.consistency_timeout
-        delay = 0.2
-        while True:
-            try:
-                return call()
-            except AlimailError as exc:
-                if exc.status != 404 or time.monotonic() + delay > deadline:
-                    raise
-            self.sleep(delay)
-            delay = min(delay * 2, 2.0)
+        """Run ``call``, retrying while it answers 404 (a user written a moment ago may not be visible yet)."""
+        return eventually(call, _not_found, self.config.consistency_timeout, self.sleep)
 
     def _find_department(self, key: str, refresh: bool = False) -> str | None:
         for dept_id, dept in self._department_tree(refresh).items():

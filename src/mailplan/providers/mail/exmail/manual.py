@@ -15,6 +15,7 @@ from mailplan.model.objects import (
     MailObject,
     Policy,
 )
+from mailplan.providers.mail.admin_api import console_steps
 
 CONSOLE = "the Exmail admin console (https://exmail.qq.com, log in as an administrator)"
 
@@ -105,11 +106,9 @@ _STEPS: dict[type[MailObject], Callable[..., str]] = {
 }
 
 
+def _removal(obj: MailObject) -> str:
+    return f"In {CONSOLE} (or in {getattr(obj, 'address', obj.key)}'s settings), remove the {obj.KIND} {obj.key}."
+
+
 def instructions_for(change: Change) -> str:
-    obj = change.obj
-    steps = _STEPS.get(type(obj))
-    if steps is None:
-        return ""
-    if change.after is None:
-        return f"In {CONSOLE} (or in {getattr(obj, 'address', obj.key)}'s settings), remove the {obj.KIND} {obj.key}."
-    return steps(obj)
+    return console_steps(change, _STEPS, _removal)

@@ -26,6 +26,7 @@ from mailplan.model.objects import Alias, Department, Domain, Group, Mailbox, Ma
 from mailplan.model.state import Ident, Observed, State
 from mailplan.providers.base import NotSupported, Provider, ProviderContext, ProviderError
 from mailplan.providers.http import HttpClient
+from mailplan.providers.mail.admin_api import Waiting, apply_by_kind, eventually
 from mailplan.providers.mail.exmail import mapping as m
 from mailplan.providers.mail.exmail.client import NOT_FOUND_CODES, ExmailClient, ExmailError
 from mailplan.providers.mail.exmail.manual import MANUAL_WHY, instructions_for
@@ -37,6 +38,10 @@ BATCHCHECK_MAX = 20  # addresses per user/batchcheck call
 ALL_INVALID = 40070  # tag/addtagusers: not one of the members is known (yet)
 # user/batchcheck account types
 ACCOUNT_INVALID, ACCOUNT_FREE, ACCOUNT_USER, ACCOUNT_ALIAS, ACCOUNT_GROUP = -1, 0, 1, 2, 3
+
+
+def _not_found(exc: Exception) -> bool:
+    return isinstance(exc, ExmailError) and exc.errcode in NOT_FOUND_CODES
 
 
 class ExmailSettings(BaseModel):
@@ -75,8 +80,7 @@ class TencentExmailProvider(Provider):
         self.sleep: Callable[[float], None] = time.sleep
         self._departments: list[dict[str, Any]] | None = None
         self._tag_ids: dict[str, int] | None = None
-        # what to do once an object created later in this run exists ("mailbox:<address>" -> actions)
-        self._waiting: dict[str, list[Callable[[], None]]] = {}
+        self._waiting = Waiting()
 
     # ------------------------------------------------------------------ read
 
@@ -165,17 +169,13 @@ class TencentExmailProvider(Provider):
     # ----------------------------------------------------------------- apply
 
     def apply(self, change: Change) -> str:
-        obj = change.obj
         handlers: dict[str, Callable[[Change], str]] = {
             "department": self._apply_department,
             "mailbox": self._apply_mailbox,
             "alias": self._apply_alias,
             "group": self._apply_group,
         }
-        handler = handlers.get(obj.KIND)
-        if handler is None or change.action is Action.MANUAL:
-            raise NotSupported(f"Tencent Exmail cannot {change.action.value} a {obj.KIND} through its API")
-        return handler(change)
+        return apply_by_kind(change, handlers, "Tencent Exmail cannot {action} a {kind} through its API")
 
     def manual_instructions(self, change: Change) -> str:
         return instructions_for(change)
@@ -210,7 +210,7 @@ class TencentExmailProvider(Provider):
             self._departments = None
             self._eventually(lambda: self._add_to_tag(self.config.marker_tag, parties=[dept_id]))
             self._set_manager(after.name, None, after.manager)
-            self._now_there(f"department:{after.name}")
+            self._waiting.now_there(f"department:{after.name}")
             return f"{'adopted' if existing else 'created'} department {dept_id}"
         dept_id = self._department_id(before.name if before else after.name)
         self.client.post("department/update", {"id": dept_id, **body})
@@ -233,7 +233,7 @@ class TencentExmailProvider(Provider):
                 "department/update", {"id": self._department_id(dept.name), "parentid": self._department_id(parent)}
             )
 
-        self._once_there(f"department:{parent}", move)
+        self._waiting.once_there(f"department:{parent}", move)
         return m.ROOT_DEPARTMENT
 
     def _set_manager(self, dept_key: str, old: str | None, new: str | None) -> None:
@@ -244,20 +244,13 @@ class TencentExmailProvider(Provider):
         name = m.manager_tag(dept_key)
         if new and self._account_types([new]).get(new) != ACCOUNT_USER:
             # a manager created later in this run (mailboxes come after departments)
-            self._once_there(f"mailbox:{new}", lambda: self._set_manager(dept_key, old, new))
+            self._waiting.once_there(f"mailbox:{new}", lambda: self._set_manager(dept_key, old, new))
             return
         tags = self._tags(refresh=True)
         if name in tags:
             self.client.get("tag/delete", tagid=tags.pop(name))
         if new:
             self._eventually(lambda: self._add_to_tag(name, users=[new]))
-
-    def _once_there(self, key: str, action: Callable[[], None]) -> None:
-        self._waiting.setdefault(key, []).append(action)
-
-    def _now_there(self, key: str) -> None:
-        for action in self._waiting.pop(key, []):
-            action()
 
     # mailboxes
 
@@ -314,7 +307,7 @@ class TencentExmailProvider(Provider):
             self._set_functional(box.address, True)
         if box.frozen:
             self._eventually(lambda: self.client.post("user/update", {"userid": box.address, "enable": 0}))
-        self._now_there(f"mailbox:{box.address}")
+        self._waiting.now_there(f"mailbox:{box.address}")
         return "adopted existing user" if adopted else "created"
 
     def _set_functional(self, address: str, functional: bool) -> None:
@@ -428,18 +421,8 @@ class TencentExmailProvider(Provider):
     # --------------------------------------------------------------- helpers
 
     def _eventually(self, call: Callable[[], T]) -> T:
-        """Run ``call``; while it says "not found", retry for ``consistency_timeout`` seconds
-        (an object written a moment ago may not be visible to the next call yet)."""
-        deadline = time.monotonic() + self.config.consistency_timeout
-        delay = 0.2
-        while True:
-            try:
-                return call()
-            except ExmailError as exc:
-                if exc.errcode not in NOT_FOUND_CODES or time.monotonic() + delay > deadline:
-                    raise
-            self.sleep(delay)
-            delay = min(delay * 2, 2.0)
+        """Run ``call``, retrying while it says "not found" (a fresh write may not be visible yet)."""
+        return eventually(call, _not_found, self.config.consistency_timeout, self.sleep)
 
     def _account_types(self, addresses: Sequence[str]) -> dict[str, int]:
         kinds: dict[str, int] = {}
