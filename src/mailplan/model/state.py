@@ -62,3 +62,19 @@ class Observed:
         digest = hashlib.sha256(self.state.fingerprint().encode())
         digest.update(json.dumps(sorted(self.managed)).encode())
         return digest.hexdigest()
+
+
+@dataclass
+class Findings:
+    """What a reader finds, one object at a time, each with whether it carries mailplan's mark."""
+
+    objects: list[MailObject] = field(default_factory=list)
+    managed: set[Ident] = field(default_factory=set)
+
+    def add(self, obj: MailObject, is_managed: bool) -> None:
+        self.objects.append(obj)
+        if is_managed:
+            self.managed.add(obj.ident)
+
+    def observed(self) -> Observed:
+        return Observed(State(self.objects), frozenset(self.managed))

@@ -165,3 +165,19 @@ def _default_error(resp: requests.Response) -> str | None:
     if resp.status_code < 400:
         return None
     return f"HTTP {resp.status_code}: {_short(resp)}"
+
+
+def json_error_of(describe: Callable[[int, dict[str, Any]], str]) -> Callable[[requests.Response], str | None]:
+    """An ``error_of`` for APIs answering ``{"error": {...}}`` (Google, Microsoft Graph):
+    ``describe(status, error)`` words the error object; an answer that is not JSON shows as text."""
+
+    def error_of(resp: requests.Response) -> str | None:
+        if resp.status_code < 400:
+            return None
+        try:
+            err = resp.json().get("error") or {}
+        except ValueError:
+            return f"HTTP {resp.status_code}: {resp.text[:200]}"
+        return describe(resp.status_code, err)
+
+    return error_of

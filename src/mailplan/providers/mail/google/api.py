@@ -9,10 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-import requests
-
 from mailplan.providers.base import ProviderError
-from mailplan.providers.http import ApiError, HttpClient, RetryableApiError
+from mailplan.providers.http import ApiError, HttpClient, RetryableApiError, json_error_of
 
 from .auth import TokenSource
 
@@ -44,20 +42,17 @@ def error_reason(exc: ApiError) -> str:
     return str(errors[0].get("reason", ""))
 
 
-def google_error(resp: requests.Response) -> str | None:
-    if resp.status_code < 400:
-        return None
-    try:
-        err = resp.json().get("error") or {}
-    except ValueError:
-        return f"HTTP {resp.status_code}: {resp.text[:200]}"
+def _describe(status: int, err: dict[str, Any]) -> str:
     reasons = [e.get("reason", "") for e in err.get("errors") or []]
-    message = f"HTTP {resp.status_code} {','.join(r for r in reasons if r) or err.get('status', '')}: " + str(
+    message = f"HTTP {status} {','.join(r for r in reasons if r) or err.get('status', '')}: " + str(
         err.get("message", "")
     )
-    if resp.status_code in (403, 429) and RETRY_REASONS.intersection(reasons):
-        raise RetryableApiError(message, status=resp.status_code)
+    if status in (403, 429) and RETRY_REASONS.intersection(reasons):
+        raise RetryableApiError(message, status=status)
     return message
+
+
+google_error = json_error_of(_describe)
 
 
 class GoogleApi:

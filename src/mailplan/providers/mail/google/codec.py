@@ -11,16 +11,15 @@ Marks (how ``read`` knows what mailplan created, and what it did to a mailbox):
 
 from __future__ import annotations
 
-import contextlib
-import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from mailplan.model.objects import Alias, Group, PostPolicy
+from mailplan.providers.mail.marks import KIND_TOKENS, address, read_note, with_note
+
+__all__ = ["KIND_TOKENS", "address", "read_note", "with_note"]  # with what follows
 
 MARK_TYPE = "mailplan"
-KIND_TOKENS = ("person", "functional")
-_NOTE = re.compile(r"\s*\[mailplan((?: [a-z_]+=\S+)*)\]\s*$")
 
 POST_TO_GOOGLE = {
     "anyone": "ANYONE_CAN_POST",
@@ -28,30 +27,6 @@ POST_TO_GOOGLE = {
     "members": "ALL_MEMBERS_CAN_POST",
     "senders": "ALL_MEMBERS_CAN_POST",  # senders join as members who receive nothing
 }
-
-
-def address(value: str) -> str:
-    """Lower-case ``local@domain`` with the domain as an IDNA A-label."""
-    local, _, dom = value.strip().lower().rpartition("@")
-    with contextlib.suppress(UnicodeError):
-        dom = dom.encode("idna").decode("ascii")
-    return f"{local}@{dom}" if local else dom
-
-
-def with_note(text: str, fields: Mapping[str, str | None] | None = None) -> str:
-    """``text`` followed by the mailplan note (which marks the resource as created by mailplan)."""
-    parts = "".join(f" {k}={v}" for k, v in sorted((fields or {}).items()) if v)
-    return f"{text} [mailplan{parts}]".strip()
-
-
-def read_note(description: str | None) -> tuple[str, dict[str, str] | None]:
-    """``(text, fields)``; ``fields`` is None when the description carries no mailplan note."""
-    description = description or ""
-    found = _NOTE.search(description)
-    if not found:
-        return description, None
-    fields = dict(part.split("=", 1) for part in found.group(1).split())
-    return description[: found.start()], fields
 
 
 def user_tokens(user: Mapping[str, Any]) -> set[str]:

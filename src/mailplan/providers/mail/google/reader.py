@@ -21,10 +21,9 @@ from mailplan.model.objects import (
     Domain,
     Forwarding,
     Mailbox,
-    MailObject,
     domain_of,
 )
-from mailplan.model.state import Ident, Observed, State
+from mailplan.model.state import Findings, Observed
 from mailplan.providers.http import ApiError
 
 from . import codec
@@ -71,13 +70,8 @@ class Reader:
 
     def read(self, domains: Sequence[str]) -> tuple[Observed, Directory]:
         scope = {codec.address(d) for d in domains}
-        objects: list[MailObject] = []
-        managed: set[Ident] = set()
-
-        def add(obj: MailObject, is_managed: bool) -> None:
-            objects.append(obj)
-            if is_managed:
-                managed.add(obj.ident)
+        found = Findings()
+        add = found.add
 
         directory = Directory(users=self.list_users(), orgunits=self.list_orgunits())
         org_domain = self._domains(scope, add, domains, directory)
@@ -92,11 +86,11 @@ class Reader:
             if mailbox in mailboxes:  # send-as of an address that is not another mailbox is no delegation
                 add(Delegation(mailbox=mailbox, grantee=grantee, read=read, send=send), mine)
         group_markers = self._groups(scope, add)
-        for obj in list(objects):
+        for obj in found.objects:
             if isinstance(obj, Alias) and obj.targets[0] in group_markers:
-                managed.add(obj.ident)
+                found.managed.add(obj.ident)
         self._admins(users_in_scope, by_id, directory, add)
-        return Observed(State(objects), frozenset(managed)), directory
+        return found.observed(), directory
 
     def list_domains(self) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         """``(domains, domain aliases)`` of the tenant."""

@@ -14,21 +14,14 @@ from typing import Any
 import requests
 
 from mailplan.providers.base import ProviderError
-from mailplan.providers.http import ApiError, HttpClient
+from mailplan.providers.http import ApiError, HttpClient, json_error_of
 
 GRAPH = "https://graph.microsoft.com/v1.0"
 LOGIN = "https://login.microsoftonline.com"
 CLIENT_ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 
 
-def graph_error(resp: requests.Response) -> str | None:
-    if resp.status_code < 400:
-        return None
-    try:
-        err = resp.json().get("error") or {}
-    except ValueError:
-        return f"HTTP {resp.status_code}: {resp.text[:200]}"
-    return f"HTTP {resp.status_code} {err.get('code', '')}: {err.get('message', '')}"
+graph_error = json_error_of(lambda status, err: f"HTTP {status} {err.get('code', '')}: {err.get('message', '')}")
 
 
 def error_code(exc: ApiError) -> str:

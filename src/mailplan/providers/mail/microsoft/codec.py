@@ -14,13 +14,12 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from mailplan.providers.mail.google.codec import address, read_note, with_note
+from mailplan.providers.mail.marks import KIND_TOKENS, address, read_note, with_note
 
-__all__ = ["address", "read_note", "with_note"]
+__all__ = ["KIND_TOKENS", "address", "read_note", "with_note"]  # with what follows
 
 MARK_ATTRIBUTE = "extensionAttribute15"
 MARK_PREFIX = "mailplan:"
-KIND_TOKENS = ("person", "functional")
 
 
 def user_tokens(user: Mapping[str, Any]) -> set[str]:

@@ -23,7 +23,7 @@ from mailplan.model.objects import (
     MailObject,
     domain_of,
 )
-from mailplan.model.state import Ident, Observed, State
+from mailplan.model.state import Findings, Observed
 from mailplan.providers.http import ApiError
 
 from . import codec
@@ -65,13 +65,8 @@ class Reader:
 
     def read(self, domains: Sequence[str]) -> tuple[Observed, Tenant]:
         scope = {codec.address(d) for d in domains}
-        objects: list[MailObject] = []
-        managed: set[Ident] = set()
-
-        def add(obj: MailObject, is_managed: bool) -> None:
-            objects.append(obj)
-            if is_managed:
-                managed.add(obj.ident)
+        found = Findings()
+        add = found.add
 
         tenant = Tenant()
         org_domain = self._domains(scope, domains, tenant, add)
@@ -85,7 +80,7 @@ class Reader:
                 self._user(user, scope, add)
         self._groups(scope, tenant, add)
         self._admins(users, scope, tenant, add)
-        return Observed(State(objects), frozenset(managed)), tenant
+        return found.observed(), tenant
 
     def _domains(self, scope: set[str], order: Sequence[str], tenant: Tenant, add: Add) -> str:
         for dom in self.list_domains():
