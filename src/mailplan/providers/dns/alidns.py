@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from mailplan.providers.base import ProviderContext
 from mailplan.providers.dns.record_api import ApiRecord, RecordApiProvider
-from mailplan.providers.dns.values import fqdn, from_presentation, host, split_priority
+from mailplan.providers.dns.values import fqdn, from_api_value, host, split_priority
 from mailplan.providers.http import ApiError, HttpClient, RetryableApiError
 
 API_VERSION = "2015-01-09"
@@ -152,13 +152,9 @@ def _to_api(rtype: str, value: str) -> tuple[int | None, str]:
 
 def _from_api(item: dict[str, Any]) -> ApiRecord:
     rtype, value = item["Type"], str(item["Value"])
-    if rtype == "MX":
-        value = f"{item.get('Priority', 0)} {host(value)}"
-    elif rtype in ("CNAME", "NS"):
-        value = host(value)
-    elif rtype == "SRV":
+    if rtype == "SRV":  # the target comes without its trailing dot
         prio, weight, port, target = value.split()
         value = f"{prio} {weight} {port} {host(target)}"
-    elif rtype != "TXT":
-        value = from_presentation(rtype, value)
+    else:
+        value = from_api_value(rtype, value, item.get("Priority", 0))
     return ApiRecord(str(item["RecordId"]), item["RR"].lower(), rtype, int(item.get("TTL", 600)), value)

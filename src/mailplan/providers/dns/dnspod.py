@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from mailplan.providers.base import ProviderContext
 from mailplan.providers.dns.record_api import ApiRecord, RecordApiProvider
-from mailplan.providers.dns.values import from_presentation, host, split_priority
+from mailplan.providers.dns.values import from_api_value, split_priority
 from mailplan.providers.http import ApiError, HttpClient, RetryableApiError
 
 API_VERSION = "2021-03-23"
@@ -177,11 +177,6 @@ def _to_api(rtype: str, value: str) -> tuple[int | None, str]:
 
 
 def _from_api(item: dict[str, Any]) -> ApiRecord:
-    rtype, value = item["Type"], str(item["Value"])
-    if rtype == "MX":
-        value = f"{item.get('MX', 0)} {host(value)}"
-    elif rtype in ("CNAME", "NS"):
-        value = host(value)
-    elif rtype != "TXT":
-        value = from_presentation(rtype, value)
+    rtype = item["Type"]
+    value = from_api_value(rtype, str(item["Value"]), item.get("MX", 0))
     return ApiRecord(str(item["RecordId"]), str(item["Name"]).lower(), rtype, int(item.get("TTL", 600)), value)

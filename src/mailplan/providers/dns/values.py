@@ -80,6 +80,18 @@ def from_presentation(rtype: str, text: str) -> str:
     return from_rdata(rdata)
 
 
+def from_api_value(rtype: str, value: str, priority: object) -> str:
+    """A value as an API that keeps the MX preference in its own field hands it back (names
+    without the trailing dot, TXT unquoted) -> a mailplan value."""
+    if rtype == "MX":
+        return f"{priority} {host(value)}"
+    if rtype in ("CNAME", "NS"):
+        return host(value)
+    if rtype == "TXT":
+        return value
+    return from_presentation(rtype, value)
+
+
 def host(name: str) -> str:
     """A host name as a mailplan value: lower-case, absolute with the trailing dot."""
     return name.rstrip(".").lower() + "."
