@@ -221,7 +221,8 @@ class OctodnsRun:
         except dns.exception.TooBig:
             # octoDNS sends update_batch_size changes per UPDATE, whatever their size; past 64 KiB
             # the message cannot be sent at all. The batches before it were applied.
-            return 0, f"FAILED: {batch} changes do not fit one DNS message (update_batch_size {batch})"
+            sent = WIRE["update"] * batch  # every batch before the failing one was full and applied
+            return sent, f"FAILED: {batch} changes do not fit one DNS message (update_batch_size {batch})"
         planned = int(PLANNED.get("changes", 0))
         detail = f"source YAML {PLANNED.get('yaml_seconds', 0.0):.2f} s" + (f", batch {batch}" if apply else "")
         return (applied if apply else planned), detail
@@ -328,8 +329,8 @@ def findings(rows: list[Row]) -> str:
             lines.append(
                 f"- N={size:,}: mailplan's rfc2136 provider sent {mine.updates:,} UPDATE messages "
                 f"(one per change, each after its own query: {mine.queries:,}) where octoDNS batched "
-                f"the same {sum(r.changes for r in theirs):,} changes into {their_updates:,}; "
-                f"apply took {mine.seconds:.2f} s against {their_seconds:.2f} s."
+                f"the same {sum(r.changes for r in theirs):,} changes into {their_updates:,} "
+                f"(over {len(theirs)} run(s)); apply took {mine.seconds:.2f} s against {their_seconds:.2f} s."
             )
     for failed in (r for r in rows if r.extra.startswith("FAILED")):
         lines.append(
