@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from mailplan.config.compile import compile_config
-from mailplan.config.directory import Config, FunctionalMailbox, Person
+from mailplan.config.entries import Config, FunctionalMailbox, Person
 from mailplan.config.loader import load
 from mailplan.config.lookup import find_person
 

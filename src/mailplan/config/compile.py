@@ -7,7 +7,8 @@ from collections import defaultdict
 from pathlib import Path
 
 from mailplan.config.addresses import to_alabel
-from mailplan.config.directory import Config, Domain, GroupEntry, Person, department_tree
+from mailplan.config.directory import department_tree
+from mailplan.config.entries import Config, Domain, GroupEntry, Person
 from mailplan.config.models import RETENTION, AutoReplyText
 from mailplan.config.secrets import is_secret_key, resolve
 from mailplan.config.source import NodePath

@@ -6,7 +6,8 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from mailplan.config.directory import Config, resolve
+from mailplan.config.directory import resolve
+from mailplan.config.entries import Config
 from mailplan.config.models import Document
 from mailplan.config.problems import problems_of
 from mailplan.config.providers import check_providers

@@ -1,8 +1,11 @@
-"""Finding a person by what an HR user types: an address, an alias, or a name."""
+"""Finding what a reference means (an address, a local part, an alias, or a person's name), and
+a person by what an HR user types."""
 
 from __future__ import annotations
 
-from mailplan.config.directory import Config, Person, Target, lookup
+from mailplan.config.addresses import AddressError, external_address, split_address
+from mailplan.config.entries import Config, Domain, Person, Target
+from mailplan.config.problems import suggest
 from mailplan.errors import ConfigError, Problem
 
 
@@ -15,3 +18,41 @@ def find_person(config: Config, query: str) -> Person:
     if target.kind != "person":
         raise ConfigError([Problem(f"{query!r} is {target.label}, not a person")])
     return config.person(target.address)
+
+
+def lookup(
+    ref: str, claims: dict[str, Target], domains: dict[str, Domain], primary: str, people: list[tuple[str, Target]]
+) -> tuple[Target | None, str]:
+    """Resolve a reference (address, local part, alias, or a person's name); (None, why) when it cannot be."""
+    text = ref.strip()
+    if "@" in text:
+        try:
+            local, domain = split_address(text)
+        except AddressError:
+            local, domain = "", None
+        if domain is not None and domain in domains:
+            target = claims.get(f"{local}@{domains[domain].alias_of or domain}")
+            if target is None:
+                return None, f"nothing in this file has the address {text}"
+            return target, ""
+        try:
+            address = external_address(text)
+        except AddressError as exc:
+            return None, str(exc)
+        return Target("external", address, address, None), ""
+    target = claims.get(f"{text.lower()}@{primary}")
+    if target is not None:
+        return target, ""
+    named = [t for name, t in people if _same_name(name, text)]
+    if len(named) == 1:
+        return named[0], ""
+    if len(named) > 1:
+        listing = "; ".join(f"{t.address} ({t.location})" for t in named)
+        return None, f"{text!r} is the name of {len(named)} people: {listing}; write the address instead"
+    choices = [a.partition("@")[0] for a in claims if a.endswith("@" + primary)] + [name for name, _ in people]
+    hint = suggest(text, choices)
+    return None, f"nothing in this file is called {text!r}" + (f"; {hint}" if hint.startswith("did") else "")
+
+
+def _same_name(a: str, b: str) -> bool:
+    return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from mailplan import config as config_mod
 from mailplan.config.addresses import AddressError, to_unicode
-from mailplan.config.directory import Config, Person
+from mailplan.config.entries import Config, Person
 from mailplan.config.naming import derive_local_part, numbered
 from mailplan.errors import ConfigError, MailplanError, Problem
 from mailplan.people.yamledit import Value, add_entry, set_keys
