@@ -9,100 +9,21 @@ shows as unmanaged, or as a change, in the first plan).
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
-from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
-from mailplan.config.addresses import AddressError, to_alabel, to_unicode
+from mailplan.config.addresses import to_unicode
 from mailplan.config.compile import retention_days
-from mailplan.config.models import AutoReplyText, Document
-from mailplan.config.naming import derive_local_part
-from mailplan.importer.grants import TierFlags, split_grants
+from mailplan.config.models import AutoReplyText
+from mailplan.importer.grants import split_grants
+from mailplan.importer.people import PeopleSections
+from mailplan.importer.reading import Imported, alabel
 from mailplan.importer.start import Start
 from mailplan.model import objects as o
 from mailplan.model.state import Observed
 
-T = TypeVar("T", bound=o.MailObject)
 
-# Names the written tiers get, by what they grant.
-ADMIN_TIER = {"super": "super_admin", "department": "dept_admin"}
-ACCESS_TIER = {(True, True): "manager", (True, False): "reader", (False, True): "sender"}
-
-
-@dataclass
-class Imported:
-    document: dict[str, Any]
-    skipped: list[str] = field(default_factory=list)  # what the language cannot express
-    notes: list[str] = field(default_factory=list)  # choices the reader should know about
-    counts: Counter[str] = field(default_factory=Counter)
-
-
-def _alabel(domain: str) -> str:
-    try:
-        return to_alabel(domain)
-    except AddressError:
-        return domain
-
-
-def escape_braces(text: str) -> str:
-    """Auto-reply texts are templates: a literal brace is written doubled."""
-    return text.replace("{", "{{").replace("}", "}}")
-
-
-class _Builder:
-    def __init__(self, start: Start, observed: Observed, today: dt.date) -> None:
-        self.start = start
-        self.doc: Document = start.document
-        self.today = today
-        self.out = Imported(document={})
-        self.objects = list(observed.state)
-        self.domain_keys = {_alabel(k): k for k in self.doc.domains}
-        self.own_domains = set(start.domains)
-        self.primary = _alabel(self.doc.organization.primary_domain)
-        if self.primary not in self.own_domains:
-            hosted = [d for d in start.domains if not self.doc.domains[self.domain_keys[d]].alias_of]
-            self.out.notes.append(
-                f"the primary domain {self.doc.organization.primary_domain} is not hosted by provider "
-                f"{start.provider!r}; {to_unicode(hosted[0])} is the primary domain of the imported file"
-            )
-            self.primary = hosted[0]
-        self.mailboxes = {m.address: m for m in self._of(o.Mailbox)}
-        self.groups = {g.address: g for g in self._of(o.Group)}
-        self.aliases = {a.address: a for a in self._of(o.Alias)}
-        self.forwardings = {f.address: f for f in self._of(o.Forwarding)}
-        self.replies = {r.address: r for r in self._of(o.AutoReply)}
-        self.departments = {d.name: d for d in self._of(o.Department)}
-        self.claimed = set(self.mailboxes) | set(self.groups) | set(self.aliases)
-
-    def _of(self, cls: type[T]) -> list[T]:
-        return [obj for obj in self.objects if isinstance(obj, cls)]
-
-    def skip(self, message: str) -> None:
-        self.out.skipped.append(message)
-
-    # -- references --------------------------------------------------------------------------------
-
-    def ref(self, address: str) -> str:
-        """How the file writes an address: the local part on the primary domain, else in full (Unicode)."""
-        local, _, domain = address.rpartition("@")
-        if domain == self.primary:
-            return local
-        if domain in self.own_domains:
-            return f"{local}@{to_unicode(domain)}"
-        return address
-
-    def resolvable(self, address: str) -> bool:
-        """Would the config resolve this written address back to itself?"""
-        domain = address.rpartition("@")[2]
-        if domain not in self.own_domains:
-            return True  # external
-        if self._is_alias_domain(domain):
-            return False  # an alias domain's address *is* the target domain's
-        return address in self.claimed
-
-    def _is_alias_domain(self, domain: str) -> bool:
-        key = self.domain_keys.get(domain)
-        return key is not None and self.doc.domains[key].alias_of is not None
+class _Builder(PeopleSections):
+    """Writes the whole document: the people's sections, then groups, aliases and policies."""
 
     # -- sections ----------------------------------------------------------------------------------
 
@@ -167,7 +88,7 @@ class _Builder:
     def _written_address(self, written: str) -> str:
         """An address as the starting config wrote it (``dmarc-reports``) in full, A-label domain."""
         local, _, domain = written.rpartition("@") if "@" in written else (written, "", self.primary)
-        return f"{local.lower()}@{_alabel(domain)}"
+        return f"{local.lower()}@{alabel(domain)}"
 
     def _attached_aliases(self, referenced: set[str]) -> dict[str, list[str]]:
         """Aliases of one mailbox, written under that person or mailbox; the rest stay under aliases:."""
@@ -182,221 +103,6 @@ class _Builder:
             ):
                 out.setdefault(alias.targets[0], []).append(alias.address)
         return {target: sorted(aliases) for target, aliases in out.items()}
-
-    def _providers(self) -> dict[str, Any]:
-        wanted = {self.start.provider}
-        for d in self.start.domains:
-            dns = self.doc.domains[self.domain_keys[d]].dns
-            if dns:
-                wanted.add(dns)
-        return {
-            name: {"type": p.type, **p.settings()} for name, p in self.doc.providers.items() if name in wanted
-        }
-
-    def _domains(self) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        present = {d.name: d for d in self._of(o.Domain)}
-        for name in self.start.domains:
-            key = self.domain_keys[name]
-            spec = self.doc.domains[key].model_dump(mode="json", exclude_unset=True)
-            found = present.get(name)
-            if found is None:
-                self.out.notes.append(f"domain {key} is not on provider {self.start.provider!r}: the plan creates it")
-            elif found.description != self.doc.domains[key].description:
-                spec["description"] = found.description
-            if found is not None and (found.alias_of or None) != (
-                _alabel(self.doc.domains[key].alias_of or "") or None
-            ):
-                self.skip(f"domain {key}: the provider has alias_of={found.alias_of}, the config another target")
-            out[key] = spec
-        return out
-
-    def _departments(self) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for key in self._departments_in_order():
-            dept = self.departments[key]
-            entry: dict[str, Any] = {"name": dept.title}
-            if dept.manager:
-                person = self.mailboxes.get(dept.manager)
-                if person is not None and person.kind == "person":
-                    entry["manager"] = self.ref(dept.manager)
-                else:
-                    self.skip(f"department {key}: its manager {dept.manager} is not a person of this import")
-            if dept.parent:
-                if dept.parent in self.departments:
-                    entry["parent"] = dept.parent
-                else:
-                    self.skip(f"department {key}: its parent {dept.parent} is not a department of this import")
-            if dept.org_domain != self.primary:
-                self.skip(f"department {key} belongs to {dept.org_domain}, not the primary domain {self.primary}")
-            out[key] = entry
-        return out
-
-    def _reading_order(self, box: o.Mailbox) -> tuple[int, bool, str]:
-        """Department by department (as listed), people who left last in each, then by address."""
-        order = list(self._departments_in_order())
-        rank = order.index(box.department) if box.department in order else len(order)
-        return (rank, box.frozen, box.address)
-
-    def _departments_in_order(self) -> list[str]:
-        return sorted(self.departments, key=lambda key: (self._depth(key), key))
-
-    def _depth(self, key: str) -> int:
-        depth, seen = 0, {key}
-        parent = self.departments[key].parent
-        while parent in self.departments and parent not in seen:
-            seen.add(parent)
-            depth += 1
-            parent = self.departments[parent].parent
-        return depth
-
-    def _department_of(self, box: o.Mailbox) -> str | None:
-        if box.department is None or box.department in self.departments:
-            return box.department
-        self.skip(f"mailbox {box.address}: its department {box.department!r} is not a department on the provider")
-        return None
-
-    # -- tiers -------------------------------------------------------------------------------------
-
-    def _tier_names(self, used: set[TierFlags]) -> dict[TierFlags, str]:
-        """Reuse the starting config's tier names where one grants the same; else a name that says it."""
-        existing = {
-            TierFlags(t.admin, t.read_department_mailboxes, t.send_as_department_mailboxes): name
-            for name, t in self.doc.tiers.items()
-        }
-        out: dict[TierFlags, str] = {}
-        for flags in sorted(used, key=lambda f: (f.admin or "", f.read, f.send)):
-            if flags in existing:
-                out[flags] = existing[flags]
-                continue
-            parts = [ADMIN_TIER[flags.admin]] if flags.admin else []
-            if flags.read or flags.send:
-                parts.append(ACCESS_TIER[(flags.read, flags.send)])
-            out[flags] = "_".join(parts)
-        return out
-
-    @staticmethod
-    def _tier_dict(flags: TierFlags) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        if flags.admin:
-            out["admin"] = flags.admin
-        if flags.read:
-            out["read_department_mailboxes"] = True
-        if flags.send:
-            out["send_as_department_mailboxes"] = True
-        return out
-
-    # -- people and mailboxes ----------------------------------------------------------------------
-
-    def _default_quota(self) -> int:
-        quotas = Counter(m.quota_mb for m in self.mailboxes.values())
-        if not quotas:
-            return self.doc.policies.mailbox.quota_mb
-        return min(quotas.items(), key=lambda kv: (-kv[1], kv[0]))[0]
-
-    def _derives(self, box: o.Mailbox) -> bool:
-        local, _, domain = box.address.rpartition("@")
-        if domain != self.primary:
-            return False
-        naming = self.doc.naming
-        try:
-            return derive_local_part(box.name, naming.pattern, naming.latin_pattern) == local
-        except AddressError:
-            return False
-
-    def _person(
-        self,
-        box: o.Mailbox,
-        aliases: list[str],
-        tiers: dict[str, TierFlags],
-        tier_names: dict[TierFlags, str],
-        default_quota: int,
-        offboarding: AutoReplyText | None,
-    ) -> dict[str, Any]:
-        entry: dict[str, Any] = {"name": box.name}
-        if not self._derives(box):
-            entry["address"] = self.ref(box.address)
-        if aliases:
-            entry["aliases"] = [self.ref(a) for a in aliases]
-        department = self._department_of(box)
-        if department:
-            entry["department"] = department
-        if box.address in tiers:
-            entry["tier"] = tier_names[tiers[box.address]]
-        if box.quota_mb != default_quota:
-            entry["quota_mb"] = box.quota_mb
-        if box.frozen:
-            self._departed(box, entry, offboarding)
-        else:
-            self._not_expressible_on_current(box)
-        return entry
-
-    def _departed(self, box: o.Mailbox, entry: dict[str, Any], offboarding: AutoReplyText | None) -> None:
-        entry["left_on"] = self.today
-        successor = self._successor(box)
-        if successor is not None:
-            entry["successor"] = self.ref(successor.address)
-        reply = self.replies.get(box.address)
-        if reply is not None:
-            policy_text = offboarding if successor is not None else None
-            if policy_text is None or self._rendered(policy_text, box, successor) != (reply.subject, reply.body):
-                entry["auto_reply"] = {"subject": escape_braces(reply.subject), "body": escape_braces(reply.body)}
-
-    def _successor(self, box: o.Mailbox, quiet: bool = False) -> o.Mailbox | None:
-        forwarding = self.forwardings.get(box.address)
-        if forwarding is None:
-            return None
-        targets = [self.mailboxes.get(t) for t in forwarding.targets]
-        if len(targets) == 1 and targets[0] is not None and targets[0].kind == "person" and not targets[0].frozen:
-            return targets[0]
-        if not quiet:
-            self.skip(
-                f"forwarding: mail to {box.address} goes to {', '.join(forwarding.targets)}; a person who left "
-                "hands over to one current person (successor)"
-            )
-        return None
-
-    def _rendered(self, text: AutoReplyText, box: o.Mailbox, successor: o.Mailbox | None) -> tuple[str, str]:
-        values = {
-            "name": box.name,
-            "address": box.address,
-            "successor_name": successor.name if successor else "",
-            "successor_address": successor.address if successor else "",
-            "left_on": self.today.isoformat(),
-            "organization": self.doc.organization.name,
-        }
-        return text.subject.format_map(values), text.body.format_map(values)
-
-    def _current_person(self, address: str) -> bool:
-        box = self.mailboxes.get(address)
-        return box is not None and box.kind == "person" and not box.frozen
-
-    def _not_expressible_on_current(self, box: o.Mailbox) -> None:
-        if box.address in self.forwardings:
-            targets = ", ".join(self.forwardings[box.address].targets)
-            self.skip(f"forwarding: {box.address} (not frozen) forwards to {targets}; only people who left forward")
-        if box.address in self.replies and box.kind == "person":
-            self.skip(f"auto-reply of {box.address} (not frozen): only people who left and mailboxes have one")
-
-    def _mailbox(self, box: o.Mailbox, aliases: list[str], owners: list[str], default_quota: int) -> dict[str, Any]:
-        entry: dict[str, Any] = {"address": self.ref(box.address), "name": box.name}
-        department = self._department_of(box)
-        if department:
-            entry["department"] = department
-        if owners:
-            entry["owners"] = [self.ref(a) for a in sorted(owners)]
-        if aliases:
-            entry["aliases"] = [self.ref(a) for a in aliases]
-        reply = self.replies.get(box.address)
-        if reply is not None:
-            entry["auto_reply"] = {"subject": escape_braces(reply.subject), "body": escape_braces(reply.body)}
-        if box.frozen:
-            entry["expires_on"] = self.today - dt.timedelta(days=1)
-        if box.quota_mb != default_quota:
-            entry["quota_mb"] = box.quota_mb
-        if box.address in self.forwardings:
-            self.skip(f"forwarding: the mailbox {box.address} forwards; only people who left forward")
-        return entry
 
     # -- groups and aliases ------------------------------------------------------------------------
 
@@ -417,8 +123,9 @@ class _Builder:
         post = group.post_policy
         senders = [
             "@" + to_unicode(s[1:]) if s.startswith("@") else s
-            for s in self._members(f"group {group.address} sender", tuple(x for x in group.senders
-                                                                          if not x.startswith("@")))
+            for s in self._members(
+                f"group {group.address} sender", tuple(x for x in group.senders if not x.startswith("@"))
+            )
         ] + ["@" + to_unicode(s[1:]) for s in group.senders if s.startswith("@")]
         if post == "senders" and not senders:
             self.skip(f"group {group.address}: post rule 'senders' with nobody listed; written as post: members")
