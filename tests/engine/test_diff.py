@@ -87,7 +87,8 @@ def test_a_mass_freeze_is_refused_unless_forced() -> None:
     desired = State([Domain(D), *[person(f"p{i}", frozen=i < 10) for i in range(20)]])
     changes, _, orphans = diff_all({"mail": desired}, {"mail": observed})
     refused = gate.check(changes, orphans, {"mail": observed}, {}, gate.GateSettings(today=TODAY))
-    assert refused and "freezes or removes 10 of 21" in refused[0].message and "--force" in refused[0].hint
+    assert refused and "freezes or removes 10 of 20 mailbox objects" in refused[0].message
+    assert "--force" in refused[0].hint
     forced = gate.check(changes, orphans, {"mail": observed}, {}, gate.GateSettings(today=TODAY, force=True))
     assert forced == []
 
@@ -104,3 +105,14 @@ def test_deletion_before_retention_is_refused_and_after_it_is_proposed() -> None
         changes, orphans, {"mail": observed}, retention, gate.GateSettings(today=dt.date(2031, 10, 1))
     )
     assert late == []
+
+
+def test_the_freeze_threshold_counts_mailboxes_not_everything_the_provider_holds() -> None:
+    """40 of 100 people leaving trips the gate even when groups and aliases double the object count."""
+    people = [person(f"p{i}") for i in range(100)]
+    aliases = [Alias(f"a{i}@{D}", (f"p{i}@{D}",)) for i in range(100)]
+    observed = Observed(State([Domain(D), *people, *aliases]))
+    desired = State([Domain(D), *aliases, *[person(f"p{i}", frozen=i < 40) for i in range(100)]])
+    changes, _, orphans = diff_all({"mail": desired}, {"mail": observed})
+    refused = gate.check(changes, orphans, {"mail": observed}, {}, gate.GateSettings(today=TODAY))
+    assert refused and "40 of 100 mailbox objects" in refused[0].message

@@ -56,3 +56,13 @@ def test_appending_after_verification_continues_the_chain(tmp_path: Path) -> Non
     again.append(Change(Action.FREEZE, "mail", Mailbox("a@x.cn", "A"), Mailbox("a@x.cn", "A", frozen=True)), "ok")
     assert again.verify() == []
     assert [e.data["seq"] for e in again.entries()] == [1, 2, 3]
+
+
+def test_appends_after_another_writer_still_chain(tmp_path: Path) -> None:
+    """Each run reads the journal's end once; a second writer's entries are picked up by the next run."""
+    first = _journal(tmp_path, 2)
+    second = Journal(first.path, actor="other")
+    second.append(Change(Action.CREATE, "mail", None, Mailbox("z@x.cn", "Z")), "ok")
+    later = Journal(first.path, actor="third")
+    later.append(Change(Action.CREATE, "mail", None, Mailbox("y@x.cn", "Y")), "ok")
+    assert later.verify() == []

@@ -7,9 +7,10 @@ deletions unless the user asked for them. The rules:
   never deleted: the plan is refused and says how to freeze instead.
 * A mailbox is deleted only when its retention has passed *and* the user said
   ``--allow-delete``; before that date the deletion is refused.
-* More freezes and removals than ``max_destructive_percent`` of what a
-  provider holds refuses the plan unless ``--force`` (a typo in an include
-  must not freeze half the company).
+* More freezes and removals than ``max_destructive_percent`` of the objects
+  of one kind a provider holds (mailboxes frozen against mailboxes held)
+  refuses the plan unless ``--force`` (a typo in an include must not freeze
+  half the company).
 """
 
 from __future__ import annotations
@@ -24,6 +25,10 @@ from mailplan.engine.diff import PROTECTED_KINDS
 from mailplan.errors import Location, Problem
 from mailplan.model.objects import MailObject
 from mailplan.model.state import Ident, Observed
+
+# Kinds whose freeze or removal makes addresses stop working; losing a delegation or an
+# auto-reply is ordinary handover churn and does not count toward the threshold.
+ADDRESS_KINDS = frozenset({"domain", "mailbox", "alias", "group", "forwarding"})
 
 
 @dataclass(frozen=True)
@@ -82,17 +87,21 @@ def _orphan_problem(provider: str, obj: MailObject, retained: Mapping[str, str])
 def _threshold_problems(
     changes: Sequence[Change], observed: Mapping[str, Observed], settings: GateSettings
 ) -> list[Problem]:
-    destructive = Counter(c.provider for c in changes if c.action in (Action.REMOVE, Action.FREEZE))
+    destructive = Counter(
+        (c.provider, c.kind)
+        for c in changes
+        if c.action in (Action.REMOVE, Action.FREEZE) and c.kind in ADDRESS_KINDS
+    )
     problems = []
-    for provider, count in sorted(destructive.items()):
-        held = len(observed[provider].state) if provider in observed else 0
+    for (provider, kind), count in sorted(destructive.items()):
+        held = len(observed[provider].state.of_kind(kind)) if provider in observed else 0
         if held < settings.min_objects_for_threshold:
             continue
         percent = 100.0 * count / held
         if percent > settings.max_destructive_percent:
             problems.append(
                 Problem(
-                    f"the plan freezes or removes {count} of {held} objects on provider {provider!r} "
+                    f"the plan freezes or removes {count} of {held} {kind} objects on provider {provider!r} "
                     f"({percent:.0f}% > {settings.max_destructive_percent:.0f}%)",
                     None,
                     "check the config for a mistake (a missing include, a wrong date); "

@@ -71,6 +71,7 @@ class Journal:
         self.path = path
         self.actor = actor or default_actor()
         self.commit = commit
+        self._last: tuple[int, str] | None = None  # (seq, hash) of the last entry, once read
 
     def entries(self) -> Iterator[Entry]:
         if not self.path.exists():
@@ -81,10 +82,13 @@ class Journal:
                     yield Entry(number, json.loads(raw))
 
     def _tail(self) -> tuple[int, str]:
-        seq, last = 0, GENESIS
-        for entry in self.entries():
-            seq, last = int(entry.data.get("seq", seq)), str(entry.data.get("hash", last))
-        return seq, last
+        # read once per run, then carried along: re-reading on every append would cost n² for n changes
+        if self._last is None:
+            seq, last = 0, GENESIS
+            for entry in self.entries():
+                seq, last = int(entry.data.get("seq", seq)), str(entry.data.get("hash", last))
+            self._last = (seq, last)
+        return self._last
 
     def append(self, change: Change, answer: str, event: str = "applied") -> dict[str, Any]:
         seq, prev = self._tail()
@@ -110,6 +114,7 @@ class Journal:
         fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o640)
         with os.fdopen(fd, "a", encoding="utf-8") as fh:
             fh.write(json.dumps(body, ensure_ascii=False, sort_keys=True) + "\n")
+        self._last = (body["seq"], body["hash"])
         return body
 
     def verify(self) -> list[Break]:
