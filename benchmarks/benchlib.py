@@ -83,34 +83,6 @@ def _cell(value: object) -> str:
     return str(value)
 
 
-class TailJournal(Journal):
-    """mailplan's Journal that remembers its last entry instead of re-reading the file per append.
-
-    The shipped ``Journal.append`` reads the whole file to find the previous
-    hash, so n appends cost O(n²): about 3.4 s for 1,000 and 35 s for 3,000
-    entries on the benchmark machine. Long applies here use this subclass so
-    the provider's and the engine's own cost can be seen; ``--real-journal``
-    switches back. The entries written are the same bytes either way.
-    """
-
-    def __init__(self, path: Path, actor: str = "", commit: str = "") -> None:
-        super().__init__(path, actor=actor, commit=commit)
-        self._last: tuple[int, str] | None = None
-        self.append_seconds = 0.0
-
-    def _tail(self) -> tuple[int, str]:
-        if self._last is None:
-            self._last = super()._tail()
-        return self._last
-
-    def append(self, change: Change, answer: str, event: str = "applied") -> dict[str, Any]:
-        start = time.perf_counter()
-        body = super().append(change, answer, event)
-        self._last = (int(body["seq"]), str(body["hash"]))
-        self.append_seconds += time.perf_counter() - start
-        return body
-
-
 class TimedJournal(Journal):
     """The shipped Journal, with the time spent appending counted."""
 
@@ -125,17 +97,8 @@ class TimedJournal(Journal):
         return body
 
 
-def journal(path: Path, real: bool) -> TailJournal | TimedJournal:
-    return TimedJournal(path, actor="benchmark") if real else TailJournal(path, actor="benchmark")
-
-
-def journal_note(real: bool) -> str:
-    if real:
-        return "journal: mailplan's Journal as shipped (re-reads the file on every append)"
-    return (
-        "journal: mailplan's Journal remembering its last entry "
-        "(the shipped one re-reads the file per append; --real-journal uses it)"
-    )
+def journal(path: Path) -> TimedJournal:
+    return TimedJournal(path, actor="benchmark")
 
 
 def machine_line() -> str:

@@ -10,7 +10,7 @@ changed and applied, and a last no-change plan to prove both converged.
 Counted by wrapping dnspython: AXFRs (``dns.query.xfr``), UPDATE messages and
 plain queries (``dns.query.tcp``, told apart by opcode).
 
-    python benchmarks/dns_vs_octodns.py [--sizes 1000,10000] [--real-journal]
+    python benchmarks/dns_vs_octodns.py [--sizes 1000,10000]
 """
 
 from __future__ import annotations
@@ -144,11 +144,11 @@ def specs(size: int, updated: bool) -> list[Spec]:
 
 
 class MailplanRun:
-    def __init__(self, server: BindServer, zone: str, workdir: Path, real_journal: bool) -> None:
+    def __init__(self, server: BindServer, zone: str, workdir: Path) -> None:
         context = ProviderContext(base_dir=workdir, credentials=CredentialSink(workdir / "credentials.txt"))
         self.provider = Rfc2136Provider("dns", server.settings(), context)
         self.zone = zone
-        self.journal = benchlib.journal(workdir / f"journal-{zone}.jsonl", real_journal)
+        self.journal = benchlib.journal(workdir / f"journal-{zone}.jsonl")
 
     def step(self, wanted: list[Spec], apply: bool) -> tuple[int, str]:
         desired = {"dns": State(s.record(self.zone) for s in wanted)}
@@ -256,8 +256,8 @@ def _count_octodns_plans() -> None:
 # --- the run --------------------------------------------------------------------------------
 
 
-def run_size(server: BindServer, size: int, workdir: Path, real_journal: bool, rows: list[Row]) -> None:
-    mp = MailplanRun(server, f"mp{size}.bench.test", workdir, real_journal)
+def run_size(server: BindServer, size: int, workdir: Path, rows: list[Row]) -> None:
+    mp = MailplanRun(server, f"mp{size}.bench.test", workdir)
     plan_steps = [
         (PHASES[0], False, False),
         (PHASES[1], False, True),
@@ -292,7 +292,6 @@ def _mail_rrsets(provider: Rfc2136Provider, zone: str) -> dict[tuple[str, str], 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     benchlib.sizes_arg(parser, [1000, 10000])
-    parser.add_argument("--real-journal", action="store_true", help="use the Journal as shipped (slow past 1,000)")
     args = parser.parse_args(argv)
     try:
         import octodns_bind  # noqa: F401
@@ -306,7 +305,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="mailplan-bench-") as tmp, start_bind(zones) as server:
         print(f"BIND on {server.host}:{server.port}; {benchlib.machine_line()}", flush=True)
         for size in args.sizes:
-            run_size(server, size, Path(tmp), args.real_journal, rows)
+            run_size(server, size, Path(tmp), rows)
             print(f"  size {size:,} done", file=sys.stderr, flush=True)
     print(
         table(
@@ -314,7 +313,6 @@ def main(argv: list[str] | None = None) -> int:
             [[r.tool, r.size, r.phase, r.seconds, r.changes, r.axfr, r.updates, r.queries, r.extra] for r in rows],
         )
     )
-    print(benchlib.journal_note(args.real_journal))
     print(findings(rows))
     return 0
 

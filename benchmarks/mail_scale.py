@@ -14,7 +14,7 @@ The peer: a per-object reader of the same database, one SELECT per mailbox,
 alias and group (what a tool that refreshes each resource on its own does),
 against mailplan's reader (one SELECT per table).
 
-    python benchmarks/mail_scale.py [--sizes 100,1000,10000] [--password-scheme SSHA512] [--real-journal]
+    python benchmarks/mail_scale.py [--sizes 100,1000,10000] [--password-scheme SSHA512]
 """
 
 from __future__ import annotations
@@ -236,7 +236,7 @@ def cli(config: Path, *flags: str) -> tuple[int, float, dict[str, Any]]:
     return done.returncode, seconds, plan
 
 
-def run_size(size: int, workdir: Path, scheme: str, real_journal: bool) -> dict[str, Any]:
+def run_size(size: int, workdir: Path, scheme: str) -> dict[str, Any]:
     today = dt.date.today()
     folder = workdir / f"company-{size}"
     folder.mkdir()
@@ -262,7 +262,7 @@ def run_size(size: int, workdir: Path, scheme: str, real_journal: bool) -> dict[
         observed = session.observe()
         plan = session.plan(observed)
         assert not plan.blocked, plan.blocked
-        journal = benchlib.journal(folder / ".mailplan" / "journal.jsonl", real_journal)
+        journal = benchlib.journal(folder / ".mailplan" / "journal.jsonl")
         report = apply_changes(plan.changes, session.providers, journal)
         assert report.ok, report.error
     out["applied"], out["journal_s"] = len(report.applied), journal.append_seconds
@@ -312,19 +312,18 @@ def main(argv: list[str] | None = None) -> int:
         choices=["SHA512-CRYPT", "SSHA512"],
         help="the local provider's password_scheme (default: %(default)s, the provider's default)",
     )
-    parser.add_argument("--real-journal", action="store_true", help="use the Journal as shipped (slow past 1,000)")
     args = parser.parse_args(argv)
     results = []
     with tempfile.TemporaryDirectory(prefix="mailplan-bench-") as tmp:
         print(f"{benchlib.machine_line()}; password scheme {args.password_scheme}", flush=True)
         for size in args.sizes:
-            results.append(run_size(size, Path(tmp), args.password_scheme, args.real_journal))
+            results.append(run_size(size, Path(tmp), args.password_scheme))
             print(f"  {size:,} people done", file=sys.stderr, flush=True)
-    report(results, args.real_journal)
+    report(results)
     return 0
 
 
-def report(results: list[dict[str, Any]], real_journal: bool) -> None:
+def report(results: list[dict[str, Any]]) -> None:
     rows: list[list[object]] = []
     for r in results:
         w, n = r["watch"], r["size"]
@@ -358,7 +357,6 @@ def report(results: list[dict[str, Any]], real_journal: bool) -> None:
                 ]
             )
     print(table(["people", "phase", "wall s", "detail", "objects / changes"], rows))
-    print(benchlib.journal_note(real_journal))
     print()
     peer_rows = []
     for r in results:

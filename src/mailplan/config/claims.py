@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping
 from mailplan.config import models
 from mailplan.config.addresses import AddressError, split_address, to_alabel, to_unicode
 from mailplan.config.entries import Domain, Person, Target, TargetKind
-from mailplan.config.lookup import lookup
+from mailplan.config.lookup import by_name, lookup
 from mailplan.config.naming import numbered
 from mailplan.config.problems import suggest
 from mailplan.config.source import NodePath, SourceMap
@@ -28,6 +28,8 @@ class Claims:
         self.claims: dict[str, Target] = {}
         self.people: list[Person] = []
         self._person_specs: list[tuple[models.Person, str, bool, NodePath]] = []
+        self._people_index: dict[str, list[Target]] | None = None
+        self._people_indexed = 0
         self.managers: dict[str, str] = {}
         self.journal_to: str | None = None
         self.reports: dict[str, dict[str, tuple[str, ...]]] = {}
@@ -203,10 +205,13 @@ class Claims:
     # -- references ------------------------------------------------------------------------------
 
     def lookup(self, ref: str) -> tuple[Target | None, str]:
-        people = [
-            (s.name, Target("person", a, f"person {s.name}", self.where.at(p))) for s, a, _, p in self._person_specs
-        ]
-        return lookup(ref, self.claims, self.domains, self.primary, people)
+        # the index is built once people are resolved, not once per reference (n² on large companies)
+        if self._people_index is None or self._people_indexed != len(self._person_specs):
+            self._people_index = by_name(
+                (s.name, Target("person", a, f"person {s.name}", self.where.at(p))) for s, a, _, p in self._person_specs
+            )
+            self._people_indexed = len(self._person_specs)
+        return lookup(ref, self.claims, self.domains, self.primary, self._people_index)
 
     def ref(self, ref: str, path: NodePath, kinds: tuple[TargetKind, ...], what: str) -> Target | None:
         target, why = self.lookup(ref)

@@ -48,7 +48,7 @@ class Resolver(Claims):
             label = f"person {spec.name}"
             target = Target("person", address, label, self.where.at(path))
             hint = ""
-            if derived or address in derived_by:
+            if (derived or address in derived_by) and address in self.claims:  # only a collision needs the hint
                 hint = f"write `address: {self._free_variant(address)}` for one of them"
             if not self.claim(address, target, path, hint, spec.address or ""):
                 continue

@@ -3,6 +3,8 @@ a person by what an HR user types."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from mailplan.config.addresses import AddressError, external_address, split_address
 from mailplan.config.entries import Config, Domain, Person, Target
 from mailplan.config.problems import suggest
@@ -11,7 +13,7 @@ from mailplan.errors import ConfigError, Problem
 
 def find_person(config: Config, query: str) -> Person:
     """The one person ``query`` means; ConfigError (listing the candidates when several match) otherwise."""
-    people = [(p.name, Target("person", p.address, f"person {p.name}", p.location)) for p in config.people]
+    people = by_name((p.name, Target("person", p.address, f"person {p.name}", p.location)) for p in config.people)
     target, why = lookup(query, config.addresses, config.domains, config.primary_domain, people)
     if target is None:
         raise ConfigError([Problem(why, hint="give the address (zhangsan or zhangsan@domain) or the full name")])
@@ -20,8 +22,21 @@ def find_person(config: Config, query: str) -> Person:
     return config.person(target.address)
 
 
+def name_key(name: str) -> str:
+    """Names match whatever their spacing and case."""
+    return " ".join(name.split()).casefold()
+
+
+def by_name(people: Iterable[tuple[str, Target]]) -> dict[str, list[Target]]:
+    """People indexed by ``name_key`` of their name: a reference by name is one dict lookup."""
+    index: dict[str, list[Target]] = {}
+    for name, target in people:
+        index.setdefault(name_key(name), []).append(target)
+    return index
+
+
 def lookup(
-    ref: str, claims: dict[str, Target], domains: dict[str, Domain], primary: str, people: list[tuple[str, Target]]
+    ref: str, claims: dict[str, Target], domains: dict[str, Domain], primary: str, people: dict[str, list[Target]]
 ) -> tuple[Target | None, str]:
     """Resolve a reference (address, local part, alias, or a person's name); (None, why) when it cannot be."""
     text = ref.strip()
@@ -43,16 +58,15 @@ def lookup(
     target = claims.get(f"{text.lower()}@{primary}")
     if target is not None:
         return target, ""
-    named = [t for name, t in people if _same_name(name, text)]
+    named = people.get(name_key(text), [])
     if len(named) == 1:
         return named[0], ""
     if len(named) > 1:
         listing = "; ".join(f"{t.address} ({t.location})" for t in named)
         return None, f"{text!r} is the name of {len(named)} people: {listing}; write the address instead"
-    choices = [a.partition("@")[0] for a in claims if a.endswith("@" + primary)] + [name for name, _ in people]
+    choices = [a.partition("@")[0] for a in claims if a.endswith("@" + primary)] + [
+        t.label.removeprefix("person ") for targets in people.values() for t in targets
+    ]
     hint = suggest(text, choices)
     return None, f"nothing in this file is called {text!r}" + (f"; {hint}" if hint.startswith("did") else "")
 
-
-def _same_name(a: str, b: str) -> bool:
-    return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
