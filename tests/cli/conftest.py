@@ -13,7 +13,8 @@ import pytest
 
 EXAMPLES = Path(__file__).parents[2] / "examples"
 
-Run = Callable[..., subprocess.CompletedProcess[str]]
+Completed = subprocess.CompletedProcess[str]
+Run = Callable[..., Completed]
 
 
 @pytest.fixture
@@ -26,7 +27,7 @@ def company(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def mailplan(company: Path) -> Run:
-    def run(*args: str, stdin: str | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    def run(*args: str, stdin: str | None = None, env: dict[str, str] | None = None) -> Completed:
         return subprocess.run(
             [sys.executable, "-m", "mailplan", *args],
             cwd=company,
