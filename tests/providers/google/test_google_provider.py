@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from fakes.google import GoogleFake, harness, rate_limited
+from fakes.tenant import Tenant
 from mailplan.engine.change import Action, Change
 from mailplan.model.objects import (
     AdminRole,
@@ -22,7 +23,6 @@ from mailplan.model.objects import (
     Forwarding,
     Group,
     Mailbox,
-    MailObject,
     Policy,
 )
 from mailplan.providers.base import CredentialSink, NotSupported, ProviderContext, ProviderError
@@ -31,50 +31,13 @@ from mailplan.providers.mail.google.provider import GoogleWorkspaceProvider
 DOMAIN = "example.com"
 
 
-class Tenant:
-    def __init__(self, fake: GoogleFake, provider: GoogleWorkspaceProvider, creds: Path) -> None:
-        self.fake = fake
-        self.provider = provider
-        self.creds = creds
-        self.sleeps: list[float] = []
-        provider.http.sleep = self.sleeps.append
-
-    def read(self) -> dict[tuple[str, str], MailObject]:
-        observed = self.provider.read([DOMAIN])
-        self.managed = observed.managed
-        return {o.ident: o for o in observed.state}
-
-    def apply(self, action: Action, before: MailObject | None, after: MailObject | None) -> str:
-        answer = self.provider.apply(Change(action, "google", before, after))
-        assert self.fake.violations == []
-        return answer
-
-    def converge(self, action: Action, before: MailObject | None, after: MailObject | None) -> str:
-        """Apply, then read: the provider must hold exactly ``after`` (or nothing), marked as mailplan's."""
-        answer = self.apply(action, before, after)
-        state = self.read()
-        obj = after or before
-        assert obj is not None
-        if after is None:
-            assert obj.ident not in state
-        else:
-            assert state.get(after.ident) == after
-            assert after.ident in self.managed
-        return answer
-
-    def passwords(self) -> dict[str, str]:
-        if not self.creds.exists():
-            return {}
-        return dict(line.split("\t") for line in self.creds.read_text().splitlines())
-
-
 @pytest.fixture
 def tenant(tmp_path: Path) -> Iterator[Tenant]:
     with harness(DOMAIN) as h:
         creds = tmp_path / "credentials.tsv"
         context = ProviderContext(base_dir=tmp_path, credentials=CredentialSink(creds))
         provider = GoogleWorkspaceProvider("google", h.settings, context)
-        yield Tenant(h.fake, provider, creds)
+        yield Tenant(h.fake, provider, creds, "google")
         provider.close()
         assert h.fake.violations == []
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from fakes.microsoft import GLOBAL_ADMIN, USER_ADMIN, GraphFake, harness, throttled
+from fakes.tenant import Tenant
 from mailplan.engine.change import Action, Change
 from mailplan.model.objects import (
     AdminRole,
@@ -31,44 +32,12 @@ from mailplan.providers.mail.microsoft.provider import Microsoft365Provider
 DOMAIN = "example.com"
 
 
-class Tenant:
-    def __init__(self, fake: GraphFake, provider: Microsoft365Provider, creds: Path) -> None:
-        self.fake = fake
-        self.provider = provider
-        self.creds = creds
-        self.sleeps: list[float] = []
-        provider.http.sleep = self.sleeps.append
-
-    def read(self) -> dict[tuple[str, str], MailObject]:
-        observed = self.provider.read([DOMAIN])
-        self.managed = observed.managed
-        return {o.ident: o for o in observed.state}
-
-    def apply(self, action: Action, before: MailObject | None, after: MailObject | None) -> str:
-        answer = self.provider.apply(Change(action, "m365", before, after))
-        assert self.fake.violations == []
-        return answer
-
-    def converge(self, action: Action, before: MailObject | None, after: MailObject | None) -> str:
-        answer = self.apply(action, before, after)
-        state = self.read()
-        if after is None:
-            assert before is not None and before.ident not in state
-        else:
-            assert state.get(after.ident) == after
-            assert after.ident in self.managed
-        return answer
-
-    def credential_lines(self) -> list[list[str]]:
-        return [line.split("\t") for line in self.creds.read_text().splitlines()] if self.creds.exists() else []
-
-
 @pytest.fixture
 def tenant(tmp_path: Path) -> Iterator[Tenant]:
     with harness(DOMAIN) as h:
         creds = tmp_path / "credentials.tsv"
         provider = Microsoft365Provider("m365", h.settings, ProviderContext(tmp_path, CredentialSink(creds)))
-        yield Tenant(h.fake, provider, creds)
+        yield Tenant(h.fake, provider, creds, "m365")
         provider.close()
         assert h.fake.violations == []
 
