@@ -143,6 +143,23 @@ def helper_python() -> str:
     raise RuntimeError("no Python that user nobody may run: install Debian's python3")
 
 
+def helper_pythonpath(root: Path) -> Path:
+    """A copy of the mailplan package that the helpers' user can read.
+
+    The checkout may sit in a folder only its owner can enter (a fresh ``mktemp -d`` clone is
+    0700), and the helpers run as ``nobody``; the stack's own root is world-traversable.
+    """
+    target = root / "python"
+    if not (target / "mailplan").exists():
+        shutil.copytree(
+            Path(mailplan.__file__).resolve().parent, target / "mailplan",
+            ignore=shutil.ignore_patterns("__pycache__"),
+        )  # fmt: skip
+        for folder in [target, *target.rglob("*")]:
+            folder.chmod(0o755 if folder.is_dir() else 0o644)
+    return target
+
+
 def instance_params(root: Path, database: Path) -> ServerParams:
     """server-config's parameters for a test instance under ``root``."""
     return ServerParams(
@@ -162,7 +179,7 @@ def instance_params(root: Path, database: Path) -> ServerParams:
         lmtp_port=free_port(),
         postfix_queue_dir=root / "spool",
         python=helper_python(),
-        pythonpath=str(Path(mailplan.__file__).resolve().parents[1]),
+        pythonpath=str(helper_pythonpath(root)),
         helper_user="nobody",
         autoreply_state_dir=root / "autoreply",
     )
