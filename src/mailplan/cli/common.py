@@ -12,6 +12,9 @@ from typing import Annotated, NoReturn
 
 import typer
 
+from mailplan.dns import spf
+from mailplan.dns.check.context import SpfDns
+from mailplan.dns.check.dnsview import LiveDns
 from mailplan.engine.change import Change
 from mailplan.engine.plan import Plan
 from mailplan.errors import ConfigError, MailplanError
@@ -21,6 +24,21 @@ from mailplan.render import plan_json, plan_markdown, plan_text
 CONFIG_ARG = Annotated[
     Path, typer.Argument(help="The config file.", show_default=True, metavar="[CONFIG]")
 ]
+
+
+SPF_RESOLVER_OPT = typer.Option(
+    "--spf-resolver",
+    envvar="MAILPLAN_SPF_RESOLVER",
+    metavar="system|HOST[:PORT]",
+    help="Count SPF lookups through the includes as live DNS answers them (more than 10 is an error). "
+    "'system' uses this machine's resolver. Off by default: plans stay offline.",
+)
+
+
+def spf_resolver(value: str) -> spf.Resolver | None:
+    if not value:
+        return None
+    return SpfDns(LiveDns(None if value == "system" else value))
 
 
 def today() -> dt.date:

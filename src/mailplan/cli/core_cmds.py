@@ -12,11 +12,13 @@ import typer
 
 from mailplan.cli.common import (
     CONFIG_ARG,
+    SPF_RESOLVER_OPT,
     Console,
     ask_approval,
     fail,
     guarded,
     render_plan,
+    spf_resolver,
     today,
 )
 from mailplan.engine import gate
@@ -35,10 +37,13 @@ class Format(enum.StrEnum):
 FORMAT_OPT = typer.Option("--format", "-f", help="Output format.")
 
 
-def validate(config: CONFIG_ARG = Path("mailplan.yaml")) -> None:
+def validate(
+    config: CONFIG_ARG = Path("mailplan.yaml"),
+    spf_dns: Annotated[str, SPF_RESOLVER_OPT] = "",
+) -> None:
     """Check the config: syntax, references, naming collisions, provider capabilities."""
     with guarded():
-        desired = load_desired(config, today())
+        desired = load_desired(config, today(), spf_resolver(spf_dns))
         counts: dict[str, int] = {}
         for state in desired.objects.values():
             for obj in state:
@@ -56,10 +61,11 @@ def plan(
     ] = False,
     allow_delete: Annotated[bool, typer.Option(help="Plan deletions whose retention has passed.")] = False,
     force: Annotated[bool, typer.Option(help="Skip the freeze/remove threshold of the safety gate.")] = False,
+    spf_dns: Annotated[str, SPF_RESOLVER_OPT] = "",
 ) -> None:
     """Show what apply would change."""
     with guarded():
-        session = Session.open(config, today())
+        session = Session.open(config, today(), spf_resolver(spf_dns))
         try:
             console = Console()
             observed = session.observe(lambda name: console.status(f"reading provider {name} …"))

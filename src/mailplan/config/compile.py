@@ -12,9 +12,12 @@ from mailplan.config.entries import Config, Domain, GroupEntry, Person
 from mailplan.config.models import RETENTION, AutoReplyText
 from mailplan.config.secrets import is_secret_key, resolve
 from mailplan.config.source import NodePath
+from mailplan.dns import spf
+from mailplan.dns.derive import mail_records
 from mailplan.dns.facts import MailDomainFacts
+from mailplan.dns.templates import TemplateError
 from mailplan.engine.desired import Desired, ProviderSpec
-from mailplan.errors import ConfigError, Location, MailplanError, Problem
+from mailplan.errors import ConfigError, Location, Problem
 from mailplan.model import objects as o
 from mailplan.model.state import Ident, State
 
@@ -47,8 +50,9 @@ def retained_until(start: dt.date, period: str) -> dt.date:
 
 
 class _Compiler:
-    def __init__(self, config: Config, today: dt.date) -> None:
+    def __init__(self, config: Config, today: dt.date, spf_resolver: spf.Resolver | None = None) -> None:
         self.config = config
+        self.spf_resolver = spf_resolver
         self.doc = config.document
         self.today = today
         self.objects: dict[str, list[o.MailObject]] = defaultdict(list)
@@ -343,21 +347,11 @@ class _Compiler:
         served = [d for d in self.config.domains.values() if d.spec.dns]
         if not served:
             return
-        try:
-            from mailplan.dns.derive import mail_records
-            from mailplan.dns.templates import TemplateError
-        except ModuleNotFoundError as exc:
-            if exc.name != "mailplan.dns.derive":
-                raise
-            raise MailplanError(
-                "DNS record derivation (mailplan.dns.derive) is not available in this build; "
-                "remove `dns:` from the domains to manage mail only"
-            ) from exc
         for domain in served:
             facts = self.facts(domain, specs)
             origin = self.config.where.key_at(("domains", domain.key))
             try:
-                records = mail_records(facts)
+                records = mail_records(facts, self.spf_resolver)
             except TemplateError as exc:
                 self.problems.append(Problem(str(exc), origin, "add the missing setting to the mail provider"))
                 continue
@@ -468,6 +462,9 @@ def journal_path(config: Config) -> Path:
     return Path(journal) if Path(journal).is_absolute() else config.base_dir / journal
 
 
-def compile_config(config: Config, today: dt.date) -> Desired:
-    """The objects each provider should hold on ``today`` (people who left by then are frozen)."""
-    return _Compiler(config, today).run()
+def compile_config(config: Config, today: dt.date, spf_resolver: spf.Resolver | None = None) -> Desired:
+    """The objects each provider should hold on ``today`` (people who left by then are frozen).
+
+    With ``spf_resolver``, SPF lookups are counted through the includes as live DNS answers them.
+    """
+    return _Compiler(config, today, spf_resolver).run()

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from mailplan import config as config_mod
 from mailplan.config.compile import retained_until
+from mailplan.dns import spf
 from mailplan.engine import capabilities, gate
 from mailplan.engine.change import Action, Change
 from mailplan.engine.desired import Desired
@@ -26,12 +27,12 @@ from mailplan.providers.base import CredentialSink, Provider, ProviderContext, P
 from mailplan.providers.registry import provider_class
 
 
-def load_desired(config_path: Path, today: dt.date) -> Desired:
+def load_desired(config_path: Path, today: dt.date, spf_resolver: spf.Resolver | None = None) -> Desired:
     """Load, validate and compile the config, and check every provider can hold it."""
     if not config_path.exists():
         raise MailplanError(f"{config_path}: no such config file — pass the path, or run in the folder holding it")
     cfg = config_mod.load(config_path)
-    desired = config_mod.compile_config(cfg, today)
+    desired = config_mod.compile_config(cfg, today, spf_resolver)
     problems = capabilities.check(desired)
     if problems:
         raise ConfigError(problems)
@@ -47,9 +48,11 @@ class Session:
         self._providers: dict[str, Provider] = {}
 
     @classmethod
-    def open(cls, config_path: Path, today: dt.date | None = None) -> Session:
+    def open(
+        cls, config_path: Path, today: dt.date | None = None, spf_resolver: spf.Resolver | None = None
+    ) -> Session:
         today = today or dt.date.today()
-        return cls(load_desired(config_path, today), today)
+        return cls(load_desired(config_path, today, spf_resolver), today)
 
     def _path(self, value: str) -> Path:
         p = Path(value)
