@@ -30,3 +30,11 @@ def test_the_two_setup_commands_are_the_scripts_ci_runs() -> None:
 def test_every_linked_file_exists() -> None:
     for target in re.findall(r"\]\(((?!https?:|#)[^)]+)\)", README):
         assert (ROOT / target.split("#")[0]).exists(), target
+
+
+def test_the_dns_templates_table_matches_the_templates() -> None:
+    from mailplan.dns.templates import markdown_table
+
+    table = markdown_table().strip()
+    assert table.splitlines()[0] in README, "README has no provider templates table"
+    assert table in README, "README's DNS templates table is stale: paste `python -m mailplan.dns.templates --markdown`"
