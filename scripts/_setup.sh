@@ -33,7 +33,8 @@ need_debs() {
 python_env() {
     local extras="$1"
     command -v python3 >/dev/null || need_debs python3 python3-venv
-    python3 -m venv --help >/dev/null 2>&1 || need_debs python3-venv
+    # Debian's python3 has the venv module but needs python3-venv for ensurepip (pip inside the venv)
+    python3 -c "import ensurepip, venv" >/dev/null 2>&1 || need_debs python3-venv
     [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
     "$VENV/bin/python" -m pip install -q --upgrade pip >/dev/null
     if [ -n "$extras" ]; then
