@@ -13,18 +13,25 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+# Ports handed out in this run. The kernel may give a just-released port again, so two calls made
+# before either server binds (a stack needs five) could otherwise return the same number.
+_handed_out: set[int] = set()
+
 
 def free_port() -> int:
-    """A TCP port on 127.0.0.1 nobody listens on right now (also free for UDP, checked)."""
-    for _ in range(50):
+    """A TCP port on 127.0.0.1 nobody listens on right now (also free for UDP, checked), never the same twice."""
+    for _ in range(200):
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp:
             tcp.bind(("127.0.0.1", 0))
             port = int(tcp.getsockname()[1])
+        if port in _handed_out:
+            continue
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
             try:
                 udp.bind(("127.0.0.1", port))
             except OSError:
                 continue
+        _handed_out.add(port)
         return port
     raise RuntimeError("no free loopback port found")
 
