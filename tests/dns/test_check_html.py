@@ -59,7 +59,7 @@ def png_size(path: Path) -> tuple[int, int]:
 def test_chromium_renders_the_report(tmp_path: Path) -> None:
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if chromium is None:
-        raise RuntimeError("chromium is missing — run scripts/install-test-deps (as root) first")
+        raise RuntimeError("chromium is missing — run ./scripts/test (as root) first: it installs it")
     page = tmp_path / "check.html"
     page.write_text(check_html.render(sample_report()), encoding="utf-8")
     shot = tmp_path / "check.png"

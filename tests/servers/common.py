@@ -97,7 +97,7 @@ def require_binaries(*names: str) -> None:
     missing = [n for n in names if shutil.which(n) is None and not Path(n).exists()]
     if missing:
         raise RuntimeError(
-            f"missing server programs: {', '.join(missing)} — run scripts/install-test-deps (as root) first"
+            f"missing server programs: {', '.join(missing)} — run ./scripts/test (as root) first: it installs them"
         )
 
 
