@@ -9,6 +9,8 @@ value and the A record stay exactly as they were.
 
 from __future__ import annotations
 
+import atexit
+import shutil
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -28,6 +30,7 @@ SPF_CHANGED = "v=spf1 include:spf.mail.qq.com include:_spf.crm.example -all"
 
 def context() -> ProviderContext:
     tmp = Path(tempfile.mkdtemp(prefix="mailplan-dns-test-"))
+    atexit.register(shutil.rmtree, tmp, ignore_errors=True)  # callers take no tmp_path: remove it when the run ends
     return ProviderContext(base_dir=tmp, credentials=CredentialSink(tmp / "credentials"))
 
 
