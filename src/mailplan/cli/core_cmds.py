@@ -43,7 +43,7 @@ def validate(
 ) -> None:
     """Check the config: syntax, references, naming collisions, provider capabilities."""
     with guarded():
-        desired = load_desired(config, today(), spf_resolver(spf_dns))
+        desired = load_desired(config, today(), spf_resolver(spf_dns), create_keys=False)
         counts: dict[str, int] = {}
         for state in desired.objects.values():
             for obj in state:
@@ -92,23 +92,24 @@ def apply(
     ] = False,
     force: Annotated[bool, typer.Option(help="Skip the freeze/remove threshold of the safety gate.")] = False,
     actor: Annotated[str, typer.Option(help="Who applies, for the audit journal (default: CI user or OS user).")] = "",
+    spf_dns: Annotated[str, SPF_RESOLVER_OPT] = "",
 ) -> None:
     """Apply the changes (asks first, unless --auto-approve or --plan)."""
     with guarded():
         console = Console()
-        session = Session.open(config, today())
+        session = Session.open(config, today(), spf_resolver(spf_dns))
         try:
             observed = session.observe(lambda name: console.status(f"reading provider {name} …"))
             settings = gate.GateSettings(today=session.today, allow_delete=allow_delete, force=force)
             if plan_file is not None:
                 saved = Plan.load(plan_file)
-                stale = session.stale_reasons(saved, observed)
+                current = session.plan(observed, settings)
+                stale = session.stale_reasons(saved, observed, current)
                 if stale:
                     fail(
                         f"{plan_file} is stale and was not applied: " + "; ".join(stale) + ". "
                         "Run `mailplan plan --out` again and review the new plan."
                     )
-                current = session.plan(observed, settings)
                 saved.blocked = current.blocked
                 result = saved
             else:
@@ -155,10 +156,11 @@ def _apply(session: Session, changes: list[Change], allow_delete: bool, actor: s
 def drift(
     config: CONFIG_ARG = Path("mailplan.yaml"),
     fmt: Annotated[Format, FORMAT_OPT] = Format.text,
+    spf_dns: Annotated[str, SPF_RESOLVER_OPT] = "",
 ) -> None:
     """Does the live setup still match the config? Exit 0 in sync, 2 drift."""
     with guarded():
-        session = Session.open(config, today())
+        session = Session.open(config, today(), spf_resolver(spf_dns))
         try:
             result = session.plan(session.observe())
         finally:

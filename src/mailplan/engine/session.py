@@ -27,12 +27,17 @@ from mailplan.providers.base import CredentialSink, Provider, ProviderContext, P
 from mailplan.providers.registry import provider_class
 
 
-def load_desired(config_path: Path, today: dt.date, spf_resolver: spf.Resolver | None = None) -> Desired:
-    """Load, validate and compile the config, and check every provider can hold it."""
+def load_desired(
+    config_path: Path, today: dt.date, spf_resolver: spf.Resolver | None = None, create_keys: bool = True
+) -> Desired:
+    """Load, validate and compile the config, and check every provider can hold it.
+
+    ``create_keys=False`` for the commands that must write nothing (validate, check).
+    """
     if not config_path.exists():
         raise MailplanError(f"{config_path}: no such config file — pass the path, or run in the folder holding it")
     cfg = config_mod.load(config_path)
-    desired = config_mod.compile_config(cfg, today, spf_resolver)
+    desired = config_mod.compile_config(cfg, today, spf_resolver, create_keys)
     problems = capabilities.check(desired)
     if problems:
         raise ConfigError(problems)
@@ -141,8 +146,13 @@ class Session:
             provider.manual_instructions(change),
         )
 
-    def stale_reasons(self, saved: Plan, observed: dict[str, Observed]) -> list[str]:
-        """Why a saved plan no longer fits the config or the live state ([] if it still does)."""
+    def stale_reasons(self, saved: Plan, observed: dict[str, Observed], current: Plan) -> list[str]:
+        """Why a saved plan no longer fits the config or the live state ([] if it still does).
+
+        ``current`` is the plan computed now. Matching fingerprints are not enough: the
+        saved changes must be exactly the ones the config and the live state give today,
+        so a plan file edited after review, or one made before a departure date, is refused.
+        """
         reasons = []
         if saved.config_fingerprint != self.desired.config_fingerprint:
             reasons.append("the config changed since the plan was made")
@@ -150,6 +160,11 @@ class Session:
         for name in sorted(set(now) | set(saved.observed_fingerprints)):
             if now.get(name) != saved.observed_fingerprints.get(name):
                 reasons.append(f"the live state of provider {name!r} changed since the plan was made")
+        if not reasons and [c.to_dict() for c in saved.changes] != [c.to_dict() for c in current.changes]:
+            reasons.append(
+                f"its {len(saved.changes)} changes are not the {len(current.changes)} the config and the live "
+                "state give now (the file was edited, or the date changed what the config asks for)"
+            )
         return reasons
 
     def close(self) -> None:
