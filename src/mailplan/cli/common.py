@@ -70,6 +70,10 @@ def guarded() -> Iterator[None]:
         raise typer.Exit(1) from None
     except (MailplanError, ProviderError) as exc:
         fail(str(exc))
+    except OSError as exc:
+        # a folder that cannot be made, a file that cannot be written: name it, no traceback
+        where = f"{exc.filename}: " if exc.filename else ""
+        fail(f"{where}{exc.strerror or exc}")
     except KeyboardInterrupt:
         typer.echo("interrupted", err=True)
         raise typer.Exit(130) from None

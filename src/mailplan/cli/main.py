@@ -4,6 +4,8 @@ registers itself on the app; this file only assembles them."""
 from __future__ import annotations
 
 import importlib
+import sys
+from typing import Any
 
 import typer
 
@@ -33,4 +35,26 @@ def build() -> typer.Typer:
 
 
 def run() -> None:
-    build()()
+    """Run the CLI. A usage error (unknown option, bad value) exits 1, not click's 2:
+    in mailplan 2 means "found something" (changes, drift, findings), and CI reads it so."""
+    build()
+    try:
+        code = app(standalone_mode=False)
+    except _CLICK_ERROR as exc:
+        error: Any = exc
+        error.show()
+        sys.exit(1 if isinstance(exc, _USAGE_ERROR) else error.exit_code)
+    except typer.Abort:
+        typer.echo("aborted", err=True)
+        sys.exit(1)
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def _base_of(cls: type, name: str) -> type[Exception]:
+    found: type[Exception] = next(c for c in cls.__mro__ if c.__name__ == name)
+    return found
+
+
+# typer exports BadParameter but not its bases (it may bundle click privately): take them from it.
+_USAGE_ERROR = _base_of(typer.BadParameter, "UsageError")
+_CLICK_ERROR = _base_of(typer.BadParameter, "ClickException")

@@ -53,8 +53,9 @@ def apply_changes(
             continue
         try:
             answer = providers[change.provider].apply(change)
-        except ProviderError as exc:
-            report.failed, report.error = change, str(exc)
+        except Exception as exc:  # any failure stops the run with an honest account of what was done
+            error = str(exc) if isinstance(exc, ProviderError) else f"{type(exc).__name__}: {exc}"
+            report.failed, report.error = change, error
             report.not_attempted = changes[index:]
             _tell(progress, index, total, change, "failed")
             break

@@ -41,6 +41,8 @@ def open_database(path: Path, create: bool) -> sqlite3.Connection | None:
         _ensure_schema(db)
     except sqlite3.Error as exc:
         raise ProviderError(f"cannot open the mail database {path}: {exc}") from None
+    except OSError as exc:  # its folder cannot be made (a file in the way, no permission)
+        raise ProviderError(f"cannot create the mail database {path}: {exc.strerror} ({exc.filename})") from None
     if fresh:
         # Readable by the mail servers' users; only the owner writes.
         os.chmod(path, 0o644)
