@@ -59,7 +59,7 @@ def check(
         else:
             from mailplan.engine.session import load_desired
 
-            targets = targets_from_desired(load_desired(config, today()))
+            targets = targets_from_desired(load_desired(config, today(), create_keys=False))
         report = run(targets, LiveDns(nameserver), nameserver or "")
         color = out is None and fmt is CheckFormat.text and color_wanted()
         text = render_report(report, fmt, color=color, passes=verbose)

@@ -50,9 +50,12 @@ def retained_until(start: dt.date, period: str) -> dt.date:
 
 
 class _Compiler:
-    def __init__(self, config: Config, today: dt.date, spf_resolver: spf.Resolver | None = None) -> None:
+    def __init__(
+        self, config: Config, today: dt.date, spf_resolver: spf.Resolver | None = None, create_keys: bool = True
+    ) -> None:
         self.config = config
         self.spf_resolver = spf_resolver
+        self.create_keys = create_keys
         self.doc = config.document
         self.today = today
         self.objects: dict[str, list[o.MailObject]] = defaultdict(list)
@@ -377,7 +380,7 @@ class _Compiler:
             spf_extra=spec.spf.mechanisms(),
             spf_all=spec.spf.all,
             dkim_selector=spec.dkim.selector,
-            dkim_public_key=self.dkim_key(domain, mail.type),
+            dkim_public_key=self.dkim_key(domain, mail.type) if sends else None,
             dmarc_policy=spec.dmarc.policy,
             dmarc_subdomain_policy=spec.dmarc.subdomain_policy,
             dmarc_rua=reports.get("dmarc_rua", ()),
@@ -406,12 +409,18 @@ class _Compiler:
         return tuple(sorted(senders))
 
     def dkim_key(self, domain: Domain, mail_type: str) -> str | None:
-        """mailplan holds the DKIM key only for the self-hosted backend; cloud providers publish their own."""
+        """mailplan holds the DKIM key only for the self-hosted backend; cloud providers publish their own.
+
+        Without ``create_keys`` (validate, check) a missing key is not generated: those commands write nothing.
+        """
         if mail_type != "local" or not domain.spec.dkim.enabled:
             return None
-        from mailplan.dns.dkim import ensure_key
+        from mailplan.dns.dkim import ensure_key, existing_key
 
-        return ensure_key(self.config.state_dir / "dkim", domain.name, domain.spec.dkim.selector)
+        keys_dir, selector = self.config.state_dir / "dkim", domain.spec.dkim.selector
+        if not self.create_keys:
+            return existing_key(keys_dir, domain.name, selector)
+        return ensure_key(keys_dir, domain.name, selector)
 
     # -- all -------------------------------------------------------------------------------------
 
@@ -462,9 +471,12 @@ def journal_path(config: Config) -> Path:
     return Path(journal) if Path(journal).is_absolute() else config.base_dir / journal
 
 
-def compile_config(config: Config, today: dt.date, spf_resolver: spf.Resolver | None = None) -> Desired:
+def compile_config(
+    config: Config, today: dt.date, spf_resolver: spf.Resolver | None = None, create_keys: bool = True
+) -> Desired:
     """The objects each provider should hold on ``today`` (people who left by then are frozen).
 
     With ``spf_resolver``, SPF lookups are counted through the includes as live DNS answers them.
+    With ``create_keys`` false, DKIM keys that do not exist yet are not generated (and not published).
     """
-    return _Compiler(config, today, spf_resolver).run()
+    return _Compiler(config, today, spf_resolver, create_keys).run()

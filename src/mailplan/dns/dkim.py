@@ -30,6 +30,12 @@ def ensure_key(keys_dir: Path, domain: str, selector: str, bits: int = 2048) -> 
     return public_key_b64(path.read_bytes(), path)
 
 
+def existing_key(keys_dir: Path, domain: str, selector: str) -> str | None:
+    """The public key of the domain's selector if its key pair exists, else None (nothing is written)."""
+    path = key_path(keys_dir, domain, selector)
+    return public_key_b64(path.read_bytes(), path) if path.exists() else None
+
+
 def _write_new_key(keys_dir: Path, path: Path, bits: int) -> None:
     keys_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     os.chmod(keys_dir, 0o700)

@@ -95,14 +95,12 @@ DKIM_INPUTS = (
 
 def _local(facts: MailDomainFacts) -> ProviderRecords:
     mx_host = required(facts, "mx_host", "the host name of the local mail server")
-    if not facts.dkim_public_key:
-        raise TemplateError(
-            f"local domain {facts.domain}: no DKIM public key (derive it with mailplan.dns.dkim.ensure_key)"
-        )
+    # No key: DKIM is turned off, the domain sends no mail, or a read-only command did not generate one.
+    key = facts.dkim_public_key
     return ProviderRecords(
         mx=((10, mx_host),),
         spf=("mx",),
-        owned=(OwnedRecord(f"{facts.dkim_selector}._domainkey", "TXT", dkim_txt(facts.dkim_public_key)),),
+        owned=(OwnedRecord(f"{facts.dkim_selector}._domainkey", "TXT", dkim_txt(key)),) if key else (),
     )
 
 
