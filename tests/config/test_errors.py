@@ -332,6 +332,17 @@ WHOLE: list[tuple[str, str, int, int, tuple[str, ...]]] = [
         ("YAML syntax error: expected ',' or '}', but got ':'", "(while parsing a flow mapping at line 5)"),
     ),
     (
+        "DKIM selector that is not a DNS label",
+        """\
+        providers: {mail: {type: local, database: m.sqlite, mx_host: mx.example.com}}
+        domains:
+          example.com: {mail: mail, dkim: {selector: 'bad selector!'}}
+        """,
+        5,
+        46,
+        ("domains.example.com.dkim.selector: 'bad selector!' is not a DKIM selector", "e.g. mail, s2026"),
+    ),
+    (
         "tab indentation",
         "providers:\n\tmail: {type: local}\n",
         4,

@@ -98,9 +98,24 @@ class Spf(Model):
         )
 
 
+# RFC 6376 §3.1: a selector is one or more DNS labels (letters, digits, inner hyphens), dot-separated.
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_SELECTOR = re.compile(rf"{_LABEL}(?:\.{_LABEL})*")
+
+
 class Dkim(Model):
     selector: str = Field("mail", description="The DKIM selector: the key is published at <selector>._domainkey.")
     enabled: bool = Field(True, description="Publish a DKIM key for this domain.")
+
+    @field_validator("selector")
+    @classmethod
+    def _selector_is_dns_labels(cls, value: str) -> str:
+        if not _SELECTOR.fullmatch(value):
+            raise ValueError(
+                f"{value!r} is not a DKIM selector: use letters, digits and inner hyphens, "
+                "dot-separated labels of at most 63 characters (e.g. mail, s2026)"
+            )
+        return value
 
 
 class Dmarc(Model):
