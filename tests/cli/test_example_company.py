@@ -54,10 +54,20 @@ def test_one_department_edit_is_exactly_one_change(mailplan: Run, company: Path)
     assert [(c["action"], c["key"]) for c in mailbox_changes] == [("update", "zengxiaodong@huamao-trade.com")]
     assert mailbox_changes[0]["before"]["department"] == "sales"
     assert mailbox_changes[0]["after"]["department"] == "purchasing"
-    # nothing but his mailbox and what follows from his department (group membership) changes
-    assert {c["key"].split("/")[0] for c in data["changes"]} <= {
-        "zengxiaodong@huamao-trade.com", *[c["key"] for c in data["changes"] if c["kind"] == "group"]
+    # nothing but his mailbox and what follows from his department: the two department groups
+    assert sorted((c["action"], c["kind"], c["key"]) for c in data["changes"]) == [
+        ("update", "group", "sales-team@huamao-trade.com"),
+        ("update", "group", "supplier-notice@huamao-trade.com"),
+        ("update", "mailbox", "zengxiaodong@huamao-trade.com"),
+    ]
+    groups = {
+        c["key"]: (c["before"]["members"], c["after"]["members"]) for c in data["changes"] if c["kind"] == "group"
     }
+    him = "zengxiaodong@huamao-trade.com"
+    before, after = groups["sales-team@huamao-trade.com"]
+    assert set(before) - set(after) == {him} and set(after) <= set(before)
+    before, after = groups["supplier-notice@huamao-trade.com"]
+    assert set(after) - set(before) == {him} and set(before) <= set(after)
 
 
 def test_a_hand_edit_in_the_database_is_drift_named_by_object(mailplan: Run, company: Path) -> None:
