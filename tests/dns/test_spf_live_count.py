@@ -56,3 +56,15 @@ def test_too_many_nested_lookups_fail_validate_naming_the_chain(bind_server: Any
     assert "mailplan.yaml:" in live.output
     assert f"spf.crm.{ZONE}" in live.output and f"spf-eu.crm.{ZONE}" in live.output
     assert "Traceback" not in live.output
+
+
+def test_apply_counts_through_live_dns_too_and_writes_nothing(bind_server: Any, tmp_path: Path) -> None:
+    # what `plan --spf-resolver` refuses, `apply` with the same option (or MAILPLAN_SPF_RESOLVER) refuses too
+    _publish(bind_server, "spf.crm", f"v=spf1 include:spf-eu.crm.{ZONE} ~all")
+    _publish(bind_server, "spf-eu.crm", "v=spf1 " + " ".join(f"a:h{i}.{ZONE}" for i in range(9)) + " ~all")
+    (tmp_path / "mailplan.yaml").write_text(CONFIG, encoding="utf-8")
+    runner = CliRunner(env={"MAILPLAN_SPF_RESOLVER": f"{bind_server.host}:{bind_server.port}"})
+    refused = runner.invoke(build(), ["apply", str(tmp_path / "mailplan.yaml"), "--auto-approve"])
+    assert refused.exit_code == 1, refused.output
+    assert f"spf-eu.crm.{ZONE}" in refused.output
+    assert not (tmp_path / "mail.sqlite").exists() and not (tmp_path / "zones").exists()
