@@ -121,29 +121,30 @@ def still_running(proc: subprocess.Popen[bytes], log: Path) -> bool:
 def start_bind(zones: Sequence[str] = BIND_ZONES) -> Iterator[BindServer]:
     require_binaries("named")
     directory = server_dir("bind")
-    port = free_port()
-    secret = base64.b64encode(secrets.token_bytes(32)).decode()
-    conf = NAMED_CONF.format(key=TSIG_NAME, algorithm=TSIG_ALGORITHM, secret=secret, dir=directory, port=port)
-    for zone in zones:
-        conf += ZONE_CONF.format(zone=zone, dir=directory, key=TSIG_NAME)
-        (directory / f"db.{zone}").write_text(ZONE_FILE.format(zone=zone))
-    (directory / "named.conf").write_text(conf)
-    log = (directory / "named.log").open("wb")
-    proc = subprocess.Popen(["named", "-g", "-c", str(directory / "named.conf")], stdout=log, stderr=subprocess.STDOUT)
+    proc: subprocess.Popen[bytes] | None = None
     try:
+        port = free_port()
+        secret = base64.b64encode(secrets.token_bytes(32)).decode()
+        conf = NAMED_CONF.format(key=TSIG_NAME, algorithm=TSIG_ALGORITHM, secret=secret, dir=directory, port=port)
+        for zone in zones:
+            conf += ZONE_CONF.format(zone=zone, dir=directory, key=TSIG_NAME)
+            (directory / f"db.{zone}").write_text(ZONE_FILE.format(zone=zone))
+        (directory / "named.conf").write_text(conf)
+        log_path = directory / "named.log"
+        with log_path.open("wb") as log:
+            proc = subprocess.Popen(["named", "-g", "-c", str(directory / "named.conf")], stdout=log, stderr=log)
+        named = proc
         wait_until(
-            lambda: (
-                still_running(proc, directory / "named.log") and all(answers_soa("127.0.0.1", port, z) for z in zones)
-            ),
+            lambda: still_running(named, log_path) and all(answers_soa("127.0.0.1", port, z) for z in zones),
             timeout=15,
-            what=f"named on 127.0.0.1:{port} (log: {directory / 'named.log'})",
+            what=f"named on 127.0.0.1:{port} (log: {log_path})",
         )
         yield BindServer("127.0.0.1", port, tuple(zones), TSIG_NAME, TSIG_ALGORITHM, secret, directory, proc.pid)
     finally:
-        stop_process(proc)
-        log.close()
-    shutil.rmtree(directory, ignore_errors=True)
-
+        # also when the start or the test failed: no server and no folder outlive the test
+        if proc is not None:
+            stop_process(proc)
+        shutil.rmtree(directory, ignore_errors=True)
 
 @pytest.fixture
 def bind_server() -> Iterator[BindServer]:

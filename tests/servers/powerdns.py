@@ -12,7 +12,7 @@ import shutil
 import sqlite3
 import subprocess
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -114,31 +114,30 @@ def _create_zone(url: str, api_key: str, zone: str) -> None:
 def start_powerdns(zones: Sequence[str] = PDNS_ZONES) -> Iterator[PowerDnsServer]:
     require_binaries("pdns_server", str(SCHEMA))
     directory = server_dir("pdns")
-    dns_port, api_port = free_port(), free_port()
-    while api_port == dns_port:
-        api_port = free_port()
-    api_key = secrets.token_hex(16)
-    with sqlite3.connect(directory / "pdns.sqlite3") as db:
-        db.executescript(SCHEMA.read_text())
-    db.close()
-    (directory / "pdns.conf").write_text(
-        PDNS_CONF.format(dir=directory, dns_port=dns_port, api_port=api_port, api_key=api_key)
-    )
-    log_path = directory / "pdns.log"
-    log = log_path.open("wb")
-    proc = subprocess.Popen(["pdns_server", f"--config-dir={directory}"], stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{api_port}/api/v1"
+    proc: subprocess.Popen[bytes] | None = None
     try:
-        wait_until(lambda: still_running(proc, log_path) and _api_answers(url, api_key), 15, f"pdns API on {url}")
+        dns_port, api_port = free_port(), free_port()
+        api_key = secrets.token_hex(16)
+        with closing(sqlite3.connect(directory / "pdns.sqlite3")) as db:
+            db.executescript(SCHEMA.read_text())
+        (directory / "pdns.conf").write_text(
+            PDNS_CONF.format(dir=directory, dns_port=dns_port, api_port=api_port, api_key=api_key)
+        )
+        log_path = directory / "pdns.log"
+        with log_path.open("wb") as log:
+            proc = subprocess.Popen(["pdns_server", f"--config-dir={directory}"], stdout=log, stderr=log)
+        pdns = proc
+        url = f"http://127.0.0.1:{api_port}/api/v1"
+        wait_until(lambda: still_running(pdns, log_path) and _api_answers(url, api_key), 15, f"pdns API on {url}")
         for zone in zones:
             _create_zone(url, api_key, zone)
         wait_until(lambda: all(answers_soa("127.0.0.1", dns_port, z) for z in zones), 15, "pdns DNS answers")
         yield PowerDnsServer("127.0.0.1", dns_port, api_port, api_key, tuple(zones), directory, proc.pid)
     finally:
-        stop_process(proc)
-        log.close()
-    shutil.rmtree(directory, ignore_errors=True)
-
+        # also when the start or the test failed: no server and no folder outlive the test
+        if proc is not None:
+            stop_process(proc)
+        shutil.rmtree(directory, ignore_errors=True)
 
 @pytest.fixture
 def powerdns_server() -> Iterator[PowerDnsServer]:
