@@ -25,8 +25,18 @@ need_debs() {
     if [ ! -e /usr/sbin/policy-rc.d ]; then
         printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
     fi
-    apt-get update -qq
-    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    # apt's output is kept, not thrown away: when it fails, say what is missing and why before exiting.
+    local log
+    log="$(mktemp)"
+    if ! apt-get update -qq >"$log" 2>&1 \
+        || ! apt-get install -y -qq --no-install-recommends "${missing[@]}" >>"$log" 2>&1; then
+        echo "mailplan: could not install these Debian packages: ${missing[*]}" >&2
+        echo "mailplan: apt-get said (last lines):" >&2
+        tail -n 20 "$log" | sed 's/^/    /' >&2
+        rm -f "$log"
+        exit 1
+    fi
+    rm -f "$log"
 }
 
 # The project's virtual environment, with the given extras ("" or "test").
