@@ -1,7 +1,9 @@
 """The threaded loopback HTTP server every cloud fake is built on.
 
 A fake subclasses ``FakeServer`` and answers in ``handle``; the server counts each call,
-answers queued ``failures`` first (a 429, a throttling body) and encodes the answer.
+answers queued ``failures`` first (a 429, a throttling body) and encodes the answer. A
+``Response`` with a ``delay`` is sent that many seconds late (a server slower than the
+client's timeout), without holding up the other requests.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -48,6 +51,7 @@ class Response:
     status: int
     body: Any = None  # JSON-encodable -> JSON; None -> empty; bytes/str as they are
     headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0  # seconds to wait before answering
 
     def encode(self) -> tuple[bytes, dict[str, str]]:
         """The payload and the headers to send with it."""
@@ -129,12 +133,17 @@ class FakeServer:
                     body=self.rfile.read(length) if length else b"",
                 )
                 resp = fake.dispatch(req)
+                if resp.delay:
+                    time.sleep(resp.delay)  # outside the fake's lock: other requests go on
                 payload, headers = resp.encode()
-                self.send_response(resp.status)
-                for key, value in headers.items():
-                    self.send_header(key, value)
-                self.end_headers()
-                self.wfile.write(payload)
+                try:
+                    self.send_response(resp.status)
+                    for key, value in headers.items():
+                        self.send_header(key, value)
+                    self.end_headers()
+                    self.wfile.write(payload)
+                except (BrokenPipeError, ConnectionResetError):
+                    self.close_connection = True  # the client gave up waiting (its timeout)
 
             do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve
 

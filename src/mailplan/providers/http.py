@@ -37,6 +37,15 @@ class RetryableApiError(ApiError):
 
 @dataclass
 class RetryPolicy:
+    """How long one logical request may keep trying.
+
+    Each wait is capped (Retry-After included) and so is their sum. A service may ask
+    for a wait of an hour (an hourly quota), or send a bogus date; honouring that would
+    leave a CI job hanging with no output until its own timeout kills it, mid-apply.
+    Capped, the run stops within a few minutes with an error naming the last answer,
+    and since every change is idempotent the next run finishes the rest.
+    """
+
     attempts: int = 6
     base_delay: float = 0.5  # doubled each attempt
     max_delay: float = 30.0  # cap for one wait, Retry-After included
