@@ -9,7 +9,7 @@ from collections.abc import Callable
 import pytest
 
 from mailplan.engine.change import Action
-from mailplan.model.objects import ArchiveRule, Delegation, Mailbox
+from mailplan.model.objects import Alias, ArchiveRule, Delegation, Mailbox
 from realstack.org import ALIAS_DOMAIN, ARCHIVE, DOMAIN, Org, addr
 from servers.mailstack import OUTSIDER, MailStack
 
@@ -128,6 +128,29 @@ def test_group_posting_rules_are_enforced_at_smtp(stack: MailStack, org: Org) ->
 
     stack.wait_for(addr("carol"), org.password(addr("carol")), "offer for the board")
     stack.wait_for(addr("carol"), org.password(addr("carol")), "staff news")
+
+
+def test_an_alias_does_not_open_a_restricted_group(stack: MailStack, org: Org) -> None:
+    # team@ is members-only; each of these reaches it by another name
+    org.create(
+        [
+            Alias(addr("team-inbox"), (addr("team"),)),
+            Alias(addr("team-desk"), (f"team-inbox@{ALIAS_DOMAIN}",)),  # a chain, through the alias domain
+            Alias(addr("team-and-carol"), (addr("carol"), addr("team"))),  # the strictest rule met wins
+        ]
+    )
+    for written in (addr("team-inbox"), f"team-inbox@{ALIAS_DOMAIN}", addr("team-desk"), addr("team-and-carol")):
+        code, text = refusals(lambda to=written: stack.send(to, "spam through an alias")).get(written, (250, b""))
+        assert code == 550, written
+        assert b"5.7.1" in text and f"reaches the group {addr('team')}".encode() in text and b"only members" in text
+
+    # a member still posts through the alias, and it reaches the whole group
+    alice = addr("alice")
+    assert stack.submit(alice, org.password(alice), addr("team-desk"), "team news via the desk") == {}
+    for person in ("alice", "bob", "dave"):
+        stack.wait_for(addr(person), org.password(addr(person)), "team news via the desk")
+    stack.settle()
+    assert "spam through an alias" not in stack.stored_subjects(addr("bob"))
 
 
 def test_frozen_group_member_is_skipped_without_bounce(stack: MailStack, org: Org) -> None:

@@ -3,8 +3,10 @@
 Postfix's ``spawn`` runs one of these per SMTP session, talking the policy
 delegation protocol on stdin/stdout (``name=value`` lines, an empty line ends a
 request; the answer is ``action=...`` and an empty line). For a recipient that
-is a mailplan group, the sender is checked against the group's ``post_policy``;
-anything else gets ``DUNNO`` (no opinion), so Postfix's other rules decide.
+is a mailplan group, or reaches one through aliases, alias domains, forwardings
+or other groups, the sender is checked against the ``post_policy`` of every
+such group (the strictest wins); anything else gets ``DUNNO`` (no opinion), so
+Postfix's other rules decide.
 
 Run as ``python -m mailplan.providers.mail.local.policyd --db PATH``.
 """
@@ -34,20 +36,37 @@ def decide(db: sqlite3.Connection, request: Mapping[str, str]) -> str:
     if request.get("request") != "smtpd_access_policy" or not request.get("recipient"):
         return DUNNO
     written = request["recipient"]
-    group = serverdb.canonical(db, written)
-    row = db.execute("SELECT post_policy, senders, owners FROM mailplan_group WHERE address = ?", (group,)).fetchone()
-    if row is None or row[0] == "anyone":
+    rules = restricted_groups(db, written)
+    if not rules:
         return DUNNO
-    policy, senders, owners = row[0], serverdb.split_list(row[1]), serverdb.split_list(row[2])
     sender = serverdb.canonical(db, request.get("sender") or request.get("sasl_username") or "")
     if sender and not request.get("sasl_username") and serverdb.is_own_domain(db, sender.rpartition("@")[2]):
         # Our own people send through the submission port, logged in; the same
         # sender arriving unauthenticated on the MX is most likely forged.
         return f"550 5.7.1 <{written}>: log in and send through the submission port to post to this group"
-    if _may_post(db, policy, sender, group, senders, owners):
-        return DUNNO
-    why = WHO_MAY_POST.get(policy, "this group does not accept mail from this sender")
-    return f"550 5.7.1 <{written}>: {why}"
+    direct = serverdb.canonical(db, written)
+    # Every restricted group the mail would reach must accept the sender: an
+    # alias (or a chain of them) must not open a members-only group to anyone.
+    for group, policy, senders, owners in rules:
+        if not _may_post(db, policy, sender, group, senders, owners):
+            why = WHO_MAY_POST.get(policy, "this group does not accept mail from this sender")
+            via = "" if group == direct else f"it reaches the group {group}, and "
+            return f"550 5.7.1 <{written}>: {via}{why}"
+    return DUNNO
+
+
+def restricted_groups(
+    db: sqlite3.Connection, recipient: str
+) -> list[tuple[str, str, tuple[str, ...], tuple[str, ...]]]:
+    """``(group, post_policy, senders, owners)`` of every group with a posting rule that mail to
+    ``recipient`` reaches, through aliases, alias domains, forwardings and other groups."""
+    reached = serverdb.reached(db, recipient)
+    rows = db.execute("SELECT address, post_policy, senders, owners FROM mailplan_group WHERE post_policy <> 'anyone'")
+    return sorted(
+        (address, policy, serverdb.split_list(senders), serverdb.split_list(owners))
+        for address, policy, senders, owners in rows
+        if address in reached
+    )
 
 
 def _may_post(

@@ -20,14 +20,50 @@ def connect(path: Path) -> sqlite3.Connection:
 
 def canonical(db: sqlite3.Connection, address: str) -> str:
     """``u@alias-domain`` → ``u@target-domain``; other addresses are only lower-cased."""
+    return _canonical(address, _alias_domains(db))
+
+
+def _alias_domains(db: sqlite3.Connection) -> dict[str, str]:
+    return dict(db.execute("SELECT alias_domain, target_domain FROM alias_domain WHERE active = 1").fetchall())
+
+
+def _canonical(address: str, alias_domains: dict[str, str]) -> str:
     address = address.strip().lower()
     local, at, domain = address.rpartition("@")
-    if not at:
-        return address
-    row = db.execute(
-        "SELECT target_domain FROM alias_domain WHERE alias_domain = ? AND active = 1", (domain,)
-    ).fetchone()
-    return f"{local}@{row[0]}" if row else address
+    return f"{local}@{alias_domains[domain]}" if at and domain in alias_domains else address
+
+
+_BATCH = 400  # addresses per IN (...) query: well under SQLite's limit on bound parameters
+
+
+def reached(db: sqlite3.Connection, address: str) -> set[str]:
+    """Every address that mail to ``address`` reaches, itself included, in canonical form.
+
+    Follows what Postfix follows: alias domains, alias rows (aliases, groups'
+    members, identity aliases) and frozen mailboxes' forwardings, to any depth.
+    One query per level of the expansion, not per address: a group of
+    thousands costs a few queries.
+    """
+    alias_domains = _alias_domains(db)
+    seen: set[str] = set()
+    level = {_canonical(address, alias_domains)}
+    while level:
+        seen |= level
+        found: set[str] = set()
+        batch = sorted(level)
+        for start in range(0, len(batch), _BATCH):
+            chunk = batch[start : start + _BATCH]
+            marks = ",".join("?" * len(chunk))
+            rows = db.execute(
+                "SELECT a.goto FROM alias a JOIN domain d ON d.domain = a.domain"
+                f" WHERE a.address IN ({marks}) AND a.active = 1 AND d.active = 1"
+                f" UNION ALL SELECT goto FROM mailplan_forwarding WHERE address IN ({marks})",
+                chunk + chunk,
+            )
+            for (goto,) in rows:
+                found.update(_canonical(target, alias_domains) for target in split_list(goto))
+        level = found - seen
+    return seen
 
 
 def spellings(db: sqlite3.Connection, address: str) -> set[str]:
@@ -51,4 +87,4 @@ def members(db: sqlite3.Connection, group: str) -> tuple[str, ...]:
     return split_list(row[0]) if row else ()
 
 
-__all__ = ["canonical", "connect", "is_own_domain", "members", "spellings", "split_list"]
+__all__ = ["canonical", "connect", "is_own_domain", "members", "reached", "spellings", "split_list"]
