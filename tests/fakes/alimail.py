@@ -13,7 +13,10 @@ as implemented by the public go-alimail client:
 - ``POST /v2/users``; ``GET|PATCH|DELETE /v2/users/{id-or-email}``;
   ``POST|DELETE /v2/users/{email}/emailAliases`` (``{"alias", "asDefault"}`` / ``{"alias"}``)
 Errors are non-2xx with ``{"detailErrorCode", "message", "developerMessage"}``.
-Over the limit of 40 calls/s per domain the service answers 429 (``rate_limit_next``).
+Over the limit of 40 calls/s per domain (all applications together) the service answers
+HTTP 429 (``rate_limit_next``): that status is all go-alimail looks at. No source shows a
+Retry-After header or the body's exact code, so the fake sends no Retry-After unless a
+test asks for one, and a ``TooManyRequests`` error object.
 ``expire_tokens`` makes the next call answer 401; ``lag(n)`` keeps new users invisible
 (404) to their next n lookups.
 """
@@ -96,6 +99,10 @@ class AlimailFake(FakeServer):
 
     def user_by_email(self, email: str) -> dict[str, Any]:
         return next(u for u in self.users.values() if u["email"] == email)
+
+    def rate_limit_next(self, times: int, retry_after: str = "") -> None:
+        """HTTP 429 for the next ``times`` calls; a Retry-After header only when one is given."""
+        self.fail_next(times, 429, retry_after or None, self.rate_limit_body())
 
     def rate_limit_body(self) -> Any:
         return {"detailErrorCode": "TooManyRequests", "message": "Request was denied due to flow control."}

@@ -15,8 +15,15 @@ Error codes: 40001 / 40014 / 42001 / 41001 (token) are documented; -1,
 Exmail shares its API family with; the doc excerpt does not list them.
 
 Not paginated: user/list answers the whole subtree in one call, as documented.
-Fault injection: ``rate_limit_next`` (HTTP 429 + Retry-After), ``busy_next``
-(errcode 45009), ``expire_tokens`` (42001 on the next call), ``lag`` (objects
+
+Frequency limits: the doc's 基础频率 section limits calls per company and API
+(500 a minute, 15,000 an hour) and per IP; like every other error, a call over
+the limit is answered HTTP 200 with an errcode (45009 "api freq out of limit",
+the code of the WeCom family; 45033 for too many concurrent calls), never HTTP 429
+and never a Retry-After header.
+
+Fault injection: ``rate_limit_next`` (errcode 45009), ``busy_next`` (errcode -1,
+system busy), ``expire_tokens`` (42001 on the next call), ``lag`` (objects
 created in the next writes stay invisible to the next N lookups).
 """
 
@@ -36,6 +43,9 @@ ROOT = 1
 EMAIL = re.compile(r"^[a-z0-9._%+-]+@[a-z0-9.-]+\.[a-z0-9-]+$")
 FORBIDDEN_DEPT_CHARS = set('\\:*?"<>|｜')
 PASSWORD = re.compile(r"^[A-Za-z0-9]{6,32}$")
+
+
+BUSY_MESSAGES = {-1: "system busy", 45009: "api freq out of limit", 45033: "api concurrent out of limit"}
 
 
 class ExmailApiError(Exception):
@@ -68,15 +78,23 @@ class ExmailFake(FakeServer):
         self.tags: dict[int, dict[str, Any]] = {}
         self.passwords: dict[str, str] = {}
         self._busy = 0
+        self._busy_code = -1
         self._lag = 0  # how many lookups a freshly created object stays invisible
         self._hidden: dict[str, int] = {}
 
     # ---- test controls
 
-    def busy_next(self, times: int, code: int = 45009) -> None:
+    def busy_next(self, times: int, code: int = -1) -> None:
+        """Answer the next ``times`` API calls (not gettoken) with this errcode in an HTTP 200 body."""
         with self.lock:
             self._busy = times
             self._busy_code = code
+
+    def rate_limit_next(self, times: int, retry_after: str = "") -> None:
+        """The next ``times`` calls are over the frequency limit: HTTP 200, errcode 45009, no Retry-After."""
+        assert not retry_after, "Exmail sends no Retry-After"
+        with self.lock:
+            self.failures.extend(Response(200, self.rate_limit_body()) for _ in range(times))
 
     def expire_tokens(self) -> None:
         with self.lock:
@@ -107,7 +125,7 @@ class ExmailFake(FakeServer):
             self._check_token(request.params)
             if self._busy > 0:
                 self._busy -= 1
-                raise _fail(self._busy_code, "api freq out of limit")
+                raise _fail(self._busy_code, BUSY_MESSAGES.get(self._busy_code, "system busy"))
             if name not in POST_APIS | GET_APIS:
                 raise _fail(40058, f"unknown api {name}")
             handler = getattr(self, "_" + name.replace("/", "_"))

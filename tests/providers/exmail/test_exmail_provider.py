@@ -205,16 +205,34 @@ def test_wrong_secret_is_reported_without_the_secret(company: Harness, tmp_path:
     assert company.fake.count("GET /cgi-bin/gettoken") == 1  # a bad secret is not retried
 
 
-def test_rate_limits_are_waited_out(provider: TencentExmailProvider, company: Harness, sleeps: list[float]) -> None:
-    company.fake.rate_limit_next(2, retry_after="7")
+def test_frequency_limits_are_backed_off(
+    provider: TencentExmailProvider, company: Harness, sleeps: list[float]
+) -> None:
+    company.fake.rate_limit_next(3)  # HTTP 200 with errcode 45009, no Retry-After: Exmail's answer
     provider.read([DOMAIN])
-    assert sleeps[:2] == [7.0, 7.0]  # Retry-After honoured
+    assert sleeps == [0.5, 1.0, 2.0]  # backed off, doubling
 
     sleeps.clear()
-    company.fake.busy_next(3)  # errcode 45009 in an HTTP 200 body
+    company.fake.busy_next(2)  # errcode -1, system busy
     create(provider, INFO)
-    assert len(sleeps) == 3
+    assert sleeps == [0.5, 1.0]
     assert INFO in objects_of(provider)
+
+
+def test_a_frequency_limit_that_lasts_stops_the_run_with_a_clear_error(
+    provider: TencentExmailProvider, company: Harness, sleeps: list[float]
+) -> None:
+    provider.read([DOMAIN])  # holds a token now
+    token = next(iter(company.fake.tokens))
+    company.fake.rate_limit_next(50)
+
+    with pytest.raises(ProviderError) as caught:
+        provider.read([DOMAIN])
+
+    message = str(caught.value)
+    assert "gave up after 6 attempts" in message and "errcode 45009" in message and "frequency limit" in message
+    assert token not in message and company.fake.corp_secret not in message
+    assert len(sleeps) == 5
 
 
 def test_writes_wait_for_a_just_created_object_to_appear(

@@ -4,8 +4,8 @@ Every answer is HTTP 200 with ``{"errcode": N, "errmsg": "..."}``; 0 is success.
 The access token comes from ``gettoken?corpid=&corpsecret=``, lives
 ``expires_in`` seconds (7200), and is passed as ``?access_token=`` on every call.
 A token the server no longer accepts (40001 / 40014 / 42001) is fetched again
-and the call retried once. Busy / rate-limit codes are retried by the shared
-HttpClient with backoff.
+and the call retried once. Busy and frequency-limit codes (-1, 45009, 45033, in an
+HTTP 200 answer like every other error) are retried by the shared HttpClient with backoff.
 """
 
 from __future__ import annotations
@@ -20,8 +20,11 @@ from mailplan.providers.http import ApiError, HttpClient, RetryableApiError
 
 # The token the call carried is no longer valid: fetch a new one, retry once.
 TOKEN_CODES = frozenset({40001, 40014, 42001})
-# System busy (-1) and frequency limits (45009, 45033): wait and retry.
+# System busy (-1) and frequency limits (45009 calls, 45033 concurrent calls): wait and retry.
+# Exmail answers these as HTTP 200 with the errcode, never HTTP 429 with Retry-After, so the
+# shared client backs off exponentially.
 RETRY_CODES = frozenset({-1, 45009, 45033})
+FREQUENCY_CODES = frozenset({45009, 45033})
 # The object is not (yet) there. Right after a write these are retried for a while.
 NOT_FOUND_CODES = frozenset({60111, 60003})
 # Refresh this long before the announced expiry, so a token never dies mid-run.
@@ -63,6 +66,8 @@ def decode_error(resp: requests.Response) -> str | None:
     if code == 0:
         return None
     message = f"errcode {code}: {body.get('errmsg', '')}"
+    if code in FREQUENCY_CODES:
+        message += " (Exmail's call-frequency limit for this company; run again in a few minutes)"
     if code in RETRY_CODES:
         raise RetryableApiError(message, status=resp.status_code, code=str(code), body=body)
     if code in TOKEN_CODES:
