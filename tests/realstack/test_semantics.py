@@ -173,10 +173,21 @@ def test_archive_keeps_a_copy_of_mail_in_and_out(stack: MailStack, org: Org) -> 
     alice = addr("alice")
     assert stack.send(alice, "inbound to be archived") == {}
     assert stack.submit(alice, org.password(alice), OUTSIDER, "outbound to be archived") == {}
+    # info@ acknowledges: the auto-reply (null envelope sender) is outgoing mail too
+    assert stack.send(addr("info"), "catalogue request to be archived") == {}
     stack.wait_for(ARCHIVE, org.password(ARCHIVE), "inbound to be archived")
     stack.wait_for(ARCHIVE, org.password(ARCHIVE), "outbound to be archived")
+    stack.wait_for(ARCHIVE, org.password(ARCHIVE), "catalogue request to be archived")
+    reply = stack.wait_for(ARCHIVE, org.password(ARCHIVE), "Thank you for writing to us")
     stack.settle()
-    assert [m.subject for m in stack.capture.to(OUTSIDER)] == ["outbound to be archived"]
+
+    assert reply["Auto-Submitted"] == "auto-replied" and reply["To"] == OUTSIDER
+    assert stack.subjects(ARCHIVE, org.password(ARCHIVE)).count("Thank you for writing to us") == 1
+    sent_out = {m.subject: m for m in stack.capture.to(OUTSIDER)}
+    assert sorted(sent_out) == ["Thank you for writing to us", "outbound to be archived"]
+    # the archive copy is an envelope recipient only: the outside sender sees no archive address
+    assert sent_out["Thank you for writing to us"].rcpt_to == (OUTSIDER,)
+    assert ARCHIVE not in sent_out["Thank you for writing to us"].message.as_string()
 
 
 def test_sending_as_someone_else_needs_a_delegation(stack: MailStack, org: Org) -> None:

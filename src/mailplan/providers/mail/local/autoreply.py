@@ -7,7 +7,8 @@ with the row's subject and body, following RFC 3834: never to bounces, mailing
 lists or other automatic mail, only when the address was written in To/Cc, at
 most once per sender and address in ``--days`` days, with a null envelope
 sender and ``Auto-Submitted: auto-replied``. The reply goes back into Postfix
-through a loopback SMTP listener.
+through a loopback SMTP listener, with the archive address as an extra envelope
+recipient when the archive policy covers the domain (the journal copy).
 
 Run as ``python -m mailplan.providers.mail.local.autoreply --db PATH ...``.
 Exit status 75 (temporary failure) makes Postfix retry later.
@@ -125,6 +126,7 @@ def run(args: argparse.Namespace, raw: bytes) -> str:
             return f"no auto-reply is set for {address}"
         name_row = db.execute("SELECT name FROM mailbox WHERE username = ?", (address,)).fetchone()
         own = serverdb.spellings(db, address)
+        archive = serverdb.archive_copy_to(db, address.rpartition("@")[2])
     why_not = reason_not_to_reply(message, sender, own)
     if why_not:
         return f"not answered: {why_not}"
@@ -132,14 +134,18 @@ def run(args: argparse.Namespace, raw: bytes) -> str:
     if not log.claim(address, sender, args.days):
         return f"not answered: {sender} already got an auto-reply from {address} within {args.days} days"
     reply = compose(message, address, name_row[0] if name_row else "", sender, row[0], row[1])
+    # The null envelope sender never matches sender_bcc_maps, so the archive's journal copy
+    # of the reply is asked for here, as one more envelope recipient (not in the headers).
+    recipients = [sender] + ([archive] if archive and archive != sender else [])
     host, _, port = args.reinject.rpartition(":")
     try:
         with smtplib.SMTP(host, int(port), timeout=60) as smtp:
-            smtp.send_message(reply, from_addr="", to_addrs=[sender])
+            smtp.send_message(reply, from_addr="", to_addrs=recipients)
     except OSError:
         log.release(address, sender)
         raise
-    return f"auto-reply from {address} sent to {sender}"
+    copied = f", copy to {archive}" if len(recipients) > 1 else ""
+    return f"auto-reply from {address} sent to {sender}{copied}"
 
 
 def main(argv: list[str] | None = None) -> int:

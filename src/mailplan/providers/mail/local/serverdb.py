@@ -73,6 +73,17 @@ def spellings(db: sqlite3.Connection, address: str) -> set[str]:
     return {address} | {f"{local}@{alias_domain}" for (alias_domain,) in rows}
 
 
+def archive_copy_to(db: sqlite3.Connection, domain: str) -> str | None:
+    """The archive address the journal copy of ``domain``'s mail goes to (as sqlite-archive.cf finds it)."""
+    row = db.execute(
+        "SELECT copy_to FROM mailplan_archive WHERE scope = ?"
+        " UNION ALL SELECT ar.copy_to FROM mailplan_archive ar JOIN alias_domain ad ON ad.target_domain = ar.scope"
+        " WHERE ad.alias_domain = ? AND ad.active = 1",
+        (domain, domain),
+    ).fetchone()
+    return str(row[0]) if row else None
+
+
 def is_own_domain(db: sqlite3.Connection, domain: str) -> bool:
     row = db.execute(
         "SELECT 1 FROM domain WHERE domain = ? AND active = 1"
@@ -87,4 +98,4 @@ def members(db: sqlite3.Connection, group: str) -> tuple[str, ...]:
     return split_list(row[0]) if row else ()
 
 
-__all__ = ["canonical", "connect", "is_own_domain", "members", "reached", "spellings", "split_list"]
+__all__ = ["archive_copy_to", "canonical", "connect", "is_own_domain", "members", "reached", "spellings", "split_list"]
