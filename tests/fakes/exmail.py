@@ -8,10 +8,25 @@ deltagusers/list/delete (#10050-#10056), as quoted in the QQ::exmail CPAN
 distribution, plus the full group search ``group/fuzzysearch`` seen in public
 client code. Every answer is HTTP 200 with ``errcode``/``errmsg``.
 
+功能设置 (user options): POST ``useroption/get`` (#10047) with ``userid`` and
+``type`` (a list of 1 force secure login 强制启用安全登录, 2 IMAP/SMTP service,
+3 POP/SMTP service, 4 secure login turned on 是否启用安全登录) answers ``option``,
+a list of ``{"type", "value"}`` with the value a string "0"/"1"; POST
+``useroption/update`` (#10048) with ``userid`` and ``option`` sets types 1-3 (4
+is read only: "不可用" for update). The QQ::exmail copy links both to #10020 in
+error; the PHP client leo108/qq-exmail gives #10047/#10048.
+
+Each app of the developer page (通讯录管理 contacts, 功能设置 function settings, ...)
+has its own secret, and gettoken with that secret gives a token for that app only
+(leo108/qq-exmail keeps one secret per app). The fake refuses a contacts token at
+useroption and a function-settings token elsewhere with 48002 "api forbidden" (the
+WeCom code for an API the app may not call; the Exmail excerpt names none).
+
 Error codes: 40001 / 40014 / 42001 / 41001 (token) are documented; -1,
 45009 (frequency limit), 40058 (bad parameter), 60003 (no such department),
 60008 (department name taken), 60005/60006 (department not empty), 60102
-(address taken) and 60111 (no such account) follow the WeCom global code table
+(address taken), 60111 (no such account) and 48002 (API not open to this app's
+token) follow the WeCom global code table
 Exmail shares its API family with; the doc excerpt does not list them.
 
 Not paginated: user/list answers the whole subtree in one call, as documented.
@@ -62,12 +77,22 @@ def _fail(code: int, message: str) -> ExmailApiError:
 class ExmailFake(FakeServer):
     """One Exmail company: its domains, departments, users, groups and tags."""
 
-    def __init__(self, corp_id: str = "wm-corp-1", corp_secret: str = "s3cret", domains: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self,
+        corp_id: str = "wm-corp-1",
+        corp_secret: str = "s3cret",
+        domains: tuple[str, ...] = (),
+        function_secret: str = "fn-s3cret",
+    ) -> None:
         super().__init__()
         self.corp_id = corp_id
         self.corp_secret = corp_secret
+        self.function_secret = function_secret
         self.domains: set[str] = set(domains)
         self.tokens: dict[str, bool] = {}  # token -> still valid
+        self.token_app: dict[str, str] = {}  # token -> the app whose secret fetched it
+        # userid -> useroption type -> value ("0"/"1", strings as the doc has them)
+        self.options: dict[str, dict[int, str]] = {}
         self._token_ids = itertools.count(1)
         # 64-bit department ids, as the real service hands out
         self._dept_ids = itertools.count(4681599755550737935)
@@ -111,6 +136,7 @@ class ExmailFake(FakeServer):
                 "userid": userid, "name": name, "department": [department], "position": "", "mobile": "",
                 "tel": "", "extid": "", "gender": "0", "enable": 1, "slaves": [], "cpwd_login": 0, **extra,
             }  # fmt: skip
+            self.options[userid] = dict(DEFAULT_OPTIONS)
 
     def rate_limit_body(self) -> Any:
         return {"errcode": 45009, "errmsg": "api freq out of limit"}
@@ -122,7 +148,7 @@ class ExmailFake(FakeServer):
         try:
             if name == "gettoken":
                 return Response(200, self._gettoken(request.params))
-            self._check_token(request.params)
+            self._check_token(request.params, FUNCTION_APP if name in OPTION_APIS else CONTACTS_APP)
             if self._busy > 0:
                 self._busy -= 1
                 raise _fail(self._busy_code, BUSY_MESSAGES.get(self._busy_code, "system busy"))
@@ -145,13 +171,15 @@ class ExmailFake(FakeServer):
     def _gettoken(self, query: dict[str, str]) -> dict[str, Any]:
         if not query.get("corpid") or not query.get("corpsecret"):
             raise _fail(41004, "corpsecret missing")
-        if query["corpid"] != self.corp_id or query["corpsecret"] != self.corp_secret:
+        apps = {self.corp_secret: CONTACTS_APP, self.function_secret: FUNCTION_APP}
+        if query["corpid"] != self.corp_id or query["corpsecret"] not in apps:
             raise _fail(40001, "invalid credential")
         token = f"tok{next(self._token_ids):04d}-" + "x" * 60
         self.tokens[token] = True
+        self.token_app[token] = apps[query["corpsecret"]]
         return {"errmsg": "ok", "access_token": token, "expires_in": 7200}
 
-    def _check_token(self, query: dict[str, str]) -> None:
+    def _check_token(self, query: dict[str, str], app: str) -> None:
         token = query.get("access_token")
         if not token:
             raise _fail(41001, "access_token missing")
@@ -159,6 +187,8 @@ class ExmailFake(FakeServer):
             raise _fail(40014, "invalid access_token")
         if not self.tokens[token]:
             raise _fail(42001, "access_token expired")
+        if self.token_app[token] != app:
+            raise _fail(48002, f"api forbidden: this token is the {self.token_app[token]} app's, not {app}'s")
 
     def _created(self, key: str) -> None:
         if self._lag:
@@ -333,6 +363,7 @@ class ExmailFake(FakeServer):
     def _user_delete(self, args: dict[str, Any]) -> dict[str, Any]:
         user = self._user(args.get("userid"))
         del self.users[user["userid"]]
+        self.options.pop(user["userid"], None)
         for group in self.groups.values():
             group["userlist"] = [u for u in group["userlist"] if u != user["userid"]]
         for tag in self.tags.values():
@@ -443,6 +474,36 @@ class ExmailFake(FakeServer):
         ]
         return {"errmsg": "ok", "count": len(found), "groups": found}
 
+    # ---- user options (功能设置)
+
+    def _option_types(self, value: Any, allowed: frozenset[int], what: str) -> list[int]:
+        if not isinstance(value, list) or not value:
+            raise _fail(40058, f"{what}: a non-empty list")
+        types = [int(v) for v in value]
+        bad = [t for t in types if t not in allowed]
+        if bad:
+            raise _fail(40058, f"{what}: invalid type {bad[0]}")
+        return types
+
+    def _useroption_get(self, args: dict[str, Any]) -> dict[str, Any]:
+        user = self._user(args.get("userid"))
+        types = self._option_types(args.get("type"), OPTION_TYPES, "type")
+        have = self.options.setdefault(user["userid"], dict(DEFAULT_OPTIONS))
+        return {"errmsg": "ok", "option": [{"type": t, "value": have[t]} for t in types]}
+
+    def _useroption_update(self, args: dict[str, Any]) -> dict[str, Any]:
+        user = self._user(args.get("userid"))
+        entries = args.get("option")
+        if not isinstance(entries, list) or not entries or not all(isinstance(e, dict) for e in entries):
+            raise _fail(40058, "option: a non-empty list of {type, value}")
+        types = self._option_types([e.get("type") for e in entries], SETTABLE_OPTION_TYPES, "option")
+        values = [e.get("value") for e in entries]
+        if any(v not in ("0", "1") for v in values):  # a string, as the doc has it: "0" or "1"
+            raise _fail(40058, 'option value is the string "0" or "1"')
+        have = self.options.setdefault(user["userid"], dict(DEFAULT_OPTIONS))
+        have.update(zip(types, (str(v) for v in values), strict=True))
+        return {"errmsg": "update"}
+
     # ---- tags
 
     def _tag_list(self, args: dict[str, Any]) -> dict[str, Any]:
@@ -505,9 +566,17 @@ class ExmailFake(FakeServer):
         return self._tag_members_change(args, add=False, all_invalid=40031)
 
 
+CONTACTS_APP, FUNCTION_APP = "通讯录管理", "功能设置"
+OPTION_TYPES = frozenset({1, 2, 3, 4})
+SETTABLE_OPTION_TYPES = frozenset({1, 2, 3})
+# A new member: secure login not forced, IMAP/SMTP and POP/SMTP on (the console's defaults; unverified).
+DEFAULT_OPTIONS = {1: "0", 2: "1", 3: "1", 4: "0"}
+OPTION_APIS = frozenset({"useroption/get", "useroption/update"})
+
 POST_APIS = frozenset({
     "department/create", "department/update", "user/create", "user/update", "user/batchcheck",
     "group/create", "group/update", "tag/create", "tag/addtagusers", "tag/deltagusers",
+    "useroption/get", "useroption/update",
 })  # fmt: skip
 
 
@@ -534,6 +603,7 @@ def harness(domains: tuple[str, ...] = ("example.com",)) -> Iterator[Harness]:
         settings = {
             "corp_id": fake.corp_id,
             "corp_secret": fake.corp_secret,
+            "function_secret": fake.function_secret,
             "base_url": fake.url + "/cgi-bin/",
             "org_domain": domains[0],
         }

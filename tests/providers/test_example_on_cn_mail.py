@@ -16,7 +16,7 @@ from fakes import alimail, exmail
 from fakes.example_company import ExampleCompany
 
 DOMAINS = ("huamao-trade.com", "huamao.cn")
-SECRETS = {"corp_secret", "client_secret"}
+SECRETS = {"corp_secret", "client_secret", "function_secret"}
 OUTSIDE_MEMBER = ", m.keller@keller-handel.example]"
 HR_ALIAS = "  - {address: hr, to: [chenjianguo, sunli]}\n"
 

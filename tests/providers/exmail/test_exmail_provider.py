@@ -10,8 +10,9 @@ import pytest
 
 from fakes.exmail import Harness, harness
 from mailplan.engine.change import Action, Change
-from mailplan.model.objects import Alias, Department, Domain, Forwarding, Group, Mailbox, MailObject
+from mailplan.model.objects import Alias, Department, Domain, Forwarding, Group, Mailbox, MailObject, Policy
 from mailplan.providers.base import CredentialSink, NotSupported, ProviderContext, ProviderError
+from mailplan.providers.mail.exmail.client import ExmailError
 from mailplan.providers.mail.exmail.provider import TencentExmailProvider
 
 DOMAIN = "example.com"
@@ -96,18 +97,116 @@ def test_initial_passwords_go_to_the_credentials_file_only(
     assert (tmp_path / "credentials.tsv").stat().st_mode & 0o077 == 0
 
 
-def test_freeze_disables_login_and_unfreeze_restores_it(provider: TencentExmailProvider, company: Harness) -> None:
+def client_access(company: Harness, address: str) -> tuple[str, str]:
+    """(IMAP/SMTP, POP/SMTP) of a member as the fake holds them: "1" on, "0" off."""
+    options = company.fake.options[address]
+    return options[2], options[3]
+
+
+def test_freeze_disables_login_and_client_access_and_unfreeze_restores_them(
+    provider: TencentExmailProvider, company: Harness
+) -> None:
     create(provider, Mailbox(address=ZHANGSAN.address, name="张三"))
     box = Mailbox(address=ZHANGSAN.address, name="张三")
     frozen = Mailbox(address=ZHANGSAN.address, name="张三", frozen=True)
+    assert client_access(company, box.address) == ("1", "1")
 
-    provider.apply(Change(Action.FREEZE, "exmail", box, frozen))
+    answer = provider.apply(Change(Action.FREEZE, "exmail", box, frozen))
     assert company.fake.users[box.address]["enable"] == 0
+    assert client_access(company, box.address) == ("0", "0")
+    assert "IMAP/SMTP and POP/SMTP off" in answer
     assert frozen in objects_of(provider)
 
     provider.apply(Change(Action.UNFREEZE, "exmail", frozen, box))
     assert company.fake.users[box.address]["enable"] == 1
+    assert client_access(company, box.address) == ("1", "1")
     assert box in objects_of(provider)
+
+
+def test_unfreeze_turns_on_only_what_the_freeze_turned_off(provider: TencentExmailProvider, company: Harness) -> None:
+    box = Mailbox(address=ZHANGSAN.address, name="张三")
+    frozen = Mailbox(address=ZHANGSAN.address, name="张三", frozen=True)
+    create(provider, box)
+    company.fake.options[box.address][3] = "0"  # the admin had turned POP off for this member
+
+    provider.apply(Change(Action.FREEZE, "exmail", box, frozen))
+    provider.apply(Change(Action.UNFREEZE, "exmail", frozen, box))
+
+    assert client_access(company, box.address) == ("1", "0")
+    # and a second departure starts from a clean slate
+    provider.apply(Change(Action.FREEZE, "exmail", box, frozen))
+    provider.apply(Change(Action.UNFREEZE, "exmail", frozen, box))
+    assert client_access(company, box.address) == ("1", "0")
+
+
+def test_a_mailbox_created_frozen_has_no_client_access(provider: TencentExmailProvider, company: Harness) -> None:
+    left = Mailbox(address=LISI.address, name="李四", frozen=True)
+    create(provider, left)
+    assert company.fake.users[left.address]["enable"] == 0
+    assert client_access(company, left.address) == ("0", "0")
+    assert left in objects_of(provider)
+
+
+def test_a_freeze_whose_client_access_is_already_off_writes_no_option(
+    provider: TencentExmailProvider, company: Harness
+) -> None:
+    box = Mailbox(address=ZHANGSAN.address, name="张三")
+    create(provider, box)
+    company.fake.options[box.address].update({2: "0", 3: "0"})
+
+    answer = provider.apply(Change(Action.FREEZE, "exmail", box, Mailbox(box.address, box.name, frozen=True)))
+
+    assert "already off" in answer
+    assert company.fake.count("POST /cgi-bin/useroption/update") == 0
+    assert company.fake.users[box.address]["enable"] == 0
+
+
+def test_without_the_function_settings_secret_a_freeze_is_refused_before_any_write(
+    company: Harness, tmp_path: Path, sleeps: list[float]
+) -> None:
+    provider = make_provider(company, tmp_path, sleeps, function_secret=None)
+    box = Mailbox(address=ZHANGSAN.address, name="张三")
+    create(provider, box)
+    before = tenant(company)
+
+    for change in (
+        Change(Action.FREEZE, "exmail", box, Mailbox(box.address, box.name, frozen=True)),
+        Change(Action.CREATE, "exmail", None, Mailbox(LISI.address, LISI.name, frozen=True)),
+    ):
+        with pytest.raises(ProviderError, match="function_secret") as caught:
+            provider.apply(change)
+        assert "nothing was changed" in str(caught.value)
+    assert tenant(company) == before
+    assert company.fake.options[box.address] == {1: "0", 2: "1", 3: "1", 4: "0"}
+
+
+def test_user_options_take_the_function_settings_token_and_the_documented_values(
+    provider: TencentExmailProvider, company: Harness
+) -> None:
+    create(provider, Mailbox(address=ZHANGSAN.address, name="张三"))
+    assert provider.options is not None
+    userid = ZHANGSAN.address
+
+    answer = provider.options.post("useroption/get", {"userid": userid, "type": [1, 2, 3, 4]})
+    assert answer["option"] == [{"type": t, "value": v} for t, v in ((1, "0"), (2, "1"), (3, "1"), (4, "0"))]
+    # the contacts app's token does not reach the function settings, nor the other way round
+    with pytest.raises(ExmailError, match="errcode 48002"):
+        provider.client.post("useroption/get", {"userid": userid, "type": [2]})
+    with pytest.raises(ExmailError, match="errcode 48002"):
+        provider.options.get("user/get", userid=userid)
+    refused = [
+        {"userid": userid, "option": [{"type": 4, "value": "1"}]},  # 4 can be read, not set
+        {"userid": userid, "option": [{"type": 2, "value": 0}]},  # values are strings
+        {"userid": userid, "option": []},
+        {"userid": f"nobody@{DOMAIN}", "option": [{"type": 2, "value": "0"}]},
+    ]
+    codes = []
+    for body in refused:
+        with pytest.raises(ExmailError) as caught:
+            provider.options.post("useroption/update", body)
+        codes.append(caught.value.errcode)
+    assert codes == [40058, 40058, 40058, 60111]
+    assert client_access(company, userid) == ("1", "1")
 
 
 def test_updates_rename_move_and_retype_a_mailbox(provider: TencentExmailProvider) -> None:
@@ -261,6 +360,14 @@ def test_what_exmail_cannot_hold_is_refused_before_any_write(provider: TencentEx
         with pytest.raises(NotSupported):
             provider.apply(Change(Action.CREATE, "exmail", None, obj))
     assert tenant(company) == before  # nothing written
+
+
+def test_required_secure_login_is_a_console_step_per_member(provider: TencentExmailProvider) -> None:
+    change = Change(Action.MANUAL, "exmail", None, Policy(scope=DOMAIN, password_min_length=14, require_2fa=True))
+    steps = provider.manual_instructions(change)
+    assert "minimum password length to 14" in steps
+    assert "成员与群组" in steps and "编辑" in steps and "强制启用安全登录" in steps and DOMAIN in steps
+    assert "policy.2fa" in TencentExmailProvider.MANUAL and "policy.2fa" not in TencentExmailProvider.SUPPORTS
 
 
 def test_forwarding_is_a_manual_step_with_the_real_addresses(provider: TencentExmailProvider) -> None:

@@ -73,6 +73,21 @@ def manager_of_tag(tag_name: str) -> str | None:
     return tag_name.removeprefix(MANAGER_TAG) if tag_name.startswith(MANAGER_TAG) else None
 
 
+# User options (功能设置, useroption/get and /update): 1 force secure login (强制启用安全登录),
+# 2 IMAP/SMTP service, 3 POP/SMTP service, 4 secure login turned on (read only). Values are
+# the strings "0" and "1".
+OPTION_FORCE_SECURE_LOGIN, OPTION_IMAP, OPTION_POP, OPTION_SECURE_LOGIN = 1, 2, 3, 4
+CLIENT_ACCESS = (OPTION_IMAP, OPTION_POP)
+CLIENT_NAMES = {OPTION_IMAP: "IMAP/SMTP", OPTION_POP: "POP/SMTP"}
+# The members whose client access a freeze turned off, so that unfreezing turns on only what was
+# on before: one tag per option (Exmail keeps no free field on a member).
+_CLIENT_OFF_TAGS = {OPTION_IMAP: "mp-off:imap", OPTION_POP: "mp-off:pop"}
+
+
+def client_off_tag(option: int) -> str:
+    return _CLIENT_OFF_TAGS[option]
+
+
 def as_int(value: Any, default: int = 0) -> int:
     """Exmail sends some numbers as strings (``"enable": "1"`` in user/list)."""
     try:

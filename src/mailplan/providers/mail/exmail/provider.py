@@ -2,7 +2,8 @@
 
 What maps where:
 - Department  -> department (one name only: a title that differs from the key is shown as ``title [key]``)
-- Mailbox     -> user (persons and functional mailboxes alike); frozen = ``enable: 0``
+- Mailbox     -> user (persons and functional mailboxes alike); frozen = ``enable: 0``, and
+                 IMAP/SMTP and POP/SMTP client access off (``useroption``, the 功能设置 app)
 - Alias       -> one of the owner's ``slaves`` (at most 5 per user, single target only)
 - Group       -> mail group; post policy = ``allow_type`` (+ ``allow_userlist`` for "senders")
 - Domain      -> read only (probed with ``user/batchcheck``); domains are added in the console
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence
+from functools import partial
 from typing import Any, ClassVar, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -51,6 +53,11 @@ class ExmailSettings(BaseModel):
 
     corp_id: str = Field(description="The company's CorpID (管理后台 → 工具箱 → 开发者接口)")
     corp_secret: str = Field(description="Secret of the 通讯录管理 app; reference it as env:NAME or file:PATH")
+    function_secret: str | None = Field(
+        default=None,
+        description="Secret of the 功能设置 app: a freeze turns IMAP/POP/SMTP off with it (useroption), an "
+        "unfreeze turns back on what the freeze turned off; reference it as env:NAME or file:PATH",
+    )
     base_url: str = "https://api.exmail.qq.com/cgi-bin/"
     org_domain: str | None = Field(
         default=None, description="Domain departments are reported under; default: the first domain in scope"
@@ -77,6 +84,12 @@ class TencentExmailProvider(Provider):
         self.config = ExmailSettings.model_validate(dict(settings))
         self.http = HttpClient(base_url=self.config.base_url)
         self.client = ExmailClient(self.http, self.config.corp_id, self.config.corp_secret)
+        # Each Exmail app has its own secret and token: user options belong to 功能设置.
+        self.options = (
+            ExmailClient(self.http, self.config.corp_id, self.config.function_secret)
+            if self.config.function_secret
+            else None
+        )
         self.sleep: Callable[[float], None] = time.sleep
         self._departments: list[dict[str, Any]] | None = None
         self._tag_ids: dict[str, int] | None = None
@@ -274,15 +287,22 @@ class TencentExmailProvider(Provider):
             body["name"] = after.name
         if before.department != after.department:
             body["department"] = [self._department_id_or_root(after.department)]
+        access = ""
         if before.frozen != after.frozen:
             body["enable"] = 0 if after.frozen else 1
+            # Client access first: a failure then leaves the mailbox unfrozen (or frozen), so the next
+            # plan shows the change again, instead of a half-done one that reads as finished.
+            cut = self._cut_client_access if after.frozen else self._restore_client_access
+            access = cut(after.address)
         if len(body) > 1:
             self._eventually(lambda: self.client.post("user/update", body))
         if before.kind != after.kind:
             self._set_functional(after.address, after.kind == "functional")
-        return "updated" if "enable" not in body else f"updated, enable={body['enable']}"
+        return "updated" if "enable" not in body else f"updated, enable={body['enable']}{access}"
 
     def _create_mailbox(self, box: Mailbox) -> str:
+        if box.frozen:
+            self._options_client(f"creating {box.address} frozen")  # refused before anything is written
         password = generate_password()
         body = {
             "userid": box.address,
@@ -305,10 +325,57 @@ class TencentExmailProvider(Provider):
         self._eventually(lambda: self._add_to_tag(self.config.marker_tag, users=[box.address]))
         if box.kind == "functional":
             self._set_functional(box.address, True)
+        access = ""
         if box.frozen:
+            access = self._cut_client_access(box.address)
             self._eventually(lambda: self.client.post("user/update", {"userid": box.address, "enable": 0}))
         self._waiting.now_there(f"mailbox:{box.address}")
-        return "adopted existing user" if adopted else "created"
+        return ("adopted existing user" if adopted else "created") + access
+
+    # client access (IMAP/SMTP, POP/SMTP) of frozen mailboxes
+
+    def _options_client(self, doing: str) -> ExmailClient:
+        if self.options is None:
+            raise ProviderError(
+                f"{doing} needs the secret of Exmail's 功能设置 (function settings) app, to turn the mailbox's "
+                "IMAP/SMTP and POP/SMTP access off and on: set `function_secret` in the provider's settings "
+                "(see the README, Tencent Exmail); nothing was changed"
+            )
+        return self.options
+
+    def _client_access(self, options: ExmailClient, address: str) -> dict[int, str]:
+        answer = options.post("useroption/get", {"userid": address, "type": list(m.CLIENT_ACCESS)})
+        return {m.as_int(o.get("type")): str(o.get("value")) for o in answer.get("option") or [] if isinstance(o, dict)}
+
+    def _cut_client_access(self, address: str) -> str:
+        """Freeze: IMAP/SMTP and POP/SMTP off. Those that were on are remembered first (a tag
+        per option), so that an unfreeze turns on exactly those again."""
+        options = self._options_client(f"freezing {address}")
+        before = self._eventually(lambda: self._client_access(options, address))
+        for option in (o for o in m.CLIENT_ACCESS if before.get(o) == "1"):
+            self._eventually(partial(self._add_to_tag, m.client_off_tag(option), users=[address]))
+        if all(before.get(o) == "0" for o in m.CLIENT_ACCESS):
+            return ", IMAP/SMTP and POP/SMTP already off"
+        off = [{"type": o, "value": "0"} for o in m.CLIENT_ACCESS]
+        options.post("useroption/update", {"userid": address, "option": off})
+        after = self._client_access(options, address)
+        still = [m.CLIENT_NAMES[o] for o in m.CLIENT_ACCESS if after.get(o) != "0"]
+        if still:
+            raise ProviderError(f"{address}: Exmail still reports {' and '.join(still)} on after turning it off")
+        return ", IMAP/SMTP and POP/SMTP off"
+
+    def _restore_client_access(self, address: str) -> str:
+        """Unfreeze: turn back on the client access the freeze turned off (nothing else)."""
+        restore = [o for o in m.CLIENT_ACCESS if address in self._tag_members(m.client_off_tag(o))[0]]
+        if not restore:
+            return ""
+        options = self._options_client(f"unfreezing {address}")
+        on = [{"type": o, "value": "1"} for o in restore]
+        self._eventually(lambda: options.post("useroption/update", {"userid": address, "option": on}))
+        for option in restore:
+            tag_id = self._tag_id(m.client_off_tag(option))
+            self.client.post("tag/deltagusers", {"tagid": tag_id, "userlist": [address]})
+        return ", " + " and ".join(m.CLIENT_NAMES[o] for o in restore) + " on again"
 
     def _set_functional(self, address: str, functional: bool) -> None:
         if functional:
