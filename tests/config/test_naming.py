@@ -54,6 +54,11 @@ def test_every_compound_surname_is_one_surname(surname: str, reading: str) -> No
         ("Seán O'Neil", "sean.oneil"),
         ("Mary-Jane Watson", "mary-jane.watson"),
         ("Madonna", "madonna"),
+        ("Dr. John Smith", "john.smith"),  # titles and suffixes are not the name
+        ("John Smith Jr.", "john.smith"),
+        ("Smith, John, Jr.", "john.smith"),
+        ("Prof. Dr. Anna Müller", "anna.muller"),
+        ("Mr Bean", "bean"),
     ],
 )
 def test_latin_names(name: str, address: str) -> None:

@@ -11,7 +11,8 @@ pypinyin, without tones. ü is written ``v`` (吕 -> ``lv``, 女 -> ``nv``), as 
 pinyin input method and most Chinese mail systems write it.
 
 Latin names: ``Given [Middle ...] Family`` or ``Family, Given``; accents are
-stripped (José -> jose), apostrophes dropped (O'Neil -> oneil).
+stripped (José -> jose), apostrophes dropped (O'Neil -> oneil), titles and
+suffixes left out (Dr. John Smith Jr. -> john.smith).
 """
 
 from __future__ import annotations
@@ -114,13 +115,32 @@ def _latin(text: str) -> str:
     return re.sub(r"[^a-z0-9-]", "", ascii_text.lower()).strip("-")
 
 
+# Titles before a name and generational or academic suffixes after it are not part of the address
+# ("Dr. John Smith Jr." is john.smith); compared lower-case, without the dot.
+TITLES = frozenset({"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "dame", "herr", "frau", "mme", "mlle"})
+SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv", "phd", "md", "esq", "mba"})
+
+
+def _without_titles(words: list[str]) -> list[str]:
+    def plain(word: str) -> str:
+        return word.lower().strip(".,")
+
+    while len(words) > 1 and plain(words[0]) in TITLES:
+        words = words[1:]
+    while len(words) > 1 and plain(words[-1]) in SUFFIXES:
+        words = words[:-1]
+    return words
+
+
 def split_latin(name: str) -> NameParts:
     if "," in name:
         family_text, _, given_text = name.partition(",")
-        words = given_text.split()
+        if family_text.strip() and given_text.strip().lower().strip(".") in SUFFIXES:
+            return split_latin(family_text)  # "John Smith, Jr."
+        words = _without_titles(given_text.split())
         family_words = family_text.split()
     else:
-        all_words = name.split()
+        all_words = _without_titles(name.split())
         words, family_words = all_words[:-1], all_words[-1:]
     family = "".join(_latin(w) for w in family_words)
     given = [_latin(w) for w in words if _latin(w)]
