@@ -126,6 +126,10 @@ def test_find_person(example: Config) -> None:
         find_person(example, "张伟")
     assert "'张伟' is the name of 2 people: zhangwei@huamao-trade.com" in str(info.value)
     assert "zhangwei2@huamao-trade.com" in str(info.value)
+    with pytest.raises(ConfigError) as info:
+        find_person(example, "李娜")  # one of the two has left: HR sees which
+    assert "lina2@huamao-trade.com (" in str(info.value) and "left on 2026-09-30)" in str(info.value)
+    assert "give the address of the one you mean" in str(info.value)
     with pytest.raises(ConfigError, match="is mailbox info, not a person"):
         find_person(example, "info")
     with pytest.raises(ConfigError, match="nothing in this file is called 'zhangsna'; did you mean 'zhangsan'"):

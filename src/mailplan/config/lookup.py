@@ -15,11 +15,32 @@ def find_person(config: Config, query: str) -> Person:
     """The one person ``query`` means; ConfigError (listing the candidates when several match) otherwise."""
     people = by_name((p.name, Target("person", p.address, f"person {p.name}", p.location)) for p in config.people)
     target, why = lookup(query, config.addresses, config.domains, config.primary_domain, people)
+    named = people.get(name_key(query), [])
+    if target is None and len(named) > 1:
+        # HR typed a name two people share: say which is which, and who of them has left
+        listing = "; ".join(_candidate(config.person(t.address), t) for t in named)
+        raise ConfigError(
+            [
+                Problem(
+                    f"{query!r} is the name of {len(named)} people: {listing}",
+                    hint=f"give the address of the one you mean (e.g. {named[0].address.partition('@')[0]})",
+                )
+            ]
+        )
     if target is None:
         raise ConfigError([Problem(why, hint="give the address (zhangsan or zhangsan@domain) or the full name")])
     if target.kind != "person":
         raise ConfigError([Problem(f"{query!r} is {target.label}, not a person")])
     return config.person(target.address)
+
+
+def _candidate(person: Person, target: Target) -> str:
+    facts = [str(target.location)] if target.location else []
+    if person.department:
+        facts.append(f"department {person.department}")
+    if person.left_on is not None:
+        facts.append(f"left on {person.left_on}")
+    return f"{target.address} ({', '.join(facts)})" if facts else target.address
 
 
 def name_key(name: str) -> str:
