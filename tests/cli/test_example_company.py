@@ -7,6 +7,7 @@ import sqlite3
 from pathlib import Path
 
 import jsonschema
+import pytest
 
 from .conftest import Run
 
@@ -79,6 +80,38 @@ def test_a_hand_edit_in_the_database_is_drift_named_by_object(mailplan: Run, com
     assert "mailbox zhangsan@huamao-trade.com" in drift.stdout
     assert '"被人改了" → "张三"' in drift.stdout
     assert "Drift:" in drift.stdout
+
+
+@pytest.mark.parametrize(
+    ("hand_edit", "shown"),
+    [
+        # Dovecot's password query asks for smtp_active = 1: zhangsan could no longer send
+        ("UPDATE mailbox SET smtp_active = 0 WHERE local_part = 'zhangsan'", "cannot send"),
+        # the alias-domain map asks for an active identity alias: zhangsan@huamao.cn would bounce
+        ("UPDATE alias SET active = 0 WHERE address = 'zhangsan@huamao-trade.com'", "alias domain bounces"),
+    ],
+    ids=["smtp_active", "identity-alias"],
+)
+def test_a_hand_edit_the_mail_server_depends_on_is_drift_and_apply_repairs_it(
+    mailplan: Run, company: Path, hand_edit: str, shown: str
+) -> None:
+    _applied(mailplan)
+    database = company / ".mailplan" / "mail.sqlite"
+    with sqlite3.connect(database) as db:
+        db.execute(hand_edit)
+    drift = mailplan("drift", "mailplan.yaml")
+    assert drift.returncode == 2, drift.stdout + drift.stderr
+    assert "~ mailbox zhangsan@huamao-trade.com" in drift.stdout
+    assert shown in drift.stdout
+    _applied(mailplan)
+    again = mailplan("plan", "mailplan.yaml", "--detailed-exitcode")
+    assert again.returncode == 0, again.stdout + again.stderr
+    with sqlite3.connect(database) as db:
+        rows = db.execute(
+            "SELECT m.active, m.smtp_active, a.active FROM mailbox m JOIN alias a ON a.address = m.username"
+            " WHERE m.username = 'zhangsan@huamao-trade.com'"
+        ).fetchall()
+    assert rows == [(1, 1, 1)]
 
 
 def test_a_saved_plan_is_applied_exactly_and_refused_once_stale(mailplan: Run, company: Path) -> None:

@@ -147,6 +147,49 @@ def test_freeze_stops_login_and_delivery_unfreeze_restores_them(provider: LocalM
     assert query(workdir, "SELECT active, smtp_active FROM mailbox WHERE username = ?", ZHANGSAN.address) == [(1, 1)]
 
 
+@pytest.mark.parametrize(
+    ("hand_edit", "shown"),
+    [
+        ("UPDATE mailbox SET smtp_active = 0 WHERE username = 'zhangsan@example.com'", "cannot send"),
+        ("UPDATE alias SET active = 0 WHERE address = 'zhangsan@example.com'", "alias domain bounces"),
+        ("DELETE FROM alias WHERE address = 'zhangsan@example.com'", "alias row is missing"),
+    ],
+    ids=["smtp_active-off", "identity-alias-off", "identity-alias-gone"],
+)
+def test_an_active_mailbox_the_server_would_not_serve_reads_as_differing_and_is_repaired(
+    provider: LocalMailProvider, workdir: Path, hand_edit: str, shown: str
+) -> None:
+    do(provider, Action.CREATE, None, ZHANGSAN)
+    with sqlite3.connect(workdir / "data" / "mail.sqlite") as db:
+        db.execute(hand_edit)
+    seen = provider.read(DOMAINS).state.get(ZHANGSAN.ident)
+    assert seen is not None and seen != ZHANGSAN
+    assert isinstance(seen, Mailbox) and not seen.frozen  # an update, not an unfreeze: the password stays
+    change = Change(Action.UPDATE, "mail", seen, ZHANGSAN)
+    assert [(name, after) for name, _, after in change.attr_changes()] == [("out_of_step", None)]
+    assert shown in change.attr_changes()[0][1]
+    password = query(workdir, "SELECT password FROM mailbox WHERE username = ?", ZHANGSAN.address)
+
+    provider.apply(change)
+
+    assert list(provider.read(DOMAINS).state) == [ZHANGSAN]
+    assert query(workdir, "SELECT active, smtp_active FROM mailbox WHERE username = ?", ZHANGSAN.address) == [(1, 1)]
+    assert query(workdir, "SELECT goto, active FROM alias WHERE address = ?", ZHANGSAN.address) == [
+        (ZHANGSAN.address, 1)
+    ]
+    assert query(workdir, "SELECT password FROM mailbox WHERE username = ?", ZHANGSAN.address) == password
+
+
+def test_a_frozen_mailbox_is_closed_by_active_alone(provider: LocalMailProvider, workdir: Path) -> None:
+    frozen = dataclasses.replace(ZHANGSAN, frozen=True)
+    do(provider, Action.CREATE, None, ZHANGSAN)
+    do(provider, Action.FREEZE, ZHANGSAN, frozen)
+    with sqlite3.connect(workdir / "data" / "mail.sqlite") as db:
+        # as PostfixAdmin leaves a deactivated mailbox: smtp_active untouched
+        db.execute("UPDATE mailbox SET smtp_active = 1 WHERE username = 'zhangsan@example.com'")
+    assert list(provider.read(DOMAINS).state) == [frozen]
+
+
 def test_freezing_a_missing_mailbox_is_an_error(provider: LocalMailProvider) -> None:
     with pytest.raises(ProviderError, match="does not exist"):
         do(provider, Action.FREEZE, ZHANGSAN, dataclasses.replace(ZHANGSAN, frozen=True))

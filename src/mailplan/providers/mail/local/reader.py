@@ -2,13 +2,17 @@
 
 Every table is read with one SELECT and the objects are filtered by their
 domain afterwards, which keeps the SQL plain. Inactive alias and domain rows read as absent (they do
-nothing for Postfix), so a plan re-creates what someone switched off by hand.
+nothing for Postfix), so a plan re-creates what someone switched off by hand. A mailbox's
+``smtp_active`` flag and identity alias are read too: when they disagree with an active
+mailbox, the server refuses its SMTP login or bounces its alias-domain mail, and the plan
+repairs them (``OutOfStepMailbox``).
 """
 
 from __future__ import annotations
 
 import sqlite3
 from collections.abc import Collection, Iterator
+from dataclasses import dataclass
 
 from mailplan.model.objects import (
     AdminRole,
@@ -62,13 +66,25 @@ def _domains(db: sqlite3.Connection) -> Iterator[Domain]:
         yield Domain(name=name, alias_of=target, description=description)
 
 
+@dataclass(frozen=True)
+class OutOfStepMailbox(Mailbox):
+    """An active mailbox whose other rows do not say so, as the mail server reads them.
+
+    Never equal to a plain Mailbox, so the plan updates it (the writer sets
+    every row from ``frozen``); ``out_of_step`` says what is wrong, in the plan.
+    """
+
+    out_of_step: str = ""
+
+
 def _mailboxes(db: sqlite3.Connection) -> Iterator[Mailbox]:
     rows = db.execute(
-        "SELECT m.username, m.name, m.active, m.quota, x.kind, x.department FROM mailbox m "
-        "LEFT JOIN mailplan_mailbox x ON x.username = m.username"
+        "SELECT m.username, m.name, m.active, m.smtp_active, m.quota, x.kind, x.department, a.active FROM mailbox m "
+        "LEFT JOIN mailplan_mailbox x ON x.username = m.username "
+        "LEFT JOIN alias a ON a.address = m.username"
     )
-    for username, name, active, quota, kind, department in rows:
-        yield Mailbox(
+    for username, name, active, smtp_active, quota, kind, department, alias_active in rows:
+        box = Mailbox(
             address=username,
             name=name,
             kind=kind or "person",
@@ -77,6 +93,16 @@ def _mailboxes(db: sqlite3.Connection) -> Iterator[Mailbox]:
             # PostfixAdmin stores bytes; round so a hand-made "100 MB" (1024000-based) reads as 98, not 97.
             quota_mb=(int(quota) + BYTES_PER_MB // 2) // BYTES_PER_MB,
         )
+        # Only an active mailbox is checked: a frozen one is closed by mailbox.active alone,
+        # whatever these say (Dovecot's queries and the recipient map look at it first).
+        wrong = []
+        if active and not smtp_active:
+            wrong.append("smtp_active is 0: the server refuses its SMTP login, so it cannot send")
+        if active and alias_active is None:
+            wrong.append("its own alias row is missing: mail to it at an alias domain bounces")
+        elif active and not alias_active:
+            wrong.append("its own alias row is switched off: mail to it at an alias domain bounces")
+        yield OutOfStepMailbox(**vars(box), out_of_step="; ".join(wrong)) if wrong else box
 
 
 def _groups(db: sqlite3.Connection) -> Iterator[Group]:
