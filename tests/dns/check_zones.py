@@ -49,3 +49,16 @@ def good_body(spf: str = "v=spf1 mx -all", dkim_key: str | None = None) -> str:
 
 def zone(body: str, origin: str) -> str:
     return HEAD + body.replace("{origin}", origin)
+
+
+DMARC_GOOD = "v=DMARC1; p=reject; rua=mailto:dmarc@{origin}"
+
+
+def hosted_dmarc_body(target: str) -> str:
+    """The good zone with its DMARC record kept by a vendor: ``_dmarc`` is a CNAME to ``target``."""
+    return good_body().replace(txt("_dmarc", DMARC_GOOD), f"_dmarc IN CNAME {target}.\n")
+
+
+def duplicate_mx_body() -> str:
+    """The good zone listing its one MX host twice, at two preferences."""
+    return good_body().replace("@ IN MX 10 mx\n", "@ IN MX 10 mx\n@ IN MX 20 mx\n")

@@ -13,7 +13,7 @@ import dns.rdatatype
 import dns.update
 import dns.zone
 import pytest
-from check_zones import good_body, rsa_key, txt, zone
+from check_zones import duplicate_mx_body, good_body, hosted_dmarc_body, rsa_key, txt, zone
 from typer.testing import CliRunner
 
 from mailplan.cli.main import build
@@ -45,7 +45,16 @@ MISTAKES: dict[str, tuple[str, set[str]]] = {
     "revoked.test": (good_body(dkim_key="REVOKED").replace("p=REVOKED", "p="), {"DK04"}),
     "badsts.test": (good_body() + txt("_mta-sts", "v=STSv1; id=bad_id!") + txt("_smtp._tls", "v=TLSRPTv1"),
                     {"STS01", "RPT01"}),
+    "dupmx.test": (duplicate_mx_body(), {"MX07"}),
+    # the config derives a _dmarc TXT (CLASH_EXPECTED), but someone made the name a CNAME
+    "cnameclash.test": (hosted_dmarc_body("dmarc.dmarcvendor.test"), {"AD02"}),
 }
+# What the config derives at a mistake zone, for the rules that compare with it.
+CLASH_EXPECTED = {
+    "cnameclash.test": (Record("cnameclash.test", "_dmarc", "TXT", "", 300,
+                               ("v=DMARC1; p=reject; rua=mailto:dmarc@cnameclash.test",)),),
+}
+VENDOR = ("dmarcvendor.test", txt("dmarc", "v=DMARC1; p=quarantine; rua=mailto:dmarc@hosteddmarc.test"))
 PARKED = ("parked-open.test", "www IN A 192.0.2.80\n" + txt("@", "v=spf1 ~all"), {"SPF09", "DM13", "MX05"})
 
 
@@ -88,7 +97,8 @@ def good_facts(tmp: Path) -> MailDomainFacts:
     )
 
 
-ZONES = [*MISTAKES, PARKED[0], "lookups.test", "good.test", "parked.test", "cnamehost.test", "authrua.test"]
+ZONES = [*MISTAKES, PARKED[0], "lookups.test", "good.test", "parked.test", "cnamehost.test", "authrua.test",
+         VENDOR[0], "hosteddmarc.test", "unanswered.test"]
 
 
 @pytest.fixture(scope="module")
@@ -106,6 +116,10 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[BindServer, 
         publish(server, "authrua.test", good_body().replace("dmarc@{origin}", "reports@good.test"))
         publish(server, "good.test", derived_body(good))
         publish(server, "parked.test", derived_body(parked))
+        publish(server, VENDOR[0], VENDOR[1])
+        publish(server, "hosteddmarc.test", hosted_dmarc_body(f"dmarc.{VENDOR[0]}"))
+        # a vendor include in a zone this server does not serve: it answers REFUSED
+        publish(server, "unanswered.test", good_body("v=spf1 mx include:spf.vendor-not-served.example -all"))
         yield server, good, parked
 
 
@@ -118,8 +132,38 @@ def failures(server: BindServer, target: Target) -> dict[str, str]:
 def test_each_known_mistake_is_found_by_its_rule(lab: tuple[BindServer, list[Record], list[Record]],
                                                   origin: str) -> None:
     server = lab[0]
-    found = failures(server, Target(origin, dkim_selectors=("mail",)))
+    found = failures(server, Target(origin, expected=CLASH_EXPECTED.get(origin, ()), dkim_selectors=("mail",)))
     assert MISTAKES[origin][1] <= set(found), found
+
+
+def test_dmarc_kept_by_a_vendor_through_a_cname(lab: tuple[BindServer, list[Record], list[Record]]) -> None:
+    report = run([Target("hosteddmarc.test", dkim_selectors=("mail",))], LiveDns(f"{lab[0].host}:{lab[0].port}"))
+    findings = {f.rule: f for f in report.domains[0].findings}
+    assert findings["DM01"].status == "pass"
+    assert findings["DM01"].found == "v=DMARC1; p=quarantine; rua=mailto:dmarc@hosteddmarc.test"
+    assert findings["AD02"].status == "pass"  # no config wants a TXT there: the CNAME is the record
+    assert report.count("error") == 0, [f for f in report.domains[0].findings if f.failed]
+
+
+def test_refused_include_is_not_checked_not_failed(lab: tuple[BindServer, list[Record], list[Record]]) -> None:
+    server = lab[0]
+    result = CliRunner().invoke(build(), ["check", "-d", "unanswered.test", "--selector", "mail",
+                                          "--nameserver", f"{server.host}:{server.port}", "--format", "json"])
+    assert result.exit_code == 1, result.output  # the check itself did not finish
+    findings = json.loads(result.stdout)["domains"][0]["findings"]
+    assert not [f for f in findings if f["status"] == "fail"]  # no "has no SPF record", no void lookup
+    undecided = {f["rule"] for f in findings if f["status"] == "unknown"}
+    assert {"SPF03", "SPF04", "SPF11"} <= undecided
+    assert "TXT spf.vendor-not-served.example: REFUSED" in result.stderr
+    assert "could not be checked" in result.stderr
+
+
+def test_nameserver_may_be_a_host_name(lab: tuple[BindServer, list[Record], list[Record]]) -> None:
+    server = lab[0]
+    result = CliRunner().invoke(build(), ["check", "-d", "parked.test", "--parked", "--nameserver",
+                                          f"localhost:{server.port}"])
+    assert result.exit_code == 0, result.output
+    assert f"via localhost:{server.port}" in result.stdout
 
 
 def test_report_destination_authorised_by_derived_record(
@@ -180,6 +224,11 @@ KNOWN_DISAGREEMENTS = {
     # checkdmarc errors on a parked domain without DMARC; mailplan's rule table makes the parked-domain
     # DMARC a warning (DM13), since nothing is sent in that name for DMARC to protect yet.
     ("parked-open.test", "dmarc"): (False, True),
+    # _dmarc is a CNAME into another zone. An authoritative-only server answers with the CNAME alone, and
+    # checkdmarc does not ask again at the target as a recursive resolver would: it walks up to _dmarc.test,
+    # which the lab server refuses. mailplan follows the chain and finds the vendor's DMARC record (the
+    # conflict with the TXT a config derives there is AD02, not a DMARC verdict).
+    ("cnameclash.test", "dmarc"): (False, True),
 }
 SPF_RULES = {f"SPF{n:02d}" for n in range(1, 16)}
 DMARC_RULES = {f"DM{n:02d}" for n in range(1, 14)}

@@ -6,9 +6,10 @@ import pytest
 from check_zones import good_body, rsa_key, txt, zone
 
 from mailplan.dns.check.context import Target
-from mailplan.dns.check.dnsview import ZoneDns
-from mailplan.dns.check.model import DomainReport
+from mailplan.dns.check.dnsview import Answer, ZoneDns
+from mailplan.dns.check.model import DomainReport, Report
 from mailplan.dns.check.runner import check_domain
+from mailplan.model.objects import Record
 
 D = "example.test"
 
@@ -125,3 +126,63 @@ def test_mta_sts_and_tls_rpt_grammar() -> None:
     assert {"STS01", "RPT01"} <= failed(check(bad))
     sts_only = good_body() + txt("_mta-sts", "v=STSv1; id=20240101")
     assert failed(check(sts_only)) == {"RPT02"}
+
+
+def test_duplicate_mx_host() -> None:
+    twice = good_body().replace("@ IN MX 10 mx\n", "@ IN MX 10 mx\n@ IN MX 20 mx\n")
+    report = check(twice)
+    mx07 = [f for f in report.findings if f.rule == "MX07"]
+    assert [(f.status, f.severity) for f in mx07] == [("fail", "warning")]
+    assert mx07[0].found == f"10 mx.{D}. | 20 mx.{D}."
+    assert "MX07" not in failed(check(good_body()))
+
+
+def test_records_published_through_a_cname_are_followed() -> None:
+    hosted = good_body().replace(txt("_dmarc", "v=DMARC1; p=reject; rua=mailto:dmarc@{origin}"),
+                                 "_dmarc IN CNAME dmarc.vendor.test.\n")
+    vendor = zone(txt("dmarc", f"v=DMARC1; p=quarantine; rua=mailto:dmarc@{D}"), "vendor.test")
+    report = check(hosted, extra_zones={"vendor.test": vendor})
+    dm01 = next(f for f in report.findings if f.rule == "DM01")
+    assert dm01.status == "pass" and dm01.found.startswith("v=DMARC1; p=quarantine")
+    assert "DM05" not in failed(report) and "AD02" not in failed(report)  # hosted DMARC is fine without a config
+    # but where the config derives its own TXT, the CNAME leaves no room for it
+    expected = (Record(D, "_dmarc", "TXT", "", 3600, (f"v=DMARC1; p=reject; rua=mailto:dmarc@{D}",)),)
+    target = Target(D, expected=expected, dkim_selectors=("mail",))
+    clash = check_domain(target, ZoneDns({D: zone(hosted, D), "vendor.test": vendor}))
+    ad02 = [f for f in clash.findings if f.rule == "AD02" and f.failed]
+    assert len(ad02) == 1 and ad02[0].name == f"_dmarc.{D}" and ad02[0].found == "CNAME dmarc.vendor.test."
+
+
+class Failing:
+    """A view where some lookups get no answer, as a refusing or broken server gives."""
+
+    def __init__(self, view: ZoneDns, failing: set[tuple[str, str]], error: str = "REFUSED from 127.0.0.1") -> None:
+        self.view, self.failing, self.error = view, failing, error
+
+    def get(self, name: str, rtype: str) -> Answer:
+        if (name, rtype) in self.failing:
+            return Answer(name, rtype, (), exists=False, error=self.error)
+        return self.view.get(name, rtype)
+
+
+def test_a_failed_lookup_is_not_a_finding() -> None:
+    body = good_body("v=spf1 mx include:spf.vendor.test -all")
+    view = Failing(ZoneDns({D: zone(body, D)}), {("spf.vendor.test", "TXT"), (f"_dmarc.{D}", "TXT")})
+    report = check_domain(Target(D, dkim_selectors=("mail",)), view)
+    assert failed(report) == set()  # neither "no SPF record at the include", a void lookup, nor DM01
+    undecided = {f.rule: f for f in report.findings if f.undecided}
+    assert {"SPF03", "SPF04", "SPF11", "DM01", "DM02", "DM11"} <= set(undecided)
+    assert undecided["SPF11"].found == "TXT spf.vendor.test: REFUSED from 127.0.0.1"
+    assert undecided["DM01"].message == f"the lookup TXT _dmarc.{D} got no answer (REFUSED from 127.0.0.1)"
+    full = Report([report])
+    assert full.exit_code() == 1
+    assert full.failed_queries() == ["TXT spf.vendor.test: REFUSED from 127.0.0.1",
+                                     f"TXT _dmarc.{D}: REFUSED from 127.0.0.1"]
+
+
+def test_too_many_lookups_is_decided_even_when_an_include_fails() -> None:
+    includes = " ".join(f"a:h{i}.{D}" for i in range(10))
+    body = good_body(f"v=spf1 mx {includes} include:spf.vendor.test -all")
+    view = Failing(ZoneDns({D: zone(body, D)}), {("spf.vendor.test", "TXT")})
+    report = check_domain(Target(D, dkim_selectors=("mail",)), view)
+    assert "SPF03" in failed(report, "error")  # 12 already, whatever the include holds

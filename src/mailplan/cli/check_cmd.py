@@ -68,6 +68,15 @@ def check(
             typer.echo(f"wrote {out}", err=True)
         else:
             typer.echo(text, nl=False)
+    failed = report.failed_queries()
+    if failed:  # the report is printed, but the check itself did not finish: say which lookups failed
+        shown = "; ".join(failed[:5]) + (f"; and {len(failed) - 5} more" if len(failed) > 5 else "")
+        typer.echo(
+            f"error: {len(report.undecided)} rule(s) could not be checked because DNS lookups got no answer: "
+            f"{shown}. Check that the server answers for these names (or use the system resolver), then run "
+            "the check again.",
+            err=True,
+        )
     code = report.exit_code(strict)
     if code:
         raise typer.Exit(code)

@@ -163,8 +163,22 @@ def _bare_domain_hint(term: str) -> str:
 # --- lookup counting -----------------------------------------------------------------------------
 
 
+class LookupFailed(Exception):
+    """A lookup got no answer (SERVFAIL, REFUSED, timeout, or DNS not asked): nothing is known about it.
+
+    Unlike ``None`` (a void answer, which counts against the void-lookup limit) this is no
+    answer at all, so what lies behind the term is not counted and the total is a lower bound.
+    """
+
+    def __init__(self, query: str, reason: str) -> None:
+        super().__init__(f"{query}: {reason}")
+        self.query = query  # e.g. "TXT spf.vendor.example"
+        self.reason = reason
+
+
 class Resolver(Protocol):
-    """What counting needs from DNS. ``None`` means a void answer (NXDOMAIN or NODATA)."""
+    """What counting needs from DNS. ``None`` means a void answer (NXDOMAIN or NODATA);
+    a lookup that got no answer raises ``LookupFailed``."""
 
     def txt(self, name: str) -> list[str] | None: ...
 
@@ -184,6 +198,7 @@ class Node:
     void: bool = False
     mx_count: int = 0
     problem: str = ""  # a loop, an include without SPF, a parse error
+    unresolved: LookupFailed | None = None  # the lookup behind this term got no answer
 
     @property
     def total(self) -> int:
@@ -218,6 +233,16 @@ class Count:
     def voids(self) -> int:
         return sum(n.voids for n in self.nodes)
 
+    @property
+    def unresolved(self) -> list[Node]:
+        """Terms whose lookup got no answer: what they pull in is not counted."""
+        return [n for top in self.nodes for n in top.walk() if n.unresolved is not None]
+
+    @property
+    def complete(self) -> bool:
+        """True when every lookup was answered, so ``total`` and ``voids`` are exact, not lower bounds."""
+        return self.resolved and not self.unresolved
+
     def problems(self) -> list[str]:
         return [f"{n.term} (in {n.domain}): {n.problem}" for top in self.nodes for n in top.walk() if n.problem]
 
@@ -241,14 +266,17 @@ def _count(record: str, domain: str, resolver: Resolver | None, path: tuple[str,
         target = (term.target or domain).rstrip(".").lower()
         if resolver is None or "%" in target:
             continue
-        if term.name in ("include", "redirect"):
-            _descend(node, target, resolver, path)
-        elif term.name == "mx":
-            hosts = resolver.mx_hosts(target)
-            node.void = not hosts
-            node.mx_count = len(hosts or [])
-        elif term.name in ("a", "exists"):
-            node.void = not resolver.addresses(target)
+        try:
+            if term.name in ("include", "redirect"):
+                _descend(node, target, resolver, path)
+            elif term.name == "mx":
+                hosts = resolver.mx_hosts(target)
+                node.void = not hosts
+                node.mx_count = len(hosts or [])
+            elif term.name in ("a", "exists"):
+                node.void = not resolver.addresses(target)
+        except LookupFailed as exc:
+            node.unresolved = exc
     return nodes
 
 

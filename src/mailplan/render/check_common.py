@@ -5,16 +5,20 @@ from __future__ import annotations
 from mailplan.dns.check.model import Finding, Report
 from mailplan.render.common import unicode_domain, unicode_text
 
-MARK = {"pass": "✓", "error": "✗", "warning": "!", "info": "i"}
+MARK = {"pass": "✓", "error": "✗", "warning": "!", "info": "i", "unknown": "?"}
 
 
 def mark(finding: Finding) -> str:
+    if finding.undecided:
+        return MARK["unknown"]
     return MARK["pass"] if not finding.failed else MARK[finding.severity]
 
 
 def summary(report: Report) -> str:
     parts = [_n(report.count("error"), "error"), _n(report.count("warning"), "warning"),
              _n(report.count("info"), "note")]
+    if report.undecided:  # only when it happened: a check that could not finish says so first
+        parts.insert(0, f"{len(report.undecided)} could not be checked")
     checked = len(report.domains)
     where = f" via {report.nameserver}" if report.nameserver else ""
     return f"{checked} domain{'s' if checked != 1 else ''} checked{where}: " + ", ".join(parts)

@@ -27,8 +27,10 @@ code{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:12.5px;word-bre
 .error{background:#fff1f1}.error td.m{color:#c62828}
 .warning{background:#fff9e8}.warning td.m{color:#b26a00}
 .info td.m{color:#1d5fbf}.pass td.m{color:#2e7d32}
+.unknown{background:#f3effa}.unknown td.m{color:#6b3fa0}
 .b-error{background:#fde2e2;color:#a11}.b-warning{background:#fff0c2;color:#7a4b00}
 .b-info{background:#dde9fb;color:#1d4f9c}.b-ok{background:#dcf2df;color:#1b5e20}
+.b-unknown{background:#e9e0f5;color:#4a2a7a}
 .sev{font-size:12px;font-weight:700;text-transform:uppercase;margin-right:6px}
 .label{color:#6b7280;font-size:12px}
 details summary{cursor:pointer;padding:9px 18px;color:#2e7d32;font-weight:600;border-top:1px solid #eef0f3}
@@ -37,20 +39,23 @@ ul.toc .counts span{font-size:12px;padding:0 8px}
 """
 
 ORDER = {"error": 0, "warning": 1, "info": 2}
+UNDECIDED = -1  # rules that could not be checked come first: the report is incomplete without them
 
 
-def _badges(errors: int, warnings: int, infos: int) -> str:
-    if not (errors or warnings or infos):
+def _badges(errors: int, warnings: int, infos: int, undecided: int = 0) -> str:
+    if not (errors or warnings or infos or undecided):
         return '<span class="b-ok">✓ all good</span>'
     parts = [(errors, "error"), (warnings, "warning"), (infos, "info")]
-    return "".join(f'<span class="b-{k}">{n} {k}{"s" if n != 1 else ""}</span>' for n, k in parts if n)
+    shown = "".join(f'<span class="b-{k}">{n} {k}{"s" if n != 1 else ""}</span>' for n, k in parts if n)
+    return (f'<span class="b-unknown">{undecided} not checked</span>' if undecided else "") + shown
 
 
 def _row(f: Finding) -> str:
-    css = f.severity if f.failed else "pass"
+    css = "unknown" if f.undecided else f.severity if f.failed else "pass"
     what = escape(f.title)
-    if f.failed:
-        what += f'<br><span class="sev">{escape(f.severity)}</span>{escape(show(f.message))}'
+    if f.failed or f.undecided:
+        label = "not checked" if f.undecided else f.severity
+        what += f'<br><span class="sev">{escape(label)}</span>{escape(show(f.message))}'
     name = f'<br><span class="label">{escape(show(f.name))}</span>' if f.name else ""
     exp = f"<code>{escape(show(f.expected))}</code>" if f.expected else ""
     found = f"<code>{escape(show(f.found))}</code>" if f.found else ""
@@ -65,9 +70,10 @@ def _table(findings: list[Finding]) -> str:
 
 
 def _section(d: DomainReport) -> str:
-    failed = sorted((f for f in d.findings if f.failed), key=lambda f: (ORDER[f.severity], f.rule))
-    passed = [f for f in d.findings if not f.failed]
-    counts = _badges(d.count("error"), d.count("warning"), d.count("info"))
+    failed = sorted((f for f in d.findings if f.status != "pass"),
+                    key=lambda f: (UNDECIDED if f.undecided else ORDER[f.severity], f.rule))
+    passed = [f for f in d.findings if f.status == "pass"]
+    counts = _badges(d.count("error"), d.count("warning"), d.count("info"), len(d.undecided))
     body = _table(failed) if failed else ""
     if passed:  # passes fold away so the problems are what a reader sees first
         body += (f'<details><summary>✓ {len(passed)} checks passed</summary>'
@@ -79,14 +85,15 @@ def _section(d: DomainReport) -> str:
 def _contents(report: Report) -> str:
     items = "".join(
         f'<li><a href="#{escape(d.domain)}">{escape(title(d.domain, d.sends_mail, d.receives_mail))}</a> '
-        f'<span class="counts">{_badges(d.count("error"), d.count("warning"), d.count("info"))}</span></li>'
+        f'<span class="counts">{_badges(d.count("error"), d.count("warning"), d.count("info"), len(d.undecided))}'
+        "</span></li>"
         for d in report.domains
     )
     return f'<ul class="toc">{items}</ul>'
 
 
 def render(report: Report, heading: str = "Mail DNS check") -> str:
-    counts = _badges(report.count("error"), report.count("warning"), report.count("info"))
+    counts = _badges(report.count("error"), report.count("warning"), report.count("info"), len(report.undecided))
     body = "\n".join(_section(d) for d in report.domains)
     return (
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"

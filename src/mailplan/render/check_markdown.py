@@ -16,7 +16,8 @@ def render(report: Report, heading: str = "Mail DNS check") -> str:
         out += [f"## {title(domain.domain, domain.sends_mail, domain.receives_mail)}", "",
                 "| | rule | check | message | expected | found |", "|---|---|---|---|---|---|"]
         for f in domain.findings:
-            message = f"**{f.severity}**: {_cell(f.message)}" if f.failed else ""
+            label = "not checked" if f.undecided else f.severity
+            message = f"**{label}**: {_cell(f.message)}" if f.failed or f.undecided else ""
             expected = f"`{_cell(f.expected)}`" if f.expected else ""
             found = f"`{_cell(f.found)}`" if f.found else ""
             out.append(f"| {mark(f)} | {f.rule} | {f.title} | {message} | {expected} | {found} |")

@@ -16,10 +16,14 @@ def render(report: Report, color: bool = False, passes: bool = False) -> str:
     for domain in report.domains:
         lines.append(title(domain.domain, domain.sends_mail, domain.receives_mail))
         for f in domain.findings:
-            if not f.failed and not passes:
+            if f.status == "pass" and not passes:
                 continue
             head = f"  {mark(f)} {f.rule:<5} {f.title}"
-            if f.failed:
+            if f.undecided:
+                head += f" [not checked]: {show(f.message)}"
+                if color:
+                    head = typer.style(head, fg="magenta")
+            elif f.failed:
                 head += f" [{f.severity}]: {show(f.message)}"
                 if color:
                     head = typer.style(head, fg=COLORS[f.severity])
@@ -31,7 +35,7 @@ def render(report: Report, color: bool = False, passes: bool = False) -> str:
             if f.failed and f.found:
                 lines.append(f"          found:    {show(f.found)}")
         if not passes:
-            lines.append(f"  ✓ {sum(1 for f in domain.findings if not f.failed)} checks passed")
+            lines.append(f"  ✓ {sum(1 for f in domain.findings if f.status == 'pass')} checks passed")
         lines.append("")
     lines.append(summary(report))
     return "\n".join(lines) + "\n"

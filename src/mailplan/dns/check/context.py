@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from mailplan.dns import dmarc, spf
-from mailplan.dns.check.dnsview import Answer, DnsView
+from mailplan.dns.check.dnsview import Answer, DnsView, Undecided
 from mailplan.model.objects import Record
 
 
@@ -22,19 +22,33 @@ class Target:
 
 
 class SpfDns:
-    """``spf.Resolver`` over a ``DnsView``: the check counts lookups with the DNS it reports on."""
+    """``spf.Resolver`` over a ``DnsView``: the check counts lookups with the DNS it reports on.
+
+    A lookup that failed (SERVFAIL, REFUSED, timeout) raises ``spf.LookupFailed``: it is no
+    answer, so it must not count as a void lookup or as "no SPF record".
+    """
 
     def __init__(self, view: DnsView) -> None:
         self.view = view
 
+    def _get(self, name: str, rtype: str) -> Answer:
+        answer = self.view.get(name, rtype)
+        if answer.error:
+            raise spf.LookupFailed(answer.query, answer.error)
+        return answer
+
     def txt(self, name: str) -> list[str] | None:
-        return list(self.view.get(name, "TXT").values) or None
+        return list(self._get(name, "TXT").values) or None
 
     def mx_hosts(self, name: str) -> list[str] | None:
-        return [v.split(" ", 1)[1] for v in self.view.get(name, "MX").values] or None
+        return [v.split(" ", 1)[1] for v in self._get(name, "MX").values] or None
 
     def addresses(self, name: str) -> list[str] | None:
-        found = [*self.view.get(name, "A").values, *self.view.get(name, "AAAA").values]
+        a, aaaa = self.view.get(name, "A"), self.view.get(name, "AAAA")
+        found = [*a.values, *aaaa.values]
+        if not found and (a.error or aaaa.error):  # one family answered nothing, the other not at all
+            failed = a if a.error else aaaa
+            raise spf.LookupFailed(failed.query, failed.error)
         return found or None
 
 
@@ -48,8 +62,16 @@ class Ctx:
         return self.domain if name == "@" else f"{name}.{self.domain}"
 
     def get(self, name: str, rtype: str) -> Answer:
-        """``name`` relative to the domain ("@" = the domain itself)."""
-        return self.view.get(self.fqdn(name), rtype)
+        """``name`` relative to the domain ("@" = the domain itself); a failed lookup raises ``Undecided``."""
+        return self.lookup(self.fqdn(name), rtype)
+
+    def lookup(self, fqdn: str, rtype: str) -> Answer:
+        """The answer at an absolute name. A lookup that got no answer is no answer: it raises
+        ``Undecided``, and the rule asking is reported as not checked rather than passed or failed."""
+        answer = self.view.get(fqdn, rtype)
+        if answer.error:
+            raise Undecided(answer.query, answer.error)
+        return answer
 
     # --- SPF ---
     @cached_property

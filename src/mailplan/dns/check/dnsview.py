@@ -6,25 +6,44 @@ tested on zone text without a server, and run unchanged against the network.
 
 from __future__ import annotations
 
+import ipaddress
+import socket
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
 import dns.exception
+import dns.message
 import dns.name
 import dns.node
 import dns.rdata
 import dns.rdataclass
 import dns.rdatatype
 import dns.resolver
+import dns.rrset
 import dns.zone
 
 from mailplan.dns.txt import join_txt
 from mailplan.errors import MailplanError
 
+MAX_CNAME_HOPS = 8  # resolvers give up on longer chains too
+
 
 class CheckFailed(MailplanError):
     """DNS could not be asked (timeout, SERVFAIL, REFUSED): the check itself failed."""
+
+
+class BadNameserver(MailplanError):
+    """A ``HOST[:PORT]`` that names no usable server."""
+
+
+class Undecided(Exception):
+    """A lookup a rule needs got no answer: the rule can be neither passed nor failed."""
+
+    def __init__(self, query: str, error: str) -> None:
+        super().__init__(f"{query}: {error}")
+        self.query = query  # "TXT _dmarc.example.com"
+        self.error = error
 
 
 @dataclass(frozen=True)
@@ -35,9 +54,14 @@ class Answer:
     exists: bool = True  # False: NXDOMAIN (the name does not exist at all)
     strings: tuple[tuple[bytes, ...], ...] = ()  # TXT only: the character-strings of each value
     error: str = ""  # the server refused or failed (SERVFAIL, REFUSED, timeout): nothing is known
+    via: tuple[str, ...] = ()  # the CNAMEs followed to reach the data, first the queried name
 
     def __bool__(self) -> bool:
         return bool(self.values)
+
+    @property
+    def query(self) -> str:
+        return f"{self.rtype} {self.name}"
 
 
 def present(rdata: dns.rdata.Rdata) -> str:
@@ -48,10 +72,11 @@ def present(rdata: dns.rdata.Rdata) -> str:
     return str(rdata.to_text()).lower()
 
 
-def _answer(name: str, rtype: str, rdatas: Iterable[dns.rdata.Rdata], exists: bool) -> Answer:
+def _answer(name: str, rtype: str, rdatas: Iterable[dns.rdata.Rdata], exists: bool,
+            via: tuple[str, ...] = ()) -> Answer:
     items = list(rdatas)
     strings = tuple(tuple(getattr(r, "strings", ())) for r in items if hasattr(r, "strings"))
-    return Answer(name, rtype, tuple(present(r) for r in items), exists, strings)
+    return Answer(name, rtype, tuple(present(r) for r in items), exists, strings, via=via)
 
 
 class DnsView(Protocol):
@@ -59,11 +84,16 @@ class DnsView(Protocol):
 
 
 class LiveDns:
-    """Answers from a resolver (the system's, or one nameserver for tests), cached per run."""
+    """Answers from a resolver (the system's, or one nameserver for tests), cached per run.
+
+    A query for any type but CNAME follows a CNAME chain, as a resolver would for a
+    sender (``_dmarc CNAME dmarc.vendor.example`` with the TXT there); a CNAME query
+    sees only the name itself, for the rules about CNAMEs (an MX host that is one).
+    """
 
     def __init__(self, nameserver: str | None = None, timeout: float = 5.0) -> None:
         if nameserver:
-            host, port = _host_port(nameserver)
+            host, port = parse_nameserver(nameserver)
             self.resolver = dns.resolver.Resolver(configure=False)
             self.resolver.nameservers = [host]
             self.resolver.port = port
@@ -79,29 +109,89 @@ class LiveDns:
         return self._cache[key]
 
     def _ask(self, name: str, rtype: str) -> Answer:
-        qname = dns.name.from_text(name)
-        try:
-            reply = self.resolver.resolve(qname, rtype, raise_on_no_answer=False, search=False)
-        except dns.resolver.NXDOMAIN:
-            return Answer(name, rtype, (), exists=False)
-        except (dns.resolver.NoNameservers, dns.exception.Timeout) as exc:
-            # Not fatal here: a name outside the checked zones (a vendor's include) may be unreachable;
-            # the runner fails the check when the domain's own names cannot be asked.
-            return Answer(name, rtype, (), exists=False, error=str(exc) or type(exc).__name__)
-        # Only the records at this exact name: a CNAME query must not see the target's data and vice versa.
-        rrset = reply.response.get_rrset(reply.response.answer, qname, dns.rdataclass.IN,
-                                         dns.rdatatype.from_text(rtype))
-        return _answer(name, rtype, rrset or [], True)
+        wanted = dns.rdatatype.from_text(rtype)
+        chain: list[str] = []
+        current: dns.name.Name | None = dns.name.from_text(name)
+        for _ in range(MAX_CNAME_HOPS):
+            assert current is not None
+            try:
+                reply = self.resolver.resolve(current, rtype, raise_on_no_answer=False, search=False)
+            except dns.resolver.NXDOMAIN:
+                return Answer(name, rtype, (), exists=False, via=tuple(chain))
+            except dns.resolver.NoNameservers as exc:
+                # Not fatal here: a name outside the checked zones (a vendor's include) may be unreachable;
+                # the runner fails the check when the domain's own names cannot be asked.
+                return Answer(name, rtype, (), exists=False, error=_refusal(exc), via=tuple(chain))
+            except dns.exception.Timeout:
+                error = f"no answer within {self.resolver.lifetime:g} s"
+                return Answer(name, rtype, (), exists=False, error=error, via=tuple(chain))
+            data, current = _follow(reply.response, current, wanted, chain)
+            if data is not None or current is None:
+                return _answer(name, rtype, data or [], True, tuple(chain))
+        return _answer(name, rtype, [], True, tuple(chain))  # a chain too long (or a loop): no data
 
 
-def _host_port(text: str) -> tuple[str, int]:
-    if text.startswith("["):  # [::1]:5353
-        host, _, port = text[1:].partition("]:")
-        return host, int(port or 53)
-    if text.count(":") == 1:
-        host, _, port = text.partition(":")
-        return host, int(port)
-    return text, 53
+def _follow(response: dns.message.Message, qname: dns.name.Name, wanted: dns.rdatatype.RdataType,
+            chain: list[str]) -> tuple[dns.rrset.RRset | None, dns.name.Name | None]:
+    """The rrset of type ``wanted`` reached from ``qname`` through the answer's CNAMEs.
+
+    Returns ``(rrset, None)`` when found, ``(None, None)`` when the chain ends without
+    it, and ``(None, name)`` when the chain leaves the answer at ``name`` (ask there).
+    """
+    current = qname
+    for _ in range(MAX_CNAME_HOPS):
+        found = response.get_rrset(response.answer, current, dns.rdataclass.IN, wanted)
+        if found is not None:
+            return found, None
+        if wanted == dns.rdatatype.CNAME:
+            return None, None  # a CNAME query is about the name itself
+        cname = response.get_rrset(response.answer, current, dns.rdataclass.IN, dns.rdatatype.CNAME)
+        if cname is None:
+            return None, None if current == qname else current
+        chain.append(current.to_text(omit_final_dot=True).lower())
+        target = cname[0].target
+        if target.to_text(omit_final_dot=True).lower() in chain:
+            return None, None  # a loop: there is no data to find
+        current = target
+    return None, None
+
+
+def _refusal(exc: dns.resolver.NoNameservers) -> str:
+    """``REFUSED from Do53:127.0.0.1@5399`` rather than dnspython's full sentence."""
+    errors = exc.kwargs.get("errors") or []
+    parts = [f"{err[3]} from {err[0]}" for err in errors]
+    return "; ".join(dict.fromkeys(parts)) or str(exc)
+
+
+def parse_nameserver(text: str) -> tuple[str, int]:
+    """``HOST``, ``HOST:PORT``, ``[V6]:PORT`` -> ``(address, port)``; a host name is resolved here.
+
+    Raises ``BadNameserver`` with a message a person can act on.
+    """
+    raw = text.strip()
+    if raw.startswith("["):  # [::1]:5353
+        host, bracket, rest = raw[1:].partition("]")
+        port_text = rest[1:] if rest.startswith(":") else ("" if bracket and not rest else None)
+    elif raw.count(":") == 1:
+        host, _, port_text = raw.partition(":")
+    else:
+        host, port_text = raw, ""
+    if not host or port_text is None:
+        raise BadNameserver(f"nameserver {text!r}: write HOST, HOST:PORT or [IPv6]:PORT")
+    port = 53
+    if port_text:
+        if not port_text.isdigit() or not 1 <= int(port_text) <= 65535:
+            raise BadNameserver(f"nameserver {text!r}: the port {port_text!r} is not a number from 1 to 65535")
+        port = int(port_text)
+    try:
+        return str(ipaddress.ip_address(host)), port
+    except ValueError:
+        pass
+    try:  # a host name: the system resolver finds its address, as any client would
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_DGRAM)
+    except (socket.gaierror, UnicodeError) as exc:
+        raise BadNameserver(f"nameserver {text!r}: cannot find the address of {host!r} ({exc})") from None
+    return str(infos[0][4][0]), port
 
 
 class ZoneDns:
@@ -113,20 +203,36 @@ class ZoneDns:
                       for origin, text in zones.items()}
 
     def get(self, name: str, rtype: str) -> Answer:
+        """The data at ``name``; for any type but CNAME through a CNAME chain, as ``LiveDns`` does."""
         name = name.lower().rstrip(".")
+        chain: list[str] = []
+        current = name
+        for _ in range(MAX_CNAME_HOPS):
+            node, exists = self._node(current)
+            if node is None:
+                return Answer(name, rtype, (), exists=exists, via=tuple(chain))
+            rdataset = node.get_rdataset(dns.rdataclass.IN, dns.rdatatype.from_text(rtype))
+            cname = node.get_rdataset(dns.rdataclass.IN, dns.rdatatype.CNAME)
+            if rdataset is not None or cname is None or rtype == "CNAME":
+                return _answer(name, rtype, rdataset or [], True, tuple(chain))
+            chain.append(current)
+            current = cname[0].target.to_text(omit_final_dot=True).lower()
+            if current in chain:
+                break
+        return _answer(name, rtype, [], True, tuple(chain))
+
+    def _node(self, name: str) -> tuple[dns.node.Node | None, bool]:
+        """The node at ``name`` (or the wildcard covering it), and whether the name exists."""
         zone = self._zone_of(name)
         if zone is None:
-            return Answer(name, rtype, (), exists=False)
+            return None, False
         qname = dns.name.from_text(name)
         node = zone.get_node(qname)
         if node is None and any(n.is_subdomain(qname) for n in zone.nodes):
-            return Answer(name, rtype, (), exists=True)  # an empty non-terminal
+            return None, True  # an empty non-terminal
         if node is None:
             node = self._wildcard(zone, name)
-        if node is None:
-            return Answer(name, rtype, (), exists=False)
-        rdataset = node.get_rdataset(dns.rdataclass.IN, dns.rdatatype.from_text(rtype))
-        return _answer(name, rtype, rdataset or [], True)
+        return node, node is not None
 
     @staticmethod
     def _wildcard(zone: dns.zone.Zone, name: str) -> dns.node.Node | None:

@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 Severity = Literal["error", "warning", "info"]
-Status = Literal["pass", "fail"]
+Status = Literal["pass", "fail", "unknown"]  # unknown: a DNS lookup the rule needs got no answer
 SEVERITIES: tuple[Severity, ...] = ("error", "warning", "info")
 
 
@@ -25,6 +25,11 @@ class Finding:
     def failed(self) -> bool:
         return self.status == "fail"
 
+    @property
+    def undecided(self) -> bool:
+        """The rule could not be checked: a lookup failed (SERVFAIL, REFUSED, timeout); ``name`` is the query."""
+        return self.status == "unknown"
+
 
 @dataclass
 class DomainReport:
@@ -36,6 +41,10 @@ class DomainReport:
     def count(self, severity: Severity) -> int:
         return sum(1 for f in self.findings if f.failed and f.severity == severity)
 
+    @property
+    def undecided(self) -> list[Finding]:
+        return [f for f in self.findings if f.undecided]
+
 
 @dataclass
 class Report:
@@ -45,8 +54,22 @@ class Report:
     def count(self, severity: Severity) -> int:
         return sum(d.count(severity) for d in self.domains)
 
+    @property
+    def undecided(self) -> list[Finding]:
+        return [f for d in self.domains for f in d.undecided]
+
+    def failed_queries(self) -> list[str]:
+        """The lookups that got no answer, each once (``TXT spf.vendor.example (REFUSED …)``)."""
+        return list(dict.fromkeys(f.found for f in self.undecided))
+
     def exit_code(self, strict: bool = False) -> int:
-        """0 nothing wrong, 2 errors found (or warnings too when strict)."""
+        """0 nothing wrong, 2 errors found (or warnings too when strict), 1 some rule could not be decided.
+
+        A lookup that failed is not an answer: while a rule is undecided the check itself
+        has failed, whatever else it found.
+        """
+        if self.undecided:
+            return 1
         if self.count("error") or (strict and self.count("warning")):
             return 2
         return 0
@@ -55,7 +78,7 @@ class Report:
         return {
             "version": 1,
             "nameserver": self.nameserver or None,
-            "summary": {s: self.count(s) for s in SEVERITIES},
+            "summary": {**{s: self.count(s) for s in SEVERITIES}, "undecided": len(self.undecided)},
             "domains": [
                 {
                     "domain": d.domain,

@@ -1,5 +1,6 @@
 """Live DNS compared with what the config derives. One comparison serves every family's rule:
-SPF16 (the SPF value), MX06 (the MX set), DK01 (DKIM selectors), AD01 (autodiscover), CFG01 (the rest)."""
+SPF16 (the SPF value), MX06 (the MX set), DK01 (DKIM selectors), AD01 (autodiscover), CFG01 (the rest).
+AD02 looks at the same names for CNAMEs that leave no room for the records there."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ def _norm(rtype: str, value: str) -> str:
 
 def live_values(ctx: Ctx, record: Record) -> tuple[str, ...]:
     """The live values of the part of the rrset mailplan owns (for a tag: only the values it tags)."""
-    answer = ctx.view.get(record.fqdn, record.rtype)
+    answer = ctx.lookup(record.fqdn, record.rtype)
     values = answer.values
     if record.tag:
         values = tuple(v for v in values if v.lower().startswith(record.tag.lower()))
@@ -80,3 +81,39 @@ def autodiscover_as_derived(ctx: Ctx) -> Iterator[Outcome]:
 @rule("CFG01", "error", "other mail records as the config derives")
 def others_as_derived(ctx: Ctx) -> Iterator[Outcome]:
     yield from _compare_family(ctx, "CFG01")
+
+
+# Names that hold mail data whatever the provider; a CNAME there must stand alone.
+MAIL_NAMES = ("_dmarc", "_mta-sts", "_smtp._tls")
+
+
+@rule("AD02", "error", "no CNAME next to other data, none at the apex")
+def cname_conflicts(ctx: Ctx) -> Iterator[Outcome]:
+    """RFC 1034 §3.6.2 / RFC 2181 §10.1: a name with a CNAME has no other data. At the apex
+    (which holds SOA and NS) a CNAME breaks the whole zone; at a name where the config derives
+    a TXT or MX, mailplan's record cannot be published next to it."""
+    wanted: dict[str, set[str]] = {}
+    for record in ctx.target.expected:
+        wanted.setdefault(record.fqdn, set()).add(record.rtype)
+    names = [ctx.domain, *(ctx.fqdn(n) for n in MAIL_NAMES), *(ctx.fqdn(f"{s}._domainkey") for s in ctx.selectors),
+             *wanted]
+    checked = 0
+    for name in dict.fromkeys(names):
+        cname = ctx.lookup(name, "CNAME").values
+        checked += 1
+        if not cname:
+            continue
+        others = sorted(wanted.get(name, set()) - {"CNAME"})
+        if name == ctx.domain:
+            yield Fail(f"{name} itself is a CNAME (to {cname[0]}): the apex holds SOA, NS, MX and TXT, and nothing "
+                       "may live next to a CNAME", "no CNAME at the apex", f"CNAME {cname[0]}", name)
+        elif others:
+            yield Fail(f"{name} is a CNAME (to {cname[0]}), so the {' and '.join(others)} the config derives there "
+                       "cannot be published next to it", f"{' '.join(others)} at {name}, no CNAME",
+                       f"CNAME {cname[0]}", name)
+        else:
+            txt = ctx.lookup(name, "TXT")
+            if txt.values and not txt.via:  # the server answered TXT at the name itself, not through the CNAME
+                yield Fail(f"{name} holds a CNAME (to {cname[0]}) and TXT data next to it; resolvers see one or "
+                           "the other", "the CNAME alone", f"CNAME {cname[0]} | TXT {txt.values[0]}", name)
+    yield Pass(f"{checked} names without a conflicting CNAME")

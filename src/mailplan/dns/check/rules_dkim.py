@@ -79,9 +79,9 @@ def keys(ctx: Ctx) -> list[DkimKey | str]:
     out: list[DkimKey | str] = []
     for selector in ctx.selectors:
         name = ctx.fqdn(f"{selector}._domainkey")
-        cname = ctx.view.get(name, "CNAME").values
+        cname = ctx.lookup(name, "CNAME").values
         where = cname[0].rstrip(".") if cname else name
-        records = [v for v in ctx.view.get(where, "TXT").values if "p=" in v or v.startswith("v=DKIM1")]
+        records = [v for v in ctx.lookup(where, "TXT").values if "p=" in v or v.startswith("v=DKIM1")]
         out.append(parse_dkim(selector, where, records[0]) if records else selector)
     return out
 

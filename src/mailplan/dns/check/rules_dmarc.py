@@ -88,7 +88,7 @@ def dmarc_external_auth(ctx: Ctx) -> Iterator[Outcome]:
         return
     for dest in external:
         name = f"{dmarc.authorisation_name(ctx.domain)}.{dest}"
-        if not any(dmarc.is_dmarc(v) for v in ctx.view.get(name, "TXT").values):
+        if not any(dmarc.is_dmarc(v) for v in ctx.lookup(name, "TXT").values):
             yield Fail(f"{dest} has not agreed to receive reports for {ctx.domain}; receivers will not send them",
                        f'{name} TXT "v=DMARC1"', "(none)", name)
         else:
@@ -103,7 +103,7 @@ def dmarc_rua_mx(ctx: Ctx) -> Iterator[Outcome]:
         return
     for uri in parsed.uris("rua"):
         dest = dmarc.uri_domain(uri)
-        if uri.lower().startswith("mailto:") and dest and not ctx.view.get(dest, "MX").values:
+        if uri.lower().startswith("mailto:") and dest and not ctx.lookup(dest, "MX").values:
             yield Fail(f"{dest} has no MX: reports to {uri} cannot be delivered", f"MX at {dest}", "(none)")
 
 

@@ -6,6 +6,7 @@ import ipaddress
 from collections.abc import Iterator
 
 from mailplan.dns.check.context import Ctx
+from mailplan.dns.check.dnsview import Undecided
 from mailplan.dns.check.rules import NA, Fail, Outcome, Pass, rule
 
 
@@ -32,7 +33,7 @@ def mx_cname(ctx: Ctx) -> Iterator[Outcome]:
     if not _hosts(ctx):
         yield NA
     for host in _hosts(ctx):
-        cname = ctx.view.get(host, "CNAME").values
+        cname = ctx.lookup(host, "CNAME").values
         if cname:
             yield Fail(f"MX host {host} is a CNAME (to {cname[0]}); RFC 2181 §10.3 forbids it, some senders refuse",
                        "an A/AAAA name", f"CNAME {cname[0]}", host)
@@ -50,12 +51,12 @@ def mx_addresses(ctx: Ctx) -> Iterator[Outcome]:
         except ValueError:
             pass
         a, aaaa = ctx.view.get(host, "A"), ctx.view.get(host, "AAAA")
-        if a.error or aaaa.error:
-            yield Fail(f"MX host {host} could not be resolved here ({a.error or aaaa.error})", "A/AAAA", "(unknown)",
-                       host, severity="info")
-        elif not a.values and not aaaa.values and not ctx.view.get(host, "CNAME").values:
+        if not a.values and not aaaa.values:
+            for answer in (a, aaaa):  # one family unanswered: the host may still have an address
+                if answer.error:
+                    raise Undecided(answer.query, answer.error)
             yield Fail(f"MX host {host} has no A or AAAA record: mail cannot be delivered", "A/AAAA", "(none)", host)
-        elif a.values or aaaa.values:
+        else:
             yield Pass(f"{host}: {', '.join([*a.values, *aaaa.values])}", name=host)
 
 
@@ -78,3 +79,18 @@ def mx_parked(ctx: Ctx) -> Iterator[Outcome]:
                    " | ".join(f"{p} {h}" for p, h in ctx.mx) or "(none)", "@")
     else:
         yield Pass("0 .")
+
+
+@rule("MX07", "warning", "no MX host listed twice")
+def mx_duplicate(ctx: Ctx) -> Iterator[Outcome]:
+    hosts = [h.rstrip(".").lower() for _, h in ctx.mx if h != "."]
+    if not hosts:
+        yield NA
+        return
+    twice = sorted({h for h in hosts if hosts.count(h) > 1})
+    for host in twice:
+        listed = " | ".join(f"{p} {h}" for p, h in ctx.mx if h.rstrip(".").lower() == host)
+        yield Fail(f"MX host {host} is listed more than once: senders try it again instead of a backup, "
+                   "and the lower preference is never used", "each host once", listed, "@")
+    if not twice:
+        yield Pass(f"{len(hosts)} distinct host{'s' if len(hosts) != 1 else ''}")

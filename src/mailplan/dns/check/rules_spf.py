@@ -6,8 +6,17 @@ from collections.abc import Iterator
 
 from mailplan.dns import spf
 from mailplan.dns.check.context import Ctx
+from mailplan.dns.check.dnsview import Undecided
 from mailplan.dns.check.rules import NA, Fail, Outcome, Pass, rule
 from mailplan.dns.txt import MAX_STRING
+
+
+def _undecided(count: spf.Count) -> Undecided | None:
+    """A lookup through the includes got no answer: what lies behind it is unknown."""
+    missing = count.unresolved
+    if not missing or missing[0].unresolved is None:
+        return None
+    return Undecided(missing[0].unresolved.query, missing[0].unresolved.reason)
 
 
 @rule("SPF01", "error", "SPF record published", "sending")
@@ -32,9 +41,11 @@ def spf_lookups(ctx: Ctx) -> Iterator[Outcome]:
         yield NA
         return
     found = f"{count.total} lookups: {count.describe() or 'none'}"
-    if count.total > spf.MAX_LOOKUPS:
+    if count.total > spf.MAX_LOOKUPS:  # even when some include went unanswered: the real count is only higher
         yield Fail(f"evaluating SPF needs {count.total} DNS lookups; receivers stop at {spf.MAX_LOOKUPS} (permerror)",
                    f"≤ {spf.MAX_LOOKUPS}", found)
+    elif (undecided := _undecided(count)) is not None:
+        raise undecided
     elif count.total >= spf.MAX_LOOKUPS - 1:
         yield Fail(f"{count.total} of {spf.MAX_LOOKUPS} lookups used: one more include breaks SPF",
                    f"≤ {spf.MAX_LOOKUPS - 2} for headroom", found, severity="warning")
@@ -52,6 +63,8 @@ def spf_void(ctx: Ctx) -> Iterator[Outcome]:
     if len(voids) > spf.MAX_VOID_LOOKUPS:
         yield Fail(f"{len(voids)} terms look up names that do not exist or have no data",
                    f"≤ {spf.MAX_VOID_LOOKUPS}", ", ".join(voids))
+    elif (undecided := _undecided(count)) is not None:
+        raise undecided
     else:
         yield Pass(f"{len(voids)} void lookups", f"≤ {spf.MAX_VOID_LOOKUPS}")
 
@@ -66,6 +79,8 @@ def spf_mx_hosts(ctx: Ctx) -> Iterator[Outcome]:
             if node.mx_count > spf.MAX_LOOKUPS:
                 yield Fail(f"'{node.term}' in {node.domain} matches {node.mx_count} MX hosts", "≤ 10",
                            str(node.mx_count))
+    if (undecided := _undecided(ctx.spf_count)) is not None:
+        raise undecided
 
 
 @rule("SPF06", "warning", "no 'ptr' mechanism")
@@ -127,6 +142,8 @@ def spf_includes(ctx: Ctx) -> Iterator[Outcome]:
         return
     for problem in ctx.spf_count.problems():
         yield Fail(problem)
+    if (undecided := _undecided(ctx.spf_count)) is not None:
+        raise undecided
 
 
 @rule("SPF12", "warning", "nothing after 'all'")

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from mailplan.dns.check.context import Ctx, Target
-from mailplan.dns.check.dnsview import CheckFailed, DnsView
+from mailplan.dns.check.dnsview import CheckFailed, DnsView, Undecided
 from mailplan.dns.check.model import DomainReport, Finding, Report
-from mailplan.dns.check.rules import Fail, Pass, Rule, all_rules
+from mailplan.dns.check.rules import Fail, Outcome, Pass, Rule, all_rules
 from mailplan.dns.derive import NULL_MX, PARKED_SPF
 from mailplan.engine.desired import Desired
 from mailplan.model.objects import Domain, Record
@@ -22,7 +22,7 @@ def run(targets: Sequence[Target], view: DnsView, nameserver: str = "") -> Repor
 
 def check_domain(target: Target, view: DnsView, rules: Sequence[Rule] | None = None) -> DomainReport:
     ctx = Ctx(target, view)
-    txt, soa = ctx.get("@", "TXT"), ctx.get("@", "SOA")
+    txt, soa = view.get(target.domain, "TXT"), view.get(target.domain, "SOA")
     if txt.error and soa.error:
         raise CheckFailed(f"cannot query DNS for {target.domain}: {txt.error}")
     report = DomainReport(target.domain, target.sends_mail, target.receives_mail)
@@ -33,14 +33,31 @@ def check_domain(target: Target, view: DnsView, rules: Sequence[Rule] | None = N
 
 
 def evaluate(rule: Rule, ctx: Ctx) -> list[Finding]:
-    """One finding per failure; else a single pass (none when the rule does not apply)."""
-    outcomes = list(rule.check(ctx))
+    """One finding per failure; else a single pass (none when the rule does not apply).
+
+    A lookup the rule needs that got no answer makes it undecided: the failures it had
+    already established stand, but it is not reported as passed.
+    """
+    outcomes: list[Outcome] = []
+    undecided: Undecided | None = None
+    try:
+        for outcome in rule.check(ctx):
+            outcomes.append(outcome)
+    except Undecided as exc:
+        undecided = exc
     fails = [o for o in outcomes if isinstance(o, Fail)]
-    if fails:
-        return [
-            Finding(rule.id, rule.title, "fail", f.severity or rule.severity, f.message, f.name, f.expected, f.found)
-            for f in fails
-        ]
+    found = [
+        Finding(rule.id, rule.title, "fail", f.severity or rule.severity, f.message, f.name, f.expected, f.found)
+        for f in fails
+    ]
+    if undecided is not None:
+        return [*found, Finding(
+            rule.id, rule.title, "unknown", rule.severity,
+            f"the lookup {undecided.query} got no answer ({undecided.error})",
+            undecided.query.partition(" ")[2], "", f"{undecided.query}: {undecided.error}",
+        )]
+    if found:
+        return found
     passes = [o for o in outcomes if isinstance(o, Pass)]
     if not passes and outcomes:  # only "not applicable"
         return []
