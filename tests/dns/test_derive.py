@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from mailplan.dns.derive import example_facts, mail_records, mta_sts_policy
+from mailplan.dns.derive import example_facts, mail_records, mta_sts_policy, storable
 from mailplan.dns.dkim import ensure_key, key_path
 from mailplan.dns.facts import MailDomainFacts
+from mailplan.dns.notes import Note
 from mailplan.dns.templates import TemplateError
 from mailplan.errors import ConfigError
 from mailplan.model.objects import Record
@@ -134,3 +135,34 @@ def test_alias_domain_receiving_mail_keeps_provider_mx_but_sends_nothing() -> No
     assert records["@", "MX"].values == ("1 smtp.google.com.",)
     assert records["@", "TXT"].values == ("v=spf1 -all",)
     assert records["_dmarc", "TXT"].values[0].startswith("v=DMARC1; p=reject")
+
+
+def test_receive_only_m365_alias_domain_needs_no_tenant() -> None:
+    # no tenant anywhere: it only names the DKIM CNAME targets, which a domain sending nothing does not publish
+    facts = MailDomainFacts(zone="contoso.cn", domain="contoso.cn", mail_provider_type="microsoft-365",
+                            mail_settings={}, sends_mail=False, receives_mail=True)
+    records = by_name(mail_records(facts))
+    assert records["@", "MX"].values == ("0 contoso-cn.mail.protection.outlook.com.",)
+    assert records["@", "TXT"].values == ("v=spf1 -all",)
+    assert not any(rtype == "CNAME" for _, rtype in records)
+    sending = dataclasses.replace(facts, sends_mail=True)
+    with pytest.raises(TemplateError, match="'tenant' is required"):
+        mail_records(sending)  # a sending domain still needs it, and says so
+
+
+def test_m365_mx_0_is_published_as_1_where_the_api_starts_at_1() -> None:
+    facts = dataclasses.replace(example_facts("microsoft-365"), dns_provider_type="dnspod")
+    with pytest.warns(Note, match=r"dnspod accepts MX preferences from 1 only, so 'MX 0 example-com\.mail"):
+        records = by_name(mail_records(facts))
+    assert records["@", "MX"].values == ("1 example-com.mail.protection.outlook.com.",)
+    plain = by_name(mail_records(dataclasses.replace(facts, dns_provider_type="cloudflare")))
+    assert plain["@", "MX"].values == ("0 example-com.mail.protection.outlook.com.",)
+
+
+def test_mx_set_whose_order_would_change_is_refused() -> None:
+    record = Record("example.com", "@", "MX", "", 600, ("0 a.example.net.", "1 b.example.net."))
+    with pytest.raises(ConfigError, match="would change which host is tried first"):
+        storable([record], "alidns")
+    kept = Record("example.com", "@", "MX", "", 600, ("0 a.example.net.", "10 b.example.net."))
+    with pytest.warns(Note):
+        assert storable([kept], "alidns")[0].values == ("1 a.example.net.", "10 b.example.net.")

@@ -68,3 +68,24 @@ def test_apply_counts_through_live_dns_too_and_writes_nothing(bind_server: Any, 
     assert refused.exit_code == 1, refused.output
     assert f"spf-eu.crm.{ZONE}" in refused.output
     assert not (tmp_path / "mail.sqlite").exists() and not (tmp_path / "zones").exists()
+
+
+def test_an_include_live_dns_does_not_answer_is_noted_not_an_error(bind_server: Any, tmp_path: Path) -> None:
+    # spf.vendor.invalid lies in no zone this server serves: it answers REFUSED, which is no answer at all
+    config = CONFIG.replace(f"spf.crm.{ZONE}", "spf.vendor.invalid")
+    (tmp_path / "mailplan.yaml").write_text(config, encoding="utf-8")
+    result = CliRunner().invoke(
+        build(),
+        ["validate", str(tmp_path / "mailplan.yaml"), "--spf-resolver", f"{bind_server.host}:{bind_server.port}"],
+    )
+    assert result.exit_code == 0, result.output
+    assert "has no SPF record" not in result.output and "void" not in result.output
+    assert "this is a lower bound, since include:spf.vendor.invalid was not followed (REFUSED from" in result.output
+
+
+def test_offline_validate_says_the_count_is_a_lower_bound(tmp_path: Path) -> None:
+    (tmp_path / "mailplan.yaml").write_text(CONFIG, encoding="utf-8")
+    result = CliRunner().invoke(build(), ["validate", str(tmp_path / "mailplan.yaml")])
+    assert result.exit_code == 0, result.output
+    assert f"note: domain {ZONE}: SPF needs at least 2 of the 10 DNS lookups allowed" in result.output
+    assert "--spf-resolver system (or HOST[:PORT])" in result.output

@@ -8,6 +8,8 @@ This fake follows Alibaba Cloud's published documentation:
 - DescribeDomainRecords (alibabacloud.com/help/doc-detail/29776.htm): PageNumber from 1,
   PageSize at most 500 (default 20), TotalCount, DomainRecords.Record[];
 - DescribeSubDomainRecords, AddDomainRecord, UpdateDomainRecord, DeleteDomainRecord;
+- AddDomainRecord (help.aliyun.com/document_detail/29772.html, "AddDomainRecord - 添加解析记录"):
+  ``Priority`` "MX 记录的优先级，取值范围：[1,50]", required for MX — so no preference 0 and no null MX;
 - error body {"RequestId", "HostId", "Code", "Message", "Recommend"}: InvalidAccessKeyId.NotFound (404),
   SignatureDoesNotMatch (400), DomainRecordDuplicate (400), Throttling.User (503).
 """
@@ -162,7 +164,7 @@ class FakeAliDns(FakeDnsApi):
                 )
         if params["Type"] not in TYPES:
             return error(400, "InvalidType", "The specified record type is invalid.")
-        if params["Type"] == "MX" and not 1 <= int(params.get("Priority", "0")) <= 50:
+        if params["Type"] == "MX" and not 1 <= int(params.get("Priority", "0")) <= 50:  # [1,50], AddDomainRecord
             return error(400, "InvalidPriority", "The MX priority must be between 1 and 50.")
         if not 1 <= int(params.get("TTL", "600")) <= 86400:
             return error(400, "InvalidTTL", "The TTL is not valid.")

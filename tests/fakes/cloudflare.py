@@ -10,8 +10,11 @@ create, update, delete) and "List Zones":
   ``name`` and ``type`` filters, ``result_info`` with ``page``, ``per_page``,
   ``count``, ``total_count``, ``total_pages``;
 - records: ``name`` is the full name without the trailing dot, MX keeps its
-  preference in ``priority`` (required for MX), TXT ``content`` is quoted
-  character-strings of at most 255 bytes each;
+  preference in ``priority`` (required for MX; "Create DNS Record", MXRecord:
+  ``priority`` minimum 0, maximum 65535; ``content`` "A valid mail server
+  hostname"), TXT ``content`` is quoted character-strings of at most 255 bytes each;
+- the null MX of RFC 7505 is content ``"."`` with priority 0 (what the dashboard and the API
+  take for it, as Cloudflare's parked-domain guidance publishes it); an empty ``content`` is refused;
 - an identical record is refused with code 81058; an unknown record id is 404
   with code 81044;
 - rate limit: 429 with a ``Retry-After`` header (queued with ``rate_limit``).
@@ -66,7 +69,7 @@ class FakeCloudflare(FakeDnsApi):
         """A mailplan value as a person would type it in the dashboard: (content, priority)."""
         if rtype == "MX":
             pref, target = value.split()
-            return target.rstrip("."), int(pref)
+            return target.rstrip(".") or ".", int(pref)
         return (value.rstrip(".") if rtype == "CNAME" else value), None
 
     def handle(self, request: Request) -> Response:
@@ -182,6 +185,10 @@ class FakeCloudflare(FakeDnsApi):
             return "DNS Validation Error: content is required"
         if rtype == "MX" and not isinstance(body.get("priority"), int):
             return "DNS Validation Error: MX records need a priority"
+        if rtype == "MX" and not 0 <= body["priority"] <= 65535:
+            return "DNS Validation Error: priority must be between 0 and 65535"
+        if rtype == "MX" and body["content"] == "." and body["priority"] != 0:
+            return "DNS Validation Error: a null MX (content '.') must have priority 0"
         quoted = QUOTED.findall(body["content"]) if rtype == "TXT" else []
         if any(len(s.encode()) > 255 for s in quoted):
             return "DNS Validation Error: a TXT character-string is longer than 255 bytes"

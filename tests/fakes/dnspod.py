@@ -7,7 +7,9 @@ This fake follows Tencent Cloud's published documentation:
 - DescribeRecordList (cloud.tencent.com/document/api/1427/56166): Domain, Subdomain, RecordType,
   Offset (from 0), Limit (default 100, at most 3000), RecordCountInfo {SubdomainCount, TotalCount,
   ListCount}; no matching record is the error ResourceNotFound.NoDataOfRecord;
-- CreateRecord (RecordLine required, MX priority for MX), ModifyRecord, DeleteRecord;
+- CreateRecord (RecordLine required, MX priority for MX), ModifyRecord, DeleteRecord; the API
+  reference of CreateRecord and ModifyRecord gives ``MX`` as "MX 优先级，当记录类型是 MX、HTTPS、SVCB
+  时必填，范围1-65535" (older releases: 1-20) — so no preference 0 and no null MX;
 - errors come with HTTP 200 as {"Response": {"Error": {"Code", "Message"}, "RequestId"}}:
   AuthFailure.SecretIdNotFound, AuthFailure.SignatureFailure, RequestLimitExceeded,
   InvalidParameter.DomainRecordExist.
@@ -147,8 +149,8 @@ class FakeDnsPod(FakeDnsApi):
                 return error("MissingParameter", f"The parameter {name} is missing.")
         if params["RecordType"] not in TYPES:
             return error("InvalidParameter.RecordTypeInvalid", "The record type is not valid.")
-        if params["RecordType"] == "MX" and not 1 <= int(params.get("MX") or 0) <= 50:
-            return error("InvalidParameter.MXInvalid", "MX priority must be between 1 and 50.")
+        if params["RecordType"] == "MX" and not 1 <= int(params.get("MX") or 0) <= 65535:
+            return error("InvalidParameter.MxInvalid", "MX优先级不正确。")
         if params["RecordLine"] != "默认":
             return error("InvalidParameter.RecordLineInvalid", "The line is not valid.")
         if params["RecordType"] == "TXT" and params["Value"].startswith('"'):

@@ -6,6 +6,7 @@ import contextlib
 import datetime as dt
 import os
 import sys
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, NoReturn
@@ -15,6 +16,7 @@ import typer
 from mailplan.dns import spf
 from mailplan.dns.check.context import SpfDns
 from mailplan.dns.check.dnsview import LiveDns
+from mailplan.dns.notes import Note
 from mailplan.engine.change import Change
 from mailplan.engine.plan import Plan
 from mailplan.errors import ConfigError, MailplanError
@@ -35,9 +37,28 @@ SPF_RESOLVER_OPT = typer.Option(
 )
 
 
-def spf_resolver(value: str) -> spf.Resolver | None:
+class OfflineSpf:
+    """The ``spf.Resolver`` of a plan made without ``--spf-resolver``: DNS is not asked, so what
+    nested includes cost is unknown and the count is a lower bound (derivation says so in a note)."""
+
+    REASON = "DNS not asked; count through the includes with --spf-resolver system (or HOST[:PORT])"
+
+    def _unknown(self, rtype: str, name: str) -> NoReturn:
+        raise spf.LookupFailed(f"{rtype} {name}", self.REASON)
+
+    def txt(self, name: str) -> list[str] | None:
+        self._unknown("TXT", name)
+
+    def mx_hosts(self, name: str) -> list[str] | None:
+        self._unknown("MX", name)
+
+    def addresses(self, name: str) -> list[str] | None:
+        self._unknown("A", name)
+
+
+def spf_resolver(value: str) -> spf.Resolver:
     if not value:
-        return None
+        return OfflineSpf()
     return SpfDns(LiveDns(None if value == "system" else value))
 
 
@@ -58,8 +79,34 @@ def fail(message: str) -> NoReturn:
 
 
 @contextlib.contextmanager
+def notes_shown() -> Iterator[None]:
+    """Print each ``Note`` the run raises once, as ``note: …`` on stderr; other warnings as usual."""
+    shown: set[str] = set()
+    with warnings.catch_warnings():
+        warnings.simplefilter("always", Note)
+        previous = warnings.showwarning
+
+        def show(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+                 file: object = None, line: str | None = None) -> None:
+            if issubclass(category, Note):
+                if str(message) not in shown:
+                    shown.add(str(message))
+                    typer.echo(f"note: {message}", err=True)
+                return
+            previous(message, category, filename, lineno, file, line)  # type: ignore[arg-type]
+
+        warnings.showwarning = show
+        yield
+
+
+@contextlib.contextmanager
 def guarded() -> Iterator[None]:
-    """Turn every expected failure into a message and exit 1: never a traceback."""
+    """Turn every expected failure into a message and exit 1: never a traceback. Notes are printed."""
+    with notes_shown():
+        yield from _guarded()
+
+
+def _guarded() -> Iterator[None]:
     try:
         yield
     except ConfigError as exc:

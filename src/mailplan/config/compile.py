@@ -393,6 +393,7 @@ class _Compiler:
             ttl=spec.ttl,
             dmarc_report_for=self.report_senders(domain),
             location=self.config.where.key_at(("domains", domain.key)),
+            dns_provider_type=specs[str(spec.dns)].type if str(spec.dns) in specs else "",
         )
 
     def report_senders(self, receiver: Domain) -> tuple[str, ...]:

@@ -10,7 +10,9 @@ every other record is owned whole (tag ``""``).
 
 from __future__ import annotations
 
-from mailplan.dns import dmarc, mtasts, spf
+import dataclasses
+
+from mailplan.dns import dmarc, mtasts, notes, spf
 from mailplan.dns.facts import MailDomainFacts
 from mailplan.dns.templates import OwnedRecord, ProviderRecords, TemplateError, template_for
 from mailplan.errors import ConfigError, Problem
@@ -54,7 +56,53 @@ def mail_records(facts: MailDomainFacts, resolver: spf.Resolver | None = None) -
         out.add("_dmarc", "TXT", _dmarc(facts, "reject", "reject"))
     for sender in sorted(set(facts.dmarc_report_for)):
         out.add(dmarc.authorisation_name(sender), "TXT", "v=DMARC1")
-    return out.records()
+    return storable(out.records(), facts.dns_provider_type, facts)
+
+
+def mx_preference_min(dns_provider_type: str) -> int:
+    """The lowest MX preference the DNS provider's API accepts (0 when unknown: DNS allows 0)."""
+    if not dns_provider_type:
+        return 0
+    from mailplan.providers.registry import UnknownProviderType, provider_class
+
+    try:
+        return int(getattr(provider_class(dns_provider_type), "MX_PREFERENCE_MIN", 0))
+    except UnknownProviderType:
+        return 0  # the capability check names the unknown type
+
+
+def storable(records: list[Record], dns_provider_type: str, facts: MailDomainFacts | None = None) -> list[Record]:
+    """``records`` as the DNS provider can hold them, so that a re-plan compares like with like.
+
+    An API whose MX preferences start at 1 (Alibaba Cloud DNS, DNSPod) cannot hold Microsoft 365's
+    ``MX 0``: the preference is raised to 1 where that keeps the order of the MX set (one host
+    always does), and a note says so. The null MX ``0 .`` is left as it is: providers that cannot
+    hold it do not declare ``record.MX.null``, and the config is refused before anything is read.
+    """
+    minimum = mx_preference_min(dns_provider_type)
+    return [_raise_mx(r, minimum, dns_provider_type, facts) if r.rtype == "MX" and minimum else r for r in records]
+
+
+def _raise_mx(record: Record, minimum: int, provider_type: str, facts: MailDomainFacts | None) -> Record:
+    pairs = [(int(pref), host) for pref, _, host in (v.partition(" ") for v in record.values)]
+    if all(p >= minimum for p, _ in pairs) or any(h == "." for _, h in pairs):
+        return record
+    raised = [(max(p, minimum), h) for p, h in pairs]
+    kept = all((a[0] < b[0]) == (c[0] < d[0]) and (a[0] == b[0]) == (c[0] == d[0])
+               for a, c in zip(pairs, raised, strict=True) for b, d in zip(pairs, raised, strict=True))
+    if not kept:
+        raise ConfigError([Problem(
+            f"domain {record.fqdn}: {provider_type} accepts MX preferences from {minimum} only, and raising "
+            f"{' | '.join(record.values)} to that would change which host is tried first",
+            facts.location if facts else None, "serve this zone from a DNS provider that accepts preference 0",
+        )])
+    values = tuple(sorted(f"{p} {h}" for p, h in raised))
+    changed = " and ".join(f"'MX {p} {h}' is published as 'MX {minimum} {h}'" for p, h in pairs if p < minimum)
+    notes.note(
+        f"domain {record.fqdn}: {provider_type} accepts MX preferences from {minimum} only, so {changed}; "
+        "the MX hosts keep their order, so senders try them as the mail provider intends"
+    )
+    return dataclasses.replace(record, values=values)
 
 
 def mta_sts_policy(facts: MailDomainFacts, provider: ProviderRecords | None = None) -> str:
@@ -121,6 +169,7 @@ def _spf_record(facts: MailDomainFacts, provider: ProviderRecords, resolver: spf
     except spf.SpfCompositionError as exc:
         raise ConfigError([Problem(f"domain {facts.domain}: SPF: {exc}", facts.location)]) from None
     count = spf.count_lookups(record, facts.domain, resolver)
+    _note_lower_bound(facts, count)
     problems = [Problem(f"domain {facts.domain}: SPF: {p}", facts.location) for p in count.problems()]
     if count.total > spf.MAX_LOOKUPS:
         problems.append(_too_many_lookups(facts, count))
@@ -139,6 +188,20 @@ def _spf_record(facts: MailDomainFacts, provider: ProviderRecords, resolver: spf
     return record
 
 
+def _note_lower_bound(facts: MailDomainFacts, count: spf.Count) -> None:
+    """Say so when includes were not followed: their own lookups are missing from the count."""
+    by_reason: dict[str, list[str]] = {}
+    for node in count.unresolved:
+        if node.unresolved is not None and node.term.lower().lstrip("+-~?").startswith(("include:", "redirect=")):
+            by_reason.setdefault(node.unresolved.reason, []).append(node.term)
+    for reason, terms in by_reason.items():
+        notes.note(
+            f"domain {facts.domain}: SPF needs at least {count.total} of the {spf.MAX_LOOKUPS} DNS lookups allowed; "
+            f"this is a lower bound, since {', '.join(terms)} {'was' if len(terms) == 1 else 'were'} not followed "
+            f"({reason})"
+        )
+
+
 def _too_many_lookups(facts: MailDomainFacts, count: spf.Count) -> Problem:
     extras = {t.lower() for t in facts.spf_extra}
     droppable = sorted((n for n in count.nodes if n.term.lower() in extras), key=lambda n: -n.total)
@@ -153,7 +216,7 @@ def _too_many_lookups(facts: MailDomainFacts, count: spf.Count) -> Problem:
         hint = f"drop {' and '.join(drop)}, or replace them with the sender's ip4:/ip6: ranges"
     else:
         hint = "the provider's own mechanisms already use most of the budget; send the extra senders from a subdomain"
-    nested = "" if count.resolved else " (nested includes not resolved; the real count is higher)"
+    nested = "" if count.complete else " (nested includes not resolved; the real count is higher)"
     return Problem(
         f"domain {facts.domain}: SPF needs {count.total} DNS lookups, more than {spf.MAX_LOOKUPS}{nested}: "
         f"{count.describe()}",

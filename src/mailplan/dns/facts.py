@@ -38,3 +38,6 @@ class MailDomainFacts:
     # so that receivers accept this domain as their external report destination (RFC 7489 §7.1).
     dmarc_report_for: tuple[str, ...] = ()
     location: Location | None = None  # where the domain is declared, for errors
+    # The ``type`` of the DNS provider holding the zone ("" = none named): some APIs cannot hold
+    # every value DNS allows (an MX preference of 0), and the records are derived as it can hold them.
+    dns_provider_type: str = ""

@@ -31,6 +31,7 @@ class Input:
     key: str
     default: str  # human description of the default ("" = required)
     doc: str
+    required_for: str = ""  # when only some domains need it: "a domain that sends mail"
 
 
 @dataclass(frozen=True)
@@ -145,7 +146,9 @@ def _m365(facts: MailDomainFacts) -> ProviderRecords:
             )
         mx_host = f"{_dashed(facts.domain)}.mail.protection.outlook.com"
     owned = [OwnedRecord("autodiscover", "CNAME", "autodiscover.outlook.com")]
-    for n in (1, 2):
+    # The DKIM CNAMEs (and the tenant they need) only for a domain that sends: a receive-only alias
+    # domain publishes the MX alone, so it must not be refused for a missing tenant.
+    for n in (1, 2) if facts.sends_mail else ():
         target = value(facts, f"dkim_selector{n}_target")
         if target is None:
             tenant = str(required(facts, "tenant", "the <tenant>.onmicrosoft.com name, for the DKIM CNAME targets"))
@@ -211,7 +214,8 @@ TEMPLATES: dict[str, Template] = {
         ), _google, "DKIM selector 'google'; the key comes from the Admin console"),
         Template("microsoft-365", "Microsoft 365", (
             Input("mx_host", "<domain-with-dashes>.mail.protection.outlook.com", "MX host from the admin centre"),
-            Input("tenant", "", "<tenant>.onmicrosoft.com, for the DKIM CNAME targets"),
+            Input("tenant", "", "<tenant>.onmicrosoft.com, for the DKIM CNAME targets",
+                  required_for="a domain that sends mail, unless both DKIM targets are given"),
             Input("dkim_selector1_target", "selector1-<dashed>._domainkey.<tenant>.onmicrosoft.com", "from Defender"),
             Input("dkim_selector2_target", "selector2-<dashed>._domainkey.<tenant>.onmicrosoft.com", "from Defender"),
         ), _m365, "autodiscover CNAME; both DKIM selectors (Microsoft rotates between them)"),
@@ -252,7 +256,9 @@ def markdown_table() -> str:
         shown = "<br>".join(
             f"`{r.name} {r.rtype} {_short(v)}`" for r in mail_records(facts) for v in sorted(r.values, key=_mx_order)
         )
-        needs = "<br>".join(f"`{i.key}`" + (f" (default {i.default})" if i.default else " (required)") for i in inputs)
+        needs = "<br>".join(f"`{i.key}`" + (f" (default {i.default})" if i.default else
+                                             f" (required for {i.required_for})" if i.required_for else " (required)")
+                            for i in inputs)
         lines.append(f"| `{type_name}` | {title} | {shown} | {needs or '–'} | {notes or '–'} |")
     return "\n".join(lines)
 

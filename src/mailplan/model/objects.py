@@ -330,7 +330,10 @@ class Record(MailObject):
         return self.zone if self.name == "@" else f"{self.name}.{self.zone}"
 
     def features(self) -> frozenset[str]:
-        return frozenset({"record", f"record.{self.rtype}"})
+        feats = {"record", f"record.{self.rtype}"}
+        if self.rtype == "MX" and "0 ." in self.values:  # RFC 7505's null MX: some APIs refuse preference 0
+            feats.add("record.MX.null")
+        return frozenset(feats)
 
 
 ALL_KINDS: tuple[type[MailObject], ...] = (

@@ -34,6 +34,7 @@ FEATURE_NAMES = {
     "delegation.send": "delegate may send as",
     "admin_role": "admin roles",
     "archive": "archive journal copy",
+    "hold": "hold on a leaver's mailbox (optional)",
 }
 
 
@@ -56,11 +57,16 @@ def markdown() -> str:
     )
     for feature in features:
         lines.append(f"| {FEATURE_NAMES.get(feature, feature)} | " + " | ".join(_cell(c, feature) for c in mail) + " |")
-    rtypes = sorted({f.split(".", 1)[1] for c in dns for f in c.SUPPORTS if f.startswith("record.")})
-    lines += ["", "| DNS provider | record types |", "|---|---|"]
+    rtypes = sorted({f.split(".")[1] for c in dns for f in c.SUPPORTS if f.count(".") == 1 and f.startswith("record.")})
+    lines += ["", "| DNS provider | record types | null MX (`0 .`, parked domains) |", "|---|---|---|"]
     for c in dns:
-        lines.append(f"| `{c.TYPE}` | " + ", ".join(t for t in rtypes if f"record.{t}" in c.SUPPORTS) + " |")
-    lines += ["", "✓ through the provider's API · manual: the plan lists the exact step for a person · — not possible"]
+        types = ", ".join(t for t in rtypes if f"record.{t}" in c.SUPPORTS)
+        lines.append(f"| `{c.TYPE}` | {types} | {'✓' if 'record.MX.null' in c.SUPPORTS else '—'} |")
+    lines += [
+        "",
+        "✓ through the provider's API · manual: the plan lists the exact step for a person · — not possible "
+        "(a config needing it is refused; an optional feature is simply left out on that provider)",
+    ]
     return "\n".join(lines) + "\n"
 
 

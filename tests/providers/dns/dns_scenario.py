@@ -5,6 +5,11 @@ mailplan applies its mail records (MX, SPF, DMARC, a DKIM key longer than one
 TXT string), re-plans (nothing left to do), changes the SPF value, and then
 sees a hand change to an owned record as drift. Throughout, the verification
 value and the A record stay exactly as they were.
+
+Then the records of two more domains in the zone, derived as ``plan`` derives them
+for this provider: a parked one (null MX ``0 .``, which a provider whose API starts MX
+preferences at 1 must refuse before anything is written) and a receive-only Microsoft
+365 alias domain (``MX 0``, published there as 1, with a note, and the re-plan empty).
 """
 
 from __future__ import annotations
@@ -16,6 +21,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
+
+from mailplan.dns import derive
+from mailplan.dns.facts import MailDomainFacts
+from mailplan.dns.notes import Note
+from mailplan.engine import capabilities
 from mailplan.engine.change import Action, Change
 from mailplan.model.objects import Record
 from mailplan.model.state import State
@@ -132,3 +143,51 @@ def run_scenario(backend: Backend) -> None:
     after_remove = provider.read([zone]).state
     assert spf_record.ident not in after_remove
     assert others(after_remove, zone) == before
+
+    run_other_domains(backend)
+
+
+def other_domains(zone: str, provider_type: str) -> list[Record]:
+    """A parked ``parked.<zone>`` and a receive-only Microsoft 365 ``o365.<zone>`` (no tenant given: it
+    publishes no DKIM CNAMEs), derived for ``provider_type`` exactly as ``plan`` derives them."""
+    parked = MailDomainFacts(zone=zone, domain=f"parked.{zone}", mail_provider_type="local",
+                             mail_settings={"mx_host": f"mx.{zone}"}, sends_mail=False, ttl=600,
+                             dns_provider_type=provider_type)
+    o365 = MailDomainFacts(zone=zone, domain=f"o365.{zone}", mail_provider_type="microsoft-365",
+                           mail_settings={"mx_host": "o365-example.mail.protection.outlook.com"}, sends_mail=False,
+                           receives_mail=True, ttl=600, dns_provider_type=provider_type)
+    return [*derive.mail_records(parked), *derive.mail_records(o365)]
+
+
+def run_other_domains(backend: Backend) -> None:
+    provider, zone = backend.provider, backend.zone
+    minimum = int(getattr(type(provider), "MX_PREFERENCE_MIN", 0))
+    if minimum:
+        with pytest.warns(Note, match=f"{provider.TYPE} accepts MX preferences from 1 only"):
+            wanted = other_domains(zone, provider.TYPE)
+    else:
+        wanted = other_domains(zone, provider.TYPE)
+    o365_mx = next(r for r in wanted if r.name == "o365" and r.rtype == "MX")
+    assert o365_mx.values == (f"{minimum} o365-example.mail.protection.outlook.com.",)
+
+    null_mx = next(r for r in wanted if r.name == "parked" and r.rtype == "MX")
+    assert null_mx.values == ("0 .",)
+    missing = capabilities.missing_features(type(provider), null_mx)
+    if minimum:  # the API has no preference 0: the config is refused by validate, nothing is sent
+        assert missing == ["record.MX.null"]
+        wanted = [r for r in wanted if r is not null_mx]
+    else:
+        assert missing == []
+
+    first = plan(provider, zone, wanted)
+    assert {c.action for c in first} == {Action.CREATE} and len(first) == len(wanted)
+    apply_all(provider, first)
+    assert plan(provider, zone, wanted) == [], "re-plan after the parked and Microsoft 365 domains must be empty"
+    observed = provider.read([zone]).state
+    for record in wanted:
+        assert observed.get(record.ident) == record
+    if backend.resolve:
+        assert backend.resolve("o365", "MX") == [f"{minimum} o365-example.mail.protection.outlook.com."]
+        if not minimum:
+            assert backend.resolve("parked", "MX") == ["0 ."]
+        assert backend.resolve("parked", "TXT") == ["v=spf1 -all"]

@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from mailplan.providers.base import ProviderContext
 from mailplan.providers.dns.record_api import ApiRecord, RecordApiProvider
+from mailplan.providers.dns.rrset_provider import NULL_MX, SUPPORTS_RECORDS
 from mailplan.providers.dns.values import fqdn, from_api_value, host, split_priority
 from mailplan.providers.http import ApiError, HttpClient, RetryableApiError
 
@@ -70,6 +71,11 @@ def alidns_error(resp: requests.Response) -> str | None:
 
 class AliDnsProvider(RecordApiProvider):
     TYPE = "alidns"
+    # Alibaba Cloud DNS AddDomainRecord / UpdateDomainRecord: ``Priority`` "MX 记录的优先级，取值范围：[1,50]"
+    # (help.aliyun.com/document_detail/29772.html):
+    # no preference 0, so no null MX, and Microsoft 365's "MX 0" is published as 1.
+    SUPPORTS = SUPPORTS_RECORDS - {NULL_MX}
+    MX_PREFERENCE_MIN = 1
     SETTINGS_MODEL: ClassVar[type[BaseModel] | None] = AliDnsSettings
 
     def __init__(self, name: str, settings: Any, context: ProviderContext) -> None:
@@ -143,7 +149,7 @@ class AliDnsProvider(RecordApiProvider):
 def _to_api(rtype: str, value: str) -> tuple[int | None, str]:
     priority, target = split_priority(rtype, value)
     if rtype in ("MX", "CNAME"):
-        return priority, target.rstrip(".")
+        return priority, target.rstrip(".") or "."  # the root stays "." (a null MX never gets here: SUPPORTS)
     if rtype == "SRV":
         prio, weight, port, srv_target = value.split()
         return None, f"{prio} {weight} {port} {srv_target.rstrip('.')}"

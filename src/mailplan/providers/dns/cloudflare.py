@@ -4,8 +4,8 @@ token (``Authorization: Bearer``).
 A zone is read with ``GET /zones/{id}/dns_records`` in pages of ``page_size``
 (the API allows up to 5,000,000 per page; 5,000 holds any Free or Pro zone in
 one call while keeping one answer a sensible size). Records carry the MX
-preference in ``priority`` and TXT content as quoted strings of at most 255
-bytes.
+preference in ``priority`` (0 to 65535, so the null MX ``0 .`` is content
+``"."`` with priority 0) and TXT content as quoted strings of at most 255 bytes.
 """
 
 from __future__ import annotations
@@ -114,7 +114,8 @@ def _to_api(zone: str, name: str, rtype: str, ttl: int, value: str) -> dict[str,
         body["content"] = quoted_txt(value)
     elif rtype == "MX":
         priority, target = split_priority(rtype, value)
-        body.update(content=target.rstrip("."), priority=priority)
+        # The null MX ("0 .", RFC 7505) is content "." with priority 0; stripping its dot would leave nothing.
+        body.update(content=target.rstrip(".") or ".", priority=priority)
     elif rtype == "SRV":
         prio, weight, port, target = value.split()
         body["data"] = {"priority": int(prio), "weight": int(weight), "port": int(port), "target": target.rstrip(".")}

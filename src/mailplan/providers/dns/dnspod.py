@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from mailplan.providers.base import ProviderContext
 from mailplan.providers.dns.record_api import ApiRecord, RecordApiProvider
+from mailplan.providers.dns.rrset_provider import NULL_MX, SUPPORTS_RECORDS
 from mailplan.providers.dns.values import from_api_value, split_priority
 from mailplan.providers.http import ApiError, HttpClient, RetryableApiError
 
@@ -84,6 +85,11 @@ def dnspod_error(resp: requests.Response) -> str | None:
 
 class DnsPodProvider(RecordApiProvider):
     TYPE = "dnspod"
+    # DNSPod API 3.0 (2021-03-23) CreateRecord and ModifyRecord reference, parameter ``MX``:
+    # "MX 优先级，当记录类型是 MX、HTTPS、SVCB 时必填，范围1-65535":
+    # no preference 0, so no null MX, and Microsoft 365's "MX 0" is published as 1.
+    SUPPORTS = SUPPORTS_RECORDS - {NULL_MX}
+    MX_PREFERENCE_MIN = 1
     SETTINGS_MODEL: ClassVar[type[BaseModel] | None] = DnsPodSettings
 
     def __init__(self, name: str, settings: Any, context: ProviderContext) -> None:

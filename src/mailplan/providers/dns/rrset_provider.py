@@ -13,6 +13,7 @@ import abc
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import ClassVar
 
 from mailplan.engine.change import Action, Change
 from mailplan.model.objects import Record
@@ -24,7 +25,8 @@ from mailplan.providers.dns.values import relative_name
 # Record types a zone holds that are the server's, not anybody's configuration.
 SERVER_TYPES = frozenset({"SOA", "RRSIG", "NSEC", "NSEC3", "NSEC3PARAM", "DNSKEY", "CDS", "CDNSKEY", "TYPE65534"})
 RECORD_TYPES = ("MX", "TXT", "CNAME", "SRV", "A", "AAAA")
-SUPPORTS_RECORDS = frozenset({"record", *(f"record.{t}" for t in RECORD_TYPES)})
+NULL_MX = "record.MX.null"  # RFC 7505's "MX 0 .": a parked domain's; APIs whose MX preference starts at 1 refuse it
+SUPPORTS_RECORDS = frozenset({"record", *(f"record.{t}" for t in RECORD_TYPES), NULL_MX})
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,9 @@ class RrsetProvider(Provider):
 
     ROLE = "dns"
     SUPPORTS = SUPPORTS_RECORDS
+    # The lowest MX preference the API accepts. Above 0, record derivation raises a lower
+    # preference to it where that keeps the order of the MX set, and says so in a note.
+    MX_PREFERENCE_MIN: ClassVar[int] = 0
 
     @abc.abstractmethod
     def zone_rrsets(self, zone: str) -> list[RRset]:

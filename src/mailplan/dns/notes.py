@@ -1,0 +1,17 @@
+"""Notes: what a user should know about the records derived, that is not an error.
+
+They are Python warnings of the class ``Note``, so library code stays free of any
+output; the CLI prints each once as ``note: …`` on stderr (see ``cli.common.guarded``).
+"""
+
+from __future__ import annotations
+
+import warnings
+
+
+class Note(UserWarning):
+    """Something true and worth saying: a count that is only a lower bound, a value adapted to a provider."""
+
+
+def note(text: str) -> None:
+    warnings.warn(Note(text), stacklevel=2)
