@@ -103,7 +103,10 @@ def test_a_hand_edit_the_mail_server_depends_on_is_drift_and_apply_repairs_it(
     assert drift.returncode == 2, drift.stdout + drift.stderr
     assert "~ mailbox zhangsan@huamao-trade.com" in drift.stdout
     assert shown in drift.stdout
-    _applied(mailplan)
+    saved = mailplan("plan", "mailplan.yaml", "--out", "repair.plan")
+    assert saved.returncode == 0 and shown in saved.stdout, saved.stdout + saved.stderr
+    repaired = mailplan("apply", "mailplan.yaml", "--plan", "repair.plan", "--auto-approve")
+    assert repaired.returncode == 0, repaired.stdout + repaired.stderr
     again = mailplan("plan", "mailplan.yaml", "--detailed-exitcode")
     assert again.returncode == 0, again.stdout + again.stderr
     with sqlite3.connect(database) as db:

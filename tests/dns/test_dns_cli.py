@@ -1,5 +1,6 @@
-"""What `validate` and `check` tell a user about DNS, without any server: refusals that name the
-provider and the feature, notes on what was adapted or only estimated, clear errors for a bad nameserver."""
+"""What `validate`, `check` and `mta-sts` tell a user about DNS, without any server: refusals that name the
+provider and the feature, notes on what was adapted or only estimated, clear errors for a bad nameserver, and
+the MTA-STS policy file to host."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from mailplan.cli.main import build
+from mailplan.dns import mtasts
 
 ALIDNS = "{type: alidns, access_key_id: LTAI5tExample, access_key_secret: env:MAILPLAN_TEST_ALI_SECRET}"
 DNSPOD = "{type: dnspod, secret_id: AKIDexample, secret_key: env:MAILPLAN_TEST_DNSPOD_KEY}"
@@ -95,3 +97,43 @@ def test_bad_nameserver_is_a_clear_error(tmp_path: Path, args: tuple[str, ...], 
     assert message in result.output and "Traceback" not in result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)
 
+
+STS = (
+    "  example.com: {mail: mail, dns: dns, mta_sts: {mode: enforce, max_age: 86400}}\n"
+    "  example.org: {mail: mail, dns: dns}\n"
+)
+
+
+def test_mta_sts_prints_the_policy_the_record_announces(tmp_path: Path) -> None:
+    config = write_config(tmp_path, ZONEFILE, STS)
+    result = run("mta-sts", str(config))
+    assert result.exit_code == 0, result.output
+    text = "version: STSv1\r\nmode: enforce\r\nmx: mx.example.com\r\nmax_age: 86400\r\n"
+    assert result.stdout_bytes == text.encode()  # byte for byte, CRLF kept
+    assert "https://mta-sts.example.com/.well-known/mta-sts.txt" in result.stderr
+    assert f'_mta-sts.example.com TXT "{mtasts.sts_txt(text)}"' in result.stderr
+    planned = run("plan", str(config), "--format", "json")  # the record the plan publishes names this very text
+    assert mtasts.sts_txt(text) in planned.stdout
+
+
+def test_mta_sts_writes_the_file_to_host(tmp_path: Path) -> None:
+    config = write_config(tmp_path, ZONEFILE, STS)
+    out = tmp_path / "site"
+    result = run("mta-sts", str(config), "--domain", "example.com", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    written = out / "example.com" / ".well-known" / "mta-sts.txt"
+    assert written.read_bytes() == b"version: STSv1\r\nmode: enforce\r\nmx: mx.example.com\r\nmax_age: 86400\r\n"
+
+
+@pytest.mark.parametrize(
+    ("domains", "args", "message"),
+    [
+        (STS, ("--domain", "example.org"), "domain example.org has no MTA-STS policy"),
+        (STS, ("--domain", "example.net"), "example.net is not a domain in"),
+        ("  example.com: {mail: mail, dns: dns}\n", (), "no domain has an MTA-STS policy"),
+    ],
+)
+def test_mta_sts_without_a_policy_is_a_clear_error(tmp_path: Path, domains: str, args: tuple[str, ...],
+                                                   message: str) -> None:
+    result = run("mta-sts", str(write_config(tmp_path, ZONEFILE, domains)), *args)
+    assert result.exit_code == 1 and message in result.output, result.output

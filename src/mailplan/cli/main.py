@@ -21,6 +21,7 @@ app = typer.Typer(
 COMMAND_MODULES = [
     "mailplan.cli.core_cmds",
     "mailplan.cli.check_cmd",
+    "mailplan.cli.mta_sts_cmd",
     "mailplan.cli.local_cmds",
     "mailplan.cli.import_cmd",
     "mailplan.cli.people_cmds",

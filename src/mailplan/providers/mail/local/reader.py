@@ -13,6 +13,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from mailplan.model.objects import (
     AdminRole,
@@ -75,6 +76,13 @@ class OutOfStepMailbox(Mailbox):
     """
 
     out_of_step: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        # Saved plans and journals rebuild a plain Mailbox, which has no such field: leave it out
+        # so a saved plan still matches the plan made again at apply time (the text plan shows it).
+        out = super().to_dict()
+        del out["out_of_step"]
+        return out
 
 
 def _mailboxes(db: sqlite3.Connection) -> Iterator[Mailbox]:
