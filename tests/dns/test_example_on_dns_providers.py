@@ -134,3 +134,35 @@ def test_example_mail_records_on_every_dns_provider(provider_type: str, tmp_path
             values = " ".join(apex_txt(zone))
             assert VERIFICATION in values, f"{zone}: the hand-made verification TXT was lost"
             assert "v=spf1" in values, f"{zone}: no SPF value"
+
+
+CRM_ZONE = "crm-cloud.example"  # serves the example company's extra SPF include, spf.crm-cloud.example
+
+
+@pytest.mark.realstack
+def test_check_finds_no_errors_in_the_zones_mailplan_wrote(tmp_path: Path) -> None:
+    with start_bind((*ZONES, CRM_ZONE)) as server:
+        def add(zone: str, name: str, rtype: str, value: str) -> None:
+            update = dns.update.UpdateMessage(zone, keyring=server.keyring, keyname=server.key_name,
+                                              keyalgorithm=server.key_algorithm)
+            update.add(name, 3600, rtype, value)
+            assert dns.query.tcp(update, server.host, port=server.port, timeout=5).rcode() == dns.rcode.NOERROR
+
+        add(CRM_ZONE, "spf", "TXT", '"v=spf1 ip4:203.0.113.0/24 -all"')
+        for zone in ZONES:
+            add(zone, "mx", "A", "192.0.2.25")  # the mail server's own address: the user's, not mailplan's
+        folder, env = _company(tmp_path, "rfc2136", server.settings())
+
+        def mailplan(*args: str) -> subprocess.CompletedProcess[str]:
+            return subprocess.run([sys.executable, "-m", "mailplan", *args], cwd=folder, env=env,
+                                  capture_output=True, text=True, timeout=300)
+
+        applied = mailplan("apply", "--auto-approve")
+        assert applied.returncode == 0, applied.stdout[-2000:] + applied.stderr[-2000:]
+        checked = mailplan("check", "--nameserver", f"{server.host}:{server.port}", "--format", "json")
+        assert checked.returncode == 0, checked.stdout[-3000:] + checked.stderr[-2000:]
+        report = json.loads(checked.stdout)
+        assert {d["domain"] for d in report["domains"]} == set(ZONES)
+        assert report["summary"]["error"] == 0 and report["summary"]["undecided"] == 0
+        passed = {f["rule"] for d in report["domains"] for f in d["findings"] if f["status"] == "pass"}
+        assert {"SPF03", "SPF11", "SPF16", "MX06", "DK01", "DM01", "AD02", "MX07"} <= passed
