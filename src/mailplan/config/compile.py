@@ -189,6 +189,8 @@ class _Compiler:
         return None if current is person else current
 
     def handover(self, person: Person, provider: str, origin: Location | None) -> None:
+        # Preserve first: the mailbox goes on hold (where the provider has one) before anything else.
+        self.add(provider, o.Hold(person.address), origin)
         successor = self.final_successor(person)
         if successor is not None and self.offboarding.deliver_to_successor:
             self.add(provider, o.Forwarding(person.address, (successor.address,)), origin)

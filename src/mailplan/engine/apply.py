@@ -61,6 +61,8 @@ def apply_changes(
             break
         journal.append(change, answer)
         report.applied.append(change)
+        if change.instructions:  # applied in part (APPLIES_PARTLY): a person still has a step to do
+            report.manual.append(change)
         _tell(progress, index, total, change, "ok")
     return report
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from mailplan.engine.desired import Desired
 from mailplan.errors import Problem
 from mailplan.model.objects import MailObject
+from mailplan.model.state import State
 from mailplan.providers.base import Provider
 from mailplan.providers.registry import UnknownProviderType, provider_class
 
@@ -12,6 +13,16 @@ from mailplan.providers.registry import UnknownProviderType, provider_class
 def missing_features(cls: type[Provider], obj: MailObject) -> list[str]:
     """Features of ``obj`` the provider class neither supports nor lists as manual."""
     return sorted(f for f in obj.features() if f not in cls.SUPPORTS and f not in cls.MANUAL)
+
+
+def dropped(cls: type[Provider], obj: MailObject) -> bool:
+    """An optional object (``MailObject.OPTIONAL``) the provider cannot hold at all: it gets none."""
+    return obj.OPTIONAL and bool(missing_features(cls, obj))
+
+
+def held_by(cls: type[Provider], objects: State) -> State:
+    """``objects`` as a provider of ``cls`` is to hold them: without the optional ones it cannot."""
+    return State(o for o in objects if not dropped(cls, o))
 
 
 def check(desired: Desired) -> list[Problem]:
@@ -36,6 +47,8 @@ def check(desired: Desired) -> list[Problem]:
                     )
                 )
                 continue
+            if dropped(cls, obj):
+                continue  # optional: degrades to nothing on this provider, on purpose
             for feature in missing_features(cls, obj):
                 if feature in reported:
                     continue  # once per provider and feature is enough to act on

@@ -1,8 +1,10 @@
 """Diff desired against observed, per provider, into ordered changes.
 
 The order follows the handover a departing person needs (design notes):
-preserve → structure → addressing → hand over → cut access → clean up. Each
-step is its own change, so a run that fails part-way leaves a plan that
+structure → preserve → addressing → hand over → cut access → clean up. The
+structure (domains, mailboxes) comes first so that what preserves a mailbox
+(a hold, the archive copy) has its mailbox, even one created already departed.
+Each step is its own change, so a run that fails part-way leaves a plan that
 finishes the rest.
 """
 
@@ -16,10 +18,11 @@ from mailplan.model.objects import Domain, Group, Mailbox, MailObject, Record
 from mailplan.model.state import Observed, State
 
 # Phases, in the order they run.
-PRESERVE, STRUCTURE, ADDRESSING, HANDOVER, CUT_ACCESS, CLEANUP = range(6)
+STRUCTURE, PRESERVE, ADDRESSING, HANDOVER, CUT_ACCESS, CLEANUP = range(6)
 
 # The tag DNS providers give TXT values mailplan does not own (site verification...).
 OTHER_TAG = "other"
+PRESERVE_KINDS = frozenset({"archive", "hold"})  # before the handover and the freeze
 HANDOVER_KINDS = frozenset({"forwarding", "autoreply", "delegation"})
 # Kinds whose loss would lose mail or accounts: never removed by a plain diff.
 PROTECTED_KINDS = frozenset({Mailbox.KIND, Domain.KIND})
@@ -31,7 +34,7 @@ def phase_of(change: Change) -> int:
         return CUT_ACCESS
     if change.action is Action.REMOVE:
         return CLEANUP
-    if kind == "archive":
+    if kind in PRESERVE_KINDS:
         return PRESERVE
     if kind in HANDOVER_KINDS:
         return HANDOVER

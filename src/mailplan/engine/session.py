@@ -7,8 +7,9 @@ the ``Provider`` interface.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from mailplan import config as config_mod
@@ -22,7 +23,7 @@ from mailplan.engine.journal import Journal, config_commit
 from mailplan.engine.plan import Plan
 from mailplan.errors import ConfigError, MailplanError
 from mailplan.model.objects import Mailbox, MailObject
-from mailplan.model.state import Observed
+from mailplan.model.state import Observed, State
 from mailplan.providers.base import CredentialSink, Provider, ProviderContext, ProviderError
 from mailplan.providers.registry import provider_class
 
@@ -92,7 +93,7 @@ class Session:
 
     def plan(self, observed: dict[str, Observed], settings: gate.GateSettings | None = None) -> Plan:
         settings = settings or gate.GateSettings(today=self.today)
-        changes, unmanaged, orphans = diff_all(self.desired.objects, observed, self.desired.deletions)
+        changes, unmanaged, orphans = diff_all(self._held(self.desired.objects), observed, self.desired.deletions)
         retention, expired = self._date_orphans(orphans)
         changes = sorted([self._as_manual_if_needed(c) for c in changes] + expired, key=order_key)
         blocked = gate.check(changes, orphans, observed, retention, settings, self.desired.origins)
@@ -132,11 +133,25 @@ class Session:
             del orphans[provider]
         return retention, expired
 
+    def _held(self, objects: Mapping[str, State]) -> dict[str, State]:
+        """The objects each provider is handed: optional kinds it cannot hold at all are left out."""
+        return {
+            name: capabilities.held_by(provider_class(self.desired.providers[name].type), state)
+            if name in self.desired.providers
+            else state
+            for name, state in objects.items()
+        }
+
     def _as_manual_if_needed(self, change: Change) -> Change:
         provider = self.provider(change.provider)
+        cls = type(provider)
         # capabilities.check already refused what is neither supported nor manual
-        if change.obj.features() <= type(provider).SUPPORTS:
-            return change
+        if not provider.wholly_manual(change):
+            if change.kind in cls.APPLIES_PARTLY:
+                # the provider applies what its API can; what is left for a person rides on the change
+                return dataclasses.replace(change, instructions=provider.manual_instructions(change))
+            if change.obj.features() <= cls.SUPPORTS:
+                return change
         return Change(
             Action.MANUAL,
             change.provider,

@@ -31,6 +31,9 @@ class MailObject:
     KEY_FIELDS: ClassVar[tuple[str, ...]] = ()
     # Order in which objects of this kind are created (removals run in reverse).
     ORDER: ClassVar[int] = 0
+    # An optional kind degrades on purpose: a provider that neither supports it nor lists it
+    # as manual simply holds none (engine/capabilities.py), instead of refusing the config.
+    OPTIONAL: ClassVar[bool] = False
 
     @property
     def key(self) -> str:
@@ -189,6 +192,24 @@ class Group(MailObject):
 
 
 @dataclass(frozen=True)
+class Hold(MailObject):
+    """A departed person's mailbox placed on hold (Google Vault hold, Exchange litigation hold), so
+    nothing in it can be purged. The first step of a departure: preserve, before the handover."""
+
+    KIND: ClassVar[str] = "hold"
+    KEY_FIELDS: ClassVar[tuple[str, ...]] = ("address",)
+    # Below the mailbox's: removals run in reverse, so a hold is released only after its mailbox went.
+    ORDER: ClassVar[int] = 19
+    OPTIONAL: ClassVar[bool] = True  # a provider with no hold of any kind keeps the mail as it always does
+
+    address: str
+
+    @property
+    def domain(self) -> str:
+        return domain_of(self.address)
+
+
+@dataclass(frozen=True)
 class Forwarding(MailObject):
     """New mail to ``address`` is delivered to ``targets`` (the handover of a frozen mailbox)."""
 
@@ -342,6 +363,7 @@ ALL_KINDS: tuple[type[MailObject], ...] = (
     Department,
     Mailbox,
     ArchiveRule,
+    Hold,
     Alias,
     Group,
     Forwarding,

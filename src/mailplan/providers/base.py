@@ -6,6 +6,12 @@ applies one change at a time. It declares what it supports in ``SUPPORTS``
 the core refuses, at validate/plan time, a config that needs something the
 provider lacks, unless ``MANUAL`` says a person can do it by hand, in which
 case the plan carries a manual step with the provider's instructions.
+
+A kind in ``APPLIES_PARTLY`` is applied as far as the API allows even when
+some of its features are manual: the change keeps its action and carries the
+instructions for what is left (a Microsoft 365 group is created through Graph,
+who may post to it is set in Exchange). An optional kind the provider lacks
+altogether (``MailObject.OPTIONAL``) is simply not handed to it.
 """
 
 from __future__ import annotations
@@ -42,12 +48,13 @@ class CredentialSink:
         self.path = path
         self.written = 0
 
-    def put(self, address: str, password: str) -> None:
+    def put(self, address: str, password: str, note: str = "") -> None:
+        """One line ``address<TAB>password``, with ``<TAB># note`` when the password needs one."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, stat.S_IRUSR | stat.S_IWUSR)
         os.chmod(self.path, stat.S_IRUSR | stat.S_IWUSR)
         with os.fdopen(fd, "a", encoding="utf-8") as fh:
-            fh.write(f"{address}\t{password}\n")
+            fh.write(f"{address}\t{password}" + (f"\t# {note}" if note else "") + "\n")
         self.written += 1
 
 
@@ -72,6 +79,8 @@ class Provider(abc.ABC):
     SUPPORTS: ClassVar[frozenset[str]] = frozenset()
     # capability id -> why it is manual / what a person must do (for the capability table)
     MANUAL: ClassVar[Mapping[str, str]] = {}
+    # kinds applied in part: the API does what it can, ``manual_instructions`` says what is left
+    APPLIES_PARTLY: ClassVar[frozenset[str]] = frozenset()
     # Optional pydantic model of the provider's ``settings`` in the config; the config
     # loader validates against it so a wrong setting is reported at its file:line:col.
     SETTINGS_MODEL: ClassVar[type[BaseModel] | None] = None
@@ -99,6 +108,12 @@ class Provider(abc.ABC):
     def manual_instructions(self, change: Change) -> str:
         """For a change whose capability is in MANUAL: the exact steps for a person."""
         return ""
+
+    def wholly_manual(self, change: Change) -> bool:
+        """Whether a person must make ``change`` although its features are supported: what only the
+        live state tells (a distribution list on Microsoft 365) or a variant the API cannot create.
+        Asked after ``read``; the plan then carries ``manual_instructions``."""
+        return False
 
     def close(self) -> None:  # noqa: B027 - optional hook, most providers hold nothing open
         """Release connections. Called once after reading or applying."""
