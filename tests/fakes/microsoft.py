@@ -5,11 +5,17 @@ Followed:
   (user: list with ``$select``/``$top`` ≤ 999 and ``@odata.nextLink``; create 201 / duplicate 400
   Request_BadRequest; update 204; ``proxyAddresses`` read-only; revokeSignInSessions ``{"value":true}``;
   assignLicense needs ``usageLocation``; mailboxSettings / automaticRepliesSetting)
-- Groups: https://learn.microsoft.com/graph/api/resources/groups-overview (only Microsoft 365 and
-  security groups can be created; mail-enabled security groups and distribution lists are read-only;
-  ``members/$ref``, duplicate reference → 400 "One or more added object references already exist")
+- Groups: https://learn.microsoft.com/graph/api/resources/groups-overview and "Working with groups in
+  Microsoft Graph", https://learn.microsoft.com/graph/office365-groups-concept-overview (only Microsoft
+  365 and security groups can be created; mail-enabled security groups and distribution lists are
+  read-only: a write answers 400 Request_BadRequest "Cannot Update a mail-enabled security groups and
+  or distribution list.", as reported in microsoftgraph/microsoft-graph-docs#14827; ``members/$ref``,
+  duplicate reference → 400 "One or more added object references already exist")
+- mailboxSettings, https://learn.microsoft.com/graph/api/resources/mailboxsettings (``userPurpose``,
+  read-only: ``user`` or ``shared``, …; a shared mailbox is a user with sign-in blocked and no licence)
 - Administrative units and ``roleManagement/directory/roleAssignments`` (RBAC) reference pages
-- Error responses, https://learn.microsoft.com/graph/errors (``{"error":{"code","message","innerError"}}``)
+- Error responses, https://learn.microsoft.com/graph/errors (``{"error":{"code","message","innerError"}}``;
+  503 serviceNotAvailable)
 - Throttling, https://learn.microsoft.com/graph/throttling (429 TooManyRequests with ``Retry-After``)
 - Client credentials flow, https://learn.microsoft.com/entra/identity-platform/v2-oauth2-client-creds-grant-flow
   (secret or ``client_assertion``; an expired token gives 401 InvalidAuthenticationToken)
@@ -108,6 +114,9 @@ class GraphFake(FakeServer):
         self.units: dict[str, dict[str, Any]] = {}
         self.unit_members: dict[str, list[str]] = {}
         self.assignments: dict[str, dict[str, Any]] = {}
+        self.purposes: dict[str, str] = {}  # user id -> mailboxSettings.userPurpose ("user" when absent)
+        # user creations that succeed but whose answer is lost (503): the client's retry then meets the user
+        self.lose_create_answers = 0
         self.routes: list[tuple[str, re.Pattern[str], Callable[..., Any]]] = []
         for method, pattern, handler in (
             ("GET", r"/domains", self.list_domains),
@@ -121,6 +130,7 @@ class GraphFake(FakeServer):
             ("POST", r"/users/(?P<key>[^/]+)/revokeSignInSessions", self.revoke),
             ("POST", r"/users/(?P<key>[^/]+)/assignLicense", self.assign_license),
             ("GET", r"/users/(?P<key>[^/]+)/mailboxSettings/automaticRepliesSetting", self.get_reply),
+            ("GET", r"/users/(?P<key>[^/]+)/mailboxSettings/userPurpose", self.get_purpose),
             ("PATCH", r"/users/(?P<key>[^/]+)/mailboxSettings", self.set_reply),
             ("POST", r"/invitations", self.invite),
             ("GET", r"/groups", self.list_groups),
@@ -171,6 +181,12 @@ class GraphFake(FakeServer):
         }
         user.update(extra)
         self.users[uid] = user
+        return user
+
+    def add_shared_mailbox(self, address: str, name: str) -> dict[str, Any]:
+        """What ``New-Mailbox -Shared`` leaves in the directory: a user with sign-in blocked, no licence."""
+        user = self.add_user(address, name, accountEnabled=False)
+        self.purposes[user["id"]] = "shared"
         return user
 
     def add_group(self, mail: str, name: str, members: list[str], unified: bool = True) -> dict[str, Any]:
@@ -423,6 +439,14 @@ class GraphFake(FakeServer):
         if self.lag:
             self._invisible[user["id"]] = self.lag
             self._invisible[upn] = self.lag
+        if self.lose_create_answers > 0:
+            self.lose_create_answers -= 1
+            return g_error(
+                503,
+                "serviceNotAvailable",
+                "The service is temporarily unavailable for maintenance or is overloaded. "
+                "You may repeat the request after a delay, which may be specified in a Retry-After header.",
+            )
         return Response(
             201,
             {
@@ -489,6 +513,15 @@ class GraphFake(FakeServer):
 
     def get_reply(self, req: Request, key: str) -> Any:
         return self.mailbox(key)
+
+    def get_purpose(self, req: Request, key: str) -> Any:
+        user = self.fresh_user(key)
+        if not user.get("mail"):
+            self.mailbox(key)  # no mailbox: the same 404 as for the other settings
+        return {
+            "@odata.context": f"{self.graph_url}/$metadata#users('{user['id']}')/mailboxSettings/userPurpose",
+            "value": self.purposes.get(user["id"], "user"),
+        }
 
     def set_reply(self, req: Request, key: str) -> Any:
         reply = self.mailbox(key)
@@ -559,15 +592,24 @@ class GraphFake(FakeServer):
             self._invisible[group["id"]] = self.lag
         return Response(201, group)
 
-    def update_group(self, req: Request, key: str) -> Any:
+    def writable(self, key: str) -> dict[str, Any]:
+        """A group Graph may write: Microsoft 365 and security groups, never a mail-enabled one of Exchange's."""
         group = self.group(key)
+        if group["mailEnabled"] and "Unified" not in group["groupTypes"]:
+            raise GraphFail(
+                400, "Request_BadRequest", "Cannot Update a mail-enabled security groups and or distribution list."
+            )
+        return group
+
+    def update_group(self, req: Request, key: str) -> Any:
+        group = self.writable(key)
         body = req.json()
         if "mail" in body or "proxyAddresses" in body:
             raise GraphFail(400, "Request_BadRequest", "Property is read-only and cannot be set.")
         group.update(body)
 
     def delete_group(self, req: Request, key: str) -> Any:
-        del self.groups[self.group(key)["id"]]
+        del self.groups[self.writable(key)["id"]]
 
     def relation(self, key: str, rel: str) -> list[str]:
         self.group(key)
@@ -580,6 +622,7 @@ class GraphFake(FakeServer):
         return self.page(req, shown, f"groups/{key}/{rel}")
 
     def add_ref(self, req: Request, key: str, rel: str) -> Any:
+        self.writable(key)
         refs = self.relation(key, rel)
         oid = self.object_id(req.json())
         if oid in refs:
@@ -591,6 +634,7 @@ class GraphFake(FakeServer):
         refs.append(oid)
 
     def remove_ref(self, req: Request, key: str, rel: str, oid: str) -> Any:
+        self.writable(key)
         refs = self.relation(key, rel)
         if oid not in refs:
             raise not_found(oid)

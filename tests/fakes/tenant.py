@@ -46,4 +46,4 @@ class Tenant:
         return [line.split("\t") for line in self.creds.read_text().splitlines()] if self.creds.exists() else []
 
     def passwords(self) -> dict[str, str]:
-        return {address: password for address, password in self.credential_lines()}
+        return {line[0]: line[1] for line in self.credential_lines()}  # a third column is a note

@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from mailplan.cli.main import build
 from mailplan.config.secrets import is_secret_key
 
-FAKES = ["google", "exmail", "alimail"]
+FAKES = ["google", "microsoft", "exmail", "alimail"]
 DOMAIN = "example.com"
 
 CONFIG = """\
@@ -44,7 +44,7 @@ policies:
 @contextlib.contextmanager
 def company(fake: str, folder: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     module = importlib.import_module(f"fakes.{fake}")
-    kwargs: dict[str, Any] = {"domain": DOMAIN} if fake == "google" else {"domains": (DOMAIN,)}
+    kwargs: dict[str, Any] = {"domain": DOMAIN} if fake in ("google", "microsoft") else {"domains": (DOMAIN,)}
     with module.harness(**kwargs) as harness:
         lines = [f"    type: {harness.provider_type}"]
         for key, value in harness.settings.items():

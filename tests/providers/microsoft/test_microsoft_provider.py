@@ -3,6 +3,7 @@ what it cannot is refused with the exact Exchange Online PowerShell commands."""
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,6 +13,7 @@ import pytest
 from fakes.microsoft import GLOBAL_ADMIN, USER_ADMIN, GraphFake, harness, throttled
 from fakes.tenant import Tenant
 from mailplan.engine.change import Action, Change
+from mailplan.engine.diff import order_key
 from mailplan.model.objects import (
     AdminRole,
     Alias,
@@ -22,6 +24,7 @@ from mailplan.model.objects import (
     Domain,
     Forwarding,
     Group,
+    Hold,
     Mailbox,
     MailObject,
     Policy,
@@ -56,10 +59,13 @@ def test_graph_objects_round_trip(tenant: Tenant) -> None:
     user = tenant.fake.user(zhang.address)
     assert tenant.fake.unit_members[next(iter(tenant.fake.units))] == [user["id"]]  # in the department's unit
     assert user["mail"] == zhang.address  # licensed: the mailbox exists
-    info = box("info", "信息咨询", kind="functional")
-    tenant.converge(Action.CREATE, None, info)
-    tenant.converge(Action.UPDATE, info, box("info", "Info desk", kind="functional"))
-    assert [line[0] for line in tenant.credential_lines()] == [zhang.address, info.address]
+    # A functional mailbox is a shared mailbox, made in Exchange (see the shared-mailbox test);
+    # once there, Graph keeps its name and department.
+    tenant.fake.add_shared_mailbox(f"info@{DOMAIN}", "信息咨询")
+    info = tenant.read()[("mailbox", f"info@{DOMAIN}")]
+    assert info == box("info", "信息咨询", kind="functional")
+    tenant.converge(Action.UPDATE, info, box("info", "Info desk", kind="functional", department="销售部"))
+    assert [line[0] for line in tenant.credential_lines()] == [zhang.address]  # a shared mailbox has no password
 
     team = Group(address=f"team@{DOMAIN}", name="销售团队", members=(zhang.address,))
     tenant.converge(Action.CREATE, None, team)
@@ -94,10 +100,18 @@ def test_freeze_blocks_sign_in_and_keeps_the_mailbox(tenant: Tenant) -> None:
     reply = AutoReply(address=zhang.address, subject="已离职", body="请联系李四")
     tenant.converge(Action.CREATE, None, reply)
     frozen = box("zhangsan", "张三", frozen=True)
-    tenant.converge(Action.FREEZE, zhang, frozen)
     user = tenant.fake.user(zhang.address)
+    initial = tenant.fake.passwords[user["id"]]
+    answer = tenant.converge(Action.FREEZE, zhang, frozen)
     assert user["accountEnabled"] is False and tenant.fake.revoked[zhang.address] == 1
     assert user["mail"] == zhang.address
+    # Cut access in order: sign-in blocked, sessions revoked, then a password nobody is told.
+    scrambled = tenant.fake.passwords[user["id"]]
+    assert scrambled != initial and scrambled not in answer
+    assert scrambled not in tenant.creds.read_text()
+    log = tenant.fake.log
+    revoked_at = log.index(f"POST /v1.0/users/{zhang.address}/revokeSignInSessions")
+    assert f"PATCH /v1.0/users/{zhang.address}" in log[revoked_at + 1 :]
     assert tenant.read()[("autoreply", zhang.address)] == reply  # still answering while frozen
 
     answer = tenant.converge(Action.UNFREEZE, frozen, zhang)
@@ -253,3 +267,123 @@ def test_a_federated_token_replaces_the_secret(tmp_path: Path) -> None:
         assert ("domain", DOMAIN) in provider.read([DOMAIN]).state
         with pytest.raises(ValueError, match="exactly one"):
             Microsoft365Provider("m365", settings | {"client_secret": "x"}, provider.context)
+
+
+def test_a_group_with_a_posting_rule_is_made_through_graph_and_the_rule_left_to_exchange(tenant: Tenant) -> None:
+    zhang = box("zhangsan", "张三")
+    tenant.apply(Action.CREATE, None, zhang)
+    team = Group(
+        address=f"team@{DOMAIN}",
+        name="T",
+        members=(zhang.address,),
+        post_policy="senders",
+        senders=("boss@partner.example",),
+    )
+    steps = tenant.provider.manual_instructions(Change(Action.CREATE, "m365", None, team))
+    assert (
+        f"Set-UnifiedGroup -Identity 'team@{DOMAIN}' -AcceptMessagesOnlySendersOrMembers "
+        f"'boss@partner.example','{zhang.address}'"
+    ) in steps
+    # Created through Graph; the rule it asked Exchange for is read back from mailplan's note.
+    tenant.converge(Action.CREATE, None, team)
+    # A new name alone asks nothing of Exchange; a new member is on the allow-list, so it does.
+    renamed = dataclasses.replace(team, name="Team")
+    assert tenant.provider.manual_instructions(Change(Action.UPDATE, "m365", team, renamed)) == ""
+    tenant.converge(Action.UPDATE, team, renamed)
+    everyone = Group(address=f"all@{DOMAIN}", name="All", members=(zhang.address,))
+    # Exchange makes a new Microsoft 365 group refuse outside senders: "anyone" is a step too.
+    steps = tenant.provider.manual_instructions(Change(Action.CREATE, "m365", None, everyone))
+    assert f"Set-UnifiedGroup -Identity 'all@{DOMAIN}' -RequireSenderAuthenticationEnabled $false" in steps
+
+
+def test_a_distribution_list_is_changed_in_exchange_not_through_graph(tenant: Tenant) -> None:
+    z, li = f"zhangsan@{DOMAIN}", f"lisi@{DOMAIN}"
+    tenant.fake.add_user(z, "张三")
+    tenant.fake.add_user(li, "李四")
+    tenant.fake.add_group(f"all@{DOMAIN}", "Everyone", [z], unified=False)
+    before = tenant.read()[("group", f"all@{DOMAIN}")]
+    assert before == Group(address=f"all@{DOMAIN}", name="Everyone", members=(z,))
+    after = Group(address=f"all@{DOMAIN}", name="Everyone", members=(li,), owners=(z,))
+    change = Change(Action.UPDATE, "m365", before, after)
+    assert tenant.provider.wholly_manual(change)
+    steps = tenant.provider.manual_instructions(change)
+    assert f"Add-DistributionGroupMember -Identity 'all@{DOMAIN}' -Member '{li}'" in steps
+    assert f"Remove-DistributionGroupMember -Identity 'all@{DOMAIN}' -Member '{z}' -Confirm:$false" in steps
+    assert f"Set-DistributionGroup -Identity 'all@{DOMAIN}' -ManagedBy @{{Add='{z}'}}" in steps
+    with pytest.raises(NotSupported, match="Add-DistributionGroupMember"):
+        tenant.provider.apply(change)
+    # Graph itself refuses the write, as it does for every mail-enabled group that is not Unified.
+    with pytest.raises(ProviderError, match="Cannot Update a mail-enabled security groups and or distribution list"):
+        tenant.provider._group(change)
+    assert tenant.fake.violations == []
+
+
+def test_a_functional_mailbox_is_a_shared_mailbox_made_in_exchange(tenant: Tenant) -> None:
+    tenant.read()
+    info = box("info", "信息咨询", kind="functional", department="销售部")
+    create = Change(Action.CREATE, "m365", None, info)
+    assert tenant.provider.wholly_manual(create)
+    steps = tenant.provider.manual_instructions(create)
+    assert f"New-Mailbox -Shared -Name 'info' -DisplayName '信息咨询' -PrimarySmtpAddress 'info@{DOMAIN}'" in steps
+    assert f"Set-User -Identity 'info@{DOMAIN}' -Department '销售部'" in steps
+    with pytest.raises(NotSupported, match="New-Mailbox -Shared"):
+        tenant.provider.apply(create)
+    assert tenant.fake.users == {} and tenant.credential_lines() == []  # no licensed user, no password
+    # Its automatic reply waits for it too, as an Exchange step, instead of failing in Graph.
+    reply = AutoReply(address=info.address, subject="已收到", body="谢谢")
+    assert tenant.provider.wholly_manual(Change(Action.CREATE, "m365", None, reply))
+    assert "Set-MailboxAutoReplyConfiguration -Identity 'info@example.com' -AutoReplyState Enabled" in (
+        tenant.provider.manual_instructions(Change(Action.CREATE, "m365", None, reply))
+    )
+
+    # Once a person has run the steps, Graph shows a user with sign-in blocked: a shared mailbox, not frozen.
+    user = tenant.fake.add_shared_mailbox(info.address, "信息咨询")
+    user["department"] = "销售部"
+    assert tenant.read()[("mailbox", info.address)] == info
+    tenant.converge(Action.CREATE, None, reply)  # now through Graph
+    expired = dataclasses.replace(info, frozen=True)
+    tenant.converge(Action.FREEZE, info, expired)
+    tenant.converge(Action.UNFREEZE, expired, info)
+    assert user["accountEnabled"] is False and tenant.credential_lines() == []  # it never signs in
+    # A person's mailbox turned into a functional one is Set-Mailbox -Type Shared.
+    turned = Change(Action.UPDATE, "m365", box("lisi", "李四"), box("lisi", "李四", kind="functional"))
+    assert tenant.provider.wholly_manual(turned)
+    assert f"Set-Mailbox -Identity 'lisi@{DOMAIN}' -Type Shared" in tenant.provider.manual_instructions(turned)
+
+
+def test_a_hold_is_the_exchange_litigation_hold_before_anything_else(tenant: Tenant) -> None:
+    zhang = box("zhangsan", "张三", frozen=True)
+    hold = Change(Action.CREATE, "m365", None, Hold(address=zhang.address))
+    steps = tenant.provider.manual_instructions(hold)
+    assert f"Set-Mailbox -Identity '{zhang.address}' -LitigationHoldEnabled $true" in steps
+    with pytest.raises(NotSupported, match="LitigationHoldEnabled"):
+        tenant.provider.apply(hold)
+    # In a plan the hold comes before the handover and the freeze, and before a deletion of the mailbox.
+    plan = [
+        Change(Action.REMOVE, "m365", zhang, None),
+        Change(Action.FREEZE, "m365", box("zhangsan", "张三"), zhang),
+        Change(Action.CREATE, "m365", None, AutoReply(address=zhang.address, subject="s", body="b")),
+        hold,
+    ]
+    assert sorted(plan, key=order_key)[0] is hold
+
+
+def test_a_guest_is_no_mailbox_of_the_tenant(tenant: Tenant) -> None:
+    # A guest keeps its own address, which may be in one of our domains (invited before the domain was added).
+    upn = f"agent_{DOMAIN}#EXT#@tenant.onmicrosoft.com"
+    tenant.fake.add_user(upn, "Agent", userType="Guest", mail=f"agent@{DOMAIN}")
+    tenant.fake.add_user(f"zhangsan@{DOMAIN}", "张三")
+    mailboxes = [o.key for o in tenant.provider.read([DOMAIN]).state.of_kind("mailbox")]
+    assert mailboxes == [f"zhangsan@{DOMAIN}"]
+
+
+def test_a_create_resent_after_a_lost_answer_keeps_its_password(tenant: Tenant) -> None:
+    tenant.read()
+    tenant.fake.lose_create_answers = 1  # the user is made, but the answer is a 503: the client sends again
+    zhou = box("zhouba", "周八")
+    answer = tenant.converge(Action.CREATE, None, zhou)
+    user = tenant.fake.user(zhou.address)
+    assert tenant.sleeps and "adopted" not in answer
+    ((address, password, note),) = tenant.credential_lines()
+    assert (address, password) == (zhou.address, tenant.fake.passwords[user["id"]]) and "sent again" in note
+    assert user["mail"] == zhou.address  # licensed like any new user

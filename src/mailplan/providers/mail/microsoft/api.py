@@ -99,6 +99,10 @@ class GraphApi:
         resp = send(method, url, params=params, json=body, error_of=graph_error, auth=self.auth)
         return resp.json() if resp.content else None
 
+    def attempts(self, method: str, path: str) -> int:
+        """How often ``method path`` has been sent so far: the shared client resends on its own."""
+        return self.http.calls[f"{method} {self.base_url}/{path.lstrip('/')}"]
+
     def pages(self, path: str, params: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
         """Every item of a collection, following ``@odata.nextLink`` (which carries the query)."""
         page = self.call("GET", path, params=params) or {}

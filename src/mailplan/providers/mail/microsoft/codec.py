@@ -3,8 +3,10 @@
 Marks: a user mailplan created carries ``mailplan:<tokens>`` in
 ``onPremisesExtensionAttributes.extensionAttribute15`` (writable through Graph for cloud-only
 users): ``person``/``functional`` (the kind), ``autoreply`` (mailplan wrote the automatic reply),
-``admin`` (mailplan granted a directory role). Groups and administrative units carry the same
-``[mailplan ...]`` description note as on Google.
+``admin`` (mailplan granted a directory role), ``frozen`` (a shared mailbox mailplan froze: it has
+no sign-in to block). Groups and administrative units carry the same ``[mailplan ...]`` description
+note as on Google; a group's note also records who may post (``post=``, ``senders=``), which Graph
+cannot read with application permissions: the plan asks a person to set it in Exchange.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from mailplan.model.objects import Group, PostPolicy
 from mailplan.providers.mail.marks import KIND_TOKENS, address, read_note, with_note
 
 __all__ = ["KIND_TOKENS", "address", "read_note", "with_note"]  # with what follows
@@ -46,6 +49,25 @@ def user_address(user: Mapping[str, Any]) -> str:
 def secondary_addresses(resource: Mapping[str, Any]) -> list[str]:
     """``smtp:`` entries of ``proxyAddresses`` (``SMTP:`` is the primary address)."""
     return [address(p[5:]) for p in resource.get("proxyAddresses") or [] if p.startswith("smtp:")]
+
+
+def group_note(group: Group) -> dict[str, str]:
+    """The note fields that record the posting rule mailplan asked for (none for ``anyone``)."""
+    note: dict[str, str] = {"post": group.post_policy} if group.post_policy != "anyone" else {}
+    if group.senders:
+        note["senders"] = ",".join(group.senders)
+    return note
+
+
+POST_POLICIES: tuple[PostPolicy, ...] = ("anyone", "organization", "members", "senders")
+
+
+def posting_of(note: dict[str, str] | None) -> tuple[PostPolicy, tuple[str, ...]]:
+    """``(post_policy, senders)`` as a group's note recorded them (``anyone`` without a note)."""
+    fields = note or {}
+    policy: PostPolicy = next((p for p in POST_POLICIES if p == fields.get("post")), "anyone")
+    senders = tuple(s for s in fields.get("senders", "").split(",") if s)
+    return policy, senders
 
 
 def reply_html(subject: str, body: str) -> str:

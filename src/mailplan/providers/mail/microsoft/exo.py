@@ -1,14 +1,32 @@
 """The Exchange Online PowerShell steps for what Microsoft Graph cannot do.
 
-Graph has no write for proxy addresses, distribution lists, mailbox permissions (FullAccess,
-SendAs), mailbox forwarding, posting restrictions with application permissions, journaling or
-litigation hold; these run in the ExchangeOnlineManagement module (``Connect-ExchangeOnline``).
+Graph has no write for proxy addresses, distribution lists, shared mailboxes, mailbox permissions
+(FullAccess, SendAs), mailbox forwarding, posting restrictions with application permissions,
+journaling or litigation hold; these run in the ExchangeOnlineManagement module
+(``Connect-ExchangeOnline``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from mailplan.engine.change import Change
-from mailplan.model.objects import Alias, ArchiveRule, Delegation, Domain, Forwarding, Group, MailObject, Policy
+from mailplan.model.objects import (
+    Alias,
+    ArchiveRule,
+    AutoReply,
+    Delegation,
+    Domain,
+    Forwarding,
+    Group,
+    Hold,
+    Mailbox,
+    MailObject,
+    Policy,
+    domain_of,
+)
+
+from .codec import reply_html
 
 CONNECT = "Connect-ExchangeOnline  # ExchangeOnlineManagement module, as an Exchange administrator"
 
@@ -40,22 +58,20 @@ def _alias(before: MailObject | None, after: MailObject | None) -> list[str]:
     return steps
 
 
-def _group_posting(group: Group) -> list[str]:
+def _group_posting(group: Group, cmdlet: str = "Set-UnifiedGroup") -> list[str]:
+    """Who may post, for a Microsoft 365 group (``Set-UnifiedGroup``) or a distribution list."""
     ident = q(group.address)
+    # The two cmdlets name the allow-list differently.
+    accept = "-AcceptMessagesOnlySendersOrMembers" if cmdlet == "Set-UnifiedGroup" else (
+        "-AcceptMessagesOnlyFromSendersOrMembers"
+    )
     if group.post_policy == "anyone":
-        return [
-            f"Set-UnifiedGroup -Identity {ident} -RequireSenderAuthenticationEnabled $false "
-            "-AcceptMessagesOnlySendersOrMembers $null"
-        ]
+        # also for a new Microsoft 365 group: Exchange makes it refuse outside senders by default
+        return [f"{cmdlet} -Identity {ident} -RequireSenderAuthenticationEnabled $false {accept} $null"]
     if group.post_policy == "organization":
-        return [
-            f"Set-UnifiedGroup -Identity {ident} -RequireSenderAuthenticationEnabled $true "
-            "-AcceptMessagesOnlySendersOrMembers $null"
-        ]
+        return [f"{cmdlet} -Identity {ident} -RequireSenderAuthenticationEnabled $true {accept} $null"]
     allowed = sorted({*group.members, *group.owners, *(s for s in group.senders if not s.startswith("@"))})
-    steps = [
-        f"Set-UnifiedGroup -Identity {ident} -AcceptMessagesOnlySendersOrMembers {','.join(q(a) for a in allowed)}"
-    ]
+    steps = [f"{cmdlet} -Identity {ident} {accept} {','.join(q(a) for a in allowed)}"]
     domains = [s for s in group.senders if s.startswith("@")]
     if domains:
         steps.append(
@@ -63,6 +79,105 @@ def _group_posting(group: Group) -> list[str]:
             "(New-TransportRule -SentTo ... -SenderDomainIs ...)"
         )
     return steps
+
+
+def _posting_changed(before: Group | None, after: Group) -> bool:
+    """Whether Exchange must be told who may post: a new group, a new rule, or a changed allow-list."""
+    if before is None:
+        return True
+    if (before.post_policy, before.senders) != (after.post_policy, after.senders):
+        return True
+    listed = after.post_policy in ("members", "senders")  # the allow-list names the members and owners
+    return listed and (before.members, before.owners) != (after.members, after.owners)
+
+
+def _unified_group(before: MailObject | None, after: MailObject | None) -> list[str]:
+    if not isinstance(after, Group):
+        return []  # deleting the group through Graph takes its settings with it
+    was = before if isinstance(before, Group) else None
+    return _group_posting(after) if _posting_changed(was, after) else []
+
+
+def _distribution_list(before: MailObject | None, after: MailObject | None) -> list[str]:
+    """A distribution list (or mail-enabled security group) is read-only in Graph: every change is here."""
+    was = before if isinstance(before, Group) else None
+    now = after if isinstance(after, Group) else None
+    group = now or was
+    assert group is not None
+    ident = q(group.address)
+    if now is None:
+        return [f"Remove-DistributionGroup -Identity {ident} -Confirm:$false"]
+    steps = []
+    if was is not None and was.name != now.name:
+        steps.append(f"Set-DistributionGroup -Identity {ident} -DisplayName {q(now.name)}")
+    had = set(was.members) if was else set()
+    for member in sorted(set(now.members) - had):
+        if domain_of(member) != domain_of(now.address):
+            steps.append(
+                f"New-MailContact -Name {q(member)} -ExternalEmailAddress {q(member)}  "
+                "# only if no recipient of this tenant has this address yet"
+            )
+        steps.append(f"Add-DistributionGroupMember -Identity {ident} -Member {q(member)}")
+    for member in sorted(had - set(now.members)):
+        steps.append(f"Remove-DistributionGroupMember -Identity {ident} -Member {q(member)} -Confirm:$false")
+    owners = set(was.owners) if was else set()
+    added, dropped = sorted(set(now.owners) - owners), sorted(owners - set(now.owners))
+    if added or dropped:
+        change = "; ".join(
+            part
+            for part in (
+                f"Add={','.join(q(o) for o in added)}" if added else "",
+                f"Remove={','.join(q(o) for o in dropped)}" if dropped else "",
+            )
+            if part
+        )
+        steps.append(f"Set-DistributionGroup -Identity {ident} -ManagedBy @{{{change}}}")
+    if _posting_changed(was, now):
+        steps += _group_posting(now, "Set-DistributionGroup")
+    return steps
+
+
+def _shared_mailbox(before: MailObject | None, after: MailObject | None) -> list[str]:
+    """Functional mailboxes are shared mailboxes: no licence, no password, used through FullAccess."""
+    if not isinstance(after, Mailbox):
+        return []
+    ident = q(after.address)
+    if isinstance(before, Mailbox):  # the kind changed
+        if after.kind == "functional":
+            return [f"Set-Mailbox -Identity {ident} -Type Shared  # then remove its licence"]
+        return [
+            f"Set-Mailbox -Identity {ident} -Type Regular  # then assign a licence, enable sign-in and set a password"
+        ]
+    local = after.address.split("@")[0]
+    steps = [
+        f"New-Mailbox -Shared -Name {q(local)} -DisplayName {q(after.name)} -PrimarySmtpAddress {ident}"
+    ]
+    if after.department:
+        steps.append(f"Set-User -Identity {ident} -Department {q(after.department)}")
+    return steps
+
+
+def _autoreply(after: MailObject | None) -> list[str]:
+    """An automatic reply for a mailbox that does not exist yet: set it once the mailbox is there
+    (or plan again then, and mailplan sets it through Graph)."""
+    if not isinstance(after, AutoReply):
+        return []
+    message = q(reply_html(after.subject, after.body))
+    return [
+        f"Set-MailboxAutoReplyConfiguration -Identity {q(after.address)} -AutoReplyState Enabled "
+        f"-ExternalAudience All -InternalMessage {message} -ExternalMessage {message}"
+    ]
+
+
+def _hold(before: MailObject | None, after: MailObject | None) -> list[str]:
+    """Litigation hold: the mailbox keeps everything, and becomes an inactive mailbox when deleted."""
+    if isinstance(after, Hold):
+        return [
+            f"Set-Mailbox -Identity {q(after.address)} -LitigationHoldEnabled $true  "
+            "# Exchange Online Plan 2 or the archiving add-on"
+        ]
+    assert isinstance(before, Hold)
+    return [f"Set-Mailbox -Identity {q(before.address)} -LitigationHoldEnabled $false"]
 
 
 def _forwarding(before: MailObject | None, after: MailObject | None) -> list[str]:
@@ -153,14 +268,22 @@ def _domain_alias(after: MailObject | None) -> list[str]:
     ]
 
 
-def instructions(change: Change) -> str:
-    """The exact commands for ``change``, with its real addresses."""
+def instructions(change: Change, distribution_lists: Collection[str] = ()) -> str:
+    """The exact commands for ``change``, with its real addresses (``distribution_lists``: the
+    groups the tenant holds as distribution lists rather than Microsoft 365 groups)."""
     before, after, kind = change.before, change.after, change.kind
     if kind == "alias":
         steps = _alias(before, after)
     elif kind == "group":
         assert isinstance(after or before, Group)
-        steps = _group_posting(after) if isinstance(after, Group) else []
+        write = _distribution_list if change.key in distribution_lists else _unified_group
+        steps = write(before, after)
+    elif kind == "mailbox":
+        steps = _shared_mailbox(before, after)
+    elif kind == "autoreply":
+        steps = _autoreply(after)
+    elif kind == "hold":
+        steps = _hold(before, after)
     elif kind == "forwarding":
         steps = _forwarding(before, after)
     elif kind == "delegation":

@@ -3,7 +3,9 @@
 Graph writes users, Microsoft 365 groups and their members, administrative units (departments),
 directory roles and automatic replies. Everything Exchange-only is ``MANUAL``: the plan carries the
 exact Exchange Online PowerShell commands (see ``exo.py``), and ``read`` still reports what Graph
-shows of it (proxy addresses as aliases, distribution lists as groups) so drift stays visible.
+shows of it (proxy addresses as aliases, distribution lists and shared mailboxes) so drift stays
+visible. A group is applied in part (``APPLIES_PARTLY``): Graph creates it and its members, Exchange
+sets who may post. Functional mailboxes are Exchange shared mailboxes, which Graph cannot create.
 """
 
 from __future__ import annotations
@@ -79,7 +81,10 @@ class Microsoft365Provider(Provider):
         "delegation.read": "FullAccess is Exchange-only: Add-MailboxPermission",
         "delegation.send": "SendAs is Exchange-only: Add-RecipientPermission",
         "archive": "journaling and retention are Exchange / Purview: New-JournalRule, New-RetentionCompliancePolicy",
+        "hold": "litigation hold is Exchange-only: Set-Mailbox -LitigationHoldEnabled $true",
     }
+    # Graph creates the group and its members; who may post is an Exchange step on the same change.
+    APPLIES_PARTLY: ClassVar[frozenset[str]] = frozenset({"group"})
 
     def __init__(self, name: str, settings: Mapping[str, Any], context: ProviderContext) -> None:
         super().__init__(name, settings, context)
@@ -97,9 +102,11 @@ class Microsoft365Provider(Provider):
         self.reader = Reader(self.api, cfg.department_admin_role)
         self.tenant: Tenant | None = None
         self.fresh: set[str] = set()  # created in this run: a 404 on them means "not replicated yet"
+        self.left_to_exchange: set[str] = set()  # shared mailboxes the plan leaves to a person
 
     def read(self, domains: Sequence[str]) -> Observed:
         observed, self.tenant = self.reader.read(domains)
+        self.left_to_exchange = set()
         return observed
 
     def known(self) -> Tenant:
@@ -127,14 +134,35 @@ class Microsoft365Provider(Provider):
             "admin_role": self._admin_role,
         }.get(change.kind)
         needs = change.obj.features() - self.SUPPORTS
-        if handler is None or change.action is Action.MANUAL or (needs and change.kind != "group"):
+        partly = not needs or change.kind in self.APPLIES_PARTLY
+        if handler is None or change.action is Action.MANUAL or self.wholly_manual(change) or not partly:
             raise NotSupported(
                 f"microsoft-365 cannot {change.describe()} through Graph; run:\n{self.manual_instructions(change)}"
             )
         return handler(change)
 
     def manual_instructions(self, change: Change) -> str:
-        return exo.instructions(change)
+        tenant = self.tenant or Tenant()
+        return exo.instructions(change, distribution_lists=tenant.distribution_lists)
+
+    def wholly_manual(self, change: Change) -> bool:
+        """What Graph cannot write although the kind is supported: a distribution list (read-only in
+        Graph), a shared mailbox (Graph can neither create one nor turn a mailbox into one), and the
+        automatic reply of a shared mailbox a person has yet to create (the plan asks about the
+        mailboxes first, in plan order)."""
+        tenant = self.tenant or Tenant()
+        obj = change.obj
+        if isinstance(obj, Group):
+            return obj.address in tenant.distribution_lists
+        if isinstance(obj, Mailbox) and change.action is not Action.REMOVE:
+            before = change.before if isinstance(change.before, Mailbox) else None
+            if before is None and obj.kind == "functional":
+                self.left_to_exchange.add(obj.address)
+                return True
+            return before is not None and before.kind != obj.kind
+        if isinstance(change.after, AutoReply):
+            return change.after.address in self.left_to_exchange and change.after.address not in tenant.users
+        return False
 
     # Domains ----------------------------------------------------------------------------------
 
@@ -237,28 +265,40 @@ class Microsoft365Provider(Provider):
             body["department"] = box.department
         if self.cfg.usage_location:
             body["usageLocation"] = self.cfg.usage_location
+        sent = self.api.attempts("POST", "users")
         try:
             created = self.call("POST", "users", body)
         except ApiError as exc:
             if not exists_already(exc):
                 raise
-            tokens = (self.user_tokens(box.address) - set(codec.KIND_TOKENS)) | {box.kind}
-            patch = {
-                "displayName": box.name,
-                "department": box.department,
-                "onPremisesExtensionAttributes": codec.mark(tokens),
-            }
-            self.call("PATCH", f"users/{box.address}", patch)
-            self._join_unit(box.address, None, box.department)
-            return "user already there (adopted)"
+            # The shared client resends a POST after a timeout or a 5xx. If an earlier attempt went
+            # through, the "already exists" is our own user, carrying our mark and our password.
+            retried = self.api.attempts("POST", "users") - sent > 1
+            found = self.call("GET", f"users/{box.address}", **{"$select": "id,onPremisesExtensionAttributes"})
+            if not (retried and box.kind in codec.user_tokens(found)):
+                return self._adopt_user(box, codec.user_tokens(found))
+            created = found
+            self.context.credentials.put(box.address, password, "sent again after no answer; the account took it")
+        else:
+            self.context.credentials.put(box.address, password)
         self.known().users[box.address] = str(created["id"])
         self.fresh.add(box.address)
-        self.context.credentials.put(box.address, password)
         if self.cfg.license_sku_id:
             licence = {"addLicenses": [{"skuId": self.cfg.license_sku_id, "disabledPlans": []}], "removeLicenses": []}
             self.call("POST", f"users/{created['id']}/assignLicense", licence, fresh=box.address)
         self._join_unit(box.address, None, box.department)
         return "user created (initial password in the credentials file)"
+
+    def _adopt_user(self, box: Mailbox, have: set[str]) -> str:
+        tokens = (have - set(codec.KIND_TOKENS)) | {box.kind}
+        patch = {
+            "displayName": box.name,
+            "department": box.department,
+            "onPremisesExtensionAttributes": codec.mark(tokens),
+        }
+        self.call("PATCH", f"users/{box.address}", patch)
+        self._join_unit(box.address, None, box.department)
+        return "user already there (adopted)"
 
     def _update_user(self, before: Mailbox, after: Mailbox) -> str:
         if (before.name, before.department, before.kind) == (after.name, after.department, after.kind):
@@ -292,12 +332,22 @@ class Microsoft365Provider(Provider):
                     raise
 
     def _freeze(self, address: str) -> str:
-        """Block sign-in and end every session; the mailbox and its mail stay (the licence stays too)."""
+        """Cut access in the research's order: sign-in blocked, every session revoked, then the password
+        replaced by a random one nobody sees. The mailbox, its licence and its mail stay."""
         self.call("PATCH", f"users/{address}", {"accountEnabled": False}, fresh=address)
         self.call("POST", f"users/{address}/revokeSignInSessions", fresh=address)
-        return "sign-in blocked, sessions revoked"
+        scrambled = {"passwordProfile": {"forceChangePasswordNextSignIn": False, "password": new_password()}}
+        self.call("PATCH", f"users/{address}", scrambled, fresh=address)  # never written anywhere
+        if address in self.known().shared:
+            # A shared mailbox never signs in: the mark says it is frozen (and that mailplan runs it).
+            self.mark(address, add=["frozen", "functional"])
+        return "sign-in blocked, sessions revoked, password replaced by one nobody knows"
 
     def _unfreeze(self, address: str) -> str:
+        if address in self.known().shared:
+            # A shared mailbox is used through FullAccess, never by signing in: it stays without one.
+            self.mark(address, drop=["frozen"])
+            return "shared mailbox back in use (sign-in stays blocked, as for every shared mailbox)"
         password = new_password()
         body = {
             "accountEnabled": True,
@@ -318,8 +368,13 @@ class Microsoft365Provider(Provider):
             return "group deleted"
         if before is None:
             self._create_group(after)
-        elif before.name != after.name:
-            self.call("PATCH", f"groups/{self.group_id(after.address)}", {"displayName": after.name})
+        else:
+            patch: dict[str, Any] = {"displayName": after.name} if before.name != after.name else {}
+            if codec.group_note(before) != codec.group_note(after):
+                # who may post is Exchange's; the note records what the plan asked a person to set
+                patch["description"] = codec.with_note("", codec.group_note(after))
+            if patch:
+                self.call("PATCH", f"groups/{self.group_id(after.address)}", patch, fresh=after.address)
         gid = self.group_id(after.address)
         for relation, have, want in (
             ("members", before.members if before else (), after.members),
@@ -333,10 +388,7 @@ class Microsoft365Provider(Provider):
                         raise
             for address in sorted(set(want) - set(have)):
                 self._add_ref(gid, relation, address, after.address)
-        answer = "group created" if before is None else "group updated"
-        if after.post_policy != "anyone":
-            answer += "; who may post is set in Exchange (see the manual step)"
-        return answer
+        return "group created" if before is None else "group updated"
 
     def group_id(self, address: str) -> str:
         groups = self.known().groups
@@ -362,7 +414,7 @@ class Microsoft365Provider(Provider):
             "mailEnabled": True,
             "securityEnabled": False,
             "groupTypes": ["Unified"],
-            "description": codec.with_note(""),
+            "description": codec.with_note("", codec.group_note(group)),
         }
         try:
             created = self.call("POST", "groups", body)
@@ -381,7 +433,10 @@ class Microsoft365Provider(Provider):
             if exc.status != 404:
                 raise
             if domain_of(address) in self.known().domains:
-                raise fail(f"{group}: {address} is not a user of this tenant") from None
+                raise fail(
+                    f"{group}: {address} is not a user of this tenant (a shared mailbox is created by the "
+                    "manual New-Mailbox -Shared step first; apply again once it exists)"
+                ) from None
             member = self._invite(address)
         try:
             self.call("POST", f"groups/{gid}/{relation}/$ref", self.api.ref(member), fresh=group)

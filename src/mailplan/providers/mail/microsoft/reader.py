@@ -3,7 +3,9 @@
 Calls: 1 token + 1 domain list + ⌈users/999⌉ user pages + 1 administrative-unit list
 + ⌈groups/999⌉ group pages + per mail-enabled group in scope (members + owners) + 2 role
 assignment lists. Automatic replies have no list across mailboxes: they are read (1 call each)
-only for mailboxes mailplan wrote one to, or runs as functional or disabled.
+only for mailboxes mailplan wrote one to, or runs as functional or disabled. A disabled user that
+is not a person mailplan froze may be a shared mailbox: its ``mailboxSettings/userPurpose`` is read
+(1 call each; https://learn.microsoft.com/graph/api/resources/mailboxsettings).
 """
 
 from __future__ import annotations
@@ -30,8 +32,10 @@ from . import codec
 from .api import GraphApi
 
 GLOBAL_ADMIN = "62e90394-69f5-4237-9190-012177145e10"  # "Global Administrator" role template id
+# userType only comes back when selected: without it guests would pass for mailboxes.
 USER_FIELDS = (
-    "id,userPrincipalName,mail,displayName,accountEnabled,proxyAddresses,department,onPremisesExtensionAttributes"
+    "id,userPrincipalName,mail,displayName,accountEnabled,proxyAddresses,department,"
+    "onPremisesExtensionAttributes,userType"
 )
 GROUP_FIELDS = "id,displayName,mail,mailEnabled,securityEnabled,groupTypes,proxyAddresses,description"
 MEMBER_FIELDS = "id,mail,userPrincipalName"
@@ -46,6 +50,9 @@ class Tenant:
     units: dict[str, str] = field(default_factory=dict)
     domains: set[str] = field(default_factory=set)
     default_domain: str = ""
+    # mail-enabled groups that are not Microsoft 365 groups: read-only in Graph, changed in Exchange
+    distribution_lists: set[str] = field(default_factory=set)
+    shared: set[str] = field(default_factory=set)  # shared mailboxes (Exchange's, used through FullAccess)
 
 
 Add = Callable[[MailObject, bool], None]
@@ -77,7 +84,7 @@ class Reader:
         for user in users:
             # Guests (outside people in groups) are no mailboxes of this tenant.
             if domain_of(codec.user_address(user)) in scope and user.get("userType") != "Guest":
-                self._user(user, scope, add)
+                self._user(user, scope, tenant, add)
         self._groups(scope, tenant, add)
         self._admins(users, scope, tenant, add)
         return found.observed(), tenant
@@ -111,18 +118,22 @@ class Reader:
             )
             add(dept, note is not None)
 
-    def _user(self, user: dict[str, Any], scope: set[str], add: Add) -> None:
+    def _user(self, user: dict[str, Any], scope: set[str], tenant: Tenant, add: Add) -> None:
         primary = codec.user_address(user)
         tokens = codec.user_tokens(user)
         kind = codec.kind_of(user)
         enabled = user.get("accountEnabled") is not False
+        # A shared mailbox has sign-in blocked by nature: only mailplan's mark says it is frozen.
+        shared = not enabled and kind != "person" and self._purpose(str(user["id"])) == "shared"
+        if shared:
+            tenant.shared.add(primary)
         add(
             Mailbox(
                 address=primary,
                 name=str(user.get("displayName") or ""),
-                kind="functional" if kind == "functional" else "person",
+                kind="functional" if kind == "functional" or shared else "person",
                 department=user.get("department") or None,
-                frozen=not enabled,
+                frozen="frozen" in tokens if shared else not enabled,
             ),
             kind is not None,
         )
@@ -131,6 +142,15 @@ class Reader:
                 add(Alias(address=alias, targets=(primary,)), False)  # Exchange holds it; never mailplan's
         if tokens & {"autoreply", "functional"} or (kind and not enabled):
             self._reply(str(user["id"]), primary, "autoreply" in tokens, add)
+
+    def _purpose(self, user_id: str) -> str:
+        try:
+            found = self.api.call("GET", f"users/{user_id}/mailboxSettings/userPurpose") or {}
+        except ApiError as exc:
+            if exc.status == 404:  # no mailbox at all: a disabled account, nothing shared
+                return ""
+            raise
+        return str(found.get("value") or "")
 
     def _reply(self, user_id: str, owner: str, mine: bool, add: Add) -> None:
         try:
@@ -149,16 +169,25 @@ class Reader:
                 continue
             email = codec.address(str(group["mail"]))
             tenant.groups[email] = str(group["id"])
+            if "Unified" not in (group.get("groupTypes") or []):
+                tenant.distribution_lists.add(email)
             if domain_of(email) not in scope:
                 continue
             _, note = codec.read_note(group.get("description"))
             members = self._addresses(f"groups/{group['id']}/members")
             owners = self._addresses(f"groups/{group['id']}/owners")
-            # Who may post is not readable with application permissions: shown as "anyone".
-            add(
-                Group(address=email, name=str(group.get("displayName") or ""), members=members, owners=owners),
-                note is not None,
+            # Who may post is not readable with application permissions: the note says what mailplan
+            # asked a person to set in Exchange; a group without one shows as "anyone".
+            post, senders = codec.posting_of(note)
+            group_obj = Group(
+                address=email,
+                name=str(group.get("displayName") or ""),
+                members=members,
+                post_policy=post,
+                senders=senders,
+                owners=owners,
             )
+            add(group_obj, note is not None)
             for alias in codec.secondary_addresses(group):
                 if domain_of(alias) in scope and alias != email:
                     add(Alias(address=alias, targets=(email,)), False)
