@@ -17,6 +17,8 @@ Followed:
 - Gmail API users.settings, https://developers.google.com/gmail/api/reference/rest/v1/users.settings
   (forwarding addresses outside the domain stay ``pending``; suspended users: failedPrecondition)
 - Vault API matters.holds, https://developers.google.com/vault/reference/rest/v1/matters.holds
+  (holds.list ``view`` defaults to FULL_HOLD, with the held accounts; addHeldAccounts answers a status
+  per account, ALREADY_EXISTS = 6; removeHeldAccounts takes ``accountIds``, the Directory user ids)
 - Service-account OAuth, https://developers.google.com/identity/protocols/oauth2/service-account
   (JWT bearer grant, RS256; an expired token gives 401 ``authError``)
 """
@@ -205,6 +207,8 @@ class GoogleFake(FakeServer):
         self.matters: dict[str, dict[str, Any]] = {}
         self.holds: dict[str, dict[str, dict[str, Any]]] = {}  # matter id -> hold id -> hold
         self.admin = admin
+        # user inserts that succeed but whose answer is lost (503): the client's retry then meets the user
+        self.lose_insert_answers = 0
         self.add_user(admin, "Admin Person", isAdmin=True)
 
     # -- seeding and inspection --------------------------------------------------------------
@@ -585,6 +589,9 @@ class GoogleFake(FakeServer):
         self.passwords[user["id"]] = hashlib.sha256(body["password"].encode()).hexdigest()
         if self.lag:
             self._invisible[email] = self.lag
+        if self.lose_insert_answers > 0:
+            self.lose_insert_answers -= 1
+            return g_error(503, "The service is currently unavailable.", "backendError", "UNAVAILABLE")
         return user
 
     @staticmethod
@@ -1026,6 +1033,17 @@ class GoogleFake(FakeServer):
                 hold["accounts"].append(account)
                 responses.append({"account": account, "status": {}})
         return {"responses": responses}
+
+    def h_vault_matters_holds_removeHeldAccounts(self, call: Call) -> Any:
+        hold = self._matter(call).get(call.params["holdId"])
+        if hold is None:
+            raise fail(404, "Requested entity was not found.", "notFound")
+        statuses = []
+        for account_id in call.req.json().get("accountIds", []):
+            kept = [a for a in hold["accounts"] if a["accountId"] != account_id]
+            statuses.append({} if len(kept) < len(hold["accounts"]) else {"code": 5, "message": "not held"})
+            hold["accounts"] = kept
+        return {"statuses": statuses}
 
     def held(self) -> set[str]:
         return {a["email"] for holds in self.holds.values() for h in holds.values() for a in h["accounts"]}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 from collections.abc import Iterator
@@ -22,6 +23,7 @@ from mailplan.model.objects import (
     Domain,
     Forwarding,
     Group,
+    Hold,
     Mailbox,
     Policy,
 )
@@ -118,7 +120,7 @@ def test_every_kind_round_trips(tenant: Tenant) -> None:
     tenant.converge(Action.REMOVE, moved, None)
 
 
-def test_offboarding_hands_over_then_preserves_then_locks(tenant: Tenant) -> None:
+def test_offboarding_preserves_then_hands_over_then_locks(tenant: Tenant) -> None:
     zhang, li = person("zhangsan", "张三"), person("lisi", "李四")
     tenant.apply(Action.CREATE, None, zhang)
     tenant.apply(Action.CREATE, None, li)
@@ -128,7 +130,9 @@ def test_offboarding_hands_over_then_preserves_then_locks(tenant: Tenant) -> Non
     tenant.fake.oauth_tokens[user["id"]] = [{"clientId": "abc.apps.googleusercontent.com", "displayText": "CRM"}]
     password_before = tenant.fake.password_of(zhang.address)
 
-    # The core orders the handover before the freeze; each is applied as it comes.
+    # The core orders hold, handover, freeze; each is its own change, applied as it comes.
+    assert "Vault" in tenant.converge(Action.CREATE, None, Hold(address=zhang.address))
+    assert zhang.address in tenant.fake.held()
     reply = AutoReply(address=zhang.address, subject="张三已离职", body="请联系李四 lisi@example.com")
     tenant.converge(Action.CREATE, None, reply)
     tenant.converge(Action.CREATE, None, Forwarding(address=zhang.address, targets=(li.address,)))
@@ -136,17 +140,13 @@ def test_offboarding_hands_over_then_preserves_then_locks(tenant: Tenant) -> Non
     frozen = person("zhangsan", "张三", frozen=True)
     answer = tenant.converge(Action.FREEZE, zhang, frozen)
 
-    assert "Vault" in answer
-    assert zhang.address in tenant.fake.held()
+    assert "Vault" not in answer and "vault" not in " ".join(tenant.fake.log[-8:])  # the freeze only locks
     assert tenant.fake.password_of(zhang.address) != password_before
     assert tenant.fake.signed_out[zhang.address] == 1
     assert tenant.fake.codes_invalidated[zhang.address] == 1
     assert tenant.fake.asps[user["id"]] == [] and tenant.fake.oauth_tokens[user["id"]] == []
     # Still able to receive (a suspended account gets no mail): forwarding and auto-reply stay on.
     assert user["suspended"] is False
-    log = tenant.fake.log
-    hold = next(i for i, key in enumerate(log) if key.startswith("POST /v1/matters/") and key.endswith("/holds"))
-    assert hold < log.index(f"POST /admin/directory/v1/users/{zhang.address}/signOut")  # preserve, then lock
     state = tenant.read()
     assert state[("autoreply", zhang.address)] == reply
     # The frozen password was never handed out.
@@ -156,6 +156,9 @@ def test_offboarding_hands_over_then_preserves_then_locks(tenant: Tenant) -> Non
     lines = tenant.creds.read_text().splitlines()
     assert [line.split("\t")[0] for line in lines].count(zhang.address) == 2  # a new password for the returning person
     assert lines[-1].split("\t")[1] not in answer
+    # Back in the organization: the hold goes, as a change of its own.
+    tenant.converge(Action.REMOVE, Hold(address=zhang.address), None)
+    assert tenant.fake.held() == set()
 
 
 def test_delegation_read_is_a_delegate_and_send_is_send_as(tenant: Tenant) -> None:
@@ -296,7 +299,9 @@ def test_planning_ten_thousand_people_costs_one_call_per_page(tmp_path: Path) ->
         assert fake.count("GET", "/groups/v1/groups/.+") == 3
         gmail_reads = fake.count("GET", "/gmail/v1/.*")
         assert gmail_reads == 0  # no per-user Gmail calls for people mailplan has not offboarded
-        fixed = 1 + 1 + 1 + 1 + 1 + 1 + 1  # token, domains, domain aliases, org units, groups, roles, role assignments
+        # token, domains, domain aliases, org units, groups, roles, role assignments, Vault matters
+        # (mailplan's matter does not exist yet: no hold list)
+        fixed = 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1
         assert sum(fake.calls.values()) == 21 + 6 + 3 + fixed
         assert fake.violations == []
 
@@ -314,3 +319,47 @@ def test_a_key_google_does_not_know_is_refused_without_showing_it(tmp_path: Path
         assert "PRIVATE KEY" not in str(caught.value)
         with pytest.raises(ProviderError, match="not a service-account JSON key"):
             GoogleWorkspaceProvider("google", h.settings | {"service_account_key": "{not json"}, context)
+
+
+def test_the_hold_is_read_back_from_vault(tenant: Tenant) -> None:
+    zhang = person("zhangsan", "张三")
+    tenant.apply(Action.CREATE, None, zhang)
+    hold = Hold(address=zhang.address)
+    assert ("hold", zhang.address) not in tenant.read()
+    tenant.converge(Action.CREATE, None, hold)  # a new matter and hold
+    tenant.converge(Action.CREATE, None, hold)  # again: already held, still one account
+    li = person("lisi", "李四")
+    tenant.apply(Action.CREATE, None, li)
+    tenant.converge(Action.CREATE, None, Hold(address=li.address))  # joins the existing hold
+    assert tenant.fake.held() == {zhang.address, li.address} and len(tenant.fake.matters) == 1
+    # Accounts held in other matters (a lawyer's) are not mailplan's business.
+    wang = tenant.fake.add_user(f"wangwu@{DOMAIN}", "Wang Wu")
+    tenant.fake.matters["m1"] = {"matterId": "m1", "name": "Lawsuit 2026", "state": "OPEN"}
+    held = [{"accountId": wang["id"], "email": wang["primaryEmail"]}]
+    tenant.fake.holds["m1"] = {"h1": {"holdId": "h1", "name": "mail", "corpus": "MAIL", "accounts": held}}
+    assert {k for k in tenant.read() if k[0] == "hold"} == {("hold", zhang.address), ("hold", li.address)}
+
+
+def test_without_vault_the_hold_is_a_step_in_the_vault_console(tmp_path: Path) -> None:
+    with harness(DOMAIN) as h:
+        context = ProviderContext(base_dir=tmp_path, credentials=CredentialSink(tmp_path / "c"))
+        provider = GoogleWorkspaceProvider("google", h.settings | {"vault_hold": False}, context)
+        provider.read([DOMAIN])
+        hold = Change(Action.CREATE, "google", None, Hold(address=f"zhangsan@{DOMAIN}"))
+        assert provider.wholly_manual(hold)
+        steps = provider.manual_instructions(hold)
+        assert "Matters › 'mailplan: departed staff'" in steps and f"add zhangsan@{DOMAIN}" in steps
+        with pytest.raises(NotSupported):
+            provider.apply(hold)
+        assert h.fake.count("GET", "/v1/matters") == 0 and h.fake.matters == {}  # Vault left alone
+        provider.close()
+
+
+def test_a_create_resent_after_a_lost_answer_keeps_its_password(tenant: Tenant) -> None:
+    tenant.fake.lose_insert_answers = 1  # the user is made, but the answer is a 503: the client sends again
+    zhou = person("zhouba", "周八")
+    answer = tenant.converge(Action.CREATE, None, zhou)
+    assert tenant.sleeps and "adopted" not in answer
+    ((address, password, note),) = tenant.credential_lines()
+    assert address == zhou.address and "sent again" in note
+    assert hashlib.sha256(password.encode()).hexdigest() == tenant.fake.password_of(zhou.address)

@@ -99,6 +99,10 @@ class GoogleApi:
         )
         return resp.json() if resp.content else None
 
+    def attempts(self, api: str, method: str, path: str) -> int:
+        """How often ``method path`` has been sent so far: the shared client resends on its own."""
+        return self.http.calls[f"{method} {self.url(api, path)}"]
+
     def pages(
         self,
         api: str,

@@ -1,10 +1,11 @@
 """The Admin console steps for what the Google APIs cannot do (password policy, 2-Step
-enforcement, compliance routing, Vault retention rules)."""
+enforcement, compliance routing, Vault retention rules), and the Vault hold when ``vault_hold``
+is off."""
 
 from __future__ import annotations
 
 from mailplan.engine.change import Change
-from mailplan.model.objects import ArchiveRule, Policy
+from mailplan.model.objects import ArchiveRule, Hold, Policy
 
 CONSOLE = "https://admin.google.com"
 VAULT = "https://vault.google.com"
@@ -36,8 +37,21 @@ def _archive(rule: ArchiveRule | None) -> list[str]:
     return steps
 
 
-def instructions(change: Change) -> str:
+def _hold(before: Hold | None, after: Hold | None, matter: str) -> list[str]:
+    if after is not None:
+        return [
+            f"{VAULT} › Matters › '{matter}' (create it if missing) › Holds › Create or edit: "
+            f"Gmail, accounts: add {after.address}"
+        ]
+    assert before is not None
+    return [f"{VAULT} › Matters › '{matter}' › Holds: remove {before.address} from the hold"]
+
+
+def instructions(change: Change, matter: str = "mailplan: departed staff") -> str:
     after = change.after
+    if change.kind == "hold":
+        before = change.before if isinstance(change.before, Hold) else None
+        return "\n".join(_hold(before, after if isinstance(after, Hold) else None, matter))
     if change.kind == "policy":
         return "\n".join(_policy(after if isinstance(after, Policy) else None))
     if change.kind == "archive":

@@ -1,9 +1,10 @@
-"""Gmail settings (auto-reply, forwarding, delegates) and the Vault hold: the handover and
-preserve steps of offboarding. Gmail calls act as the mailbox owner (domain-wide delegation).
+"""Gmail settings (auto-reply, forwarding, delegates) and the Vault hold: the preserve and
+handover steps of offboarding. Gmail calls act as the mailbox owner (domain-wide delegation).
 
-Order on offboarding (the core puts handover objects before the freeze): auto-reply, forwarding
-and delegates are written while the account can still log in; the freeze then puts the mail on a
-Vault hold before it blocks the login.
+Order on offboarding (the core orders the changes): the hold first (a change of its own), then
+auto-reply, forwarding and delegates, written while the account can still log in, then the freeze.
+mailplan keeps one hold: ``HOLD_NAME`` (corpus MAIL) in the matter named by ``vault_matter``;
+every account in it is mailplan's (https://developers.google.com/vault/reference/rest/v1/matters.holds).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from mailplan.engine.change import Action, Change
 from mailplan.model.objects import AutoReply, Delegation, Forwarding
 from mailplan.providers.http import ApiError
 
+from . import codec
 from .api import GoogleApi, exists_already, fail, not_found
 
 HOLD_NAME = "mailplan: departed staff mail"
@@ -27,6 +29,7 @@ class Handover:
         self.fresh = fresh  # addresses created in this run: a 404 may only mean "not visible yet"
         self.matter_name = matter_name
         self._hold: tuple[str, str] | None = None  # (matterId, holdId)
+        self._accounts: dict[str, str] = {}  # held address -> Vault accountId, as last listed
 
     def gmail(self, owner: str, method: str, what: str, body: object = None) -> object:
         # A 404 on a new account may mean "not visible yet"; a DELETE of something absent is done already.
@@ -125,6 +128,30 @@ class Handover:
             if not not_found(exc):
                 raise
 
+    def held(self) -> list[str]:
+        """The addresses in mailplan's hold (2 calls: the matter list, the holds of the matter)."""
+        found = self._find_hold()
+        if found is None:
+            return []
+        return sorted(self._accounts)
+
+    def release(self, address: str) -> str:
+        """Take ``address`` out of mailplan's hold (a rehire): its mail is no longer kept beyond its own rules."""
+        if address not in self._accounts:
+            self._find_hold()
+        if self._hold is None or address not in self._accounts:
+            return "not on hold (nothing to release)"
+        matter, hold = self._hold
+        # Vault's account id is the Directory user id (matters.holds: HeldAccount.accountId).
+        account = self._accounts[address] or str(self.api.call("directory", "GET", f"users/{address}")["id"])
+        path = f"matters/{matter}/holds/{hold}:removeHeldAccounts"
+        answer = self.api.call("vault", "POST", path, body={"accountIds": [account]}) or {}
+        for status in answer.get("statuses") or []:
+            if status.get("code", 0) not in (0, 5):  # OK, NOT_FOUND (released already)
+                raise fail(f"Vault refused to release {address}: {status.get('message', status.get('code'))}")
+        del self._accounts[address]
+        return "released from the Vault hold"
+
     def hold(self, address: str) -> str:
         """Put ``address``'s mail on mailplan's Vault hold (matter and hold created on first use)."""
         if self._hold is None:
@@ -139,11 +166,13 @@ class Handover:
             status = item.get("status") or {}
             if status.get("code", 0) not in (0, 6):  # OK, ALREADY_EXISTS
                 raise fail(f"Vault refused to hold {address}: {status.get('message', status.get('code'))}")
+            account = item.get("account") or {}
+            if account.get("accountId"):
+                self._accounts[address] = str(account["accountId"])
         return "mail held in Vault"
 
-    def _find_or_create_hold(self, address: str) -> tuple[str, str, bool]:
-        """``(matterId, holdId, created)``; a new hold is created already holding ``address``."""
-        matter = next(
+    def _matter(self) -> str:
+        return next(
             (
                 str(m["matterId"])
                 for m in self.api.pages("vault", "matters", "matters", {"state": "OPEN", "pageSize": 100})
@@ -151,12 +180,35 @@ class Handover:
             ),
             "",
         )
+
+    def _find_hold(self, matter: str = "") -> tuple[str, str] | None:
+        """mailplan's ``(matterId, holdId)``, or None; notes the accounts it holds."""
+        matter = matter or self._matter()
+        if not matter:
+            return None
+        params = {"pageSize": 100, "view": "FULL_HOLD"}
+        for item in self.api.pages("vault", f"matters/{matter}/holds", "holds", params):
+            if item.get("name") == HOLD_NAME and item.get("corpus") == "MAIL":
+                self._hold = (matter, str(item["holdId"]))
+                self._accounts = {
+                    codec.address(str(a["email"])): str(a.get("accountId", ""))
+                    for a in item.get("accounts") or []
+                    if a.get("email")
+                }
+                return self._hold
+        return None
+
+    def _find_or_create_hold(self, address: str) -> tuple[str, str, bool]:
+        """``(matterId, holdId, created)``; a new hold is created already holding ``address``."""
+        matter = self._matter()
         if not matter:
             about = {"name": self.matter_name, "description": "Mail of departed staff, kept by mailplan"}
             matter = str(self.api.call("vault", "POST", "matters", body=about)["matterId"])
-        for item in self.api.pages("vault", f"matters/{matter}/holds", "holds", {"pageSize": 100}):
-            if item.get("name") == HOLD_NAME and item.get("corpus") == "MAIL":
-                return matter, str(item["holdId"]), False
+        found = self._find_hold(matter)
+        if found is not None:
+            return *found, False
         body = {"name": HOLD_NAME, "corpus": "MAIL", "accounts": [{"email": address}]}
         created = self.api.call("vault", "POST", f"matters/{matter}/holds", body=body)
+        for account in created.get("accounts") or []:
+            self._accounts[codec.address(str(account.get("email", address)))] = str(account.get("accountId", ""))
         return matter, str(created["holdId"]), True

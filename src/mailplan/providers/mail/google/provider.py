@@ -14,7 +14,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict
 
 from mailplan.engine.change import Action, Change
-from mailplan.model.objects import AdminRole, Alias, Delegation, Department, Domain, Group, Mailbox, domain_of
+from mailplan.model.objects import AdminRole, Alias, Delegation, Department, Domain, Group, Hold, Mailbox, domain_of
 from mailplan.model.state import Observed
 from mailplan.providers.base import NotSupported, Provider, ProviderContext
 from mailplan.providers.http import ApiError, HttpClient
@@ -49,7 +49,7 @@ class GoogleSettings(BaseModel):
     service_account_key: str  # the service account's JSON key (a secret: ``file:`` or ``env:``)
     admin_email: str  # the administrator Directory, Groups Settings and Vault calls act as
     customer: str = "my_customer"
-    vault_hold: bool = True  # freeze puts the mailbox on a Vault hold first
+    vault_hold: bool = True  # a departed person's mailbox goes on mailplan's Vault hold (else: a manual step)
     vault_matter: str = "mailplan: departed staff"
     department_admin_role: str = "_USER_MANAGEMENT_ADMIN_ROLE"  # the role a department admin gets, per org unit
     base_url: str | None = None  # replaces every googleapis.com host (tests)
@@ -87,6 +87,7 @@ class GoogleWorkspaceProvider(Provider):
             "delegation.read",
             "delegation.send",
             "admin_role",
+            "hold",
         }
     )
     MANUAL: ClassVar[Mapping[str, str]] = {
@@ -117,7 +118,7 @@ class GoogleWorkspaceProvider(Provider):
     # -- reading ---------------------------------------------------------------------------
 
     def read(self, domains: Sequence[str]) -> Observed:
-        observed, directory = self.reader.read(domains)
+        observed, directory = self.reader.read(domains, self.handover.held if self.cfg.vault_hold else None)
         self._orgunits = directory.orgunits
         self._domains = directory.domains
         return observed
@@ -135,8 +136,9 @@ class GoogleWorkspaceProvider(Provider):
             "autoreply": self._gmail_setting(self.handover.autoreply),
             "delegation": self._gmail_setting(self.handover.delegation),
             "admin_role": self._admin_role,
+            "hold": self._hold,
         }.get(change.kind)
-        if handler is None or change.action is Action.MANUAL:
+        if handler is None or change.action is Action.MANUAL or self.wholly_manual(change):
             raise NotSupported(f"google-workspace cannot {change.describe()}: {self.manual_instructions(change)}")
         try:
             return str(handler(change))
@@ -269,17 +271,24 @@ class GoogleWorkspaceProvider(Provider):
             "changePasswordAtNextLogin": True,
             "externalIds": codec.with_tokens({}, add=[box.kind]),
         }
+        sent = self.api.attempts("directory", "POST", "users")
         try:
             self.dir("POST", "users", body)
         except ApiError as exc:
             if not exists_already(exc):
                 raise
+            # The shared client resends a POST after a timeout or a 5xx. If an earlier attempt went
+            # through, the "duplicate" is our own user, carrying our mark and our password.
+            retried = self.api.attempts("directory", "POST", "users") - sent > 1
             user = self.user(box.address)
-            patch = {**self._user_body(box), "externalIds": codec.with_tokens(user, [box.kind], codec.KIND_TOKENS)}
-            self.dir("PATCH", f"users/{box.address}", patch)
-            return "user already there (adopted)"
+            if not (retried and box.kind in codec.user_tokens(user)):
+                patch = {**self._user_body(box), "externalIds": codec.with_tokens(user, [box.kind], codec.KIND_TOKENS)}
+                self.dir("PATCH", f"users/{box.address}", patch)
+                return "user already there (adopted)"
+            self.context.credentials.put(box.address, password, "sent again after no answer; the account took it")
+        else:
+            self.context.credentials.put(box.address, password)
         self.fresh.add(box.address)
-        self.context.credentials.put(box.address, password)
         return "user created (initial password in the credentials file)"
 
     def _update_user(self, before: Mailbox, after: Mailbox) -> str:
@@ -291,10 +300,10 @@ class GoogleWorkspaceProvider(Provider):
         return "user updated"
 
     def _freeze(self, address: str) -> str:
-        """Preserve, then lock: Vault hold; scrambled password; sessions, app passwords, tokens and
-        backup codes revoked. The account stays active so forwarding and the auto-reply keep working
-        (a suspended Google account receives no mail)."""
-        done = [self.handover.hold(address)] if self.cfg.vault_hold else []
+        """Lock: scrambled password; sessions, app passwords, tokens and backup codes revoked. The
+        Vault hold came before, as its own change. The account stays active so forwarding and the
+        auto-reply keep working (a suspended Google account receives no mail)."""
+        done: list[str] = []
         user = self.user(address)
         body = {
             "password": new_password(),  # nobody learns it: the login is blocked
@@ -324,7 +333,20 @@ class GoogleWorkspaceProvider(Provider):
         }
         self.dir("PATCH", f"users/{address}", body, fresh=address)
         self.context.credentials.put(address, password)
-        return "login allowed again (new password in the credentials file; the Vault hold stays)"
+        return "login allowed again (new password in the credentials file)"
+
+    # Vault hold ---------------------------------------------------------------------------------
+
+    def _hold(self, change: Change) -> str:
+        if change.action is Action.REMOVE:
+            assert isinstance(change.before, Hold)
+            return self.handover.release(change.before.address)
+        assert isinstance(change.after, Hold)
+        return self.handover.hold(change.after.address)
+
+    def wholly_manual(self, change: Change) -> bool:
+        # With vault_hold off (no Vault licence, or holds kept by hand) the hold is a person's step.
+        return change.kind == Hold.KIND and not self.cfg.vault_hold
 
     # Aliases ----------------------------------------------------------------------------------
 
@@ -504,7 +526,7 @@ class GoogleWorkspaceProvider(Provider):
     # Manual steps -----------------------------------------------------------------------------
 
     def manual_instructions(self, change: Change) -> str:
-        return console.instructions(change)
+        return console.instructions(change, self.cfg.vault_matter)
 
     def close(self) -> None:
         self.http.session.close()

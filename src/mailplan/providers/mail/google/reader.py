@@ -2,13 +2,14 @@
 
 Calls: 1 domain list + 1 domain-alias list + ⌈users/500⌉ user pages + 1 org-unit list
 + ⌈groups/200⌉ group pages + per group (⌈members/200⌉ member pages + 1 settings read)
-+ 1 role list + the department-admin assignments. Gmail settings have no list across users,
-so they are read (3 calls) only for mailboxes mailplan froze, marked, or runs as functional.
++ 1 role list + the department-admin assignments + mailplan's Vault hold (1 matter list, and
+the holds of its matter once it exists). Gmail settings have no list across users, so they are
+read (4 calls) only for mailboxes mailplan froze, marked, or runs as functional.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +21,7 @@ from mailplan.model.objects import (
     Department,
     Domain,
     Forwarding,
+    Hold,
     Mailbox,
     domain_of,
 )
@@ -68,7 +70,10 @@ class Reader:
                 return str(role["roleId"])
         return None
 
-    def read(self, domains: Sequence[str]) -> tuple[Observed, Directory]:
+    def read(
+        self, domains: Sequence[str], held: Callable[[], list[str]] | None = None
+    ) -> tuple[Observed, Directory]:
+        """``held`` lists the addresses in mailplan's Vault hold (None: Vault is not used)."""
         scope = {codec.address(d) for d in domains}
         found = Findings()
         add = found.add
@@ -90,6 +95,9 @@ class Reader:
             if isinstance(obj, Alias) and obj.targets[0] in group_markers:
                 found.managed.add(obj.ident)
         self._admins(users_in_scope, by_id, directory, add)
+        for address in held() if held else []:
+            if domain_of(address) in scope:
+                add(Hold(address=address), True)  # every account in mailplan's own hold is mailplan's
         return found.observed(), directory
 
     def list_domains(self) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
