@@ -53,7 +53,7 @@ USER_WRITABLE = {
     "surname",
     "jobTitle",
 }
-USER_READ_ONLY = {"proxyAddresses", "mail", "id"}
+USER_READ_ONLY = {"proxyAddresses", "mail", "id", "assignedLicenses"}  # licences only through assignLicense
 DEFAULT_USER_FIELDS = ("id", "displayName", "mail", "userPrincipalName")
 
 
@@ -177,15 +177,17 @@ class GraphFake(FakeServer):
             "department": None,
             "usageLocation": "CN",
             "userType": "Member",
+            "assignedLicenses": [{"skuId": SKU, "disabledPlans": []}] if licensed else [],
             "onPremisesExtensionAttributes": {f"extensionAttribute{i}": None for i in range(1, 16)},
         }
         user.update(extra)
         self.users[uid] = user
         return user
 
-    def add_shared_mailbox(self, address: str, name: str) -> dict[str, Any]:
-        """What ``New-Mailbox -Shared`` leaves in the directory: a user with sign-in blocked, no licence."""
-        user = self.add_user(address, name, accountEnabled=False)
+    def add_shared_mailbox(self, address: str, name: str, sign_in_blocked: bool = True) -> dict[str, Any]:
+        """What ``New-Mailbox -Shared`` leaves in the directory: a user with a mailbox and no licence
+        (whose sign-in Microsoft tells admins to block)."""
+        user = self.add_user(address, name, accountEnabled=not sign_in_blocked, assignedLicenses=[])
         self.purposes[user["id"]] = "shared"
         return user
 
@@ -496,6 +498,7 @@ class GraphFake(FakeServer):
                 )
         user["mail"] = user["userPrincipalName"]
         user["proxyAddresses"] = [f"SMTP:{user['userPrincipalName']}"]
+        user["assignedLicenses"] = [{"skuId": s["skuId"], "disabledPlans": []} for s in body.get("addLicenses", [])]
         return {"id": user["id"], "displayName": user["displayName"], "userPrincipalName": user["userPrincipalName"]}
 
     def mailbox(self, key: str) -> dict[str, Any]:

@@ -345,6 +345,9 @@ def test_a_functional_mailbox_is_a_shared_mailbox_made_in_exchange(tenant: Tenan
     tenant.converge(Action.FREEZE, info, expired)
     tenant.converge(Action.UNFREEZE, expired, info)
     assert user["accountEnabled"] is False and tenant.credential_lines() == []  # it never signs in
+    # One whose sign-in was left allowed is a shared mailbox all the same (it has no licence).
+    tenant.fake.add_shared_mailbox(f"sales@{DOMAIN}", "销售询盘", sign_in_blocked=False)
+    assert tenant.read()[("mailbox", f"sales@{DOMAIN}")] == box("sales", "销售询盘", kind="functional")
     # A person's mailbox turned into a functional one is Set-Mailbox -Type Shared.
     turned = Change(Action.UPDATE, "m365", box("lisi", "李四"), box("lisi", "李四", kind="functional"))
     assert tenant.provider.wholly_manual(turned)

@@ -3,9 +3,10 @@
 Calls: 1 token + 1 domain list + ⌈users/999⌉ user pages + 1 administrative-unit list
 + ⌈groups/999⌉ group pages + per mail-enabled group in scope (members + owners) + 2 role
 assignment lists. Automatic replies have no list across mailboxes: they are read (1 call each)
-only for mailboxes mailplan wrote one to, or runs as functional or disabled. A disabled user that
-is not a person mailplan froze may be a shared mailbox: its ``mailboxSettings/userPurpose`` is read
-(1 call each; https://learn.microsoft.com/graph/api/resources/mailboxsettings).
+only for mailboxes mailplan wrote one to, or runs as functional or disabled. A user without a
+licence, or disabled, that is not a person mailplan made may be a shared mailbox (which usually has
+no licence): its ``mailboxSettings/userPurpose`` is read (1 call each;
+https://learn.microsoft.com/graph/api/resources/mailboxsettings).
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ GLOBAL_ADMIN = "62e90394-69f5-4237-9190-012177145e10"  # "Global Administrator" 
 # userType only comes back when selected: without it guests would pass for mailboxes.
 USER_FIELDS = (
     "id,userPrincipalName,mail,displayName,accountEnabled,proxyAddresses,department,"
-    "onPremisesExtensionAttributes,userType"
+    "onPremisesExtensionAttributes,userType,assignedLicenses"
 )
 GROUP_FIELDS = "id,displayName,mail,mailEnabled,securityEnabled,groupTypes,proxyAddresses,description"
 MEMBER_FIELDS = "id,mail,userPrincipalName"
@@ -123,8 +124,10 @@ class Reader:
         tokens = codec.user_tokens(user)
         kind = codec.kind_of(user)
         enabled = user.get("accountEnabled") is not False
-        # A shared mailbox has sign-in blocked by nature: only mailplan's mark says it is frozen.
-        shared = not enabled and kind != "person" and self._purpose(str(user["id"])) == "shared"
+        # A shared mailbox is used through FullAccess, whether or not its sign-in is blocked (it should
+        # be): only mailplan's mark says it is frozen. It usually has no licence, a person always has.
+        maybe_shared = kind != "person" and (not enabled or not user.get("assignedLicenses"))
+        shared = maybe_shared and self._purpose(str(user["id"])) == "shared"
         if shared:
             tenant.shared.add(primary)
         add(
