@@ -30,8 +30,10 @@ COMMAND_MODULES = [
 
 
 def build() -> typer.Typer:
-    for name in COMMAND_MODULES:
-        importlib.import_module(name).register(app)
+    # once: tests build the app for every invocation, and each registration would add the commands again
+    if not app.registered_commands:
+        for name in COMMAND_MODULES:
+            importlib.import_module(name).register(app)
     return app
 
 
