@@ -13,7 +13,7 @@ from mailplan import config as config_mod
 from mailplan.cli.common import CONFIG_ARG, fail, guarded
 from mailplan.config.addresses import AddressError, external_address
 from mailplan.config.compile import journal_path
-from mailplan.engine.journal import Journal
+from mailplan.engine.journal import GENESIS, Break, Head, Journal, parse_head
 from mailplan.errors import ConfigError
 from mailplan.people.select import mentions
 from mailplan.render import audit_html, audit_json, audit_markdown, audit_text
@@ -36,12 +36,19 @@ RENDERERS = {
 }
 
 JOURNAL_OPT = typer.Option("--journal", help="The journal file (default: the one the config names).")
+KEY_OPT = typer.Option(
+    "--key",
+    metavar="env:NAME|file:PATH",
+    help="Check the entries' signatures with this key (default: journal_key of the config). A reference only.",
+)
 
 
-def _journal(config: Path, journal: Path | None) -> Journal:
+def _journal(config: Path, journal: Path | None, key: str = "") -> Journal:
+    """The journal the config names (with its key), or the file given; ``key`` overrides the config's."""
     if journal is not None:
-        return Journal(journal, actor="-")
-    return Journal(journal_path(config_mod.load(config)), actor="-")
+        return Journal(journal, actor="-", key_ref=key, base_dir=Path.cwd())
+    cfg = config_mod.load(config)
+    return Journal(journal_path(cfg), actor="-", key_ref=key or cfg.document.journal_key or "", base_dir=cfg.base_dir)
 
 
 def person_addresses(config: Path, query: str) -> tuple[set[str], str]:
@@ -86,7 +93,12 @@ def log(
             except ValueError:
                 fail(f"--since {since!r} is not a date; write it as YYYY-MM-DD")
         record = _journal(config, journal)
-        entries = [e.data for e in record.entries()]
+        entries, damaged = [], []
+        for item in record.lines():
+            if isinstance(item, Break):
+                damaged.append(item)
+            else:
+                entries.append(item.data)
         label = ""
         if person:
             addresses, label = person_addresses(config, person)
@@ -94,6 +106,11 @@ def log(
         if since_date is not None:
             entries = [e for e in entries if _day(e) is not None and _day(e) >= since_date]  # type: ignore[operator]
         typer.echo(RENDERERS[fmt](entries, label, since), nl=False)
+        if damaged:
+            # the readable entries are shown, but a log with holes must not pass for a complete one
+            for found in damaged:
+                typer.echo(f"{record.path}: line {found.line}: {found.reason}; left out of the log", err=True)
+            fail(f"{len(damaged)} damaged line(s) in the journal; `mailplan audit verify` checks the rest of it")
 
 
 def _about(entry: dict[str, Any], addresses: set[str]) -> bool:
@@ -110,23 +127,70 @@ def _day(entry: dict[str, Any]) -> dt.date | None:
 def verify(
     config: CONFIG_ARG = Path("mailplan.yaml"),
     journal: Annotated[Path | None, JOURNAL_OPT] = None,
+    expect_head: Annotated[
+        str,
+        typer.Option(
+            "--expect-head",
+            metavar="SEQ:HASH|FILE",
+            help="A head printed earlier (by verify or apply), or a file holding it: that entry must still be "
+            "there, unchanged. Shows deleted last lines and a rewritten history, which the chain alone cannot.",
+        ),
+    ] = "",
+    save_head: Annotated[
+        Path | None,
+        typer.Option("--save-head", help="When intact, write the head (SEQ:HASH) to this file, for --expect-head."),
+    ] = None,
+    key: Annotated[str, KEY_OPT] = "",
 ) -> None:
-    """Check the hash chain: exit 0 intact, 2 when a line was edited, deleted or moved (says where)."""
+    """Check the journal: exit 0 intact, 2 when a line was edited, deleted, moved or damaged (says where)."""
     with guarded():
-        record = _journal(config, journal)
+        expected = _expected_head(expect_head) if expect_head else None
+        if key and not key.startswith(("env:", "file:")):
+            fail("--key takes a reference, env:NAME or file:PATH, never the key itself")
+        record = _journal(config, journal, key)
         if not record.path.exists():
+            if expected is not None and expected.seq > 0:
+                typer.echo(f"{record.path}: the journal is gone, but the recorded head is entry {expected.seq}")
+                raise typer.Exit(2)
             typer.echo(f"{record.path}: no journal yet (nothing has been applied)")
+            if save_head is not None:
+                save_head.write_text(f"{Head(0, GENESIS)}\n", encoding="utf-8")
             return
-        breaks = record.verify()
-        if breaks:
-            for found in breaks:
-                where = f"line {found.line}" if found.line else "the file"
+        result = record.check(expected)
+        if result.breaks:
+            for found in result.breaks:
+                where = f"line {found.line}" if found.line else "the journal"
                 typer.echo(f"{record.path}: {where}: {found.reason}")
-            typer.echo(f"The journal was tampered with: {len(breaks)} problem(s). Compare it with a backup copy.")
+            typer.echo(
+                f"The journal is not as it was written: {len(result.breaks)} problem(s) in {result.entries} "
+                "entries. Compare it with a backup copy."
+            )
             raise typer.Exit(2)
-        entries = list(record.entries())
-        last = entries[-1].data.get("hash", "") if entries else ""
-        typer.echo(f"{record.path}: {len(entries)} entries, hash chain intact (last hash {str(last)[:16]}).")
+        checks = ["hash chain intact"]
+        if record.key_ref:
+            checks.append(f"{result.signed} signed with the journal key")
+        if expected is not None:
+            checks.append(f"entry {expected.seq} matches the recorded head")
+        typer.echo(f"{record.path}: {result.entries} entries, {', '.join(checks)}.")
+        typer.echo(f"head {result.head}")
+        if save_head is not None:
+            save_head.write_text(f"{result.head}\n", encoding="utf-8")
+
+
+def _expected_head(value: str) -> Head:
+    """``--expect-head``: ``SEQ:HASH`` itself, or a file holding it."""
+    head = parse_head(value)
+    if head is not None:
+        return head
+    path = Path(value)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        fail(f"--expect-head {value!r} is neither SEQ:HASH nor a readable file ({exc.strerror or exc})")
+    head = parse_head(text.split()[0] if text.split() else "")
+    if head is None:
+        fail(f"--expect-head: {path} does not hold a head: expected SEQ:HASH, e.g. 42:9f86d081884c7d65…")
+    return head
 
 
 def register(app: typer.Typer) -> None:

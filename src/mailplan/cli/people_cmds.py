@@ -123,7 +123,8 @@ def _apply_now(config: Path, address: str, actor: str, console: Console) -> None
         typer.echo(render_plan(shown, "text", color=console.color, title=f"Applying now for {address}"), nl=False)
         if blocked:
             fail("the safety gate refused these changes; nothing was applied (the config keeps the departure)")
-        report = apply_changes(mine, session.providers, session.journal(actor), progress=console.progress)
+        journal = session.journal(actor)
+        report = apply_changes(mine, session.providers, journal, progress=console.progress)
     finally:
         session.close()
     if not report.ok:
@@ -136,7 +137,7 @@ def _apply_now(config: Path, address: str, actor: str, console: Console) -> None
     done = f"{len(report.applied)} changes applied now"
     if report.manual:
         done += f"; {len(report.manual)} manual steps left for a person (listed above)"
-    typer.echo(f"Done: {done}. The next regular apply keeps this state.")
+    typer.echo(f"Done: {done}. The next regular apply keeps this state. Journal head {journal.head()}.")
 
 
 def rehire(

@@ -366,6 +366,11 @@ class Document(Model):
     journal: str | None = Field(
         None, description="The audit journal file; default: <state_dir>/journal.jsonl. Relative to this file."
     )
+    journal_key: str | None = Field(
+        None,
+        description="Signs every journal entry (HMAC-SHA256), so a hand-edited journal cannot be re-chained by "
+        "someone without the key: a reference, env:NAME or file:PATH, never the key itself.",
+    )
     include: list[str] = Field(
         default_factory=list,
         description="Other files to merge into this one (relative to it; wildcards allowed): their lists are "
@@ -385,3 +390,14 @@ class Document(Model):
     policies: Policies = Field(default_factory=Policies, description="Organization-wide policies.")
 
     _lists = field_validator("include", mode="before")(_as_list)
+
+    @field_validator("journal_key")
+    @classmethod
+    def _key_is_a_reference(cls, value: str | None) -> str | None:
+        # the value is not repeated in the message: it may be the key itself
+        if value is not None and not (value.startswith(("env:", "file:")) and len(value.split(":", 1)[1]) > 0):
+            raise ValueError(
+                "must be a reference, never the key itself (it would end up in git): write "
+                "`journal_key: env:MAILPLAN_JOURNAL_KEY` or `journal_key: file:/run/secrets/mailplan-journal-key`"
+            )
+        return value

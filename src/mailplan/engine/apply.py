@@ -41,6 +41,7 @@ def apply_changes(
     progress: Progress | None = None,
 ) -> ApplyReport:
     report = ApplyReport()
+    journal.prepare()  # before the first write: a change the journal cannot record is not made
     total = len(changes)
     for index, change in enumerate(changes, start=1):
         if change.action is Action.MANUAL:

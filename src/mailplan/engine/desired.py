@@ -32,9 +32,11 @@ class Desired:
     # a digest of every config file read (includes too): a saved plan is refused when it changes
     config_fingerprint: str = ""
     config_path: str = ""
+    config_files: tuple[str, ...] = ()  # the config and its includes, to tell the journal they have uncommitted edits
     # where generated initial passwords and the audit journal go
     credentials_file: str = ""
     journal_file: str = ""
+    journal_key: str = ""  # a reference (env:NAME, file:PATH) to the key that signs journal entries; "" for none
     # per provider: frozen mailbox address -> the ISO date before which it may not be deleted
     retention: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     # per provider: frozen mailboxes whose retention has passed. They are left out of

@@ -1,9 +1,16 @@
 """The audit journal: an append-only JSON-lines file, each entry hash-chained to the previous.
 
-Every applied change becomes one entry: when, who, which config commit, the
-change with before and after (neutral objects hold no secrets), and the
-provider's answer. Editing, deleting or reordering a past line breaks the
-chain, and ``verify`` says at which line.
+Every applied change becomes one entry: when, who, which config (its git
+commit, whether the files had uncommitted edits, and the fingerprint of what
+was applied), the change with before and after (neutral objects hold no
+secrets), and the provider's answer. Editing, deleting or reordering a past
+line breaks the chain, and ``verify`` says at which line.
+
+The chain alone cannot show a deleted tail, or a history rewritten with every
+later hash recomputed. Two anchors outside the file can: the *head* (the last
+entry's number and hash) kept elsewhere and given back to ``verify``, and a
+*key* (HMAC) that signs each entry's hash, which whoever edits the file
+cannot recompute without the key.
 """
 
 from __future__ import annotations
@@ -11,22 +18,37 @@ from __future__ import annotations
 import datetime as dt
 import getpass
 import hashlib
+import hmac
 import json
 import os
+import re
 import subprocess
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from mailplan.engine.change import Change
+from mailplan.engine.desired import Desired
+from mailplan.errors import MailplanError
 
 GENESIS = "0" * 64
+MIN_KEY_CHARS = 16
+_HASH = re.compile(r"[0-9a-f]{64}")
+_HEAD = re.compile(r"(\d+):([0-9a-f]{16,64})")
+
+
+class JournalError(MailplanError):
+    """The journal cannot be read, continued or checked as asked."""
 
 
 def _digest(prev: str, body: dict[str, Any]) -> str:
     canon = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256((prev + canon).encode()).hexdigest()
+
+
+def _mac(key: bytes, digest: str) -> str:
+    return hmac.new(key, digest.encode(), hashlib.sha256).hexdigest()
 
 
 def default_actor() -> str:
@@ -40,18 +62,78 @@ def default_actor() -> str:
         return f"uid {os.getuid()}"
 
 
-def config_commit(config_dir: Path) -> str:
-    """The git commit of the config, when it lives in a repository ("" otherwise)."""
-    for var in ("GITHUB_SHA", "CI_COMMIT_SHA"):
-        if os.environ.get(var):
-            return os.environ[var]
+@dataclass(frozen=True)
+class ConfigVersion:
+    commit: str  # "" when the config is in no repository and no CI names a commit
+    dirty: bool  # the config's files differ from that commit (uncommitted or untracked)
+
+
+def _git(folder: Path, *args: str) -> str | None:
     try:
-        out = subprocess.run(
-            ["git", "-C", str(config_dir), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5
-        )
+        out = subprocess.run(["git", "-C", str(folder), *args], capture_output=True, text=True, timeout=5)
     except (OSError, subprocess.SubprocessError):
-        return ""
-    return out.stdout.strip() if out.returncode == 0 else ""
+        return None
+    return out.stdout if out.returncode == 0 else None
+
+
+def config_version(config_dir: Path, files: Sequence[Path] = ()) -> ConfigVersion:
+    """The git commit of the config, and whether ``files`` (the config and its includes) differ from it."""
+    head = _git(config_dir, "rev-parse", "HEAD")
+    if head is None:
+        # no checkout to compare with: the CI's commit is the best we know, dirtiness we cannot tell
+        for var in ("GITHUB_SHA", "CI_COMMIT_SHA"):
+            if os.environ.get(var):
+                return ConfigVersion(os.environ[var], False)
+        return ConfigVersion("", False)
+    if not files:
+        return ConfigVersion(head.strip(), False)
+    # --ignored and untracked files too: a file git does not hold is not what the commit says either
+    status = _git(config_dir, "status", "--porcelain", "--ignored", "--untracked-files=all", "--",
+                  *(str(f) for f in files))  # fmt: skip
+    # a failed status (a file outside the repository) cannot be in the commit
+    return ConfigVersion(head.strip(), status is None or bool(status.strip()))
+
+
+def resolve_key(ref: str, base_dir: Path) -> bytes:
+    """The journal key a reference (``env:NAME`` or ``file:PATH``) points at; never echoed anywhere."""
+    kind, _, name = ref.partition(":")
+    if kind == "env" and name:
+        value = os.environ.get(name, "")
+        if not value:
+            raise JournalError(
+                f"the journal key {ref} is not set: export {name}=... (in CI: a secret of the job); "
+                "without it entries cannot be signed or checked"
+            )
+    elif kind == "file" and name:
+        file = Path(name) if Path(name).is_absolute() else base_dir / name
+        try:
+            value = file.read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise JournalError(f"cannot read the journal key {ref}: {exc.strerror or exc}") from None
+    else:
+        raise JournalError("the journal key must be a reference: env:NAME or file:PATH (never the key itself)")
+    if len(value) < MIN_KEY_CHARS:
+        raise JournalError(
+            f"the journal key {ref} is shorter than {MIN_KEY_CHARS} characters; make one with `openssl rand -hex 32`"
+        )
+    return value.encode()
+
+
+@dataclass(frozen=True)
+class Head:
+    """The last entry: its number and hash. Kept elsewhere, it shows a deleted tail or a rewritten history."""
+
+    seq: int
+    hash: str
+
+    def __str__(self) -> str:
+        return f"{self.seq}:{self.hash}"
+
+
+def parse_head(text: str) -> Head | None:
+    """``SEQ:HASH`` (the hash in full, or its first 16 characters or more), else None."""
+    found = _HEAD.fullmatch(text.strip().lower())
+    return Head(int(found.group(1)), found.group(2)) if found else None
 
 
 @dataclass(frozen=True)
@@ -62,41 +144,122 @@ class Entry:
 
 @dataclass(frozen=True)
 class Break:
-    line: int
+    line: int  # 0: the journal as a whole
     reason: str
 
 
+@dataclass
+class Verification:
+    breaks: list[Break] = field(default_factory=list)
+    entries: int = 0
+    signed: int = 0
+    head: Head = field(default_factory=lambda: Head(0, GENESIS))
+
+
 class Journal:
-    def __init__(self, path: Path, actor: str = "", commit: str = "") -> None:
+    def __init__(
+        self,
+        path: Path,
+        actor: str = "",
+        commit: str = "",
+        *,
+        fingerprint: str = "",
+        dirty: bool = False,
+        key_ref: str = "",
+        base_dir: Path | None = None,
+    ) -> None:
         self.path = path
         self.actor = actor or default_actor()
         self.commit = commit
-        self._last: tuple[int, str] | None = None  # (seq, hash) of the last entry, once read
+        self.fingerprint = fingerprint
+        self.dirty = dirty
+        self.key_ref = key_ref
+        self.base_dir = base_dir or path.parent
+        self._key: bytes | None = None
+        self._head: Head | None = None  # the last entry, once read
 
-    def entries(self) -> Iterator[Entry]:
+    @property
+    def key(self) -> bytes | None:
+        """The signing key, resolved when first needed (a plan that only reads needs none)."""
+        if self.key_ref and self._key is None:
+            self._key = resolve_key(self.key_ref, self.base_dir)
+        return self._key
+
+    def lines(self) -> Iterator[Entry | Break]:
+        """Every non-empty line: the entry it holds, or why it holds none."""
         if not self.path.exists():
             return
-        with self.path.open(encoding="utf-8") as fh:
+        with self.path.open("rb") as fh:
             for number, raw in enumerate(fh, start=1):
-                if raw.strip():
-                    yield Entry(number, json.loads(raw))
+                if not raw.strip():
+                    continue
+                try:
+                    data = json.loads(raw.decode("utf-8"))
+                except UnicodeDecodeError:
+                    yield Break(number, "not UTF-8 text")
+                    continue
+                except json.JSONDecodeError as exc:
+                    yield Break(number, f"not valid JSON ({exc.msg} at column {exc.colno})")
+                    continue
+                if not isinstance(data, dict):
+                    yield Break(number, "not a journal entry (a JSON object was expected)")
+                    continue
+                yield Entry(number, data)
 
-    def _tail(self) -> tuple[int, str]:
-        # read once per run, then carried along: re-reading on every append would cost n² for n changes
-        if self._last is None:
-            seq, last = 0, GENESIS
+    def entries(self) -> Iterator[Entry]:
+        """The entries, oldest first. An unreadable line stops the reading with a message naming it."""
+        for item in self.lines():
+            if isinstance(item, Break):
+                raise JournalError(
+                    f"{self.path}: line {item.line}: {item.reason}; `mailplan audit verify` lists every damaged line"
+                )
+            yield item
+
+    def head(self) -> Head:
+        """The last entry's number and hash, read once per run (then carried along: re-reading would be n²)."""
+        if self._head is None:
+            last: Entry | None = None
             for entry in self.entries():
-                seq, last = int(entry.data.get("seq", seq)), str(entry.data.get("hash", last))
-            self._last = (seq, last)
-        return self._last
+                last = entry
+            if last is None:
+                self._head = Head(0, GENESIS)
+            else:
+                seq, digest = last.data.get("seq"), last.data.get("hash")
+                if type(seq) is not int or not isinstance(digest, str) or not _HASH.fullmatch(digest):
+                    raise JournalError(
+                        f"{self.path}: line {last.line}, the last entry, has no valid number and hash to continue from"
+                    )
+                self._head = Head(seq, digest)
+        return self._head
+
+    def prepare(self) -> Head:
+        """Check the journal can be continued, before the first provider write: a change that cannot
+        be journaled must not be made. Reads the end, resolves the key, and opens the file for appending."""
+        try:
+            head = self.head()
+            _ = self.key
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o640))
+        except OSError as exc:
+            raise JournalError(
+                f"{self.path}: cannot write the journal ({exc.strerror or exc}); nothing was applied"
+            ) from None
+        except JournalError as exc:
+            raise JournalError(
+                f"{exc}. The journal must be readable and continuable before anything is applied: nothing was "
+                "changed. Restore it from a copy, or move it aside (keep it for the record) to start a new one."
+            ) from None
+        return head
 
     def append(self, change: Change, answer: str, event: str = "applied") -> dict[str, Any]:
-        seq, prev = self._tail()
+        head = self.head()
         body: dict[str, Any] = {
-            "seq": seq + 1,
+            "seq": head.seq + 1,
             "time": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "actor": self.actor,
             "config_commit": self.commit,
+            "config_dirty": self.dirty,
+            "config_fingerprint": self.fingerprint,
             "event": event,
             "provider": change.provider,
             "action": change.action.value,
@@ -106,36 +269,126 @@ class Journal:
             "before": change.before.to_dict() if change.before else None,
             "after": change.after.to_dict() if change.after else None,
             "answer": answer,
-            "prev": prev,
+            "prev": head.hash,
         }
-        body["hash"] = _digest(prev, body)
+        body["hash"] = _digest(head.hash, body)
+        key = self.key
+        if key is not None:
+            body["mac"] = _mac(key, body["hash"])
         self.path.parent.mkdir(parents=True, exist_ok=True)
         # O_APPEND: concurrent writers cannot interleave inside a line
         fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o640)
         with os.fdopen(fd, "a", encoding="utf-8") as fh:
             fh.write(json.dumps(body, ensure_ascii=False, sort_keys=True) + "\n")
-        self._last = (body["seq"], body["hash"])
+        self._head = Head(body["seq"], body["hash"])
         return body
 
-    def verify(self) -> list[Break]:
-        """Every place where the chain is broken (an edit, a deletion, a reordering)."""
-        breaks: list[Break] = []
+    def verify(self, expect: Head | None = None) -> list[Break]:
+        """Every place where the journal is broken (an edit, a deletion, a reordering, a damaged line)."""
+        return self.check(expect).breaks
+
+    def check(self, expect: Head | None = None) -> Verification:
+        """Recompute the chain line by line, reporting every break it can find.
+
+        With ``expect`` (a head kept elsewhere), entry ``expect.seq`` must still be there with that
+        hash. With a key, every entry from the first signed one on must carry a valid signature.
+        """
+        result = Verification()
+        key = self.key
         prev, expected_seq = GENESIS, 1
-        try:
-            for entry in self.entries():
-                data = dict(entry.data)
-                stored = data.pop("hash", None)
-                if data.get("seq") != expected_seq:
-                    breaks.append(
-                        Break(entry.line, f"entry number {data.get('seq')} where {expected_seq} was expected "
-                              "(a line was deleted or moved)")
-                    )
-                if data.get("prev") != prev:
-                    breaks.append(Break(entry.line, "does not follow the line before it (deleted or reordered)"))
-                if stored != _digest(str(data.get("prev")), data):
-                    breaks.append(Break(entry.line, "content does not match its hash (the line was edited)"))
-                prev = str(stored)
-                expected_seq = int(data.get("seq", expected_seq)) + 1
-        except ValueError as exc:
-            breaks.append(Break(0, f"not valid JSON lines: {exc}"))
-        return breaks
+        resync = False  # after an unreadable line, the next entry is the new reference, not a second break
+        anchor: Entry | None = None
+        for item in self.lines():
+            if isinstance(item, Break):
+                result.breaks.append(item)
+                resync = True
+                continue
+            result.entries += 1
+            line, data = item.line, dict(item.data)
+            stored, mac = data.pop("hash", None), data.pop("mac", None)
+            seq = data.get("seq")
+            if type(seq) is not int:
+                result.breaks.append(Break(line, f"has no entry number (seq is {seq!r})"))
+            elif seq != expected_seq and not resync:
+                result.breaks.append(
+                    Break(line, f"entry number {seq} where {expected_seq} was expected (a line was deleted or moved)")
+                )
+            if data.get("prev") != prev and not resync:
+                result.breaks.append(Break(line, "does not follow the line before it (deleted or reordered)"))
+            intact = stored == _digest(str(data.get("prev")), data)
+            if not intact:
+                result.breaks.append(Break(line, "content does not match its hash (the line was edited)"))
+            if key is not None:
+                signed, problem = _signature(key, stored, mac, intact, seen_signed=result.signed > 0)
+                result.signed += signed
+                if problem:
+                    result.breaks.append(Break(line, problem))
+            if expect is not None and seq == expect.seq and anchor is None:
+                anchor = item
+            prev = str(stored)
+            expected_seq = (seq if type(seq) is int else expected_seq) + 1
+            resync = False
+            if type(seq) is int and isinstance(stored, str):
+                result.head = Head(seq, stored)
+        if key is not None and result.entries and not result.signed:
+            unsigned = (
+                f"none of the {result.entries} entries is signed with the journal key: they were written before "
+                "the key was set, or the signatures were stripped and the chain recomputed"
+            )
+            result.breaks.append(Break(0, unsigned))
+        if expect is not None and expect.seq > 0:  # head 0 was recorded before anything was applied
+            result.breaks += _anchor_breaks(expect, anchor, result.head)
+        return result
+
+
+def _signature(key: bytes, stored: Any, mac: Any, intact: bool, *, seen_signed: bool) -> tuple[int, str]:
+    """(1 if validly signed, else 0; the problem, or "").
+
+    Entries before the first signed one predate the key: the first signature covers them through
+    the chain. From it on, every entry must be signed.
+    """
+    if isinstance(mac, str) and hmac.compare_digest(mac, _mac(key, str(stored))):
+        return 1, ""
+    if not intact:
+        return 0, ""  # an edit that left the hash wrong is reported as such already
+    if mac is not None:
+        return (
+            0,
+            "its signature does not match the journal key: the entry and its hash were rewritten by someone "
+            "without the key",
+        )
+    if seen_signed:
+        return 0, "not signed with the journal key (written without it, or its signature was removed)"
+    return 0, ""
+
+
+def _anchor_breaks(expect: Head, anchor: Entry | None, head: Head) -> list[Break]:
+    if anchor is None:
+        gone = (
+            f"entry {expect.seq} of the recorded head {expect.seq}:{expect.hash[:16]} is gone: the journal now ends "
+            f"at entry {head.seq}, so entries were deleted from its end (or the file was replaced)"
+        )
+        return [Break(0, gone)]
+    found = str(anchor.data.get("hash", ""))
+    if not found.startswith(expect.hash):
+        rewritten = (
+            f"entry {expect.seq} has hash {found[:16]}, the recorded head says {expect.hash[:16]}: the history up to "
+            "this entry was rewritten"
+        )
+        return [Break(anchor.line, rewritten)]
+    return []
+
+
+def for_run(path: Path, desired: Desired, base_dir: Path, actor: str = "") -> Journal:
+    """The journal of one run: who, which config (commit, uncommitted edits, fingerprint), the key if any."""
+    files = [Path(f) for f in desired.config_files] or ([Path(desired.config_path)] if desired.config_path else [])
+    version = config_version(base_dir, files)
+    return Journal(
+        path,
+        actor=actor,
+        commit=version.commit,
+        fingerprint=desired.config_fingerprint,
+        dirty=version.dirty,
+        key_ref=desired.journal_key,
+        base_dir=base_dir,
+    )

@@ -19,7 +19,8 @@ from mailplan.engine import capabilities, gate
 from mailplan.engine.change import Action, Change
 from mailplan.engine.desired import Desired
 from mailplan.engine.diff import diff_all, order_key
-from mailplan.engine.journal import Journal, config_commit
+from mailplan.engine.journal import Journal
+from mailplan.engine.journal import for_run as journal_for_run
 from mailplan.engine.plan import Plan
 from mailplan.errors import ConfigError, MailplanError
 from mailplan.model.objects import Mailbox, MailObject
@@ -77,7 +78,7 @@ class Session:
 
     def journal(self, actor: str = "") -> Journal:
         path = self._path(self.desired.journal_file or ".mailplan/journal.jsonl")
-        return Journal(path, actor=actor, commit=config_commit(self.base_dir))
+        return journal_for_run(path, self.desired, self.base_dir, actor)
 
     def observe(self, on_provider: Callable[[str], None] | None = None) -> dict[str, Observed]:
         observed: dict[str, Observed] = {}

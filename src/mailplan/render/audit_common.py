@@ -16,7 +16,7 @@ class AuditRow:
     seq: int
     time: str
     actor: str
-    commit: str
+    commit: str  # the config applied, for display ("" when unknown)
     provider: str
     action: str
     kind: str
@@ -35,7 +35,7 @@ def _row(entry: dict[str, Any]) -> AuditRow:
         seq=int(entry.get("seq", 0)),
         time=str(entry.get("time", "")),
         actor=str(entry.get("actor", "")),
-        commit=str(entry.get("config_commit", ""))[:12],
+        commit=_config(entry),
         provider=str(entry.get("provider", "")),
         action=str(entry.get("action", "")),
         kind=str(entry.get("kind", "")),
@@ -44,6 +44,16 @@ def _row(entry: dict[str, Any]) -> AuditRow:
         answer=str(entry.get("answer", "")),
         details=tuple(_details(entry.get("before"), entry.get("after"), str(entry.get("action", "")))),
     )
+
+
+def _config(entry: dict[str, Any]) -> str:
+    """Which config was applied: its commit, marked when the files had edits not in that commit."""
+    commit = str(entry.get("config_commit") or "")[:12]
+    if not entry.get("config_dirty"):
+        return commit
+    fingerprint = str(entry.get("config_fingerprint") or "")[:12]
+    edited = f"{commit} with uncommitted edits" if commit else "uncommitted"
+    return f"{edited} (fingerprint {fingerprint})" if fingerprint else edited
 
 
 def _details(before: Any, after: Any, action: str) -> list[str]:
