@@ -30,6 +30,18 @@ def test_log_for_a_person_says_what_happened_and_who_did_it(history: Company) ->
     assert data["entries"] == sorted(data["entries"], key=lambda e: e["seq"])
 
 
+def test_log_for_a_person_leaves_out_group_changes_of_other_people(history: Company) -> None:
+    """zhangsan stays in sales-team while zhangwei leaves it: that change is zhangwei's, not zhangsan's."""
+    theirs = history.ok("audit", "log", str(history.config), "-p", "zhangsan", "-f", "json").stdout
+    groups = [(e["action"], e["key"]) for e in json.loads(theirs)["entries"] if e["kind"] == "group"]
+    assert ("create", "sales-team@huamao-trade.com") in groups  # joined when it was made
+    assert ("update", "sales-team@huamao-trade.com") not in groups
+    leaver = history.ok("audit", "log", str(history.config), "-p", "zhangwei").stdout
+    assert "update group sales-team@huamao-trade.com" in leaver
+    successor = history.ok("audit", "log", str(history.config), "-p", "wangfang").stdout
+    assert "create forwarding zhangwei@huamao-trade.com" in successor  # the leaver's mail now comes to them
+
+
 def test_log_since_a_future_date_is_empty(history: Company) -> None:
     shown = history.ok("audit", "log", str(history.config), "--since", "2999-01-01").stdout
     assert shown.startswith("0 applied changes since 2999-01-01")

@@ -114,7 +114,27 @@ def log(
 
 
 def _about(entry: dict[str, Any], addresses: set[str]) -> bool:
-    return mentions([entry.get("key"), entry.get("before"), entry.get("after")], addresses)
+    """Does this entry concern the person? Their object itself, or a change of theirs inside another's.
+
+    A list (a group's members, an alias's targets) concerns the person only when they were added or
+    removed in this entry: everyone else on the list was merely there. Owners count as they are:
+    a group the person owns is theirs.
+    """
+    if mentions(entry.get("key"), addresses):
+        return True
+    before, after = entry.get("before"), entry.get("after")
+    old: dict[str, Any] = before if isinstance(before, dict) else {}
+    new: dict[str, Any] = after if isinstance(after, dict) else {}
+    for name in set(old) | set(new):
+        was, now = old.get(name), new.get(name)
+        if name != "owners" and (isinstance(was, list) or isinstance(now, list)):
+            was_set = {str(x) for x in was} if isinstance(was, list) else set()
+            now_set = {str(x) for x in now} if isinstance(now, list) else set()
+            if mentions(sorted(was_set ^ now_set), addresses):
+                return True
+        elif mentions([was, now], addresses):
+            return True
+    return False
 
 
 def _day(entry: dict[str, Any]) -> dt.date | None:
