@@ -22,8 +22,8 @@ from mailplan.cli.common import (
     today,
 )
 from mailplan.engine import gate
-from mailplan.engine.apply import apply_changes
-from mailplan.engine.change import Change
+from mailplan.engine.apply import apply_changes, waiting_for_allow_delete
+from mailplan.engine.change import Action, Change
 from mailplan.engine.plan import Plan
 from mailplan.engine.session import Session, load_desired
 
@@ -167,7 +167,12 @@ def drift(
         finally:
             session.close()
         typer.echo(render_plan(result, fmt.value, title="Drift"), nl=False)
-        if result.has_changes:
+        # a deletion whose retention has passed only waits for `apply --allow-delete`: proposed, not drift
+        waiting = waiting_for_allow_delete(result.changes)
+        if waiting:
+            note = f"{len(waiting)} removals wait for `mailplan apply --allow-delete` (retention passed): not drift."
+            typer.echo(note, err=True)
+        if any(c.action is not Action.MANUAL and c not in waiting for c in result.changes):
             raise typer.Exit(2)
 
 

@@ -7,7 +7,7 @@ every change is idempotent and a create adopts what already exists.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from mailplan.engine.change import Action, Change
@@ -71,3 +71,15 @@ def apply_changes(
 def _tell(progress: Progress | None, index: int, total: int, change: Change, status: str) -> None:
     if progress is not None:
         progress(index, total, change, status)
+
+
+def waiting_for_allow_delete(changes: Sequence[Change]) -> list[Change]:
+    """What an apply without ``--allow-delete`` holds back: the deletions, and the removal of the rights
+    and holds on the mailboxes they keep. Proposed, not drift: only a person's flag changes them."""
+    kept = {c.key for c in changes if needs_allow_delete(c) and c.kind == "mailbox"}
+    return [
+        c
+        for c in changes
+        if needs_allow_delete(c)
+        or (c.action is Action.REMOVE and c.kind in ("delegation", "hold") and c.key.split("/")[0] in kept)
+    ]
