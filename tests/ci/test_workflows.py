@@ -20,8 +20,8 @@ from people.conftest import Company
 
 CI = Path(__file__).resolve().parents[2] / "examples" / "ci"
 WORKFLOWS = sorted((CI / "github").glob("*.yml"))
-# where a new command starts in a shell line
-_COMMAND_START = re.compile(r"\|\||&&|[;|{(]|\$\(|\b(?:then|else|do)\b")
+# words after which a new command starts (besides the shell's operators)
+_KEYWORDS = frozenset({"then", "else", "do", "{", "!", "time"})
 _FLAG = re.compile(r"(?<![\w-])(--?[a-zA-Z][\w-]*)")
 
 
@@ -30,15 +30,26 @@ def _steps(workflow: Path) -> list[dict[str, Any]]:
     return [step for job in data["jobs"].values() for step in job["steps"]]
 
 
-def _mailplan_commands(script: str) -> list[str]:
-    """Each ``mailplan ...`` command a run: script starts (continuation lines joined, comments dropped)."""
-    found = []
-    for line in script.replace("\\\n", " ").splitlines():
-        line = re.sub(r"(^|\s)#.*$", "", line)
-        for part in _COMMAND_START.split(line):
-            words = part.strip()
-            if words.startswith("mailplan "):
-                found.append(words)
+def _mailplan_commands(script: str) -> list[list[str]]:
+    """The words of each ``mailplan ...`` command a run: script starts, split as the shell would (quotes kept
+    together, ``;``, ``&&``, ``|``, ``(``, redirections ending a command)."""
+    found: list[list[str]] = []
+    for line in script.replace("\\\n", " ").splitlines():  # a line ends a command too
+        lexer = shlex.shlex(line, posix=True, punctuation_chars=True)
+        lexer.whitespace_split = True
+        lexer.commenters = "#"
+        current: list[str] | None = None
+        at_start = True
+        for token in lexer:
+            if token and all(ch in lexer.punctuation_chars for ch in token):
+                current, at_start = None, True
+            elif current is not None:
+                current.append(token)
+            elif at_start and token == "mailplan":
+                current = [token]
+                found.append(current)
+            else:
+                at_start = token in _KEYWORDS
     return found
 
 
@@ -77,8 +88,8 @@ def _resolve(words: list[str]) -> tuple[Help, list[str]]:
 def test_every_mailplan_command_of_a_workflow_exists_with_its_flags(workflow: Path) -> None:
     commands = [c for step in _steps(workflow) if "run" in step for c in _mailplan_commands(step["run"])]
     assert commands, f"{workflow.name} runs no mailplan command"
-    for line in commands:
-        words = shlex.split(line.split(" > ")[0].split(" 2> ")[0], posix=True)
+    for words in commands:
+        line = " ".join(words)
         command, rest = _resolve(words)
         for index, word in enumerate(rest):
             for flag in _FLAG.findall(word):
@@ -89,6 +100,11 @@ def test_every_mailplan_command_of_a_workflow_exists_with_its_flags(workflow: Pa
 
 
 def test_the_flag_check_would_catch_a_wrong_flag() -> None:
+    script = 'set +e\nmailplan plan x --format markdown > p.md\n[ -s p.md ] || echo "mailplan plan failed"\n'
+    assert _mailplan_commands(script) == [["mailplan", "plan", "x", "--format", "markdown"]]
+    assert _mailplan_commands("if a; then mailplan audit verify \\\n  --save-head h; fi") == [
+        ["mailplan", "audit", "verify", "--save-head", "h"]
+    ]
     verify, _ = _resolve(shlex.split("mailplan audit verify mailplan.yaml"))
     assert "--expect-head" in verify.options and "--since" not in verify.options
     plan, _ = _resolve(["mailplan", "plan"])
@@ -116,7 +132,8 @@ def test_the_nightly_actor_names_who_started_a_manual_run_and_the_workflow() -> 
     (job,) = yaml.safe_load((CI / "github" / "nightly.yml").read_text(encoding="utf-8"))["jobs"].values()
     actor = job["env"]["ACTOR"]
     assert "github.actor" in actor and "github.workflow" in actor and "workflow_dispatch" in actor
-    assert any('--actor "$ACTOR"' in c for step in job["steps"] for c in _mailplan_commands(step.get("run", "")))
+    runs = [words for step in job["steps"] for words in _mailplan_commands(step.get("run", ""))]
+    assert ["mailplan", "apply", "mailplan.yaml", "--auto-approve", "--actor", "$ACTOR"] in runs
 
 
 def _move_the_clock(monkeypatch: pytest.MonkeyPatch, day: dt.date) -> None:
