@@ -13,6 +13,7 @@ from typing import Annotated, NoReturn
 
 import typer
 
+from mailplan import clock
 from mailplan.dns import spf
 from mailplan.dns.check.context import SpfDns
 from mailplan.dns.check.dnsview import LiveDns
@@ -66,7 +67,7 @@ def today() -> dt.date:
     """Today, or MAILPLAN_TODAY (ISO date) to rehearse a future run, e.g. a departure date."""
     value = os.environ.get("MAILPLAN_TODAY")
     if not value:
-        return dt.date.today()
+        return clock.today()
     try:
         return dt.date.fromisoformat(value)
     except ValueError:

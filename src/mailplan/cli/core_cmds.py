@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 
+from mailplan import clock
 from mailplan.cli.common import (
     CONFIG_ARG,
     SPF_RESOLVER_OPT,
@@ -100,7 +101,11 @@ def apply(
         session = Session.open(config, today(), spf_resolver(spf_dns))
         try:
             observed = session.observe(lambda name: console.status(f"reading provider {name} …"))
-            settings = gate.GateSettings(today=session.today, allow_delete=allow_delete, force=force)
+            if session.today != clock.today():
+                console.status(f"acting as of {session.today} (MAILPLAN_TODAY); the clock says {clock.today()}")
+            settings = gate.GateSettings(
+                today=session.today, allow_delete=allow_delete, force=force, real_today=clock.today()
+            )
             if plan_file is not None:
                 saved = Plan.load(plan_file)
                 current = session.plan(observed, settings)

@@ -65,7 +65,7 @@ class _Compiler:
         self.offboarding = self.doc.policies.offboarding
         self.retention_period = self.doc.policies.archive.retention
         # provider -> mailboxes whose retention has passed: left out, their deletion proposed
-        self.deletions: dict[str, list[str]] = defaultdict(list)
+        self.deletions: dict[str, list[o.Mailbox]] = defaultdict(list)
         # provider -> the ``SUPPORTS`` of its class (empty for an unknown type, reported by the capability check)
         self.supports: dict[str, frozenset[str]] = {}
 
@@ -164,15 +164,14 @@ class _Compiler:
             provider = self.mail_provider(person.address)
             origin = self.where("people", person.index)
             frozen = person.has_left(self.today)
+            box = o.Mailbox(person.address, person.name, "person", person.department, frozen, person.quota_mb)
             if frozen and person.left_on is not None and self.past_retention(person.left_on):
                 # The address keeps its aliases and handover: only the mailbox goes (with --allow-delete).
-                self.deletions[provider].append(person.address)
+                self.deletions[provider].append(box)
+                if origin is not None:
+                    self.origins.setdefault(box.ident, origin)
             else:
-                self.add(
-                    provider,
-                    o.Mailbox(person.address, person.name, "person", person.department, frozen, person.quota_mb),
-                    origin,
-                )
+                self.add(provider, box, origin)
             for alias in person.aliases:
                 self.add(self.mail_provider(alias), o.Alias(alias, (person.address,)), origin)
             if frozen:
@@ -214,14 +213,11 @@ class _Compiler:
             provider = self.mail_provider(box.address)
             origin = self.where("mailboxes", box.index)
             frozen = box.has_expired(self.today)
+            obj = o.Mailbox(box.address, box.name, "functional", box.department, frozen, box.quota_mb)
             if frozen and box.expires_on is not None and self.past_retention(box.expires_on + dt.timedelta(days=1)):
-                self.deletions[provider].append(box.address)
+                self.deletions[provider].append(obj)
             else:
-                self.add(
-                    provider,
-                    o.Mailbox(box.address, box.name, "functional", box.department, frozen, box.quota_mb),
-                    origin,
-                )
+                self.add(provider, obj, origin)
             for alias in box.aliases:
                 self.add(self.mail_provider(alias), o.Alias(alias, (box.address,)), origin)
             if box.auto_reply is not None:
@@ -281,10 +277,11 @@ class _Compiler:
         """Owners of functional mailboxes, and managers by tier, get read/send rights on them."""
         rights: dict[tuple[str, str], tuple[bool, bool]] = {}
         origins: dict[tuple[str, str], Location | None] = {}
-        deleted = {a for addresses in self.deletions.values() for a in addresses}
 
+        # Rights on a mailbox past retention are kept too: they go with the mailbox, when it really goes
+        # (engine/retention.py), not while its deletion waits for the journal's date or --allow-delete.
         def grant(mailbox: str, grantee: str, read: bool, send: bool, origin: Location | None) -> None:
-            if not grantee or self.absent(grantee) or not (read or send) or mailbox in deleted:
+            if not grantee or self.absent(grantee) or not (read or send):
                 return
             old = rights.get((mailbox, grantee), (False, False))
             rights[(mailbox, grantee)] = (old[0] or read, old[1] or send)
@@ -460,7 +457,7 @@ class _Compiler:
             journal_file=str(self._journal()),
             journal_key=self.doc.journal_key or "",
             retention=self.retention(),
-            deletions={name: tuple(sorted(addresses)) for name, addresses in self.deletions.items()},
+            deletions={name: tuple(sorted(boxes, key=lambda b: b.key)) for name, boxes in self.deletions.items()},
             retention_period=self.retention_period or "",
         )
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from mailplan.engine.change import Action, Change
 from mailplan.engine.gate import needs_allow_delete
 from mailplan.engine.journal import Journal
+from mailplan.model.objects import Delegation, Hold, Mailbox, MailObject
 from mailplan.providers.base import Provider, ProviderError
 
 Progress = Callable[[int, int, Change, str], None]  # (index, total, change, "ok" | "failed" | "skipped")
@@ -43,12 +44,14 @@ def apply_changes(
     report = ApplyReport()
     journal.prepare()  # before the first write: a change the journal cannot record is not made
     total = len(changes)
+    # Deletions wait for --allow-delete, and the mailboxes they keep keep their rights and holds.
+    held = set() if allow_delete else set(waiting_for_allow_delete(changes))
     for index, change in enumerate(changes, start=1):
         if change.action is Action.MANUAL:
             report.manual.append(change)
             _tell(progress, index, total, change, "manual")
             continue
-        if needs_allow_delete(change) and not allow_delete:
+        if change in held:
             report.held_back.append(change)
             _tell(progress, index, total, change, "held back")
             continue
@@ -76,10 +79,12 @@ def _tell(progress: Progress | None, index: int, total: int, change: Change, sta
 def waiting_for_allow_delete(changes: Sequence[Change]) -> list[Change]:
     """What an apply without ``--allow-delete`` holds back: the deletions, and the removal of the rights
     and holds on the mailboxes they keep. Proposed, not drift: only a person's flag changes them."""
-    kept = {c.key for c in changes if needs_allow_delete(c) and c.kind == "mailbox"}
-    return [
-        c
-        for c in changes
-        if needs_allow_delete(c)
-        or (c.action is Action.REMOVE and c.kind in ("delegation", "hold") and c.key.split("/")[0] in kept)
-    ]
+    kept = {c.key for c in changes if needs_allow_delete(c) and c.kind == Mailbox.KIND}
+    return [c for c in changes if needs_allow_delete(c) or (c.after is None and _on_mailbox(c.before) in kept)]
+
+
+def _on_mailbox(obj: MailObject | None) -> str | None:
+    """The mailbox a right or a hold is on (they go with it)."""
+    if isinstance(obj, Delegation):
+        return obj.mailbox
+    return obj.address if isinstance(obj, Hold) else None

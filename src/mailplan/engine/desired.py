@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mailplan.errors import Location
+from mailplan.model.objects import Mailbox
 from mailplan.model.state import Ident, State
 
 
@@ -39,8 +40,9 @@ class Desired:
     journal_key: str = ""  # a reference (env:NAME, file:PATH) to the key that signs journal entries; "" for none
     # per provider: frozen mailbox address -> the ISO date before which it may not be deleted
     retention: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
-    # per provider: frozen mailboxes whose retention has passed. They are left out of
-    # ``objects``; the plan proposes their deletion, which only ``apply --allow-delete`` runs.
-    deletions: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # per provider: frozen mailboxes whose retention by ``left_on`` has passed. They are left out
+    # of ``objects``; the plan decides against the live state and the journal whether their
+    # deletion is proposed (engine/retention.py), which only ``apply --allow-delete`` runs.
+    deletions: Mapping[str, tuple[Mailbox, ...]] = field(default_factory=dict)
     # policies.archive.retention ("5y"; "" for none): dates deletions of mailboxes no longer in the config
     retention_period: str = ""

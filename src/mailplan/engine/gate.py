@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from mailplan.engine.change import Action, Change
 from mailplan.engine.diff import PROTECTED_KINDS
 from mailplan.errors import Location, Problem
-from mailplan.model.objects import MailObject
+from mailplan.model.objects import Mailbox, MailObject
 from mailplan.model.state import Ident, Observed
 
 # Kinds whose freeze or removal makes addresses stop working; losing a delegation or an
@@ -38,6 +38,9 @@ class GateSettings:
     force: bool = False
     max_destructive_percent: float = 30.0
     min_objects_for_threshold: int = 10
+    # The clock's date when ``today`` is a rehearsed one (MAILPLAN_TODAY) and the plan is really
+    # applied: a rehearsal may show a deletion, but never makes one happen before its day.
+    real_today: dt.date | None = None
 
 
 def needs_allow_delete(change: Change) -> bool:
@@ -67,6 +70,15 @@ def check(
                         f"deletion becomes allowed on {until}",
                     )
                 )
+            elif until and settings.real_today and dt.date.fromisoformat(until) > settings.real_today:
+                problems.append(
+                    Problem(
+                        f"{change.kind} {change.key} may not be deleted before {until} (retention policy); "
+                        f"today is {settings.real_today}, whatever MAILPLAN_TODAY says",
+                        (origins or {}).get(change.obj.ident),
+                        "MAILPLAN_TODAY rehearses a day in `plan`; it cannot bring a deletion forward",
+                    )
+                )
     if not settings.force:
         problems += _threshold_problems(changes, observed, settings)
     return problems
@@ -74,14 +86,24 @@ def check(
 
 def _orphan_problem(provider: str, obj: MailObject, retained: Mapping[str, str]) -> Problem:
     until = retained.get(obj.key)
-    when = f"; deletion becomes allowed on {until}" if until else ""
-    return Problem(
+    message = (
         f"{obj.KIND} {obj.key} on provider {provider!r} was created by mailplan and is no longer in the config; "
-        "mailplan never deletes a mailbox or domain implicitly",
-        None,
-        "put it back in the config; to let a person go, set `left_on:` and `successor:` (the mailbox is frozen, "
-        f"its mail kept){when}, and delete it after the retention period with `apply --allow-delete`",
+        "mailplan never deletes a mailbox or domain implicitly"
     )
+    if isinstance(obj, Mailbox) and obj.frozen:
+        # someone who has left already: their entry (with left_on) must stay until retention ends
+        when = f"deletion becomes allowed on {until}" if until else "the journal does not say when it was frozen"
+        hint = (
+            f"put its entry back as it was (with `left_on:`); {when}: from then the plan proposes the deletion "
+            "and `apply --allow-delete` does it"
+        )
+    else:
+        when = f"; deletion becomes allowed on {until}" if until else ""
+        hint = (
+            "put it back in the config; to let a person go, set `left_on:` and `successor:` (the mailbox is "
+            f"frozen, its mail kept){when}, and delete it after the retention period with `apply --allow-delete`"
+        )
+    return Problem(message, None, hint)
 
 
 def _threshold_problems(

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mailplan import clock
 from mailplan.engine.change import Change
 from mailplan.engine.desired import Desired
 from mailplan.errors import MailplanError
@@ -167,8 +168,11 @@ class Journal:
         dirty: bool = False,
         key_ref: str = "",
         base_dir: Path | None = None,
+        as_of: dt.date | None = None,
     ) -> None:
         self.path = path
+        # the day the run acted as, when MAILPLAN_TODAY rehearsed one other than the clock's
+        self.as_of = as_of
         self.actor = actor or default_actor()
         self.commit = commit
         self.fingerprint = fingerprint
@@ -255,7 +259,7 @@ class Journal:
         head = self.head()
         body: dict[str, Any] = {
             "seq": head.seq + 1,
-            "time": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "time": clock.now().isoformat(timespec="seconds"),
             "actor": self.actor,
             "config_commit": self.commit,
             "config_dirty": self.dirty,
@@ -271,6 +275,8 @@ class Journal:
             "answer": answer,
             "prev": head.hash,
         }
+        if self.as_of is not None:
+            body["as_of"] = self.as_of.isoformat()
         body["hash"] = _digest(head.hash, body)
         key = self.key
         if key is not None:
@@ -379,8 +385,11 @@ def _anchor_breaks(expect: Head, anchor: Entry | None, head: Head) -> list[Break
     return []
 
 
-def for_run(path: Path, desired: Desired, base_dir: Path, actor: str = "") -> Journal:
-    """The journal of one run: who, which config (commit, uncommitted edits, fingerprint), the key if any."""
+def for_run(
+    path: Path, desired: Desired, base_dir: Path, actor: str = "", as_of: dt.date | None = None
+) -> Journal:
+    """The journal of one run: who, which config (commit, uncommitted edits, fingerprint), the key if any,
+    and ``as_of`` the rehearsed day it acted as, if not the clock's."""
     files = [Path(f) for f in desired.config_files] or ([Path(desired.config_path)] if desired.config_path else [])
     version = config_version(base_dir, files)
     return Journal(
@@ -391,4 +400,5 @@ def for_run(path: Path, desired: Desired, base_dir: Path, actor: str = "") -> Jo
         dirty=version.dirty,
         key_ref=desired.journal_key,
         base_dir=base_dir,
+        as_of=as_of,
     )

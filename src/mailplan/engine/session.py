@@ -12,10 +12,10 @@ import datetime as dt
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
+from mailplan import clock
 from mailplan import config as config_mod
-from mailplan.config.compile import retained_until
 from mailplan.dns import spf
-from mailplan.engine import capabilities, gate
+from mailplan.engine import capabilities, gate, retention
 from mailplan.engine.change import Action, Change
 from mailplan.engine.desired import Desired
 from mailplan.engine.diff import diff_all, order_key
@@ -23,7 +23,6 @@ from mailplan.engine.journal import Journal
 from mailplan.engine.journal import for_run as journal_for_run
 from mailplan.engine.plan import Plan
 from mailplan.errors import ConfigError, MailplanError
-from mailplan.model.objects import Mailbox, MailObject
 from mailplan.model.state import Observed, State
 from mailplan.providers.base import CredentialSink, Provider, ProviderContext, ProviderError
 from mailplan.providers.registry import provider_class
@@ -56,10 +55,14 @@ class Session:
 
     @classmethod
     def open(
-        cls, config_path: Path, today: dt.date | None = None, spf_resolver: spf.Resolver | None = None
+        cls,
+        config_path: Path,
+        today: dt.date | None = None,
+        spf_resolver: spf.Resolver | None = None,
+        create_keys: bool = True,
     ) -> Session:
-        today = today or dt.date.today()
-        return cls(load_desired(config_path, today, spf_resolver), today)
+        today = today or clock.today()
+        return cls(load_desired(config_path, today, spf_resolver, create_keys), today)
 
     def _path(self, value: str) -> Path:
         p = Path(value)
@@ -78,7 +81,8 @@ class Session:
 
     def journal(self, actor: str = "") -> Journal:
         path = self._path(self.desired.journal_file or ".mailplan/journal.jsonl")
-        return journal_for_run(path, self.desired, self.base_dir, actor)
+        as_of = self.today if self.today != clock.today() else None
+        return journal_for_run(path, self.desired, self.base_dir, actor, as_of)
 
     def observe(self, on_provider: Callable[[str], None] | None = None) -> dict[str, Observed]:
         observed: dict[str, Observed] = {}
@@ -94,10 +98,14 @@ class Session:
 
     def plan(self, observed: dict[str, Observed], settings: gate.GateSettings | None = None) -> Plan:
         settings = settings or gate.GateSettings(today=self.today)
-        changes, unmanaged, orphans = diff_all(self._held(self.desired.objects), observed, self.desired.deletions)
-        retention, expired = self._date_orphans(orphans)
+        frozen_on = self._frozen_on() if self.desired.retention_period else {}
+        settled = retention.settle(self.desired, observed, frozen_on, self.today)
+        changes, unmanaged, orphans = diff_all(self._held(settled.objects), observed, settled.deletions)
+        expired = retention.expire_orphans(
+            orphans, settled.retention, frozen_on, self.desired.retention_period, self.today
+        )
         changes = sorted([self._as_manual_if_needed(c) for c in changes] + expired, key=order_key)
-        blocked = gate.check(changes, orphans, observed, retention, settings, self.desired.origins)
+        blocked = gate.check(changes, orphans, observed, settled.retention, settings, self.desired.origins)
         return Plan(
             changes=changes,
             unmanaged=unmanaged,
@@ -106,33 +114,9 @@ class Session:
             observed_fingerprints={name: obs.fingerprint() for name, obs in observed.items()},
         )
 
-    def _date_orphans(self, orphans: dict[str, list[MailObject]]) -> tuple[dict[str, dict[str, str]], list[Change]]:
-        """Retention dates for frozen mailboxes someone took out of the config, from when the journal froze them.
-
-        Those whose retention has ended become proposed deletions (and leave ``orphans``);
-        the others stay refused, and the refusal says from which day deletion is allowed.
-        """
-        retention = {provider: dict(dates) for provider, dates in self.desired.retention.items()}
-        period = self.desired.retention_period
-        if not period or not orphans:
-            return retention, []
-        frozen_on = _frozen_dates(self.journal())
-        expired: list[Change] = []
-        for provider, objs in orphans.items():
-            for obj in list(objs):
-                since = frozen_on.get((provider, obj.key)) if isinstance(obj, Mailbox) and obj.frozen else None
-                if since is None:
-                    continue
-                until = retained_until(since, period)
-                if until <= self.today:
-                    objs.remove(obj)
-                    reason = f"no longer in the config; frozen on {since}, its retention ended on {until}"
-                    expired.append(Change(Action.REMOVE, provider, obj, None, reason))
-                else:
-                    retention.setdefault(provider, {})[obj.key] = until.isoformat()
-        for provider in [p for p, objs in orphans.items() if not objs]:
-            del orphans[provider]
-        return retention, expired
+    def _frozen_on(self) -> dict[tuple[str, str], dt.date]:
+        journal = self.journal()
+        return retention.frozen_since(journal.entries()) if journal.path.exists() else {}
 
     def _held(self, objects: Mapping[str, State]) -> dict[str, State]:
         """The objects each provider is handed: optional kinds it cannot hold at all are left out."""
@@ -187,20 +171,3 @@ class Session:
         for provider in self._providers.values():
             provider.close()
 
-
-def _frozen_dates(journal: Journal) -> dict[tuple[str, str], dt.date]:
-    """(provider, mailbox) -> the day the journal last froze it, for mailboxes not unfrozen since."""
-    out: dict[tuple[str, str], dt.date] = {}
-    for entry in journal.entries():
-        data = entry.data
-        if data.get("kind") != Mailbox.KIND or data.get("action") not in ("freeze", "unfreeze"):
-            continue
-        ident = (str(data.get("provider")), str(data.get("key")))
-        if data["action"] == "unfreeze":
-            out.pop(ident, None)
-            continue
-        try:
-            out[ident] = dt.datetime.fromisoformat(str(data.get("time"))).date()
-        except ValueError:
-            continue
-    return out

@@ -1,0 +1,127 @@
+"""Retention: when a frozen mailbox may be deleted, decided against what is live and what the journal saw.
+
+The config says when someone left (``left_on``); the journal says when mailplan
+really froze the mailbox. Retention counts from the later of the two, so a
+departure typed with a wrong date in the past cannot shorten it, and a mailbox
+that was never frozen is frozen first (its retention starts that day) rather
+than deleted. Only a mailbox that is frozen on the provider is ever proposed
+for deletion.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from mailplan.config.compile import retained_until
+from mailplan.engine.change import Action, Change
+from mailplan.engine.desired import Desired
+from mailplan.engine.journal import Entry
+from mailplan.model.objects import Delegation, Hold, Mailbox, MailObject
+from mailplan.model.state import Observed, State
+
+FrozenOn = Mapping[tuple[str, str], dt.date]  # (provider, mailbox) -> the day it was frozen
+
+
+@dataclass
+class Settled:
+    """The desired objects after retention, and what each frozen mailbox is kept until."""
+
+    objects: dict[str, State]
+    deletions: dict[str, tuple[str, ...]]  # provider -> mailboxes whose removal is proposed
+    retention: dict[str, dict[str, str]]  # provider -> mailbox -> ISO date before which it may not go
+
+
+def frozen_since(entries: Iterable[Entry]) -> dict[tuple[str, str], dt.date]:
+    """(provider, mailbox) -> the day the journal last saw it become frozen (and not unfrozen since).
+
+    A mailbox becomes frozen by a ``freeze``, or by being created already frozen
+    (someone who left before mailplan first ran).
+    """
+    out: dict[tuple[str, str], dt.date] = {}
+    for entry in entries:
+        data = entry.data
+        if data.get("kind") != Mailbox.KIND:
+            continue
+        action, after = data.get("action"), data.get("after") or {}
+        ident = (str(data.get("provider")), str(data.get("key")))
+        if action == "unfreeze":
+            out.pop(ident, None)
+        elif action == "freeze" or (action == "create" and after.get("frozen")):
+            try:
+                out[ident] = dt.datetime.fromisoformat(str(data.get("time"))).date()
+            except ValueError:
+                continue
+    return out
+
+
+def settle(desired: Desired, observed: Mapping[str, Observed], frozen_on: FrozenOn, today: dt.date) -> Settled:
+    """Decide each mailbox the config says is past retention: proposed for deletion only when it is
+    frozen on the provider and its retention, counted from the later of ``left_on`` and the journal's
+    freeze, has ended; otherwise it stays (frozen) in the desired objects."""
+    objects = dict(desired.objects)
+    retention = {provider: dict(dates) for provider, dates in desired.retention.items()}
+    deletions: dict[str, tuple[str, ...]] = {}
+    period = desired.retention_period
+    for provider, boxes in desired.deletions.items():
+        live = observed[provider].state if provider in observed else State()
+        going: list[Mailbox] = []
+        kept: list[Mailbox] = []
+        gone: set[str] = set()  # deleted already, or about to be: the rights on them go too
+        for box in boxes:
+            current = live.get(box.ident)
+            if not isinstance(current, Mailbox):
+                gone.add(box.address)  # deleted already: nothing left to do
+                continue
+            # Frozen since the journal says, or from today if it is frozen only now.
+            since = frozen_on.get((provider, box.key)) if current.frozen else today
+            until = dt.date.fromisoformat(retention.setdefault(provider, {}).get(box.key, today.isoformat()))
+            if since is not None and period:
+                until = max(until, retained_until(since, period))
+            retention[provider][box.key] = until.isoformat()
+            (going if current.frozen and until <= today else kept).append(box)
+        if going:
+            deletions[provider] = tuple(b.address for b in going)
+        gone |= {b.address for b in going}
+        # rights and holds on a mailbox that goes, go with it; a kept one is back among the objects (frozen)
+        remaining: list[MailObject] = [o for o in objects.get(provider, State()) if not _goes_with(o, gone)]
+        objects[provider] = State(remaining + list(kept))
+    return Settled(objects, deletions, retention)
+
+
+def _goes_with(obj: MailObject, gone: set[str]) -> bool:
+    """Rights on a mailbox and its hold go with the mailbox (a hold on nothing would be placed again)."""
+    return (isinstance(obj, Delegation) and obj.mailbox in gone) or (isinstance(obj, Hold) and obj.address in gone)
+
+
+def expire_orphans(
+    orphans: dict[str, list[MailObject]],
+    retention: dict[str, dict[str, str]],
+    frozen_on: FrozenOn,
+    period: str,
+    today: dt.date,
+) -> list[Change]:
+    """Frozen mailboxes someone took out of the config (``orphans``, pruned in place): retention dates
+    from when the journal froze them, written into ``retention``.
+
+    Those whose retention has ended become proposed deletions (and leave ``orphans``);
+    the others stay refused, and the refusal says from which day deletion is allowed.
+    """
+    if not period:
+        return []
+    expired: list[Change] = []
+    for provider, objs in orphans.items():
+        for obj in list(objs):
+            since = frozen_on.get((provider, obj.key)) if isinstance(obj, Mailbox) and obj.frozen else None
+            if since is None:
+                continue
+            until = retained_until(since, period)
+            retention.setdefault(provider, {})[obj.key] = until.isoformat()
+            if until <= today:
+                objs.remove(obj)
+                reason = f"no longer in the config; frozen on {since}, its retention ended on {until}"
+                expired.append(Change(Action.REMOVE, provider, obj, None, reason))
+    for provider in [p for p, objs in orphans.items() if not objs]:
+        del orphans[provider]
+    return expired
