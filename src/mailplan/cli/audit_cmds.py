@@ -15,7 +15,7 @@ from mailplan.config.addresses import AddressError, external_address
 from mailplan.config.compile import journal_path
 from mailplan.engine.journal import GENESIS, Break, Head, Journal, parse_head
 from mailplan.errors import ConfigError
-from mailplan.people.select import mentions
+from mailplan.people.select import concerns
 from mailplan.render import audit_html, audit_json, audit_markdown, audit_text
 
 audit = typer.Typer(help="The audit journal: every applied change, hash-chained.", no_args_is_help=True)
@@ -102,7 +102,7 @@ def log(
         label = ""
         if person:
             addresses, label = person_addresses(config, person)
-            entries = [e for e in entries if _about(e, addresses)]
+            entries = [e for e in entries if concerns(e, addresses)]
         if since_date is not None:
             entries = [e for e in entries if _day(e) is not None and _day(e) >= since_date]  # type: ignore[operator]
         typer.echo(RENDERERS[fmt](entries, label, since), nl=False)
@@ -111,30 +111,6 @@ def log(
             for found in damaged:
                 typer.echo(f"{record.path}: line {found.line}: {found.reason}; left out of the log", err=True)
             fail(f"{len(damaged)} damaged line(s) in the journal; `mailplan audit verify` checks the rest of it")
-
-
-def _about(entry: dict[str, Any], addresses: set[str]) -> bool:
-    """Does this entry concern the person? Their object itself, or a change of theirs inside another's.
-
-    A list (a group's members, an alias's targets) concerns the person only when they were added or
-    removed in this entry: everyone else on the list was merely there. Owners count as they are:
-    a group the person owns is theirs.
-    """
-    if mentions(entry.get("key"), addresses):
-        return True
-    before, after = entry.get("before"), entry.get("after")
-    old: dict[str, Any] = before if isinstance(before, dict) else {}
-    new: dict[str, Any] = after if isinstance(after, dict) else {}
-    for name in set(old) | set(new):
-        was, now = old.get(name), new.get(name)
-        if name != "owners" and (isinstance(was, list) or isinstance(now, list)):
-            was_set = {str(x) for x in was} if isinstance(was, list) else set()
-            now_set = {str(x) for x in now} if isinstance(now, list) else set()
-            if mentions(sorted(was_set ^ now_set), addresses):
-                return True
-        elif mentions([was, now], addresses):
-            return True
-    return False
 
 
 def _day(entry: dict[str, Any]) -> dt.date | None:

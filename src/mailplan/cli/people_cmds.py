@@ -13,7 +13,8 @@ import typer
 from mailplan import config as config_mod
 from mailplan.cli.common import Console, fail, guarded, render_plan, today
 from mailplan.engine import gate
-from mailplan.engine.apply import apply_changes
+from mailplan.engine.apply import ApplyReport, apply_changes
+from mailplan.engine.change import Action, Change
 from mailplan.engine.plan import Plan
 from mailplan.engine.session import Session
 from mailplan.people import lifecycle
@@ -65,15 +66,22 @@ def _changed_lines(before: str, after: str) -> str:
     return f"{start + 1}" if end_new <= start + 1 else f"{start + 1}-{end_new}"
 
 
-def _show_plan(config: Path, day: dt.date, fmt: Format, console: Console) -> None:
-    """The plan on ``day`` (a future departure or start date shows what the nightly apply will do then)."""
+def _show_plan(config: Path, day: dt.date, fmt: Format, console: Console, address: str) -> None:
+    """This person's part of the plan on ``day`` (a future departure or start date shows what the nightly
+    apply will do then); other pending changes are counted, not listed, so HR sees what the edit causes."""
     session = Session.open(config, day)
     try:
         result = session.plan(session.observe(lambda name: console.status(f"reading provider {name} …")))
     finally:
         session.close()
+    mine = concerning(result.changes, address)
     title = "Plan" if day == today() else f"Plan on {day} (the first apply on or after that day does this)"
-    typer.echo(render_plan(result, fmt.value, title=title), nl=False)
+    shown = Plan(changes=mine, blocked=result.blocked)
+    typer.echo(render_plan(shown, fmt.value, title=f"{title} for {address}"), nl=False)
+    others = len(result.changes) - len(mine)
+    if others:
+        what = "change is" if others == 1 else "changes are"
+        console.status(f"{others} other {what} pending as well (not this edit's): see `mailplan plan`")
 
 
 def offboard(
@@ -101,12 +109,23 @@ def offboard(
         day = _date(on, "--on") or today()
         if now and day != today():
             fail(f"--now freezes today ({today()}); leave out --on {day}, or drop --now to leave on {day}")
+        if now:
+            _journal_ready(config, actor)  # an emergency that cannot be journaled must not half-happen
         edit = lifecycle.offboard(config_mod.load(config), person, successor, day, reason)
         _save(edit, config, console)
         if now:
             _apply_now(config, edit.address, actor, console)
         elif not no_plan:
-            _show_plan(config, max(day, today()), fmt, console)
+            _show_plan(config, max(day, today()), fmt, console, edit.address)
+
+
+def _journal_ready(config: Path, actor: str) -> None:
+    """Refuse before editing the config when the journal cannot take the changes (damaged, no key)."""
+    session = Session.open(config, today(), create_keys=False)
+    try:
+        session.journal(actor).prepare()
+    finally:
+        session.close()
 
 
 def _apply_now(config: Path, address: str, actor: str, console: Console) -> None:
@@ -125,19 +144,34 @@ def _apply_now(config: Path, address: str, actor: str, console: Console) -> None
             fail("the safety gate refused these changes; nothing was applied (the config keeps the departure)")
         journal = session.journal(actor)
         report = apply_changes(mine, session.providers, journal, progress=console.progress)
+        cut = _freezes_left(report)
+        if cut:
+            # The emergency is the access: when a handover step fails, still lock the account now.
+            console.status("a step before the freeze failed; freezing now all the same")
+            locked = apply_changes(cut, session.providers, journal, progress=console.progress)
+            report.applied += locked.applied
+            cut = [c for c in cut if c not in locked.applied]
     finally:
         session.close()
     if not report.ok:
         assert report.failed is not None
+        access = "still NOT frozen: freeze it by hand at once" if cut else "frozen"
         fail(
             f"stopped at {report.failed.describe()} ({report.failed.provider}): {report.error}; "
-            f"{len(report.applied)} applied. The config records the departure: the next `mailplan apply` "
-            "finishes the rest."
+            f"{len(report.applied)} applied, the mailbox is {access}. The config records the departure: "
+            "the next `mailplan apply` finishes the rest."
         )
     done = f"{len(report.applied)} changes applied now"
     if report.manual:
         done += f"; {len(report.manual)} manual steps left for a person (listed above)"
     typer.echo(f"Done: {done}. The next regular apply keeps this state. Journal head {journal.head()}.")
+
+
+def _freezes_left(report: ApplyReport) -> list[Change]:
+    """The freezes a failed run did not reach."""
+    if report.ok or report.failed is None:
+        return []
+    return [c for c in [report.failed, *report.not_attempted] if c.action is Action.FREEZE]
 
 
 def rehire(
@@ -154,7 +188,7 @@ def rehire(
         edit = lifecycle.rehire(config_mod.load(config), person)
         _save(edit, config, console)
         if not no_plan:
-            _show_plan(config, today(), fmt, console)
+            _show_plan(config, today(), fmt, console, edit.address)
 
 
 def onboard(
@@ -180,7 +214,7 @@ def onboard(
         edit = lifecycle.onboard(config_mod.load(config), name, department, tier, starts, address)
         _save(edit, config, console)
         if not no_plan:
-            _show_plan(config, max(starts or today(), today()), fmt, console)
+            _show_plan(config, max(starts or today(), today()), fmt, console, edit.address)
 
 
 def register(app: typer.Typer) -> None:

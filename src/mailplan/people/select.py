@@ -1,4 +1,5 @@
-"""Which changes (or journal entries) concern one person: found by their address anywhere in the object."""
+"""Which changes (or journal entries) concern one person: their own objects, and what changes for them in
+others' (a group they join or leave, one they own)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,32 @@ def mentions(data: Any, addresses: Collection[str]) -> bool:
     return False
 
 
+def concerns(entry: dict[str, Any], addresses: Collection[str]) -> bool:
+    """Does this change (a journal entry, or ``Change.to_dict()``) concern the person? Their object
+    itself, or a change of theirs inside another's.
+
+    A list (a group's members, an alias's targets) concerns the person only when they were added or
+    removed in this entry: everyone else on the list was merely there. Owners count as they are:
+    a group the person owns is theirs.
+    """
+    if mentions(entry.get("key"), addresses):
+        return True
+    before, after = entry.get("before"), entry.get("after")
+    old: dict[str, Any] = before if isinstance(before, dict) else {}
+    new: dict[str, Any] = after if isinstance(after, dict) else {}
+    for name in set(old) | set(new):
+        was, now = old.get(name), new.get(name)
+        if name != "owners" and (isinstance(was, list) or isinstance(now, list)):
+            was_set = {str(x) for x in was} if isinstance(was, list) else set()
+            now_set = {str(x) for x in now} if isinstance(now, list) else set()
+            if mentions(sorted(was_set ^ now_set), addresses):
+                return True
+        elif mentions([was, now], addresses):
+            return True
+    return False
+
+
 def concerning(changes: list[Change], address: str) -> list[Change]:
-    """The changes of a plan that touch ``address``: its mailbox, handover, rights, groups, ownerships."""
-    return [c for c in changes if mentions(c.to_dict(), {address})]
+    """The changes of a plan that concern ``address``: its mailbox, handover, rights, its joining or leaving
+    groups, what it owns (not every change of a group that merely lists it)."""
+    return [c for c in changes if concerns(c.to_dict(), {address})]
