@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import importlib
-import os
 import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import typer
-from typer.testing import CliRunner
+
+from importer.tenant_plan import cli
 
 EXAMPLES = Path(__file__).parents[2] / "examples"
-# The commands these tests drive; the full CLI is assembled from the same modules.
-MODULES = ("mailplan.cli.core_cmds", "mailplan.cli.import_cmd")
 
 
 @dataclass
@@ -28,26 +24,12 @@ class Result:
 Run = Callable[..., Result]
 
 
-def _app() -> typer.Typer:
-    app = typer.Typer(pretty_exceptions_enable=False)
-    for name in MODULES:
-        importlib.import_module(name).register(app)
-    return app
-
-
 @pytest.fixture
 def run(monkeypatch: pytest.MonkeyPatch) -> Iterator[Run]:
-    app = _app()
     monkeypatch.setenv("NO_COLOR", "1")
 
     def invoke(folder: Path, *args: str) -> Result:
-        old = Path.cwd()
-        os.chdir(folder)
-        try:
-            result = CliRunner().invoke(app, list(args), catch_exceptions=False)
-        finally:
-            os.chdir(old)
-        return Result(result.exit_code, result.stdout, result.stderr)
+        return Result(*cli(folder, *args))
 
     yield invoke
 

@@ -16,10 +16,12 @@ from typer.testing import CliRunner
 
 from mailplan.config.secrets import is_secret_key
 
+# The commands these tests drive; the full CLI is assembled from the same modules.
 MODULES = ("mailplan.cli.core_cmds", "mailplan.cli.import_cmd")
 
 
 def cli(folder: Path, *args: str) -> tuple[int, str, str]:
+    """Run mailplan in-process in ``folder``: (exit code, stdout, stderr)."""
     app = typer.Typer(pretty_exceptions_enable=False)
     for name in MODULES:
         importlib.import_module(name).register(app)
