@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import shutil
 import sqlite3
 import stat
 import subprocess
@@ -29,6 +28,7 @@ from mailplan.model.objects import (
 from mailplan.providers.base import CredentialSink, NotSupported, ProviderContext, ProviderError
 from mailplan.providers.mail.local.passwords import verify_password
 from mailplan.providers.mail.local.provider import LocalMailProvider
+from servers.common import require_binaries
 
 IDN = "例子.中国".encode("idna").decode()  # xn--fsqu00a.xn--fiqs8s
 DOMAINS = ("example.com", "example.net", IDN)
@@ -264,9 +264,9 @@ def test_new_mailbox_password_goes_only_to_the_owner_only_credentials_file(
     ]
 
 
-@pytest.mark.skipif(shutil.which("doveadm") is None, reason="doveadm (Debian package dovecot-core) is not installed")
 @pytest.mark.parametrize("scheme", ["SHA512-CRYPT", "SSHA512"])
 def test_dovecot_verifies_the_stored_hash(workdir: Path, scheme: str) -> None:
+    require_binaries("doveadm")  # a missing Dovecot fails the run rather than skip the proof
     context = ProviderContext(base_dir=workdir, credentials=CredentialSink(workdir / "credentials.tsv"))
     provider = LocalMailProvider("mail", {"database": "mail.sqlite", "password_scheme": scheme}, context)
     provider.apply(Change(Action.CREATE, "mail", None, ZHANGSAN))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib.util
-import shutil
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -18,6 +17,7 @@ from mailplan.model.objects import Record
 from mailplan.providers.base import CredentialSink, ProviderContext, ProviderError
 from mailplan.providers.dns.values import from_rdata
 from mailplan.providers.dns.zonefile import ZoneFileProvider, next_serial
+from servers.common import require_binaries
 
 ZONE = "example.com"
 VERIFICATION = "google-site-verification=Zx81-verify;9f3a"
@@ -227,10 +227,8 @@ def test_serial_is_date_based_when_it_fits(old: int, new: int) -> None:
     assert next_serial(old, dt.date(2026, 4, 23)) == new
 
 
-@pytest.mark.skipif(
-    shutil.which("named-checkzone") is None, reason="named-checkzone (Debian bind9-utils) not installed"
-)
 def test_bind_loads_the_edited_zone(provider: ZoneFileProvider) -> None:
+    require_binaries("named-checkzone")  # fail, not skip: the test command installs bind9-utils
     apply_plan(provider, MAIL_RECORDS)
     result = subprocess.run(
         ["named-checkzone", ZONE, str(provider.zone_path(ZONE))], capture_output=True, text=True, check=False
