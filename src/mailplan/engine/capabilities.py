@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
+
+from mailplan.engine.change import Action, Change
 from mailplan.engine.desired import Desired
 from mailplan.errors import Problem
 from mailplan.model.objects import MailObject
@@ -23,6 +26,26 @@ def dropped(cls: type[Provider], obj: MailObject) -> bool:
 def held_by(cls: type[Provider], objects: State) -> State:
     """``objects`` as a provider of ``cls`` is to hold them: without the optional ones it cannot."""
     return State(o for o in objects if not dropped(cls, o))
+
+
+def as_planned(provider: Provider, change: Change) -> Change:
+    """``change`` as a plan carries it for ``provider``: as it is, applied in part (``APPLIES_PARTLY``:
+    it keeps its action and carries what is left for a person), or a manual step. What is neither
+    supported nor manual was refused by ``check`` before."""
+    cls = type(provider)
+    if not provider.wholly_manual(change):
+        if change.kind in cls.APPLIES_PARTLY:
+            return dataclasses.replace(change, instructions=provider.manual_instructions(change))
+        if change.obj.features() <= cls.SUPPORTS:
+            return change
+    return Change(
+        Action.MANUAL,
+        change.provider,
+        change.before,
+        change.after,
+        change.reason,
+        provider.manual_instructions(change),
+    )
 
 
 def check(desired: Desired) -> list[Problem]:

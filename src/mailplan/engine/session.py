@@ -7,7 +7,6 @@ the ``Provider`` interface.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -16,7 +15,6 @@ from mailplan import clock
 from mailplan import config as config_mod
 from mailplan.dns import spf
 from mailplan.engine import capabilities, gate, retention
-from mailplan.engine.change import Action, Change
 from mailplan.engine.desired import Desired
 from mailplan.engine.diff import diff_all, order_key
 from mailplan.engine.journal import Journal
@@ -104,7 +102,8 @@ class Session:
         expired = retention.expire_orphans(
             orphans, settled.retention, frozen_on, self.desired.retention_period, self.today
         )
-        changes = sorted([self._as_manual_if_needed(c) for c in changes] + expired, key=order_key)
+        planned = [capabilities.as_planned(self.provider(c.provider), c) for c in changes]
+        changes = sorted(planned + expired, key=order_key)
         blocked = gate.check(changes, orphans, observed, settled.retention, settings, self.desired.origins)
         return Plan(
             changes=changes,
@@ -126,25 +125,6 @@ class Session:
             else state
             for name, state in objects.items()
         }
-
-    def _as_manual_if_needed(self, change: Change) -> Change:
-        provider = self.provider(change.provider)
-        cls = type(provider)
-        # capabilities.check already refused what is neither supported nor manual
-        if not provider.wholly_manual(change):
-            if change.kind in cls.APPLIES_PARTLY:
-                # the provider applies what its API can; what is left for a person rides on the change
-                return dataclasses.replace(change, instructions=provider.manual_instructions(change))
-            if change.obj.features() <= cls.SUPPORTS:
-                return change
-        return Change(
-            Action.MANUAL,
-            change.provider,
-            change.before,
-            change.after,
-            change.reason,
-            provider.manual_instructions(change),
-        )
 
     def stale_reasons(self, saved: Plan, observed: dict[str, Observed], current: Plan) -> list[str]:
         """Why a saved plan no longer fits the config or the live state ([] if it still does).
