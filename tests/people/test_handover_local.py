@@ -204,3 +204,20 @@ def test_the_plan_after_an_edit_is_that_persons_part(company: Company) -> None:
     assert "+ mailbox lina3@huamao-trade.com" in shown.stdout
     assert "mailbox zhangwei" not in shown.stdout and "forwarding zhangwei" not in shown.stdout
     assert "other changes are pending as well" in shown.stderr
+
+
+def test_a_successor_who_leaves_passes_on_their_handovers_now_and_in_the_plan(company: Company) -> None:
+    # zhangsan took over lina2's mail; when he leaves, her forwarding, auto-reply and read access pass on
+    company.apply()
+    shown = company.ok("offboard", str(company.config), "zhangsan", "-s", "wangfang", "--on",
+                       dt.date.today().isoformat())  # fmt: skip
+    for step in ("~ forwarding lina2", "~ autoreply lina2", "+ delegation lina2@huamao-trade.com/wangfang"):
+        assert step in shown.stdout, shown.stdout
+    assert "other change" not in shown.stderr  # nothing else was pending: all of it is this edit's
+    company.ok("rehire", str(company.config), "zhangsan", "--no-plan")  # only shown; now the emergency path
+    done = company.ok("offboard", str(company.config), "zhangsan", "-s", "wangfang", "--now")
+    assert "Done: " in done.stdout
+    assert company.plan_is_empty()  # the handovers that went through him were applied now too
+    [(body,)] = company.db("SELECT body FROM mailplan_autoreply WHERE address = ?", addr("lina2"))
+    assert "wangfang@huamao-trade.com" in body
+

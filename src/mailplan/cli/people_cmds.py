@@ -12,13 +12,15 @@ import typer
 
 from mailplan import config as config_mod
 from mailplan.cli.common import Console, fail, guarded, render_plan, today
+from mailplan.config.compile import compile_config
 from mailplan.engine import gate
 from mailplan.engine.apply import ApplyReport, apply_changes
 from mailplan.engine.change import Action, Change
+from mailplan.engine.desired import Desired
 from mailplan.engine.plan import Plan
 from mailplan.engine.session import Session
 from mailplan.people import lifecycle
-from mailplan.people.select import concerning
+from mailplan.people.select import caused_by_edit
 
 
 class Format(enum.StrEnum):
@@ -66,22 +68,28 @@ def _changed_lines(before: str, after: str) -> str:
     return f"{start + 1}" if end_new <= start + 1 else f"{start + 1}-{end_new}"
 
 
-def _show_plan(config: Path, day: dt.date, fmt: Format, console: Console, address: str) -> None:
-    """This person's part of the plan on ``day`` (a future departure or start date shows what the nightly
-    apply will do then); other pending changes are counted, not listed, so HR sees what the edit causes."""
+def _show_plan(config: Path, day: dt.date, fmt: Format, console: Console, edit: lifecycle.Edit) -> None:
+    """The part of the plan on ``day`` the edit causes (a future departure or start date shows what the
+    nightly apply will do then); other pending changes are counted, not listed."""
     session = Session.open(config, day)
     try:
         result = session.plan(session.observe(lambda name: console.status(f"reading provider {name} …")))
+        mine = caused_by_edit(result.changes, _before(edit, day), session.desired)
     finally:
         session.close()
-    mine = concerning(result.changes, address)
     title = "Plan" if day == today() else f"Plan on {day} (the first apply on or after that day does this)"
     shown = Plan(changes=mine, blocked=result.blocked)
-    typer.echo(render_plan(shown, fmt.value, title=f"{title} for {address}"), nl=False)
+    typer.echo(render_plan(shown, fmt.value, title=f"{title} for {edit.address}"), nl=False)
     others = len(result.changes) - len(mine)
     if others:
         what = "change is" if others == 1 else "changes are"
         console.status(f"{others} other {what} pending as well (not this edit's): see `mailplan plan`")
+
+
+def _before(edit: lifecycle.Edit, day: dt.date) -> Desired:
+    """The config as it was before the edit, compiled for ``day``."""
+    assert edit.config is not None, "every HR edit keeps the config it started from"
+    return compile_config(edit.config, day)
 
 
 def offboard(
@@ -114,9 +122,9 @@ def offboard(
         edit = lifecycle.offboard(config_mod.load(config), person, successor, day, reason)
         _save(edit, config, console)
         if now:
-            _apply_now(config, edit.address, actor, console)
+            _apply_now(config, edit, actor, console)
         elif not no_plan:
-            _show_plan(config, max(day, today()), fmt, console, edit.address)
+            _show_plan(config, max(day, today()), fmt, console, edit)
 
 
 def _journal_ready(config: Path, actor: str) -> None:
@@ -128,13 +136,15 @@ def _journal_ready(config: Path, actor: str) -> None:
         session.close()
 
 
-def _apply_now(config: Path, address: str, actor: str, console: Console) -> None:
-    """Apply only this person's part of the plan: freeze, handover, rights and groups; journaled."""
+def _apply_now(config: Path, edit: lifecycle.Edit, actor: str, console: Console) -> None:
+    """Apply only what the departure causes: handover, freeze, rights and groups, the handovers that
+    passed through this person; journaled."""
+    address = edit.address
     session = Session.open(config, today())
     try:
         observed = session.observe(lambda name: console.status(f"reading provider {name} …"))
         full = session.plan(observed)
-        mine = concerning(full.changes, address)
+        mine = caused_by_edit(full.changes, _before(edit, session.today), session.desired)
         # One person's part: the freeze threshold is not the question here, the other rules are.
         settings = gate.GateSettings(today=session.today, force=True)
         blocked = gate.check(mine, {}, observed, session.desired.retention, settings, session.desired.origins)
@@ -188,7 +198,7 @@ def rehire(
         edit = lifecycle.rehire(config_mod.load(config), person)
         _save(edit, config, console)
         if not no_plan:
-            _show_plan(config, today(), fmt, console, edit.address)
+            _show_plan(config, today(), fmt, console, edit)
 
 
 def onboard(
@@ -214,7 +224,7 @@ def onboard(
         edit = lifecycle.onboard(config_mod.load(config), name, department, tier, starts, address)
         _save(edit, config, console)
         if not no_plan:
-            _show_plan(config, max(starts or today(), today()), fmt, console, edit.address)
+            _show_plan(config, max(starts or today(), today()), fmt, console, edit)
 
 
 def register(app: typer.Typer) -> None:

@@ -30,6 +30,8 @@ class Edit:
     after: str
     address: str  # the person's address (local@a-label)
     notes: list[str] = field(default_factory=list)  # what to tell the user
+    # the config as it was loaded before the edit, to tell what the edit itself causes in a plan
+    config: Config | None = None
 
 
 def short_address(config: Config, address: str) -> str:
@@ -77,7 +79,7 @@ def offboard(
     notes = [f"{person.name} <{person.address}> leaves on {on}; {heir.name} <{heir.address}> takes over."]
     if person.left_on is not None:
         notes.append(f"The departure moves from {person.left_on} to {on}.")
-    return Edit(path, before, set_keys(before, SECTION, line, values), person.address, notes)
+    return Edit(path, before, set_keys(before, SECTION, line, values), person.address, notes, config)
 
 
 def rehire(config: Config, who: str) -> Edit:
@@ -91,7 +93,7 @@ def rehire(config: Config, who: str) -> Edit:
     if person.auto_reply is not None:
         after = set_keys(after, SECTION, line, {"auto_reply": None})
     notes = [f"{person.name} <{person.address}> is back: the same address, the old mail, a new initial password."]
-    return Edit(path, before, after, person.address, notes)
+    return Edit(path, before, after, person.address, notes, config)
 
 
 def onboard(
@@ -142,7 +144,7 @@ def onboard(
                  + (f", from {start}" if start is not None else "") + ".")
     path, after_line = _insertion_point(config, department)
     before = _read(path)
-    return Edit(path, before, add_entry(before, SECTION, values, after_line), address, notes)
+    return Edit(path, before, add_entry(before, SECTION, values, after_line), address, notes, config)
 
 
 def _insertion_point(config: Config, department: str) -> tuple[Path, int | None]:

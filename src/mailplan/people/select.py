@@ -1,5 +1,4 @@
-"""Which changes (or journal entries) concern one person: their own objects, and what changes for them in
-others' (a group they join or leave, one they own)."""
+"""Which journal entries concern one person, and which changes of a plan an edit of the config causes."""
 
 from __future__ import annotations
 
@@ -7,6 +6,8 @@ from collections.abc import Collection
 from typing import Any
 
 from mailplan.engine.change import Change
+from mailplan.engine.desired import Desired
+from mailplan.model.objects import MailObject
 
 
 def mentions(data: Any, addresses: Collection[str]) -> bool:
@@ -48,7 +49,16 @@ def concerns(entry: dict[str, Any], addresses: Collection[str]) -> bool:
     return False
 
 
-def concerning(changes: list[Change], address: str) -> list[Change]:
-    """The changes of a plan that concern ``address``: its mailbox, handover, rights, its joining or leaving
-    groups, what it owns (not every change of a group that merely lists it)."""
-    return [c for c in changes if concerns(c.to_dict(), {address})]
+def caused_by_edit(changes: list[Change], before: Desired, after: Desired) -> list[Change]:
+    """The changes an edit of the config causes: those whose object the edit changed, added or dropped.
+
+    ``before`` and ``after`` are the config compiled, on the same day, before and after the edit.
+    This finds what follows from it anywhere (the handover of someone whose successor leaves
+    now passes on), and leaves out what was pending anyway.
+    """
+
+    def objects(desired: Desired) -> set[tuple[str, MailObject]]:
+        return {(provider, obj) for provider, state in desired.objects.items() for obj in state}
+
+    touched = {(provider, obj.ident) for provider, obj in objects(before) ^ objects(after)}
+    return [c for c in changes if (c.provider, c.obj.ident) in touched]
