@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from mailplan.engine.apply import apply_changes
 from mailplan.engine.change import Action, Change
 from mailplan.engine.diff import diff_all
@@ -60,3 +62,26 @@ def test_a_saved_plan_round_trips(tmp_path: Path) -> None:
     loaded = Plan.load(tmp_path / "p.json")
     assert loaded.changes == plan.changes
     assert loaded.config_fingerprint == "c1" and loaded.observed_fingerprints == {"mem": "o1"}
+
+
+def test_a_change_the_journal_could_not_record_is_reported_as_such_and_apply_stops(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    mem = MemoryProvider()
+    journal = Journal(tmp_path / "j.jsonl", actor="t")
+    changes, _, _ = diff_all({"mem": _desired()}, {"mem": mem.read([D])})
+    real_append, calls = journal.append, []
+
+    def append(change: Change, answer: str, event: str = "applied") -> dict[str, object]:
+        calls.append(change)
+        if len(calls) == 2:
+            raise OSError(28, "No space left on device")
+        return real_append(change, answer, event)
+
+    monkeypatch.setattr(journal, "append", append)
+    report = apply_changes(changes, {"mem": mem}, journal)
+    assert not report.ok
+    assert "NOT written to the journal" in report.error and "No space left on device" in report.error
+    # the second change was made at the provider: it is counted as applied, and nothing after it was tried
+    assert [c.key for c in report.applied] == [D, f"p0@{D}"]
+    assert (Mailbox(f"p0@{D}", "P0")).ident in mem.objects and len(report.not_attempted) == len(changes) - 2

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from mailplan.engine.change import Action, Change
 from mailplan.engine.gate import needs_allow_delete
 from mailplan.engine.journal import Journal
+from mailplan.errors import MailplanError
 from mailplan.model.objects import Delegation, Hold, Mailbox, MailObject
 from mailplan.providers.base import Provider, ProviderError
 
@@ -63,8 +64,15 @@ def apply_changes(
             report.not_attempted = changes[index:]
             _tell(progress, index, total, change, "failed")
             break
-        journal.append(change, answer)
         report.applied.append(change)
+        try:
+            journal.append(change, answer)
+        except (OSError, MailplanError) as exc:
+            # done at the provider, but not on record: say exactly that, and stop before doing more
+            report.failed, report.error = change, f"applied ({answer}) but NOT written to the journal: {exc}"
+            report.not_attempted = changes[index:]
+            _tell(progress, index, total, change, "failed")
+            break
         if change.instructions:  # applied in part (APPLIES_PARTLY): a person still has a step to do
             report.manual.append(change)
         _tell(progress, index, total, change, "ok")
