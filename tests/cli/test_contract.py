@@ -76,3 +76,16 @@ def test_an_edited_plan_file_is_refused_and_nothing_is_applied(mailplan: Run, co
     with sqlite3.connect(company / ".mailplan" / "mail.sqlite") as db:
         assert db.execute("SELECT count(*) FROM mailbox WHERE username = ?", (victim,)).fetchone() == (1,)
         assert db.execute("SELECT count(*) FROM alias WHERE address = 'san@huamao-trade.com'").fetchone() == (0,)
+
+
+def test_drift_reports_a_mailbox_taken_out_of_the_config(mailplan: Run, company: Path) -> None:
+    # the plan is refused (mailplan never deletes implicitly), which is no reason to call the setup in sync
+    assert mailplan("apply", "--auto-approve").returncode == 0
+    config = company / "mailplan.yaml"
+    text = config.read_text(encoding="utf-8")
+    line = next(li for li in text.splitlines(keepends=True) if "{name: 覃雪梅" in li)
+    config.write_text(text.replace(line, ""), encoding="utf-8")
+    drift = mailplan("drift")
+    assert drift.returncode == 2, drift.stdout + drift.stderr
+    assert "providers match the config" not in drift.stdout
+    assert "qinxuemei@huamao-trade.com" in drift.stdout

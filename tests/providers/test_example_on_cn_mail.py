@@ -53,6 +53,9 @@ def test_the_example_company_end_to_end(fake: object, refused: list[str], tmp_pa
         left = company.plan()
         assert left and all(c["action"] == "manual" and c["instructions"] for c in left)
         assert company.run("plan", "--detailed-exitcode").returncode == 0
+        # steps for what the API has no word for (console settings, the alias domain) are no sign of drift
+        drift = company.run("drift")
+        assert drift.returncode == 0, drift.stdout + drift.stderr
 
         offboard = company.run("offboard", "mailplan.yaml", "单雄信", "--successor", "wangfang", "--no-plan")
         assert offboard.returncode == 0, offboard.stderr

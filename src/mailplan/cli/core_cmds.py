@@ -24,7 +24,8 @@ from mailplan.cli.common import (
 )
 from mailplan.engine import gate
 from mailplan.engine.apply import apply_changes, waiting_for_allow_delete
-from mailplan.engine.change import Action, Change
+from mailplan.engine.change import Change
+from mailplan.engine.drift import in_sync
 from mailplan.engine.plan import Plan
 from mailplan.engine.session import Session, load_desired
 
@@ -169,15 +170,15 @@ def drift(
         session = Session.open(config, today(), spf_resolver(spf_dns))
         try:
             result = session.plan(session.observe())
+            supports = {name: type(provider).SUPPORTS for name, provider in session.providers.items()}
         finally:
             session.close()
         typer.echo(render_plan(result, fmt.value, title="Drift"), nl=False)
-        # a deletion whose retention has passed only waits for `apply --allow-delete`: proposed, not drift
         waiting = waiting_for_allow_delete(result.changes)
         if waiting:
             note = f"{len(waiting)} removals wait for `mailplan apply --allow-delete` (retention passed): not drift."
             typer.echo(note, err=True)
-        if any(c.action is not Action.MANUAL and c not in waiting for c in result.changes):
+        if not in_sync(result, supports.__getitem__):
             raise typer.Exit(2)
 
 

@@ -72,6 +72,8 @@ SUMMARY_WORDS = {
 
 def nothing_to_do(plan: Plan) -> str:
     """The line shown instead of changes when apply has nothing to do."""
+    if plan.blocked:
+        return "No changes to apply, but the config and the providers differ: the safety gate explains below."
     if plan.manual:
         return (f"No changes to apply. {len(plan.manual)} manual steps below are for a person: "
                 "the provider's API cannot do them (or cannot show whether they were done).")
