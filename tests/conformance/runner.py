@@ -18,6 +18,7 @@ from mailplan.engine.apply import apply_changes
 from mailplan.engine.change import Action, Change
 from mailplan.engine.diff import diff_all, order_key
 from mailplan.engine.journal import Journal
+from mailplan.engine.journal_check import verify
 from mailplan.model.objects import KINDS, MailObject
 from mailplan.model.state import State
 from mailplan.providers.base import CredentialSink, Provider, ProviderContext
@@ -101,6 +102,6 @@ def run_steps(provider: Provider, steps: list[Step], scope: tuple[str, ...], wor
             run.record(change)
         run.manual |= {c.kind for c in changes if c.action is Action.MANUAL}
         run.steps.append(step.name)
-    assert journal.verify() == []
+    assert verify(journal) == []
     RUNS.append(run)
     return run

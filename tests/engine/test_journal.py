@@ -12,15 +12,9 @@ import pytest
 
 from mailplan.engine.apply import apply_changes
 from mailplan.engine.change import Action, Change
-from mailplan.engine.journal import (
-    GENESIS,
-    ConfigVersion,
-    Journal,
-    JournalError,
-    _digest,
-    config_version,
-    parse_head,
-)
+from mailplan.engine.journal import GENESIS, Journal, JournalError, _digest, parse_head
+from mailplan.engine.journal_check import check, verify
+from mailplan.engine.journal_run import ConfigVersion, config_version
 from mailplan.model.objects import Mailbox
 
 from .memory import MemoryProvider
@@ -36,7 +30,7 @@ def _journal(tmp_path: Path, n: int = 4, key_ref: str = "") -> Journal:
 
 def test_an_untouched_journal_verifies(tmp_path: Path) -> None:
     journal = _journal(tmp_path)
-    assert journal.verify() == []
+    assert verify(journal) == []
     first = next(journal.entries()).data
     assert first["actor"] == "hr-bot" and first["config_commit"] == "abc123"
     assert first["after"]["name"] == "张0"
@@ -59,7 +53,7 @@ def _rewrite(path: Path, edit: object) -> None:
 def test_tampering_is_found_at_its_line(tmp_path: Path, edit: object, line: int, words: str) -> None:
     journal = _journal(tmp_path)
     _rewrite(journal.path, edit)
-    breaks = journal.verify()
+    breaks = verify(journal)
     assert breaks, "tampering went unnoticed"
     assert breaks[0].line == line
     assert any(words in b.reason for b in breaks)
@@ -69,7 +63,7 @@ def test_appending_after_verification_continues_the_chain(tmp_path: Path) -> Non
     journal = _journal(tmp_path, 2)
     again = Journal(journal.path, actor="ci")
     again.append(Change(Action.FREEZE, "mail", Mailbox("a@x.cn", "A"), Mailbox("a@x.cn", "A", frozen=True)), "ok")
-    assert again.verify() == []
+    assert verify(again) == []
     assert [e.data["seq"] for e in again.entries()] == [1, 2, 3]
 
 
@@ -80,7 +74,7 @@ def test_appends_after_another_writer_still_chain(tmp_path: Path) -> None:
     second.append(Change(Action.CREATE, "mail", None, Mailbox("z@x.cn", "Z")), "ok")
     later = Journal(first.path, actor="third")
     later.append(Change(Action.CREATE, "mail", None, Mailbox("y@x.cn", "Y")), "ok")
-    assert later.verify() == []
+    assert verify(later) == []
 
 
 # -- a damaged line: named, and nothing is applied on top of it --------------------------------------------------
@@ -89,7 +83,7 @@ def test_appends_after_another_writer_still_chain(tmp_path: Path) -> None:
 def test_a_damaged_line_is_named_and_every_one_is_reported(tmp_path: Path) -> None:
     journal = _journal(tmp_path, 5)
     _rewrite(journal.path, lambda ls: [ls[0], "{" + ls[1], ls[2], "not json\n", ls[4]])
-    breaks = journal.verify()
+    breaks = verify(journal)
     assert [(b.line, "not valid JSON" in b.reason) for b in breaks] == [(2, True), (4, True)]
     with pytest.raises(JournalError, match=r"line 2: not valid JSON"):
         list(journal.entries())
@@ -130,8 +124,8 @@ def test_the_chain_alone_misses_a_deleted_tail_the_recorded_head_does_not(tmp_pa
     journal = _journal(tmp_path, 6)
     head = journal.head()
     _rewrite(journal.path, lambda ls: ls[:-3])
-    assert Journal(journal.path).verify() == []  # a shorter history, as far as the chain can tell
-    breaks = Journal(journal.path).verify(expect=head)
+    assert verify(Journal(journal.path)) == []  # a shorter history, as far as the chain can tell
+    breaks = verify(Journal(journal.path), expect=head)
     assert [b.line for b in breaks] == [0]
     assert "entry 6" in breaks[0].reason and "ends at entry 3" in breaks[0].reason
 
@@ -140,27 +134,27 @@ def test_the_recorded_head_catches_a_rewritten_chain(tmp_path: Path) -> None:
     journal = _journal(tmp_path, 4)
     head = journal.head()
     _rewrite(journal.path, lambda ls: _rechain([ls[0], ls[1].replace("张1", "李1"), *ls[2:]]))
-    assert Journal(journal.path).verify() == []
-    breaks = Journal(journal.path).verify(expect=head)
+    assert verify(Journal(journal.path)) == []
+    breaks = verify(Journal(journal.path), expect=head)
     assert [b.line for b in breaks] == [4] and "rewritten" in breaks[0].reason
-    assert Journal(journal.path).verify(expect=parse_head(f"{head.seq}:{head.hash[:16]}")) == breaks
+    assert verify(Journal(journal.path), expect=parse_head(f"{head.seq}:{head.hash[:16]}")) == breaks
 
 
 def test_a_keyed_journal_catches_a_rewritten_chain_at_its_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("JOURNAL_KEY", "k" * 32)
     journal = _journal(tmp_path, 4, key_ref="env:JOURNAL_KEY")
     assert "k" * 32 not in journal.path.read_text(encoding="utf-8")
-    assert journal.check().signed == 4 and journal.verify() == []
+    assert check(journal).signed == 4 and verify(journal) == []
     _rewrite(journal.path, lambda ls: _rechain([ls[0], ls[1].replace("张1", "李1"), *ls[2:]]))
-    breaks = Journal(journal.path, key_ref="env:JOURNAL_KEY").verify()
+    breaks = verify(Journal(journal.path, key_ref="env:JOURNAL_KEY"))
     assert [b.line for b in breaks] == [2, 3, 4] and "signature does not match" in breaks[0].reason
     # stripping the signatures does not help either
     _rewrite(journal.path, lambda ls: _rechain(ls, strip=True))
-    stripped = Journal(journal.path, key_ref="env:JOURNAL_KEY").verify()
+    stripped = verify(Journal(journal.path, key_ref="env:JOURNAL_KEY"))
     assert [b.line for b in stripped] == [0] and "none of the 4 entries is signed" in stripped[0].reason
     # with the key, the chain can be rebuilt: that is what the key is for, so keep it from whoever edits the file
     _rewrite(journal.path, lambda ls: _rechain(ls, key=b"k" * 32))
-    assert Journal(journal.path, key_ref="env:JOURNAL_KEY").verify() == []
+    assert verify(Journal(journal.path, key_ref="env:JOURNAL_KEY")) == []
 
 
 def test_a_missing_key_stops_before_anything_is_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -13,6 +13,7 @@ from mailplan import config as config_mod
 from mailplan.cli.common import CONFIG_ARG, fail, guarded
 from mailplan.config.addresses import AddressError, external_address
 from mailplan.config.compile import journal_path
+from mailplan.engine import journal_check
 from mailplan.engine.journal import GENESIS, Break, Head, Journal, parse_head
 from mailplan.errors import ConfigError
 from mailplan.people.select import concerns
@@ -152,7 +153,7 @@ def verify(
             if save_head is not None:
                 save_head.write_text(f"{Head(0, GENESIS)}\n", encoding="utf-8")
             return
-        result = record.check(expected)
+        result = journal_check.check(record, expected)
         if result.breaks:
             for found in result.breaks:
                 where = f"line {found.line}" if found.line else "the journal"

@@ -22,15 +22,13 @@ import hmac
 import json
 import os
 import re
-import subprocess
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from mailplan import clock
 from mailplan.engine.change import Change
-from mailplan.engine.desired import Desired
 from mailplan.errors import MailplanError
 
 GENESIS = "0" * 64
@@ -61,38 +59,6 @@ def default_actor() -> str:
         return getpass.getuser()
     except (KeyError, OSError):
         return f"uid {os.getuid()}"
-
-
-@dataclass(frozen=True)
-class ConfigVersion:
-    commit: str  # "" when the config is in no repository and no CI names a commit
-    dirty: bool  # the config's files differ from that commit (uncommitted or untracked)
-
-
-def _git(folder: Path, *args: str) -> str | None:
-    try:
-        out = subprocess.run(["git", "-C", str(folder), *args], capture_output=True, text=True, timeout=5)
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return out.stdout if out.returncode == 0 else None
-
-
-def config_version(config_dir: Path, files: Sequence[Path] = ()) -> ConfigVersion:
-    """The git commit of the config, and whether ``files`` (the config and its includes) differ from it."""
-    head = _git(config_dir, "rev-parse", "HEAD")
-    if head is None:
-        # no checkout to compare with: the CI's commit is the best we know, dirtiness we cannot tell
-        for var in ("GITHUB_SHA", "CI_COMMIT_SHA"):
-            if os.environ.get(var):
-                return ConfigVersion(os.environ[var], False)
-        return ConfigVersion("", False)
-    if not files:
-        return ConfigVersion(head.strip(), False)
-    # --ignored and untracked files too: a file git does not hold is not what the commit says either
-    status = _git(config_dir, "status", "--porcelain", "--ignored", "--untracked-files=all", "--",
-                  *(str(f) for f in files))  # fmt: skip
-    # a failed status (a file outside the repository) cannot be in the commit
-    return ConfigVersion(head.strip(), status is None or bool(status.strip()))
 
 
 def resolve_key(ref: str, base_dir: Path) -> bytes:
@@ -147,14 +113,6 @@ class Entry:
 class Break:
     line: int  # 0: the journal as a whole
     reason: str
-
-
-@dataclass
-class Verification:
-    breaks: list[Break] = field(default_factory=list)
-    entries: int = 0
-    signed: int = 0
-    head: Head = field(default_factory=lambda: Head(0, GENESIS))
 
 
 class Journal:
@@ -288,117 +246,3 @@ class Journal:
             fh.write(json.dumps(body, ensure_ascii=False, sort_keys=True) + "\n")
         self._head = Head(body["seq"], body["hash"])
         return body
-
-    def verify(self, expect: Head | None = None) -> list[Break]:
-        """Every place where the journal is broken (an edit, a deletion, a reordering, a damaged line)."""
-        return self.check(expect).breaks
-
-    def check(self, expect: Head | None = None) -> Verification:
-        """Recompute the chain line by line, reporting every break it can find.
-
-        With ``expect`` (a head kept elsewhere), entry ``expect.seq`` must still be there with that
-        hash. With a key, every entry from the first signed one on must carry a valid signature.
-        """
-        result = Verification()
-        key = self.key
-        prev, expected_seq = GENESIS, 1
-        resync = False  # after an unreadable line, the next entry is the new reference, not a second break
-        anchor: Entry | None = None
-        for item in self.lines():
-            if isinstance(item, Break):
-                result.breaks.append(item)
-                resync = True
-                continue
-            result.entries += 1
-            line, data = item.line, dict(item.data)
-            stored, mac = data.pop("hash", None), data.pop("mac", None)
-            seq = data.get("seq")
-            if type(seq) is not int:
-                result.breaks.append(Break(line, f"has no entry number (seq is {seq!r})"))
-            elif seq != expected_seq and not resync:
-                result.breaks.append(
-                    Break(line, f"entry number {seq} where {expected_seq} was expected (a line was deleted or moved)")
-                )
-            if data.get("prev") != prev and not resync:
-                result.breaks.append(Break(line, "does not follow the line before it (deleted or reordered)"))
-            intact = stored == _digest(str(data.get("prev")), data)
-            if not intact:
-                result.breaks.append(Break(line, "content does not match its hash (the line was edited)"))
-            if key is not None:
-                signed, problem = _signature(key, stored, mac, intact, seen_signed=result.signed > 0)
-                result.signed += signed
-                if problem:
-                    result.breaks.append(Break(line, problem))
-            if expect is not None and seq == expect.seq and anchor is None:
-                anchor = item
-            prev = str(stored)
-            expected_seq = (seq if type(seq) is int else expected_seq) + 1
-            resync = False
-            if type(seq) is int and isinstance(stored, str):
-                result.head = Head(seq, stored)
-        if key is not None and result.entries and not result.signed:
-            unsigned = (
-                f"none of the {result.entries} entries is signed with the journal key: they were written before "
-                "the key was set, or the signatures were stripped and the chain recomputed"
-            )
-            result.breaks.append(Break(0, unsigned))
-        if expect is not None and expect.seq > 0:  # head 0 was recorded before anything was applied
-            result.breaks += _anchor_breaks(expect, anchor, result.head)
-        return result
-
-
-def _signature(key: bytes, stored: Any, mac: Any, intact: bool, *, seen_signed: bool) -> tuple[int, str]:
-    """(1 if validly signed, else 0; the problem, or "").
-
-    Entries before the first signed one predate the key: the first signature covers them through
-    the chain. From it on, every entry must be signed.
-    """
-    if isinstance(mac, str) and hmac.compare_digest(mac, _mac(key, str(stored))):
-        return 1, ""
-    if not intact:
-        return 0, ""  # an edit that left the hash wrong is reported as such already
-    if mac is not None:
-        return (
-            0,
-            "its signature does not match the journal key: the entry and its hash were rewritten by someone "
-            "without the key",
-        )
-    if seen_signed:
-        return 0, "not signed with the journal key (written without it, or its signature was removed)"
-    return 0, ""
-
-
-def _anchor_breaks(expect: Head, anchor: Entry | None, head: Head) -> list[Break]:
-    if anchor is None:
-        gone = (
-            f"entry {expect.seq} of the recorded head {expect.seq}:{expect.hash[:16]} is gone: the journal now ends "
-            f"at entry {head.seq}, so entries were deleted from its end (or the file was replaced)"
-        )
-        return [Break(0, gone)]
-    found = str(anchor.data.get("hash", ""))
-    if not found.startswith(expect.hash):
-        rewritten = (
-            f"entry {expect.seq} has hash {found[:16]}, the recorded head says {expect.hash[:16]}: the history up to "
-            "this entry was rewritten"
-        )
-        return [Break(anchor.line, rewritten)]
-    return []
-
-
-def for_run(
-    path: Path, desired: Desired, base_dir: Path, actor: str = "", as_of: dt.date | None = None
-) -> Journal:
-    """The journal of one run: who, which config (commit, uncommitted edits, fingerprint), the key if any,
-    and ``as_of`` the rehearsed day it acted as, if not the clock's."""
-    files = [Path(f) for f in desired.config_files] or ([Path(desired.config_path)] if desired.config_path else [])
-    version = config_version(base_dir, files)
-    return Journal(
-        path,
-        actor=actor,
-        commit=version.commit,
-        fingerprint=desired.config_fingerprint,
-        dirty=version.dirty,
-        key_ref=desired.journal_key,
-        base_dir=base_dir,
-        as_of=as_of,
-    )

@@ -18,7 +18,7 @@ from mailplan.engine import capabilities, gate, retention
 from mailplan.engine.desired import Desired
 from mailplan.engine.diff import diff_all, order_key
 from mailplan.engine.journal import Journal
-from mailplan.engine.journal import for_run as journal_for_run
+from mailplan.engine.journal_run import for_run as journal_for_run
 from mailplan.engine.plan import Plan
 from mailplan.errors import ConfigError, MailplanError
 from mailplan.model.state import Observed, State
@@ -77,10 +77,14 @@ class Session:
     def providers(self) -> dict[str, Provider]:
         return {name: self.provider(name) for name in sorted(self.desired.providers)}
 
+    @property
+    def journal_path(self) -> Path:
+        return self._path(self.desired.journal_file or ".mailplan/journal.jsonl")
+
     def journal(self, actor: str = "") -> Journal:
-        path = self._path(self.desired.journal_file or ".mailplan/journal.jsonl")
+        """The journal to write this run's changes to (it asks git which config version this is)."""
         as_of = self.today if self.today != clock.today() else None
-        return journal_for_run(path, self.desired, self.base_dir, actor, as_of)
+        return journal_for_run(self.journal_path, self.desired, self.base_dir, actor, as_of)
 
     def observe(self, on_provider: Callable[[str], None] | None = None) -> dict[str, Observed]:
         observed: dict[str, Observed] = {}
@@ -114,7 +118,7 @@ class Session:
         )
 
     def _frozen_on(self) -> dict[tuple[str, str], dt.date]:
-        journal = self.journal()
+        journal = Journal(self.journal_path, actor="-")  # only read: no git, no key
         return retention.frozen_since(journal.entries()) if journal.path.exists() else {}
 
     def _held(self, objects: Mapping[str, State]) -> dict[str, State]:
