@@ -11,10 +11,10 @@ import pytest
 from mailplan.dns.derive import example_facts, mail_records, mta_sts_policy, storable
 from mailplan.dns.dkim import ensure_key, key_path
 from mailplan.dns.facts import MailDomainFacts
-from mailplan.dns.notes import Note
 from mailplan.dns.templates import TemplateError
 from mailplan.errors import ConfigError
 from mailplan.model.objects import Record
+from mailplan.notes import Note
 
 
 def by_name(records: list[Record]) -> dict[tuple[str, str], Record]:

@@ -221,3 +221,12 @@ def test_a_successor_who_leaves_passes_on_their_handovers_now_and_in_the_plan(co
     [(body,)] = company.db("SELECT body FROM mailplan_autoreply WHERE address = ?", addr("lina2"))
     assert "wangfang@huamao-trade.com" in body
 
+
+
+def test_without_the_journal_a_deletion_says_its_date_comes_from_left_on_only(company: Company) -> None:
+    company.apply()  # lina2 (left 2026-09-30) is created frozen; the journal records it
+    company.journal.rename(company.journal.with_suffix(".old"))  # a fresh runner, or a journal moved aside
+    later = dt.date(2032, 6, 1)
+    shown = company.ok("plan", str(company.config), today=later)
+    assert "- mailbox lina2@huamao-trade.com" in shown.stdout
+    assert "note: the retention of lina2@huamao-trade.com is counted from its left_on date only" in shown.stderr

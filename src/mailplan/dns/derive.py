@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import dataclasses
 
-from mailplan.dns import dmarc, mtasts, notes, spf
+from mailplan import notes
+from mailplan.dns import dmarc, mtasts, spf
 from mailplan.dns.facts import MailDomainFacts
 from mailplan.dns.templates import OwnedRecord, ProviderRecords, TemplateError, template_for
 from mailplan.errors import ConfigError, Problem

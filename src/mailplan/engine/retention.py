@@ -17,9 +17,11 @@ from dataclasses import dataclass
 from mailplan.config.compile import retained_until
 from mailplan.engine.change import Action, Change
 from mailplan.engine.desired import Desired
+from mailplan.engine.diff import mailbox_of
 from mailplan.engine.journal import Entry
-from mailplan.model.objects import Delegation, Hold, Mailbox, MailObject
+from mailplan.model.objects import Mailbox, MailObject
 from mailplan.model.state import Observed, State
+from mailplan.notes import note
 
 FrozenOn = Mapping[tuple[str, str], dt.date]  # (provider, mailbox) -> the day it was frozen
 
@@ -50,7 +52,8 @@ def frozen_since(entries: Iterable[Entry]) -> dict[tuple[str, str], dt.date]:
             out.pop(ident, None)
         elif action == "freeze" or (action == "create" and after.get("frozen")):
             try:
-                out[ident] = dt.datetime.fromisoformat(str(data.get("time"))).date()
+                # the journal keeps UTC; retention is counted in the days of this machine's clock
+                out[ident] = dt.datetime.fromisoformat(str(data.get("time"))).astimezone().date()
             except ValueError:
                 continue
     return out
@@ -79,20 +82,20 @@ def settle(desired: Desired, observed: Mapping[str, Observed], frozen_on: Frozen
             until = dt.date.fromisoformat(retention.setdefault(provider, {}).get(box.key, today.isoformat()))
             if since is not None and period:
                 until = max(until, retained_until(since, period))
+            elif until <= today:
+                note(
+                    f"the retention of {box.key} is counted from its left_on date only: the journal holds no "
+                    "record of when it was frozen (a new journal, or the provider was renamed); check the date"
+                )
             retention[provider][box.key] = until.isoformat()
             (going if current.frozen and until <= today else kept).append(box)
         if going:
             deletions[provider] = tuple(b.address for b in going)
         gone |= {b.address for b in going}
         # rights and holds on a mailbox that goes, go with it; a kept one is back among the objects (frozen)
-        remaining: list[MailObject] = [o for o in objects.get(provider, State()) if not _goes_with(o, gone)]
+        remaining: list[MailObject] = [o for o in objects.get(provider, State()) if mailbox_of(o) not in gone]
         objects[provider] = State(remaining + list(kept))
     return Settled(objects, deletions, retention)
-
-
-def _goes_with(obj: MailObject, gone: set[str]) -> bool:
-    """Rights on a mailbox and its hold go with the mailbox (a hold on nothing would be placed again)."""
-    return (isinstance(obj, Delegation) and obj.mailbox in gone) or (isinstance(obj, Hold) and obj.address in gone)
 
 
 def expire_orphans(

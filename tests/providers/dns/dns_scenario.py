@@ -25,11 +25,11 @@ import pytest
 
 from mailplan.dns import derive
 from mailplan.dns.facts import MailDomainFacts
-from mailplan.dns.notes import Note
 from mailplan.engine import capabilities
 from mailplan.engine.change import Action, Change
 from mailplan.model.objects import Record
 from mailplan.model.state import State
+from mailplan.notes import Note
 from mailplan.providers.base import CredentialSink, Provider, ProviderContext
 
 VERIFICATION = "google-site-verification=Zx81-verify-9f3a"

@@ -1,4 +1,4 @@
-"""Notes: what a user should know about the records derived, that is not an error.
+"""Notes: what a user should know that is not an error (a derived record adapted, a date counted from less).
 
 They are Python warnings of the class ``Note``, so library code stays free of any
 output; the CLI prints each once as ``note: …`` on stderr (see ``cli.common.guarded``).
