@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import enum
 import os
 import sys
 import warnings
@@ -17,10 +18,10 @@ from mailplan import clock
 from mailplan.dns import spf
 from mailplan.dns.check.context import SpfDns
 from mailplan.dns.check.dnsview import LiveDns
-from mailplan.dns.notes import Note
 from mailplan.engine.change import Change
 from mailplan.engine.plan import Plan
 from mailplan.errors import ConfigError, MailplanError
+from mailplan.notes import Note
 from mailplan.providers.base import ProviderError
 from mailplan.render import plan_json, plan_markdown, plan_text
 
@@ -55,6 +56,14 @@ class OfflineSpf:
 
     def addresses(self, name: str) -> list[str] | None:
         self._unknown("A", name)
+
+
+class PlanFormat(enum.StrEnum):
+    """How a plan is printed (every command that prints one)."""
+
+    text = "text"
+    json = "json"
+    markdown = "markdown"
 
 
 def spf_resolver(value: str) -> spf.Resolver:

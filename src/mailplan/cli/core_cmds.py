@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 import json
 import sys
 from pathlib import Path
@@ -15,6 +14,7 @@ from mailplan.cli.common import (
     CONFIG_ARG,
     SPF_RESOLVER_OPT,
     Console,
+    PlanFormat,
     ask_approval,
     fail,
     guarded,
@@ -28,13 +28,6 @@ from mailplan.engine.change import Change
 from mailplan.engine.drift import in_sync
 from mailplan.engine.plan import Plan
 from mailplan.engine.session import Session, load_desired
-
-
-class Format(enum.StrEnum):
-    text = "text"
-    json = "json"
-    markdown = "markdown"
-
 
 FORMAT_OPT = typer.Option("--format", "-f", help="Output format.")
 
@@ -57,7 +50,7 @@ def validate(
 def plan(
     config: CONFIG_ARG = Path("mailplan.yaml"),
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Save the plan to apply it later.")] = None,
-    fmt: Annotated[Format, FORMAT_OPT] = Format.text,
+    fmt: Annotated[PlanFormat, FORMAT_OPT] = PlanFormat.text,
     detailed_exitcode: Annotated[
         bool, typer.Option("--detailed-exitcode", help="Exit 0 when there are no changes, 2 when there are.")
     ] = False,
@@ -162,7 +155,7 @@ def _apply(session: Session, changes: list[Change], allow_delete: bool, actor: s
 
 def drift(
     config: CONFIG_ARG = Path("mailplan.yaml"),
-    fmt: Annotated[Format, FORMAT_OPT] = Format.text,
+    fmt: Annotated[PlanFormat, FORMAT_OPT] = PlanFormat.text,
     spf_dns: Annotated[str, SPF_RESOLVER_OPT] = "",
 ) -> None:
     """Does the live setup still match the config? Exit 0 in sync, 2 drift."""

@@ -4,14 +4,13 @@ and prints the plan the edit causes; ``offboard --now`` also applies that person
 from __future__ import annotations
 
 import datetime as dt
-import enum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from mailplan import config as config_mod
-from mailplan.cli.common import Console, fail, guarded, render_plan, today
+from mailplan.cli.common import Console, PlanFormat, fail, guarded, render_plan, today
 from mailplan.config.compile import compile_config
 from mailplan.engine import gate
 from mailplan.engine.apply import ApplyReport, apply_changes
@@ -21,12 +20,6 @@ from mailplan.engine.plan import Plan
 from mailplan.engine.session import Session
 from mailplan.people import lifecycle
 from mailplan.people.select import caused_by_edit
-
-
-class Format(enum.StrEnum):
-    text = "text"
-    json = "json"
-    markdown = "markdown"
 
 
 def _config_and(arguments: list[str], what: str) -> tuple[Path, str]:
@@ -68,7 +61,7 @@ def _changed_lines(before: str, after: str) -> str:
     return f"{start + 1}" if end_new <= start + 1 else f"{start + 1}-{end_new}"
 
 
-def _show_plan(config: Path, day: dt.date, fmt: Format, console: Console, edit: lifecycle.Edit) -> None:
+def _show_plan(config: Path, day: dt.date, fmt: PlanFormat, console: Console, edit: lifecycle.Edit) -> None:
     """The part of the plan on ``day`` the edit causes (a future departure or start date shows what the
     nightly apply will do then); other pending changes are counted, not listed."""
     session = Session.open(config, day)
@@ -105,7 +98,7 @@ def offboard(
         bool, typer.Option("--now", help="Emergency: freeze and hand over immediately through the providers.")
     ] = False,
     actor: Annotated[str, typer.Option(help="Who does this, for the audit journal (with --now).")] = "",
-    fmt: Annotated[Format, FORMAT_OPT] = Format.text,
+    fmt: Annotated[PlanFormat, FORMAT_OPT] = PlanFormat.text,
     no_plan: Annotated[bool, NO_PLAN_OPT] = False,
 ) -> None:
     """Record that a person leaves (left_on, successor, reason) and show the plan it causes."""
@@ -161,6 +154,8 @@ def _apply_now(config: Path, edit: lifecycle.Edit, actor: str, console: Console)
             locked = apply_changes(cut, session.providers, journal, progress=console.progress)
             report.applied += locked.applied
             cut = [c for c in cut if c not in locked.applied]
+            if not locked.ok:
+                report.error += f"; the freeze failed too: {locked.error}"
     finally:
         session.close()
     if not report.ok:
@@ -188,7 +183,7 @@ def rehire(
     arguments: Annotated[
         list[str], typer.Argument(metavar="[CONFIG] PERSON", help="The config file, and who comes back.")
     ],
-    fmt: Annotated[Format, FORMAT_OPT] = Format.text,
+    fmt: Annotated[PlanFormat, FORMAT_OPT] = PlanFormat.text,
     no_plan: Annotated[bool, NO_PLAN_OPT] = False,
 ) -> None:
     """Undo a departure (removes left_on, successor, reason) and show what comes back."""
@@ -211,7 +206,7 @@ def onboard(
     address: Annotated[
         str | None, typer.Option("--address", help="The address, when not the derived one (a local part).")
     ] = None,
-    fmt: Annotated[Format, FORMAT_OPT] = Format.text,
+    fmt: Annotated[PlanFormat, FORMAT_OPT] = PlanFormat.text,
     no_plan: Annotated[bool, NO_PLAN_OPT] = False,
 ) -> None:
     """Add a person with the address derived from their name, and show the plan."""

@@ -216,6 +216,8 @@ class _Compiler:
             obj = o.Mailbox(box.address, box.name, "functional", box.department, frozen, box.quota_mb)
             if frozen and box.expires_on is not None and self.past_retention(box.expires_on + dt.timedelta(days=1)):
                 self.deletions[provider].append(obj)
+                if origin is not None:
+                    self.origins.setdefault(obj.ident, origin)
             else:
                 self.add(provider, obj, origin)
             for alias in box.aliases:

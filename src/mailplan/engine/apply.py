@@ -11,10 +11,11 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from mailplan.engine.change import Action, Change
+from mailplan.engine.diff import mailbox_of
 from mailplan.engine.gate import needs_allow_delete
 from mailplan.engine.journal import Journal
 from mailplan.errors import MailplanError
-from mailplan.model.objects import Delegation, Hold, Mailbox, MailObject
+from mailplan.model.objects import Mailbox
 from mailplan.providers.base import Provider, ProviderError
 
 Progress = Callable[[int, int, Change, str], None]  # (index, total, change, "ok" | "failed" | "skipped")
@@ -88,11 +89,4 @@ def waiting_for_allow_delete(changes: Sequence[Change]) -> list[Change]:
     """What an apply without ``--allow-delete`` holds back: the deletions, and the removal of the rights
     and holds on the mailboxes they keep. Proposed, not drift: only a person's flag changes them."""
     kept = {c.key for c in changes if needs_allow_delete(c) and c.kind == Mailbox.KIND}
-    return [c for c in changes if needs_allow_delete(c) or (c.after is None and _on_mailbox(c.before) in kept)]
-
-
-def _on_mailbox(obj: MailObject | None) -> str | None:
-    """The mailbox a right or a hold is on (they go with it)."""
-    if isinstance(obj, Delegation):
-        return obj.mailbox
-    return obj.address if isinstance(obj, Hold) else None
+    return [c for c in changes if needs_allow_delete(c) or (c.after is None and mailbox_of(c.before) in kept)]

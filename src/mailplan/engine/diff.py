@@ -14,7 +14,7 @@ from collections.abc import Mapping
 
 from mailplan.engine.change import Action, Change
 from mailplan.engine.plan import Unmanaged
-from mailplan.model.objects import Domain, Group, Mailbox, MailObject, Record
+from mailplan.model.objects import Delegation, Domain, Group, Hold, Mailbox, MailObject, Record
 from mailplan.model.state import Observed, State
 
 # Phases, in the order they run.
@@ -88,9 +88,18 @@ def diff_provider(
             changes.append(Change(Action.REMOVE, provider, obj, None, "its retention period has ended"))
         elif obj.KIND in PROTECTED_KINDS:
             orphans.append(obj)
+        elif mailbox_of(obj) in deletions:
+            changes.append(Change(Action.REMOVE, provider, obj, None, "goes with its mailbox (retention ended)"))
         else:
             changes.append(Change(Action.REMOVE, provider, obj, None, "no longer in the config"))
     return changes, unmanaged, orphans
+
+
+def mailbox_of(obj: MailObject | None) -> str | None:
+    """The mailbox a right on it or its hold belongs to: they go when it goes, and stay while it stays."""
+    if isinstance(obj, Delegation):
+        return obj.mailbox
+    return obj.address if isinstance(obj, Hold) else None
 
 
 def _worth_reporting(obj: MailObject, desired: State) -> bool:

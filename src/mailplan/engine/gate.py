@@ -62,21 +62,18 @@ def check(
     for change in changes:
         if needs_allow_delete(change):
             until = retention.get(change.provider, {}).get(change.key)
-            if until and dt.date.fromisoformat(until) > settings.today:
+            # a rehearsed day (MAILPLAN_TODAY) may show a deletion; the real one must have come too
+            limit = min(settings.today, settings.real_today or settings.today)
+            if until and dt.date.fromisoformat(until) > limit:
+                rehearsed = limit < settings.today
                 problems.append(
                     Problem(
-                        f"{change.kind} {change.key} may not be deleted before {until} (retention policy)",
+                        f"{change.kind} {change.key} may not be deleted before {until} (retention policy)"
+                        + (f"; today is {limit}, whatever MAILPLAN_TODAY says" if rehearsed else ""),
                         (origins or {}).get(change.obj.ident),
-                        f"deletion becomes allowed on {until}",
-                    )
-                )
-            elif until and settings.real_today and dt.date.fromisoformat(until) > settings.real_today:
-                problems.append(
-                    Problem(
-                        f"{change.kind} {change.key} may not be deleted before {until} (retention policy); "
-                        f"today is {settings.real_today}, whatever MAILPLAN_TODAY says",
-                        (origins or {}).get(change.obj.ident),
-                        "MAILPLAN_TODAY rehearses a day in `plan`; it cannot bring a deletion forward",
+                        "MAILPLAN_TODAY rehearses a day in `plan`; it cannot bring a deletion forward"
+                        if rehearsed
+                        else f"deletion becomes allowed on {until}",
                     )
                 )
     if not settings.force:
