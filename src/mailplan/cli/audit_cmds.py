@@ -40,16 +40,51 @@ JOURNAL_OPT = typer.Option("--journal", help="The journal file (default: the one
 KEY_OPT = typer.Option(
     "--key",
     metavar="env:NAME|file:PATH",
-    help="Check the entries' signatures with this key (default: journal_key of the config). A reference only.",
+    help="Check the entries' signatures with this key (default: journal_key of the config, also with --journal; "
+    "a file: path here is relative to the current directory). A reference only.",
 )
+DEFAULT_CONFIG = Path("mailplan.yaml")
 
 
-def _journal(config: Path, journal: Path | None, key: str = "") -> Journal:
-    """The journal the config names (with its key), or the file given; ``key`` overrides the config's."""
+def _journal(config: Path, journal: Path | None) -> Journal:
+    """The journal to read: the file given, else the one the config names (reading needs no key)."""
     if journal is not None:
-        return Journal(journal, actor="-", key_ref=key, base_dir=Path.cwd())
-    cfg = config_mod.load(config)
-    return Journal(journal_path(cfg), actor="-", key_ref=key or cfg.document.journal_key or "", base_dir=cfg.base_dir)
+        return Journal(journal, actor="-")
+    return Journal(journal_path(config_mod.load(config)), actor="-")
+
+
+def _journal_to_verify(config: Path, journal: Path | None, key: str) -> tuple[Journal, str]:
+    """The journal to check, with its key, and where that key comes from ("" when there is none).
+
+    The key is ``--key`` (a ``file:`` path in it is relative to the current directory), else the
+    ``journal_key`` of the config (relative to the config's folder) — with ``--journal`` too: the
+    config given, or ./mailplan.yaml when there is one. With neither, only the chain can be checked.
+    """
+    cfg = None
+    if journal is None:
+        cfg = config_mod.load(config)
+        journal = journal_path(cfg)
+    elif not key and (config != DEFAULT_CONFIG or config.exists()):
+        cfg = config_mod.load(config)
+    if key:
+        return Journal(journal, actor="-", key_ref=key, base_dir=Path.cwd()), f"--key {key}"
+    if cfg is not None and cfg.document.journal_key:
+        ref = cfg.document.journal_key
+        return Journal(journal, actor="-", key_ref=ref, base_dir=cfg.base_dir), f"journal_key {ref} of {cfg.path}"
+    return Journal(journal, actor="-"), ""
+
+
+def _signatures_not_checked(record: Journal) -> str:
+    """Without a key: what to tell when entries carry signatures nobody checked ("" when none do)."""
+    entries = [item for item in record.lines() if not isinstance(item, Break)]
+    signed = sum(1 for entry in entries if "mac" in entry.data)
+    if not signed:
+        return ""
+    return (
+        f"signatures NOT checked: {signed} of {len(entries)} entries are signed, but no journal key was given, "
+        "so only the hash chain was checked, which whoever edits the file can recompute. Pass --key "
+        "env:NAME|file:PATH, or the config whose journal_key signed them."
+    )
 
 
 def person_addresses(config: Path, query: str) -> tuple[set[str], str]:
@@ -144,7 +179,7 @@ def verify(
         expected = _expected_head(expect_head) if expect_head else None
         if key and not key.startswith(("env:", "file:")):
             fail("--key takes a reference, env:NAME or file:PATH, never the key itself")
-        record = _journal(config, journal, key)
+        record, key_source = _journal_to_verify(config, journal, key)
         if not record.path.exists():
             if expected is not None and expected.seq > 0:
                 typer.echo(f"{record.path}: the journal is gone, but the recorded head is entry {expected.seq}")
@@ -154,10 +189,13 @@ def verify(
                 save_head.write_text(f"{Head(0, GENESIS)}\n", encoding="utf-8")
             return
         result = journal_check.check(record, expected)
+        unchecked = "" if record.key_ref else _signatures_not_checked(record)
         if result.breaks:
             for found in result.breaks:
                 where = f"line {found.line}" if found.line else "the journal"
                 typer.echo(f"{record.path}: {where}: {found.reason}")
+            if unchecked:
+                typer.echo(unchecked)
             typer.echo(
                 f"The journal is not as it was written: {len(result.breaks)} problem(s) in {result.entries} "
                 "entries. Compare it with a backup copy."
@@ -165,10 +203,14 @@ def verify(
             raise typer.Exit(2)
         checks = ["hash chain intact"]
         if record.key_ref:
-            checks.append(f"{result.signed} signed with the journal key")
+            checks.append(f"{result.signed} signed with the journal key ({key_source})")
+        elif unchecked:
+            checks.append("signatures not checked (no journal key)")
         if expected is not None:
             checks.append(f"entry {expected.seq} matches the recorded head")
         typer.echo(f"{record.path}: {result.entries} entries, {', '.join(checks)}.")
+        if unchecked:
+            typer.echo(unchecked)
         typer.echo(f"head {result.head}")
         if save_head is not None:
             save_head.write_text(f"{result.head}\n", encoding="utf-8")
