@@ -1,0 +1,128 @@
+"""Mailboxes as Google users: create (or adopt), update, and the freeze, which blocks the login
+but keeps the account active (a suspended Google account receives no mail)."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from mailplan.engine.change import Action, Change
+from mailplan.model.objects import Mailbox
+from mailplan.providers.base import CredentialSink
+from mailplan.providers.http import ApiError
+
+from . import codec
+from .api import exists_already, fail
+from .directory import DirectoryApi
+from .orgunits import OrgUnits
+
+
+def new_password() -> str:
+    return secrets.token_urlsafe(18)
+
+
+class Users:
+    def __init__(self, directory: DirectoryApi, orgunits: OrgUnits, credentials: CredentialSink) -> None:
+        self.directory = directory
+        self.orgunits = orgunits
+        self.credentials = credentials
+
+    def apply(self, change: Change) -> str:
+        if change.action is Action.REMOVE:
+            assert isinstance(change.before, Mailbox)
+            self.directory.call("DELETE", f"users/{change.before.address}")
+            return "user deleted"
+        box = change.after
+        assert isinstance(box, Mailbox)
+        if box.quota_mb:
+            raise fail(f"{box.address}: Google Workspace storage is pooled; there is no per-mailbox quota to set")
+        if change.action is Action.CREATE:
+            done = [self._create(box)]
+            was_frozen = False
+        else:
+            assert isinstance(change.before, Mailbox)
+            done = [self._update(change.before, box)]
+            was_frozen = change.before.frozen
+        if box.frozen and not was_frozen:
+            done.append(self._freeze(box.address))
+        elif was_frozen and not box.frozen:
+            done.append(self._unfreeze(box.address))
+        return "; ".join(d for d in done if d)
+
+    def _body(self, box: Mailbox) -> dict[str, Any]:
+        return {"name": codec.split_name(box.name), "orgUnitPath": self.orgunits.path(box.department)}
+
+    def _create(self, box: Mailbox) -> str:
+        password = new_password()
+        body = {
+            "primaryEmail": box.address,
+            **self._body(box),
+            "password": password,
+            "changePasswordAtNextLogin": True,
+            "externalIds": codec.with_tokens({}, add=[box.kind]),
+        }
+        api = self.directory.api
+        sent = api.attempts("directory", "POST", "users")
+        try:
+            self.directory.call("POST", "users", body)
+        except ApiError as exc:
+            if not exists_already(exc):
+                raise
+            # The shared client resends a POST after a timeout or a 5xx. If an earlier attempt went
+            # through, the "duplicate" is our own user, carrying our mark and our password.
+            retried = api.attempts("directory", "POST", "users") - sent > 1
+            user = self.directory.user(box.address)
+            if not (retried and box.kind in codec.user_tokens(user)):
+                patch = {**self._body(box), "externalIds": codec.with_tokens(user, [box.kind], codec.KIND_TOKENS)}
+                self.directory.call("PATCH", f"users/{box.address}", patch)
+                return "user already there (adopted)"
+            self.credentials.put(box.address, password, "sent again after no answer; the account took it")
+        else:
+            self.credentials.put(box.address, password)
+        self.directory.fresh.add(box.address)
+        return "user created (initial password in the credentials file)"
+
+    def _update(self, before: Mailbox, after: Mailbox) -> str:
+        if (before.name, before.department, before.kind) == (after.name, after.department, after.kind):
+            return ""
+        user = self.directory.user(after.address)
+        body = {**self._body(after), "externalIds": codec.with_tokens(user, [after.kind], codec.KIND_TOKENS)}
+        self.directory.call("PATCH", f"users/{after.address}", body, fresh=after.address)
+        return "user updated"
+
+    def _freeze(self, address: str) -> str:
+        """Lock: scrambled password; sessions, app passwords, tokens and backup codes revoked. The
+        Vault hold came before, as its own change. The account stays active so forwarding and the
+        auto-reply keep working (a suspended Google account receives no mail)."""
+        call = self.directory.call
+        done: list[str] = []
+        user = self.directory.user(address)
+        body = {
+            "password": new_password(),  # nobody learns it: the login is blocked
+            "changePasswordAtNextLogin": False,
+            "externalIds": codec.with_tokens(user, ["frozen"]),
+        }
+        call("PATCH", f"users/{address}", body, fresh=address)
+        call("POST", f"users/{address}/signOut", fresh=address)
+        asps = (call("GET", f"users/{address}/asps") or {}).get("items") or []
+        for asp in asps:
+            call("DELETE", f"users/{address}/asps/{asp['codeId']}")
+        tokens = (call("GET", f"users/{address}/tokens") or {}).get("items") or []
+        for token in tokens:
+            call("DELETE", f"users/{address}/tokens/{token['clientId']}")
+        call("POST", f"users/{address}/verificationCodes/invalidate")
+        done.append(f"login blocked, signed out, {len(asps)} app passwords and {len(tokens)} tokens revoked")
+        return "; ".join(done)
+
+    def _unfreeze(self, address: str) -> str:
+        user = self.directory.user(address)
+        password = new_password()
+        body = {
+            "suspended": False,
+            "password": password,
+            "changePasswordAtNextLogin": True,
+            "externalIds": codec.with_tokens(user, drop=["frozen"]),
+        }
+        self.directory.call("PATCH", f"users/{address}", body, fresh=address)
+        self.credentials.put(address, password)
+        return "login allowed again (new password in the credentials file)"
