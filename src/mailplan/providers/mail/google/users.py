@@ -10,6 +10,7 @@ from mailplan.engine.change import Action, Change
 from mailplan.model.objects import Mailbox
 from mailplan.providers.base import CredentialSink
 from mailplan.providers.http import ApiError
+from mailplan.providers.mail.marks import RESENT_NOTE, made_by_resend
 
 from . import codec
 from .api import exists_already, fail
@@ -68,15 +69,13 @@ class Users:
         except ApiError as exc:
             if not exists_already(exc):
                 raise
-            # The shared client resends a POST after a timeout or a 5xx. If an earlier attempt went
-            # through, the "duplicate" is our own user, carrying our mark and our password.
-            retried = api.attempts("directory", "POST", "users") - sent > 1
+            attempts = api.attempts("directory", "POST", "users") - sent
             user = self.directory.user(box.address)
-            if not (retried and box.kind in codec.user_tokens(user)):
+            if not made_by_resend(attempts, box.kind, codec.user_tokens(user)):
                 patch = {**self._body(box), "externalIds": codec.with_tokens(user, [box.kind], codec.KIND_TOKENS)}
                 self.directory.call("PATCH", f"users/{box.address}", patch)
                 return "user already there (adopted)"
-            self.credentials.put(box.address, password, "sent again after no answer; the account took it")
+            self.credentials.put(box.address, password, RESENT_NOTE)
         else:
             self.credentials.put(box.address, password)
         self.directory.fresh.add(box.address)

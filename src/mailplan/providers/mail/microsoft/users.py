@@ -10,6 +10,7 @@ from mailplan.engine.change import Action, Change
 from mailplan.model.objects import Mailbox
 from mailplan.providers.base import CredentialSink
 from mailplan.providers.http import ApiError
+from mailplan.providers.mail.marks import RESENT_NOTE, made_by_resend
 
 from . import codec
 from .api import exists_already, fail
@@ -79,14 +80,12 @@ class Users:
         except ApiError as exc:
             if not exists_already(exc):
                 raise
-            # The shared client resends a POST after a timeout or a 5xx. If an earlier attempt went
-            # through, the "already exists" is our own user, carrying our mark and our password.
-            retried = api.attempts("POST", "users") - sent > 1
+            attempts = api.attempts("POST", "users") - sent
             found = call("GET", f"users/{box.address}", **{"$select": "id,onPremisesExtensionAttributes"})
-            if not (retried and box.kind in codec.user_tokens(found)):
+            if not made_by_resend(attempts, box.kind, codec.user_tokens(found)):
                 return self._adopt(box, codec.user_tokens(found))
             created = found
-            self.credentials.put(box.address, password, "sent again after no answer; the account took it")
+            self.credentials.put(box.address, password, RESENT_NOTE)
         else:
             self.credentials.put(box.address, password)
         self.directory.known().users[box.address] = str(created["id"])
