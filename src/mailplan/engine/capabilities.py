@@ -28,6 +28,16 @@ def held_by(cls: type[Provider], objects: State) -> State:
     return State(o for o in objects if not dropped(cls, o))
 
 
+def handed_over(desired: Desired) -> Desired:
+    """``desired`` as the providers are handed it: each without the optional kinds it cannot hold
+    (a hold where the provider has none). What validate counts, plan diffs and HR edits compare."""
+    objects = {
+        name: held_by(provider_class(desired.providers[name].type), state) if name in desired.providers else state
+        for name, state in desired.objects.items()
+    }
+    return dataclasses.replace(desired, objects=objects)
+
+
 def as_planned(provider: Provider, change: Change) -> Change:
     """``change`` as a plan carries it for ``provider``: as it is, applied in part (``APPLIES_PARTLY``:
     it keeps its action and carries what is left for a person), or a manual step. What is neither

@@ -8,7 +8,7 @@ the ``Provider`` interface.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from pathlib import Path
 
 from mailplan import clock
@@ -21,7 +21,7 @@ from mailplan.engine.journal import Journal
 from mailplan.engine.journal_run import for_run as journal_for_run
 from mailplan.engine.plan import Plan
 from mailplan.errors import ConfigError, MailplanError
-from mailplan.model.state import Observed, State
+from mailplan.model.state import Observed
 from mailplan.providers.base import CredentialSink, Provider, ProviderContext, ProviderError
 from mailplan.providers.registry import provider_class
 
@@ -40,7 +40,7 @@ def load_desired(
     problems = capabilities.check(desired)
     if problems:
         raise ConfigError(problems)
-    return desired
+    return capabilities.handed_over(desired)
 
 
 class Session:
@@ -102,7 +102,7 @@ class Session:
         settings = settings or gate.GateSettings(today=self.today)
         frozen_on = self._frozen_on() if self.desired.retention_period else {}
         settled = retention.settle(self.desired, observed, frozen_on, self.today)
-        changes, unmanaged, orphans = diff_all(self._held(settled.objects), observed, settled.deletions)
+        changes, unmanaged, orphans = diff_all(settled.objects, observed, settled.deletions)
         expired = retention.expire_orphans(
             orphans, settled.retention, frozen_on, self.desired.retention_period, self.today
         )
@@ -120,15 +120,6 @@ class Session:
     def _frozen_on(self) -> dict[tuple[str, str], dt.date]:
         journal = Journal(self.journal_path, actor="-")  # only read: no git, no key
         return retention.frozen_since(journal.entries()) if journal.path.exists() else {}
-
-    def _held(self, objects: Mapping[str, State]) -> dict[str, State]:
-        """The objects each provider is handed: optional kinds it cannot hold at all are left out."""
-        return {
-            name: capabilities.held_by(provider_class(self.desired.providers[name].type), state)
-            if name in self.desired.providers
-            else state
-            for name, state in objects.items()
-        }
 
     def stale_reasons(self, saved: Plan, observed: dict[str, Observed], current: Plan) -> list[str]:
         """Why a saved plan no longer fits the config or the live state ([] if it still does).

@@ -14,13 +14,12 @@ from mailplan.config.directory import resolve
 from mailplan.config.models import Document
 from mailplan.config.problems import problems_of
 from mailplan.config.source import SourceMap
-from mailplan.engine.capabilities import held_by
+from mailplan.engine.capabilities import handed_over
 from mailplan.engine.change import Change
 from mailplan.engine.diff import diff_provider
 from mailplan.engine.plan import Unmanaged
 from mailplan.errors import ConfigError
 from mailplan.model.state import Observed
-from mailplan.providers.registry import provider_class
 
 
 def replan(
@@ -39,8 +38,6 @@ def replan(
     except ValidationError as exc:
         raise ConfigError(problems_of(exc, Document, SourceMap())) from None
     config = resolve(doc, SourceMap(), path, [path], "")
-    desired = compile_config(config, today)
-    # as a plan would hand them over: optional kinds the provider cannot hold are left out
-    wanted = held_by(provider_class(desired.providers[provider].type), desired.objects[provider])
-    changes, unmanaged, _ = diff_provider(provider, wanted, observed)
+    desired = handed_over(compile_config(config, today))
+    changes, unmanaged, _ = diff_provider(provider, desired.objects[provider], observed)
     return changes, unmanaged
