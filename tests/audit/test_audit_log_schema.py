@@ -3,11 +3,10 @@ after an apply and an offboard, validates; a renamed, dropped or unknown field d
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +16,7 @@ import pytest
 from mailplan.engine.change import Action
 from mailplan.model.objects import KINDS
 from people.conftest import Company, addr
+from schema_edits import edit, let_through
 
 SCHEMAS = Path(__file__).parents[2] / "schemas"
 SCHEMA = json.loads((SCHEMAS / "audit-log.schema.json").read_text(encoding="utf-8"))
@@ -93,62 +93,22 @@ def test_signed_entries_and_a_rehearsed_day_validate(company: Company, monkeypat
     assert ("freeze", addr("zhangwei")) in {(e["action"], e["key"]) for e in rehearsed}
 
 
-def _set(path: tuple[str | int, ...], value: Any) -> Callable[[dict[str, Any]], None]:
-    def edit(data: dict[str, Any]) -> None:
-        target: Any = data
-        for step in path[:-1]:
-            target = target[step]
-        target[path[-1]] = value
-
-    return edit
-
-
-def _rename(path: tuple[str | int, ...], new: str) -> Callable[[dict[str, Any]], None]:
-    def edit(data: dict[str, Any]) -> None:
-        target: Any = data
-        for step in path[:-1]:
-            target = target[step]
-        target[new] = target.pop(path[-1])
-
-    return edit
-
-
-def _drop(path: tuple[str | int, ...]) -> Callable[[dict[str, Any]], None]:
-    def edit(data: dict[str, Any]) -> None:
-        target: Any = data
-        for step in path[:-1]:
-            target = target[step]
-        del target[path[-1]]
-
-    return edit
-
-
 BROKEN = {
-    "entry field renamed": _rename(("entries", 0, "actor"), "who"),
-    "entry field dropped": _drop(("entries", 0, "hash")),
-    "unknown entry field": _set(("entries", 0, "comment"), "x"),
-    "unknown action": _set(("entries", 0, "action"), "delete"),
-    "manual step journaled": _set(("entries", 0, "action"), "manual"),
-    "unknown kind": _set(("entries", 0, "kind"), "user"),
-    "unknown event": _set(("entries", 0, "event"), "planned"),
-    "short hash": _set(("entries", 0, "prev"), "0" * 16),
-    "time not UTC": _set(("entries", 0, "time"), "2026-11-20T09:30:00+08:00"),
-    "object without its kind": _drop(("entries", 0, "after", "object")),
-    "header dropped": _drop(("person",)),
-    "header renamed": _rename(("entries",), "changes"),
-    "other format": _set(("format",), "mailplan-plan"),
+    "entry field renamed": edit(("entries", 0, "actor"), rename="who"),
+    "entry field dropped": edit(("entries", 0, "hash"), drop=True),
+    "unknown entry field": edit(("entries", 0, "comment"), "x"),
+    "unknown action": edit(("entries", 0, "action"), "delete"),
+    "manual step journaled": edit(("entries", 0, "action"), "manual"),
+    "unknown kind": edit(("entries", 0, "kind"), "user"),
+    "unknown event": edit(("entries", 0, "event"), "planned"),
+    "short hash": edit(("entries", 0, "prev"), "0" * 16),
+    "time not UTC": edit(("entries", 0, "time"), "2026-11-20T09:30:00+08:00"),
+    "object without its kind": edit(("entries", 0, "after", "object"), drop=True),
+    "header dropped": edit(("person",), drop=True),
+    "header renamed": edit(("entries",), rename="changes"),
+    "other format": edit(("format",), "mailplan-plan"),
 }
 
 
 def test_a_renamed_dropped_or_unknown_field_fails_the_schema(history: Company) -> None:
-    data = log_json(history)
-    passed = []
-    for name, edit in BROKEN.items():
-        broken = copy.deepcopy(data)
-        edit(broken)
-        try:
-            jsonschema.validate(broken, SCHEMA)
-        except jsonschema.ValidationError:
-            continue
-        passed.append(name)
-    assert passed == [], f"the schema let these through: {passed}"
+    assert let_through(log_json(history), SCHEMA, BROKEN) == []
