@@ -24,8 +24,8 @@ for extra in (ROOT / "tests", ROOT / "src"):
     if str(extra) not in sys.path:
         sys.path.insert(0, str(extra))
 
-from mailplan.engine.change import Change  # noqa: E402  (after the path set-up above)
 from mailplan.engine.journal import Journal  # noqa: E402
+from mailplan.model.change import Change  # noqa: E402  (after the path set-up above)
 
 
 def sizes_arg(parser: argparse.ArgumentParser, default: Sequence[int]) -> None:

@@ -39,10 +39,10 @@ from mailplan import config as config_mod
 from mailplan.config.naming import derive_local_part, numbered
 from mailplan.engine import capabilities
 from mailplan.engine.apply import apply_changes
-from mailplan.engine.session import Session
 from mailplan.model.objects import Alias, Group, Mailbox, MailObject
 from mailplan.model.state import State
 from mailplan.providers.mail.local.reader import read_managed, read_objects, split_list
+from mailplan.session import Session
 
 DOMAIN = "huamao-bench.com"
 DEPARTMENTS = 20

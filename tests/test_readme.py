@@ -33,8 +33,8 @@ def test_every_linked_file_exists() -> None:
 
 
 def test_the_dns_templates_table_matches_the_templates() -> None:
-    from mailplan.dns.templates import markdown_table
+    from mailplan.dns.template_table import markdown_table
 
     table = markdown_table().strip()
     assert table.splitlines()[0] in README, "README has no provider templates table"
-    assert table in README, "README's DNS templates table is stale: paste `python -m mailplan.dns.templates --markdown`"
+    assert table in README, "README's DNS templates table is stale: paste `python -m mailplan.dns.template_table`"

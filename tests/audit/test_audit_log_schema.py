@@ -13,7 +13,7 @@ from typing import Any
 import jsonschema
 import pytest
 
-from mailplan.engine.change import Action
+from mailplan.model.change import Action
 from mailplan.model.objects import KINDS
 from people.conftest import Company, addr
 from schema_edits import edit, let_through

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from mailplan.engine.change import Action, Change
-from mailplan.engine.session import Session
+from mailplan.model.change import Action, Change
+from mailplan.session import Session
 
 from .conftest import Run
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from mailplan.config import Config, compile_config, load
-from mailplan.engine.desired import Desired
 from mailplan.model import objects as o
+from mailplan.model.desired import Desired
 
 from .conftest import BASE
 

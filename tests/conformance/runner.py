@@ -15,10 +15,10 @@ from typing import Any
 
 from mailplan.engine import capabilities
 from mailplan.engine.apply import apply_changes
-from mailplan.engine.change import Action, Change
 from mailplan.engine.diff import diff_all, order_key
 from mailplan.engine.journal import Journal
 from mailplan.engine.journal_check import verify
+from mailplan.model.change import Action, Change
 from mailplan.model.objects import KINDS, MailObject
 from mailplan.model.state import State
 from mailplan.providers.base import CredentialSink, Provider, ProviderContext

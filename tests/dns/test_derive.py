@@ -151,18 +151,18 @@ def test_receive_only_m365_alias_domain_needs_no_tenant() -> None:
 
 
 def test_m365_mx_0_is_published_as_1_where_the_api_starts_at_1() -> None:
-    facts = dataclasses.replace(example_facts("microsoft-365"), dns_provider_type="dnspod")
+    facts = dataclasses.replace(example_facts("microsoft-365"), dns_provider_type="dnspod", mx_preference_min=1)
     with pytest.warns(Note, match=r"dnspod accepts MX preferences from 1 only, so 'MX 0 example-com\.mail"):
         records = by_name(mail_records(facts))
     assert records["@", "MX"].values == ("1 example-com.mail.protection.outlook.com.",)
-    plain = by_name(mail_records(dataclasses.replace(facts, dns_provider_type="cloudflare")))
+    plain = by_name(mail_records(dataclasses.replace(facts, dns_provider_type="cloudflare", mx_preference_min=0)))
     assert plain["@", "MX"].values == ("0 example-com.mail.protection.outlook.com.",)
 
 
 def test_mx_set_whose_order_would_change_is_refused() -> None:
     record = Record("example.com", "@", "MX", "", 600, ("0 a.example.net.", "1 b.example.net."))
     with pytest.raises(ConfigError, match="would change which host is tried first"):
-        storable([record], "alidns")
+        storable([record], 1, "alidns")
     kept = Record("example.com", "@", "MX", "", 600, ("0 a.example.net.", "10 b.example.net."))
     with pytest.warns(Note):
-        assert storable([kept], "alidns")[0].values == ("1 a.example.net.", "10 b.example.net.")
+        assert storable([kept], 1, "alidns")[0].values == ("1 a.example.net.", "10 b.example.net.")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from mailplan.engine.change import Action, Change
+from mailplan.model.change import Action, Change
 from mailplan.model.objects import MailObject
 from mailplan.model.state import Ident, Observed, State
 from mailplan.providers.base import Provider, ProviderError

@@ -7,12 +7,12 @@ from pathlib import Path
 import pytest
 
 from mailplan.engine.apply import apply_changes
-from mailplan.engine.change import Action, Change
 from mailplan.engine.diff import diff_all
 from mailplan.engine.journal import Journal
 from mailplan.engine.journal_check import verify
-from mailplan.engine.plan import Plan
+from mailplan.model.change import Action, Change
 from mailplan.model.objects import Domain, Mailbox
+from mailplan.model.plan import Plan
 from mailplan.model.state import State
 
 from .memory import MemoryProvider

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 from mailplan.engine import gate
-from mailplan.engine.change import Action
 from mailplan.engine.diff import diff_all
+from mailplan.model.change import Action
 from mailplan.model.objects import Alias, AutoReply, Domain, Forwarding, Group, Mailbox
 from mailplan.model.state import Observed, State
 

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 
 from mailplan.engine.apply import apply_changes
-from mailplan.engine.change import Action, Change
 from mailplan.engine.journal import GENESIS, Journal, JournalError, _digest, parse_head
 from mailplan.engine.journal_check import check, verify
 from mailplan.engine.journal_run import ConfigVersion, config_version
+from mailplan.model.change import Action, Change
 from mailplan.model.objects import Mailbox
 
 from .memory import MemoryProvider

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import jsonschema
 
-from mailplan.engine.change import Action, Change
 from mailplan.engine.diff import diff_all
-from mailplan.engine.plan import Plan
 from mailplan.errors import Problem
+from mailplan.model.change import Action, Change
 from mailplan.model.objects import KINDS, Domain, Group, Mailbox, Record
+from mailplan.model.plan import Plan
 from mailplan.model.state import Observed, State
 from mailplan.render import plan_json
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from mailplan.engine.change import Action, Change
+from mailplan.model.change import Action, Change
 from mailplan.model.objects import MailObject
 from mailplan.model.state import Ident
 

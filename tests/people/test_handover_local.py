@@ -9,7 +9,7 @@ import sqlite3
 import pytest
 
 from mailplan import clock
-from mailplan.config.compile import retained_until
+from mailplan.model.periods import retained_until
 from mailplan.providers.mail.local.passwords import verify_password
 from people.conftest import Company, addr
 

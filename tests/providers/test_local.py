@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from mailplan.engine.change import Action, Change
+from mailplan.model.change import Action, Change
 from mailplan.model.objects import (
     AdminRole,
     Alias,

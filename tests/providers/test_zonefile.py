@@ -12,7 +12,7 @@ from pathlib import Path
 import dns.zone
 import pytest
 
-from mailplan.engine.change import Action, Change
+from mailplan.model.change import Action, Change
 from mailplan.model.objects import Record
 from mailplan.providers.base import CredentialSink, ProviderContext, ProviderError
 from mailplan.providers.dns.values import from_rdata

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import pytest
 
-from mailplan.engine.change import Action
+from mailplan.model.change import Action
 from mailplan.model.objects import Alias, ArchiveRule, Delegation, Mailbox
 from realstack.org import ALIAS_DOMAIN, ARCHIVE, DOMAIN, Org, addr
 from servers.mailstack import OUTSIDER, MailStack

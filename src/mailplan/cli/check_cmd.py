@@ -57,7 +57,7 @@ def check(
         if domain:
             targets = ad_hoc_targets(domain, parked, selector or [])
         else:
-            from mailplan.engine.session import load_desired
+            from mailplan.session import load_desired
 
             targets = targets_from_desired(load_desired(config, today(), create_keys=False))
         report = run(targets, LiveDns(nameserver), nameserver or "")

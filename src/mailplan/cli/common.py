@@ -18,9 +18,9 @@ from mailplan import clock
 from mailplan.dns import spf
 from mailplan.dns.check.context import SpfDns
 from mailplan.dns.check.dnsview import LiveDns
-from mailplan.engine.change import Change
-from mailplan.engine.plan import Plan
 from mailplan.errors import ConfigError, MailplanError
+from mailplan.model.change import Change
+from mailplan.model.plan import Plan
 from mailplan.notes import Note
 from mailplan.providers.base import ProviderError
 from mailplan.render import plan_json, plan_markdown, plan_text

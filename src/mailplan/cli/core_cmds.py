@@ -24,10 +24,10 @@ from mailplan.cli.common import (
 )
 from mailplan.engine import gate
 from mailplan.engine.apply import apply_changes, waiting_for_allow_delete
-from mailplan.engine.change import Change
 from mailplan.engine.drift import in_sync
-from mailplan.engine.plan import Plan
-from mailplan.engine.session import Session, load_desired
+from mailplan.model.change import Change
+from mailplan.model.plan import Plan
+from mailplan.session import Session, load_desired
 
 FORMAT_OPT = typer.Option("--format", "-f", help="Output format.")
 

@@ -10,10 +10,10 @@ from typing import Annotated, Any
 import typer
 
 from mailplan.cli.common import CONFIG_ARG, fail, guarded, today
-from mailplan.engine.session import Session, load_desired
 from mailplan.providers.mail.local import serverconfig
 from mailplan.providers.mail.local.provider import LocalMailProvider
 from mailplan.providers.mail.local.serverconfig import ServerParams
+from mailplan.session import Session, load_desired
 
 local_app = typer.Typer(
     name="local",

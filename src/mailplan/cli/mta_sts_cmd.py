@@ -15,8 +15,8 @@ import typer
 
 from mailplan.cli.common import CONFIG_ARG, fail, guarded, today
 from mailplan.dns import mtasts
-from mailplan.engine.desired import Desired
 from mailplan.errors import MailplanError
+from mailplan.model.desired import Desired
 from mailplan.model.objects import Record
 from mailplan.render.common import unicode_domain
 
@@ -68,7 +68,7 @@ def mta_sts(
     """Print (or write) the MTA-STS policy file each domain must serve at https://mta-sts.<domain>/."""
     with guarded():
         from mailplan import config as config_mod
-        from mailplan.engine.session import load_desired
+        from mailplan.session import load_desired
 
         desired = load_desired(config, today(), create_keys=False)
         entries = config_mod.load(config).domains

@@ -12,14 +12,14 @@ import typer
 from mailplan import config as config_mod
 from mailplan.cli.common import Console, PlanFormat, fail, guarded, render_plan, today
 from mailplan.config.compile import compile_config
-from mailplan.engine import capabilities, gate
+from mailplan.engine import gate
 from mailplan.engine.apply import ApplyReport, apply_changes
-from mailplan.engine.change import Action, Change
-from mailplan.engine.desired import Desired
-from mailplan.engine.plan import Plan
-from mailplan.engine.session import Session
+from mailplan.model.change import Action, Change
+from mailplan.model.desired import Desired
+from mailplan.model.plan import Plan
 from mailplan.people import lifecycle
 from mailplan.people.select import caused_by_edit
+from mailplan.session import Session, handed_over
 
 
 def _config_and(arguments: list[str], what: str) -> tuple[Path, str]:
@@ -82,7 +82,7 @@ def _show_plan(config: Path, day: dt.date, fmt: PlanFormat, console: Console, ed
 def _before(edit: lifecycle.Edit, day: dt.date) -> Desired:
     """The config as it was before the edit, compiled for ``day``."""
     assert edit.config is not None, "every HR edit keeps the config it started from"
-    return capabilities.handed_over(compile_config(edit.config, day))
+    return handed_over(compile_config(edit.config, day))
 
 
 def offboard(

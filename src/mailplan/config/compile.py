@@ -9,44 +9,19 @@ from pathlib import Path
 from mailplan.config.addresses import to_alabel
 from mailplan.config.directory import department_tree
 from mailplan.config.entries import Config, Domain, GroupEntry, Person
-from mailplan.config.models import RETENTION, AutoReplyText
+from mailplan.config.models import AutoReplyText
 from mailplan.config.secrets import is_secret_key, resolve
 from mailplan.config.source import NodePath
 from mailplan.dns import spf
 from mailplan.dns.derive import mail_records
 from mailplan.dns.facts import MailDomainFacts
 from mailplan.dns.templates import TemplateError
-from mailplan.engine.desired import Desired, ProviderSpec
 from mailplan.errors import ConfigError, Location, Problem
 from mailplan.model import objects as o
+from mailplan.model.desired import Desired, ProviderSpec
+from mailplan.model.periods import retained_until, retention_days
 from mailplan.model.state import Ident, State
-
-
-def retention_days(period: str) -> int:
-    """``5y`` -> 1826: years and months at their average calendar length, so the number never drifts."""
-    match = RETENTION.match(period)
-    if not match:
-        raise ValueError(f"not a retention period: {period!r}")
-    n, unit = int(match.group(1)), match.group(2)
-    return {"y": round(n * 365.25), "m": round(n * 30.4375), "d": n}[unit]
-
-
-def retained_until(start: dt.date, period: str) -> dt.date:
-    """``start`` plus ``period`` on the calendar (2026-09-30 + 5y = 2031-09-30)."""
-    match = RETENTION.match(period)
-    if not match:
-        raise ValueError(f"not a retention period: {period!r}")
-    n, unit = int(match.group(1)), match.group(2)
-    if unit == "d":
-        return start + dt.timedelta(days=n)
-    months = start.month - 1 + (n * 12 if unit == "y" else n)
-    year, month = start.year + months // 12, months % 12 + 1
-    for day in (start.day, 30, 29, 28):  # 31 Jan + 1m = 28/29 Feb
-        try:
-            return dt.date(year, month, day)
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")
+from mailplan.providers.base import Provider
 
 
 class _Compiler:
@@ -66,8 +41,8 @@ class _Compiler:
         self.retention_period = self.doc.policies.archive.retention
         # provider -> mailboxes whose retention has passed: left out, their deletion proposed
         self.deletions: dict[str, list[o.Mailbox]] = defaultdict(list)
-        # provider -> the ``SUPPORTS`` of its class (empty for an unknown type, reported by the capability check)
-        self.supports: dict[str, frozenset[str]] = {}
+        # provider -> its class (None for an unknown type, reported by the capability check)
+        self.classes: dict[str, type[Provider] | None] = {}
 
     # -- helpers ---------------------------------------------------------------------------------
 
@@ -96,14 +71,19 @@ class _Compiler:
         return period is not None and retained_until(frozen_since, period) <= self.today
 
     def can(self, provider: str, feature: str) -> bool:
-        if provider not in self.supports:
+        cls = self.provider_class(provider)
+        return cls is not None and feature in cls.SUPPORTS
+
+    def provider_class(self, provider: str) -> type[Provider] | None:
+        """The class of a configured provider, None when the name or its type is unknown (reported elsewhere)."""
+        if provider not in self.classes:
             from mailplan.providers.registry import UnknownProviderType, provider_class
 
             try:
-                self.supports[provider] = provider_class(self.doc.providers[provider].type).SUPPORTS
+                self.classes[provider] = provider_class(self.doc.providers[provider].type)
             except (UnknownProviderType, KeyError, ImportError):
-                self.supports[provider] = frozenset()
-        return feature in self.supports[provider]
+                self.classes[provider] = None
+        return self.classes[provider]
 
     # -- providers -------------------------------------------------------------------------------
 
@@ -395,6 +375,7 @@ class _Compiler:
             dmarc_report_for=self.report_senders(domain),
             location=self.config.where.key_at(("domains", domain.key)),
             dns_provider_type=specs[str(spec.dns)].type if str(spec.dns) in specs else "",
+            mx_preference_min=int(getattr(self.provider_class(str(spec.dns)), "MX_PREFERENCE_MIN", 0)),
         )
 
     def report_senders(self, receiver: Domain) -> tuple[str, ...]:

@@ -16,8 +16,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from mailplan.config.naming import DEFAULT_LATIN_PATTERN, DEFAULT_PATTERN, check_pattern
+from mailplan.model.periods import RETENTION
 
-RETENTION = re.compile(r"^([1-9][0-9]*)([ymd])$")
 AUTO_REPLY_PLACEHOLDERS = ("name", "address", "successor_name", "successor_address", "left_on", "organization")
 
 

@@ -57,22 +57,12 @@ def mail_records(facts: MailDomainFacts, resolver: spf.Resolver | None = None) -
         out.add("_dmarc", "TXT", _dmarc(facts, "reject", "reject"))
     for sender in sorted(set(facts.dmarc_report_for)):
         out.add(dmarc.authorisation_name(sender), "TXT", "v=DMARC1")
-    return storable(out.records(), facts.dns_provider_type, facts)
+    return storable(out.records(), facts.mx_preference_min, facts.dns_provider_type, facts)
 
 
-def mx_preference_min(dns_provider_type: str) -> int:
-    """The lowest MX preference the DNS provider's API accepts (0 when unknown: DNS allows 0)."""
-    if not dns_provider_type:
-        return 0
-    from mailplan.providers.registry import UnknownProviderType, provider_class
-
-    try:
-        return int(getattr(provider_class(dns_provider_type), "MX_PREFERENCE_MIN", 0))
-    except UnknownProviderType:
-        return 0  # the capability check names the unknown type
-
-
-def storable(records: list[Record], dns_provider_type: str, facts: MailDomainFacts | None = None) -> list[Record]:
+def storable(
+    records: list[Record], minimum: int, dns_provider_type: str, facts: MailDomainFacts | None = None
+) -> list[Record]:
     """``records`` as the DNS provider can hold them, so that a re-plan compares like with like.
 
     An API whose MX preferences start at 1 (Alibaba Cloud DNS, DNSPod) cannot hold Microsoft 365's
@@ -80,7 +70,6 @@ def storable(records: list[Record], dns_provider_type: str, facts: MailDomainFac
     always does), and a note says so. The null MX ``0 .`` is left as it is: providers that cannot
     hold it do not declare ``record.MX.null``, and the config is refused before anything is read.
     """
-    minimum = mx_preference_min(dns_provider_type)
     return [_raise_mx(r, minimum, dns_provider_type, facts) if r.rtype == "MX" and minimum else r for r in records]
 
 

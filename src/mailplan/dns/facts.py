@@ -41,3 +41,4 @@ class MailDomainFacts:
     # The ``type`` of the DNS provider holding the zone ("" = none named): some APIs cannot hold
     # every value DNS allows (an MX preference of 0), and the records are derived as it can hold them.
     dns_provider_type: str = ""
+    mx_preference_min: int = 0  # the lowest MX preference that provider's API accepts (DNS itself allows 0)

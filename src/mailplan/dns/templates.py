@@ -12,7 +12,6 @@ provider's settings.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -242,37 +241,3 @@ def template_for(provider_type: str) -> Template:
         raise TemplateError(
             f"no DNS record template for mail provider type {provider_type!r}; templates exist for: {known}"
         ) from None
-
-
-def markdown_table() -> str:
-    """The provider templates as a markdown table, built from the same code that derives records."""
-    from mailplan.dns.derive import example_facts, mail_records
-
-    lines = ["| type | provider | records (example.com) | inputs | notes |", "|---|---|---|---|---|"]
-    rows = [(t.type, t.title, example_facts(t.type), t.inputs, t.notes) for t in TEMPLATES.values()]
-    rows.append(("(parked)", "Alias or non-sending domain", example_facts("local", sends_mail=False), (),
-                 "any domain with sends_mail false, whatever its provider"))
-    for type_name, title, facts, inputs, notes in rows:
-        shown = "<br>".join(
-            f"`{r.name} {r.rtype} {_short(v)}`" for r in mail_records(facts) for v in sorted(r.values, key=_mx_order)
-        )
-        needs = "<br>".join(f"`{i.key}`" + (f" (default {i.default})" if i.default else
-                                             f" (required for {i.required_for})" if i.required_for else " (required)")
-                            for i in inputs)
-        lines.append(f"| `{type_name}` | {title} | {shown} | {needs or '–'} | {notes or '–'} |")
-    return "\n".join(lines)
-
-
-def _short(text: str) -> str:
-    return text if len(text) < 60 else text[:40] + "…"
-
-
-def _mx_order(value: str) -> tuple[int, str]:
-    pref, _, rest = value.partition(" ")
-    return (int(pref), rest) if pref.isdigit() else (0, value)
-
-
-if __name__ == "__main__":
-    if sys.argv[1:] != ["--markdown"]:
-        sys.exit("usage: python -m mailplan.dns.templates --markdown")
-    print(markdown_table())

@@ -10,11 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from mailplan.engine.change import Action, Change
 from mailplan.engine.diff import mailbox_of
 from mailplan.engine.gate import needs_allow_delete
 from mailplan.engine.journal import Journal
 from mailplan.errors import MailplanError
+from mailplan.model.change import Action, Change
 from mailplan.model.objects import Mailbox
 from mailplan.providers.base import Provider, ProviderError
 

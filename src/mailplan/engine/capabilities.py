@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 
-from mailplan.engine.change import Action, Change
-from mailplan.engine.desired import Desired
 from mailplan.errors import Problem
+from mailplan.model.change import Action, Change
+from mailplan.model.desired import Desired
 from mailplan.model.objects import MailObject
 from mailplan.model.state import State
 from mailplan.providers.base import Provider
-from mailplan.providers.registry import UnknownProviderType, provider_class
+
+# provider name (the key under ``providers:``) -> its class; the caller resolves types to classes,
+# so the engine knows the provider interface and never the registry of every provider
+Classes = Mapping[str, type[Provider]]
 
 
 def missing_features(cls: type[Provider], obj: MailObject) -> list[str]:
@@ -28,12 +32,11 @@ def held_by(cls: type[Provider], objects: State) -> State:
     return State(o for o in objects if not dropped(cls, o))
 
 
-def handed_over(desired: Desired) -> Desired:
+def handed_over(desired: Desired, classes: Classes) -> Desired:
     """``desired`` as the providers are handed it: each without the optional kinds it cannot hold
     (a hold where the provider has none). What validate counts, plan diffs and HR edits compare."""
     objects = {
-        name: held_by(provider_class(desired.providers[name].type), state) if name in desired.providers else state
-        for name, state in desired.objects.items()
+        name: held_by(classes[name], state) if name in classes else state for name, state in desired.objects.items()
     }
     return dataclasses.replace(desired, objects=objects)
 
@@ -58,14 +61,13 @@ def as_planned(provider: Provider, change: Change) -> Change:
     )
 
 
-def check(desired: Desired) -> list[Problem]:
+def check(desired: Desired, classes: Classes) -> list[Problem]:
+    """What each provider in ``classes`` cannot hold of what the config asks of it."""
     problems: list[Problem] = []
     for name, spec in sorted(desired.providers.items()):
-        try:
-            cls = provider_class(spec.type)
-        except UnknownProviderType as exc:
-            problems.append(Problem(str(exc), spec.location, "use one of the known provider types"))
-            continue
+        if name not in classes:
+            continue  # an unknown type: the caller reported it
+        cls = classes[name]
         reported: set[str] = set()
         for obj in desired.objects.get(name, ()):
             wanted_role = "dns" if obj.KIND == "record" else "mail"

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from mailplan.engine.change import Action, Change
-from mailplan.engine.plan import Unmanaged
+from mailplan.model.change import Action, Change
 from mailplan.model.objects import Delegation, Domain, Group, Hold, Mailbox, MailObject, Record
+from mailplan.model.plan import Unmanaged
 from mailplan.model.state import Observed, State
 
 # Phases, in the order they run.

@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from mailplan.engine.apply import waiting_for_allow_delete
-from mailplan.engine.change import Action, Change
-from mailplan.engine.plan import Plan
+from mailplan.model.change import Action, Change
+from mailplan.model.plan import Plan
 
 Supports = Callable[[str], frozenset[str]]  # provider name -> the capability ids its API supports
 

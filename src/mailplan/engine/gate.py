@@ -20,9 +20,9 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from mailplan.engine.change import Action, Change
 from mailplan.engine.diff import PROTECTED_KINDS
 from mailplan.errors import Location, Problem
+from mailplan.model.change import Action, Change
 from mailplan.model.objects import Mailbox, MailObject
 from mailplan.model.state import Ident, Observed
 

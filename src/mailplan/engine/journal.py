@@ -28,8 +28,8 @@ from pathlib import Path
 from typing import Any
 
 from mailplan import clock
-from mailplan.engine.change import Change
 from mailplan.errors import MailplanError
+from mailplan.model.change import Change
 
 GENESIS = "0" * 64
 MIN_KEY_CHARS = 16

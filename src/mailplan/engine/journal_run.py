@@ -10,8 +10,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from mailplan.engine.desired import Desired
 from mailplan.engine.journal import Journal
+from mailplan.model.desired import Desired
 
 
 @dataclass(frozen=True)

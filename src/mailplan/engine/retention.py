@@ -14,12 +14,12 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from mailplan.config.compile import retained_until
-from mailplan.engine.change import Action, Change
-from mailplan.engine.desired import Desired
 from mailplan.engine.diff import mailbox_of
 from mailplan.engine.journal import Entry
+from mailplan.model.change import Action, Change
+from mailplan.model.desired import Desired
 from mailplan.model.objects import Mailbox, MailObject
+from mailplan.model.periods import retained_until
 from mailplan.model.state import Observed, State
 from mailplan.notes import note
 

@@ -13,13 +13,13 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mailplan.engine.change import Change
-from mailplan.engine.plan import Unmanaged
 from mailplan.importer.build import build_document
 from mailplan.importer.reading import Imported
 from mailplan.importer.render import header_lines, rebase, render
 from mailplan.importer.start import Start, from_config, from_settings, read_tenant
 from mailplan.importer.verify import replan
+from mailplan.model.change import Change
+from mailplan.model.plan import Unmanaged
 
 
 @dataclass

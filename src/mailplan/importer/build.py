@@ -12,13 +12,13 @@ import datetime as dt
 from typing import Any
 
 from mailplan.config.addresses import to_unicode
-from mailplan.config.compile import retention_days
 from mailplan.config.models import AutoReplyText
 from mailplan.importer.grants import split_grants
 from mailplan.importer.people import PeopleSections
 from mailplan.importer.reading import Imported, alabel
 from mailplan.importer.start import Start
 from mailplan.model import objects as o
+from mailplan.model.periods import retention_days
 from mailplan.model.state import Observed
 
 

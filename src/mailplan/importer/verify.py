@@ -14,12 +14,12 @@ from mailplan.config.directory import resolve
 from mailplan.config.models import Document
 from mailplan.config.problems import problems_of
 from mailplan.config.source import SourceMap
-from mailplan.engine.capabilities import handed_over
-from mailplan.engine.change import Change
 from mailplan.engine.diff import diff_provider
-from mailplan.engine.plan import Unmanaged
 from mailplan.errors import ConfigError
+from mailplan.model.change import Change
+from mailplan.model.plan import Unmanaged
 from mailplan.model.state import Observed
+from mailplan.session import handed_over
 
 
 def replan(

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Any
 
-from mailplan.engine.change import Change
-from mailplan.engine.desired import Desired
+from mailplan.model.change import Change
+from mailplan.model.desired import Desired
 from mailplan.model.objects import MailObject
 
 

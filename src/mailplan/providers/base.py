@@ -26,7 +26,7 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel
 
-from mailplan.engine.change import Change
+from mailplan.model.change import Change
 from mailplan.model.state import Observed
 
 

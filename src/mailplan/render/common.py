@@ -7,8 +7,8 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
-from mailplan.engine.change import Action, Change
-from mailplan.engine.plan import Plan
+from mailplan.model.change import Action, Change
+from mailplan.model.plan import Plan
 
 
 def unicode_domain(name: str) -> str:

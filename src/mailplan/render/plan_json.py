@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from mailplan.engine.plan import Plan
+from mailplan.model.plan import Plan
 
 
 def render(plan: Plan) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mailplan.engine.plan import Plan
+from mailplan.model.plan import Plan
 from mailplan.render.common import by_domain, nothing_to_do, shown_attrs, summary_line, unicode_domain, unicode_text
 
 

@@ -6,8 +6,8 @@ from collections.abc import Callable
 
 import typer
 
-from mailplan.engine.change import Action
-from mailplan.engine.plan import Plan
+from mailplan.model.change import Action
+from mailplan.model.plan import Plan
 from mailplan.render.common import by_domain, nothing_to_do, shown_attrs, summary_line, unicode_domain, unicode_text
 
 COLORS = {

@@ -10,7 +10,7 @@ import pytest
 
 from fakes.alimail import Harness, harness
 from importer.tenant_plan import import_then_plan
-from mailplan.engine.change import Action, Change
+from mailplan.model.change import Action, Change
 from mailplan.model.objects import Alias, Department, Domain, Group, Mailbox, MailObject
 from mailplan.providers.base import CredentialSink, NotSupported, ProviderContext, ProviderError
 from mailplan.providers.mail.alimail.provider import AlibabaMailProvider

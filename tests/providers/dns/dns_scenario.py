@@ -26,11 +26,12 @@ import pytest
 from mailplan.dns import derive
 from mailplan.dns.facts import MailDomainFacts
 from mailplan.engine import capabilities
-from mailplan.engine.change import Action, Change
+from mailplan.model.change import Action, Change
 from mailplan.model.objects import Record
 from mailplan.model.state import State
 from mailplan.notes import Note
 from mailplan.providers.base import CredentialSink, Provider, ProviderContext
+from mailplan.providers.registry import provider_class
 
 VERIFICATION = "google-site-verification=Zx81-verify-9f3a"
 WEB_ADDRESS = "192.0.2.10"
@@ -152,11 +153,17 @@ def other_domains(zone: str, provider_type: str) -> list[Record]:
     publishes no DKIM CNAMEs), derived for ``provider_type`` exactly as ``plan`` derives them."""
     parked = MailDomainFacts(zone=zone, domain=f"parked.{zone}", mail_provider_type="local",
                              mail_settings={"mx_host": f"mx.{zone}"}, sends_mail=False, ttl=600,
-                             dns_provider_type=provider_type)
+                             dns_provider_type=provider_type, mx_preference_min=_mx_min(provider_type))
     o365 = MailDomainFacts(zone=zone, domain=f"o365.{zone}", mail_provider_type="microsoft-365",
                            mail_settings={"mx_host": "o365-example.mail.protection.outlook.com"}, sends_mail=False,
-                           receives_mail=True, ttl=600, dns_provider_type=provider_type)
+                           receives_mail=True, ttl=600, dns_provider_type=provider_type,
+                           mx_preference_min=_mx_min(provider_type))
     return [*derive.mail_records(parked), *derive.mail_records(o365)]
+
+
+def _mx_min(provider_type: str) -> int:
+    """The lowest MX preference the provider's API accepts, as ``plan`` hands it to the derivation."""
+    return int(getattr(provider_class(provider_type), "MX_PREFERENCE_MIN", 0))
 
 
 def run_other_domains(backend: Backend) -> None:

@@ -9,7 +9,7 @@ import pytest
 from dns_scenario import Backend, context, mail_records, run_scenario
 
 from fakes.alidns import FakeAliDns
-from mailplan.engine.change import Action, Change
+from mailplan.model.change import Action, Change
 from mailplan.model.objects import Record
 from mailplan.providers.base import ProviderError
 from mailplan.providers.dns.alidns import AliDnsProvider, rpc_signature

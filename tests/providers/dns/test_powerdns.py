@@ -11,7 +11,7 @@ import pytest
 import requests
 from dns_scenario import Backend, context, mail_records, run_scenario
 
-from mailplan.engine.change import Action, Change
+from mailplan.model.change import Action, Change
 from mailplan.providers.base import ProviderError
 from mailplan.providers.dns.powerdns import PowerDnsProvider
 from mailplan.providers.dns.values import fqdn, from_rdata, quoted_txt

@@ -13,7 +13,7 @@ import dns.update
 import pytest
 from dns_scenario import Backend, context, mail_records, plan, run_scenario
 
-from mailplan.engine.change import Action, Change
+from mailplan.model.change import Action, Change
 from mailplan.providers.base import ProviderError
 from mailplan.providers.dns.rfc2136 import Rfc2136Provider
 from mailplan.providers.dns.values import fqdn, from_rdata, to_rdata

@@ -10,7 +10,7 @@ import pytest
 
 from fakes.exmail import Harness, harness
 from importer.tenant_plan import import_then_plan
-from mailplan.engine.change import Action, Change
+from mailplan.model.change import Action, Change
 from mailplan.model.objects import Alias, Department, Domain, Forwarding, Group, Mailbox, MailObject, Policy
 from mailplan.providers.base import CredentialSink, NotSupported, ProviderContext, ProviderError
 from mailplan.providers.mail.exmail.client import ExmailError

@@ -12,7 +12,7 @@ import pytest
 
 from fakes.google import GoogleFake, harness, rate_limited
 from fakes.tenant import Tenant
-from mailplan.engine.change import Action, Change
+from mailplan.model.change import Action, Change
 from mailplan.model.objects import (
     AdminRole,
     Alias,

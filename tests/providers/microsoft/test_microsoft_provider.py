@@ -12,8 +12,8 @@ import pytest
 
 from fakes.microsoft import GLOBAL_ADMIN, USER_ADMIN, GraphFake, harness, throttled
 from fakes.tenant import Tenant
-from mailplan.engine.change import Action, Change
 from mailplan.engine.diff import order_key
+from mailplan.model.change import Action, Change
 from mailplan.model.objects import (
     AdminRole,
     Alias,

@@ -9,7 +9,7 @@ from mailplan.dns.check.dnsview import CheckFailed, DnsView, Undecided
 from mailplan.dns.check.model import DomainReport, Finding, Report
 from mailplan.dns.check.rules import Fail, Outcome, Pass, Rule, all_rules
 from mailplan.dns.derive import NULL_MX, PARKED_SPF
-from mailplan.engine.desired import Desired
+from mailplan.model.desired import Desired
 from mailplan.model.objects import Domain, Record
 
 COMMON_SELECTORS = ("default", "mail", "dkim", "google", "selector1", "selector2", "s1", "s2", "k1")

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from mailplan.engine.change import Change
+from mailplan.model.change import Change
 from mailplan.model.objects import Record
 from mailplan.providers.base import ProviderContext
 from mailplan.providers.dns import ownership

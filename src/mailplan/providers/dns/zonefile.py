@@ -26,7 +26,7 @@ import dns.exception
 import dns.zone
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from mailplan.engine.change import Action, Change
+from mailplan.model.change import Action, Change
 from mailplan.model.objects import Record
 from mailplan.model.state import Observed, State
 from mailplan.providers.base import Provider, ProviderContext, ProviderError

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from mailplan.engine.change import Change
+from mailplan.model.change import Change
 from mailplan.model.objects import (
     AdminRole,
     ArchiveRule,

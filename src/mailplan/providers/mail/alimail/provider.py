@@ -22,7 +22,7 @@ from urllib.parse import quote
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from mailplan.engine.change import Action, Change
+from mailplan.model.change import Action, Change
 from mailplan.model.objects import Alias, Department, Domain, Mailbox, MailObject
 from mailplan.model.state import Ident, Observed, State
 from mailplan.providers.base import NotSupported, Provider, ProviderContext, ProviderError

@@ -4,7 +4,7 @@ tag ``mp-mgr:<key>``."""
 
 from __future__ import annotations
 
-from mailplan.engine.change import Action, Change
+from mailplan.model.change import Action, Change
 from mailplan.model.objects import Department
 from mailplan.providers.base import ProviderError
 from mailplan.providers.mail.admin_api import Waiting

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from mailplan.engine.change import Action, Change
+from mailplan.model.change import Action, Change
 from mailplan.model.objects import Alias, Group
 from mailplan.providers.base import NotSupported, ProviderError
 from mailplan.providers.mail.exmail import mapping as m

@@ -22,7 +22,7 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from mailplan.engine.change import Change
+from mailplan.model.change import Change
 from mailplan.model.state import Observed
 from mailplan.providers.base import Provider, ProviderContext
 from mailplan.providers.http import HttpClient

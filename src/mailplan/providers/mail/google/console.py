@@ -4,7 +4,7 @@ is off."""
 
 from __future__ import annotations
 
-from mailplan.engine.change import Change
+from mailplan.model.change import Change
 from mailplan.model.objects import ArchiveRule, Hold, Policy
 
 CONSOLE = "https://admin.google.com"

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from mailplan.engine.change import Change
+from mailplan.model.change import Change
 from mailplan.model.objects import Alias, Group, domain_of
 from mailplan.providers.http import ApiError
 

@@ -9,7 +9,7 @@ every account in it is mailplan's (https://developers.google.com/vault/reference
 
 from __future__ import annotations
 
-from mailplan.engine.change import Action, Change
+from mailplan.model.change import Action, Change
 from mailplan.model.objects import AutoReply, Delegation, Forwarding
 from mailplan.providers.http import ApiError
 

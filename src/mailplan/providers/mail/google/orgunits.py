@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from mailplan.engine.change import Action, Change
+from mailplan.model.change import Action, Change
 from mailplan.model.objects import Department
 
 from . import codec

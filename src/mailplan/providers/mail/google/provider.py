@@ -12,7 +12,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from mailplan.engine.change import Action, Change
+from mailplan.model.change import Action, Change
 from mailplan.model.objects import Delegation, Domain, Hold
 from mailplan.model.state import Observed
 from mailplan.providers.base import NotSupported, Provider, ProviderContext

@@ -3,7 +3,7 @@ role (``department_admin_role``) once per org unit, as role assignments scoped t
 
 from __future__ import annotations
 
-from mailplan.engine.change import Change
+from mailplan.model.change import Change
 from mailplan.model.objects import AdminRole
 
 from .api import fail

@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from mailplan.engine.change import Action, Change
+from mailplan.model.change import Action, Change
 from mailplan.model.objects import Mailbox
 from mailplan.model.state import Observed, State
 from mailplan.providers.base import NotSupported, Provider, ProviderContext, ProviderError

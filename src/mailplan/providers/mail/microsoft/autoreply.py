@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mailplan.engine.change import Change
+from mailplan.model.change import Change
 from mailplan.model.objects import AutoReply
 from mailplan.providers.http import ApiError
 

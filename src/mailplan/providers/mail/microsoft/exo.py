@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from mailplan.engine.change import Change
+from mailplan.model.change import Change
 from mailplan.model.objects import (
     Alias,
     ArchiveRule,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mailplan.engine.change import Change
+from mailplan.model.change import Change
 from mailplan.model.objects import Group, domain_of
 from mailplan.providers.http import ApiError
 

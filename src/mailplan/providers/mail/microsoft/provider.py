@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
-from mailplan.engine.change import Action, Change
+from mailplan.model.change import Action, Change
 from mailplan.model.objects import AutoReply, Domain, Group, Mailbox
 from mailplan.model.state import Observed
 from mailplan.providers.base import NotSupported, Provider, ProviderContext

@@ -4,7 +4,7 @@ administrative unit."""
 
 from __future__ import annotations
 
-from mailplan.engine.change import Change
+from mailplan.model.change import Change
 from mailplan.model.objects import AdminRole
 from mailplan.providers.http import ApiError
 

@@ -3,7 +3,7 @@ the manager and the parent live in the unit's description, in the mailplan note.
 
 from __future__ import annotations
 
-from mailplan.engine.change import Action, Change
+from mailplan.model.change import Action, Change
 from mailplan.model.objects import Department
 
 from . import codec

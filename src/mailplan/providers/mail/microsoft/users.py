@@ -6,7 +6,7 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from mailplan.engine.change import Action, Change
+from mailplan.model.change import Action, Change
 from mailplan.model.objects import Mailbox
 from mailplan.providers.base import CredentialSink
 from mailplan.providers.http import ApiError

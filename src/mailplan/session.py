@@ -1,8 +1,9 @@
 """One run of mailplan: the compiled config, its providers, and the plan between them.
 
-This is the small core's whole flow: load → compile → check capabilities →
-read observed → diff → gate. It knows providers only through the registry and
-the ``Provider`` interface.
+The session stands above the core and ties its parts together: load → compile
+(config/) → check capabilities → read observed (providers/, found through the
+registry) → diff → gate (engine/). The CLI and the HR commands call it; the
+engine below it knows no config file and no provider type.
 """
 
 from __future__ import annotations
@@ -15,15 +16,15 @@ from mailplan import clock
 from mailplan import config as config_mod
 from mailplan.dns import spf
 from mailplan.engine import capabilities, gate, retention
-from mailplan.engine.desired import Desired
 from mailplan.engine.diff import diff_all, order_key
 from mailplan.engine.journal import Journal
 from mailplan.engine.journal_run import for_run as journal_for_run
-from mailplan.engine.plan import Plan
-from mailplan.errors import ConfigError, MailplanError
+from mailplan.errors import ConfigError, MailplanError, Problem
+from mailplan.model.desired import Desired
+from mailplan.model.plan import Plan
 from mailplan.model.state import Observed
 from mailplan.providers.base import CredentialSink, Provider, ProviderContext, ProviderError
-from mailplan.providers.registry import provider_class
+from mailplan.providers.registry import UnknownProviderType, provider_class
 
 
 def load_desired(
@@ -37,10 +38,28 @@ def load_desired(
         raise MailplanError(f"{config_path}: no such config file — pass the path, or run in the folder holding it")
     cfg = config_mod.load(config_path)
     desired = config_mod.compile_config(cfg, today, spf_resolver, create_keys)
-    problems = capabilities.check(desired)
+    classes, problems = provider_classes(desired)
+    problems += capabilities.check(desired, classes)
     if problems:
         raise ConfigError(problems)
-    return capabilities.handed_over(desired)
+    return capabilities.handed_over(desired, classes)
+
+
+def provider_classes(desired: Desired) -> tuple[dict[str, type[Provider]], list[Problem]]:
+    """Each configured provider's class, and a problem for each type this build does not know."""
+    classes: dict[str, type[Provider]] = {}
+    problems: list[Problem] = []
+    for name, spec in sorted(desired.providers.items()):
+        try:
+            classes[name] = provider_class(spec.type)
+        except UnknownProviderType as exc:
+            problems.append(Problem(str(exc), spec.location, "use one of the known provider types"))
+    return classes, problems
+
+
+def handed_over(desired: Desired) -> Desired:
+    """``desired`` as its providers are handed it (engine/capabilities.py), for commands that compiled it."""
+    return capabilities.handed_over(desired, provider_classes(desired)[0])
 
 
 class Session:

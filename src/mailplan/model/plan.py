@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mailplan.engine.change import Action, Change
 from mailplan.errors import MailplanError, Problem
+from mailplan.model.change import Action, Change
 from mailplan.model.objects import MailObject, from_dict
 
 PLAN_FORMAT = "mailplan-plan"
