@@ -12,7 +12,7 @@ import dns.rcode
 import dns.update
 import pytest
 
-from fakes import alimail, exmail, google, microsoft
+from fakes import alimail, exmail, google, microsoft, netease
 from fakes.alidns import FakeAliDns
 from fakes.cloudflare import FakeCloudflare
 from fakes.dnspod import FakeDnsPod
@@ -29,7 +29,7 @@ IDN = "例子.中国".encode("idna").decode()
 
 # --- mail providers -------------------------------------------------------------------------------
 
-MAIL_PROVIDERS = ["local", "google-workspace", "microsoft-365", "tencent-exmail", "alibaba-mail"]
+MAIL_PROVIDERS = ["local", "google-workspace", "microsoft-365", "tencent-exmail", "alibaba-mail", "netease-qiye"]
 
 
 @contextlib.contextmanager
@@ -60,6 +60,9 @@ def mail_provider(provider_type: str, domain: str, workdir: Path) -> Iterator[tu
                 assert tenant.fake.revoked == {f"zhangsan@{domain}": 1}  # the one departure, once
 
             yield make_provider(tenant.provider_type, tenant.settings, workdir), graph_checks
+    elif provider_type == "netease-qiye":
+        with netease.harness((domain,)) as qiye:
+            yield make_provider(qiye.provider_type, qiye.settings, workdir), lambda: None
     elif provider_type == "tencent-exmail":
         with exmail.harness((domain, ALIAS)) as company:
             yield make_provider(company.provider_type, company.settings, workdir), lambda: None

@@ -18,7 +18,7 @@ from mailplan.providers.registry import provider_class
 from .conftest import Run
 
 # Every cloud mail fake; one without a harness fails here instead of being left out.
-FAKES = ["exmail", "alimail", "google", "microsoft"]
+FAKES = ["exmail", "alimail", "google", "microsoft", "netease"]
 
 # 李娜 left (her mailbox is frozen); managers is a group only its members may post to.
 COMPANY = """\

@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from mailplan.cli.main import build
 from mailplan.config.secrets import is_secret_key
 
-FAKES = ["google", "microsoft", "exmail", "alimail"]
+FAKES = ["google", "microsoft", "exmail", "alimail", "netease"]
 DOMAIN = "example.com"
 
 CONFIG = """\

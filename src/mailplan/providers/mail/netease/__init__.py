@@ -1,0 +1,1 @@
+"""NetEase Qiye Mail (网易企业邮箱) provider."""
