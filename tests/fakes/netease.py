@@ -40,7 +40,9 @@ Assumed where no source shows it (the provider is written not to depend on the e
   lists that way) and that its items carry ``status``, ``unit_id`` and ``remark`` as ``getAccount`` does
   (the clients read only ``account_name``, ``account_openid``, ``nickname``, ``mobile``, ``job_no``,
   ``create_time``); ``list_fields`` narrows the items to those to test the provider without them.
-- That ``updateAccount`` takes ``unit_id`` and ``remark`` as ``createAccount`` does, and the answer of
+- That accounts keep and answer ``remark`` (备注, in the doc-style field list a client copied for
+  ``createAccount``; ``keeps_remark`` turns that off), that ``updateAccount`` takes ``unit_id`` and
+  ``remark`` as ``createAccount`` does, and the answer of
   ``getAccountAliasList`` (``{"alias": [addresses]}``, as the open platform answers).
 - The password rule: 8 to 16 characters of at least three kinds (NetEase's help pages on 密码规则管理
   give that as the strict setting).
@@ -133,6 +135,8 @@ class NeteaseFake(FakeServer):
         self.passwords: dict[str, str] = {}
         self.archive_account: str | None = None
         self.list_fields: tuple[str, ...] | None = None  # None: list items carry every field
+        self.page_size = PAGE
+        self.keeps_remark = True  # False: the service as it would be if it ignored ``remark``
         self.requests: list[dict[str, str]] = []  # the verified parameters of every call, in order
         self._lag = 0
         self._hidden: dict[str, int] = {}
@@ -262,7 +266,7 @@ class NeteaseFake(FakeServer):
 
     def _set_fields(self, account: dict[str, Any], params: dict[str, str]) -> None:
         for key in ACCOUNT_FIELDS:
-            if key in params:
+            if key in params and (key != "remark" or self.keeps_remark):
                 account[key] = params[key]
         if "unit_id" in params:
             account["unit_id"] = self._unit_id(params["unit_id"])
@@ -279,9 +283,9 @@ class NeteaseFake(FakeServer):
             raise NeteaseApiError("PASSWORD.ERROR", "8-16 characters of three kinds")
         return password
 
-    @staticmethod
-    def _view(account: dict[str, Any]) -> dict[str, Any]:
-        view = {k: v for k, v in account.items() if k != "aliases"}
+    def _view(self, account: dict[str, Any]) -> dict[str, Any]:
+        hidden = ("aliases",) if self.keeps_remark else ("aliases", "remark")
+        view = {k: v for k, v in account.items() if k not in hidden}
         return json.loads(json.dumps(view))
 
     def _unit_view(self, unit: dict[str, Any]) -> dict[str, Any]:
@@ -358,7 +362,8 @@ class NeteaseFake(FakeServer):
         else:
             chosen = list(self.accounts.values())
         chosen = [a for a in chosen if self._visible(f"account:{a['account_name']}")]
-        items = [self._view(a) for a in chosen[(page - 1) * PAGE : page * PAGE]]
+        size = self.page_size
+        items = [self._view(a) for a in chosen[(page - 1) * size : page * size]]
         if self.list_fields is not None:
             items = [{k: v for k, v in item.items() if k in self.list_fields} for item in items]
         return {"count": len(chosen), "list": items}

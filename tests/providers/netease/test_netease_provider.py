@@ -17,6 +17,7 @@ from importer.tenant_plan import cli
 from mailplan.engine import capabilities
 from mailplan.model.change import Action, Change
 from mailplan.model.objects import Alias, ArchiveRule, Department, Domain, Group, Mailbox, MailObject, Policy
+from mailplan.notes import Note
 from mailplan.providers.base import CredentialSink, NotSupported, ProviderContext, ProviderError
 from mailplan.providers.http import RetryPolicy
 from mailplan.providers.mail.marks import RESENT_NOTE
@@ -218,6 +219,17 @@ def test_a_name_held_by_a_deleted_account_is_refused_with_the_way_out(
     assert qiye.fake.accounts["zhangsan"]["status"] == 2
 
 
+def test_a_service_that_keeps_no_remark_is_said_and_nothing_is_managed(
+    provider: NeteaseQiyeProvider, qiye: Harness
+) -> None:
+    qiye.fake.keeps_remark = False  # should NetEase not keep the remark mailplan marks accounts with
+    with pytest.warns(Note, match="does not carry the remark"):
+        create(provider, Mailbox(address=ZHANGSAN.address, name="张三"))
+    observed = provider.read([DOMAIN])
+    assert Mailbox(address=ZHANGSAN.address, name="张三") in set(observed.state)
+    assert observed.managed == frozenset()  # nothing mailplan cannot recognise is ever removed by it
+
+
 def test_accounts_nobody_marked_are_read_but_not_managed(provider: NeteaseQiyeProvider, qiye: Harness) -> None:
     qiye.fake.add_account("boss", "老板", aliases=["ceo"])
     observed = provider.read([DOMAIN])
@@ -368,6 +380,14 @@ def test_list_items_without_status_are_looked_up_once_each(provider: NeteaseQiye
 
     assert {ZHANGSAN, Mailbox(address=LISI.address, name="李四", frozen=True)} <= objects_of(provider)
     assert qiye.fake.count("POST /qiyeservice/api/account/getAccount") == 2
+
+
+def test_pages_are_followed_until_the_count_whatever_their_size(provider: NeteaseQiyeProvider, qiye: Harness) -> None:
+    qiye.fake.page_size = 3  # should NetEase's pages be smaller than the 2000 a client counts on
+    for n in range(7):
+        qiye.fake.add_account(f"user{n}", f"员工{n}")
+    assert len([o for o in objects_of(provider) if isinstance(o, Mailbox)]) == 7
+    assert qiye.fake.count("POST /qiyeservice/api/unit/getAccountList") == 3
 
 
 def test_keys_in_netease_formats_and_endpoints_limited_to_its_hosts(qiye: Harness, tmp_path: Path) -> None:

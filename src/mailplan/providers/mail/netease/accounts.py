@@ -13,6 +13,7 @@ from typing import Any
 
 from mailplan.model.change import Action, Change
 from mailplan.model.objects import Mailbox
+from mailplan.notes import note
 from mailplan.providers.base import CredentialSink, NotSupported, ProviderError
 from mailplan.providers.mail.marks import RESENT_NOTE, made_by_resend
 from mailplan.providers.mail.netease import mapping as m
@@ -63,7 +64,7 @@ class Accounts:
         }
         sent = self.client.attempts("account/createAccount")
         try:
-            self.client.call("account/createAccount", **form)
+            created = self.client.call("account/createAccount", **form)
         except NeteaseError:
             found = self.directory.account(name)
             if found is None:
@@ -74,13 +75,19 @@ class Accounts:
                     "in the admin console (企业邮箱管理后台) if it is the same person, or wait until NetEase lets "
                     "the name go; nothing was changed"
                 ) from None
-            _, note = m.note_of(found.get("remark"))
-            kinds = set() if note is None else {note.get("kind") or "person"}
+            _, mark = m.note_of(found.get("remark"))
+            kinds = set() if mark is None else {mark.get("kind") or "person"}
             if not made_by_resend(self.client.attempts("account/createAccount") - sent, box.kind, kinds):
                 return self._adopt(name, box, found)
             if not box.frozen:
                 self.credentials.put(box.address, password, RESENT_NOTE)
             return "created"
+        if isinstance(created, dict) and created.get("remark") != form["remark"]:
+            note(
+                f"NetEase's answer for the new account {box.address} does not carry the remark mailplan marks its "
+                "accounts with: NetEase may not keep remarks, and mailplan will then see its accounts as unmanaged "
+                "(see docs/providers/netease-qiye.md, What is unverified)"
+            )
         if not box.frozen:  # someone who left before mailplan ran: nobody is to log in with it
             self.credentials.put(box.address, password)
         return "created (initial password in the credentials file)" if not box.frozen else "created"

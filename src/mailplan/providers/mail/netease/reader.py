@@ -2,14 +2,13 @@
 (mailboxes) with their aliases, and the archive account. Managed is what carries mailplan's note.
 
 Calls: ``domain/getDomain``, ``unit/getUnitList`` (every unit at once), ``unit/getAccountList`` over the
-whole domain in pages of 2000, and one ``account/getAccountAliasList`` per account: no list answer carries
+whole domain page by page (2000 to a page), and one ``account/getAccountAliasList`` per account: no list answer carries
 aliases, so that is the fewest the API allows. An account whose list item lacks a field the read needs
 (status, unit) is looked up once with ``account/getAccount``.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -18,8 +17,6 @@ from mailplan.model.state import Ident, Observed, State
 from mailplan.providers.mail.exmail.mapping import a_label_domain, department_key
 from mailplan.providers.mail.netease import mapping as m
 from mailplan.providers.mail.netease.directory import Directory
-
-PAGE = 2000  # accounts per getAccountList page (fixed by NetEase; there is no page-size parameter)
 
 
 class Reader:
@@ -67,18 +64,22 @@ class Reader:
         return Observed(State(objects), frozenset(managed))
 
     def _accounts(self) -> Iterator[dict[str, Any]]:
-        """Every account not deleted, over the whole domain, with the fields the read needs."""
-        page, pages = 1, 1
-        while page <= pages:
+        """Every account not deleted, over the whole domain, with the fields the read needs. Pages are
+        followed until ``count`` items came (NetEase's page is 2000 by a client's account; not assumed)."""
+        page, seen = 1, 0
+        while True:
             answer = self.client.call("unit/getAccountList", page_num=page, recuion=True) or {}
-            pages = math.ceil(m.as_int(answer.get("count")) / PAGE)
-            for item in answer.get("list") or []:
-                if not isinstance(item, dict) or not item.get("account_name"):
+            items = [i for i in answer.get("list") or [] if isinstance(i, dict)]
+            for item in items:
+                if not item.get("account_name"):
                     continue
                 if any(key not in item for key in m.LISTED):
                     item = self.directory.account(str(item["account_name"])) or item
                 if m.as_int(item.get("status")) != m.DELETED:
                     yield item
+            seen += len(items)
+            if not items or seen >= m.as_int(answer.get("count")):
+                return
             page += 1
 
     def _department(self, unit: dict[str, Any], units: dict[str, dict[str, Any]]) -> tuple[Department, bool]:
