@@ -49,7 +49,8 @@ Assumed where no source shows it (the provider is written not to depend on the e
 
 Fault injection: ``rate_limit_next`` (``REQUEST_FREQUENCY_TOO_HIGH`` in an HTTP 200 answer), ``fail_next``
 (HTTP 429/5xx), ``slow_next`` (the call is carried out but answered late, past a client's timeout),
-``lag`` (accounts and units created from now on stay invisible to their next N lookups).
+``lag`` (accounts and units created from now on stay invisible to their next N lookups), ``refused``
+(an API answers a given error_code).
 """
 
 from __future__ import annotations
@@ -141,6 +142,7 @@ class NeteaseFake(FakeServer):
         self._lag = 0
         self._hidden: dict[str, int] = {}
         self._slow: list[float] = []
+        self.refused: dict[str, str] = {}  # api -> error_code it answers (until removed)
 
     # ---- test controls
 
@@ -194,6 +196,8 @@ class NeteaseFake(FakeServer):
         try:
             params = self._verified(request)
             handler = HANDLERS.get(name)
+            if name in self.refused:
+                raise NeteaseApiError(self.refused[name])
             if handler is None:
                 raise NeteaseApiError("PARAM_ERROR", f"no such api {name}")
             con = handler(self, params)

@@ -124,6 +124,34 @@ def test_freeze_sets_a_password_nobody_sees_and_disables_the_account(
     assert box in objects_of(provider)
 
 
+def test_a_freeze_or_rehire_cut_short_is_finished_by_the_next_run(
+    provider: NeteaseQiyeProvider, qiye: Harness, tmp_path: Path
+) -> None:
+    box = Mailbox(address=ZHANGSAN.address, name="张三")
+    frozen = Mailbox(address=ZHANGSAN.address, name="张三", frozen=True)
+    create(provider, box)
+    first = qiye.fake.passwords["zhangsan"]
+    qiye.fake.refused["account/suspendAccount"] = "PERMISSION_NOT_REGISTER"
+
+    with pytest.raises(ProviderError, match="ask NetEase to grant it"):
+        provider.apply(Change(Action.FREEZE, "qiye", box, frozen))
+
+    # the password is already one nobody knows; the account still reads as not frozen, so the plan repeats it
+    assert qiye.fake.passwords["zhangsan"] != first and box in objects_of(provider)
+    del qiye.fake.refused["account/suspendAccount"]
+    provider.apply(Change(Action.FREEZE, "qiye", box, frozen))
+    assert frozen in objects_of(provider)
+
+    qiye.fake.refused["account/recoverAccount"] = "PERMISSION_NOT_REGISTER"
+    with pytest.raises(ProviderError):
+        provider.apply(Change(Action.UNFREEZE, "qiye", frozen, box))
+    assert frozen in objects_of(provider)  # still shut: the rehire shows again in the next plan
+    del qiye.fake.refused["account/recoverAccount"]
+    provider.apply(Change(Action.UNFREEZE, "qiye", frozen, box))
+    assert box in objects_of(provider)
+    assert credentials(tmp_path)[-1][:2] == [box.address, qiye.fake.passwords["zhangsan"]]  # the latest works
+
+
 def test_someone_who_left_before_mailplan_is_created_frozen_with_no_password_recorded(
     provider: NeteaseQiyeProvider, qiye: Harness, tmp_path: Path
 ) -> None:

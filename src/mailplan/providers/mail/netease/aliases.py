@@ -42,7 +42,13 @@ class Aliases:
 
     def _remove(self, alias: Alias) -> None:
         owner, local = self._names(alias)
-        if alias.address in self._aliases(owner):
+        try:
+            current = self.directory.aliases_of(owner)
+        except NeteaseError as exc:
+            if exc.not_found:
+                return  # the owner is gone, and its aliases with it
+            raise
+        if alias.address in current:
             self.client.call("account/deleteAccountAlias", account_name=owner, alias_name=local)
 
     def _aliases(self, owner: str) -> tuple[str, ...]:

@@ -2,9 +2,9 @@
 (mailboxes) with their aliases, and the archive account. Managed is what carries mailplan's note.
 
 Calls: ``domain/getDomain``, ``unit/getUnitList`` (every unit at once), ``unit/getAccountList`` over the
-whole domain page by page (2000 to a page), and one ``account/getAccountAliasList`` per account: no list answer carries
-aliases, so that is the fewest the API allows. An account whose list item lacks a field the read needs
-(status, unit) is looked up once with ``account/getAccount``.
+whole domain page by page (2000 to a page), and one ``account/getAccountAliasList`` per account: no list
+answer carries aliases, so that is the fewest the API allows. An account whose list item lacks a field
+the read needs (status, unit) is looked up once with ``account/getAccount``.
 """
 
 from __future__ import annotations
@@ -40,23 +40,14 @@ class Reader:
         self.directory.accounts = set()
         archives: dict[str, ArchiveRule] = {}  # scope -> rule: one archive account per domain
         for account in self._accounts():
-            name = str(account.get("account_name"))
-            address = self.directory.address(name)
-            self.directory.accounts.add(address)
-            _, note = m.note_of(account.get("remark"))
-            unit_id = str(account.get("unit_id") or "")
-            box = Mailbox(
-                address=address,
-                name=str(account.get("nickname") or ""),
-                kind="functional" if (note or {}).get("kind") == "functional" else "person",
-                department=None if m.is_default_unit(unit_id) else self.directory.key_of(unit_id),
-                frozen=m.as_int(account.get("status")) == m.SUSPENDED,
-            )
-            aliases = [Alias(address=a, targets=(address,)) for a in self.directory.aliases_of(name)]
+            box, note = self._mailbox(account)
+            self.directory.accounts.add(box.address)
+            owner = str(account.get("account_name"))
+            aliases = [Alias(address=a, targets=(box.address,)) for a in self.directory.aliases_of(owner)]
             objects += [box, *aliases]
             if note is not None:
                 managed.update(o.ident for o in (box, *aliases))
-                archive = self._archive(note, address)
+                archive = self._archive(note, box.address)
                 if archive is not None:
                     archives.setdefault(archive.scope, archive)
         objects += archives.values()
@@ -81,6 +72,19 @@ class Reader:
             if not items or seen >= m.as_int(answer.get("count")):
                 return
             page += 1
+
+    def _mailbox(self, account: dict[str, Any]) -> tuple[Mailbox, dict[str, str] | None]:
+        """The account as a mailbox, and its mailplan note (None when it carries none)."""
+        _, note = m.note_of(account.get("remark"))
+        unit_id = str(account.get("unit_id") or "")
+        box = Mailbox(
+            address=self.directory.address(str(account.get("account_name"))),
+            name=str(account.get("nickname") or ""),
+            kind="functional" if (note or {}).get("kind") == "functional" else "person",
+            department=None if m.is_default_unit(unit_id) else self.directory.key_of(unit_id),
+            frozen=m.as_int(account.get("status")) == m.SUSPENDED,
+        )
+        return box, note
 
     def _department(self, unit: dict[str, Any], units: dict[str, dict[str, Any]]) -> tuple[Department, bool]:
         key, title = department_key(str(unit.get("unit_name", "")))
