@@ -28,8 +28,16 @@ def dropped(cls: type[Provider], obj: MailObject) -> bool:
 
 
 def held_by(cls: type[Provider], objects: State) -> State:
-    """``objects`` as a provider of ``cls`` is to hold them: without the optional ones it cannot."""
-    return State(o for o in objects if not dropped(cls, o))
+    """``objects`` as a provider of ``cls`` is to hold them: without the optional ones it cannot, and
+    without the attributes it keeps no trace of (``Provider.UNHELD``)."""
+    return State(_as_held(cls, o) for o in objects if not dropped(cls, o))
+
+
+def _as_held(cls: type[Provider], obj: MailObject) -> MailObject:
+    unheld = cls.UNHELD.get(obj.KIND)
+    if not unheld:
+        return obj
+    return dataclasses.replace(obj, **{f.name: f.default for f in dataclasses.fields(obj) if f.name in unheld})
 
 
 def handed_over(desired: Desired, classes: Classes) -> Desired:

@@ -15,6 +15,7 @@ BUILTIN: dict[str, str] = {
     "microsoft-365": "mailplan.providers.mail.microsoft.provider:Microsoft365Provider",
     "tencent-exmail": "mailplan.providers.mail.exmail.provider:TencentExmailProvider",
     "alibaba-mail": "mailplan.providers.mail.alimail.provider:AlibabaMailProvider",
+    "zoho-mail": "mailplan.providers.mail.zoho.provider:ZohoMailProvider",
     # dns
     "zonefile": "mailplan.providers.dns.zonefile:ZoneFileProvider",
     "rfc2136": "mailplan.providers.dns.rfc2136:Rfc2136Provider",
