@@ -30,7 +30,8 @@ Assumptions where nothing public says (named so that they can be checked on a re
 - a group's description reads back as ``description``.
 
 Fault injection: ``fail_next`` / ``rate_limit_next`` (429, 5xx), a delayed answer for timeouts
-(``failures.append(Response(..., delay=...))``), ``expire_tokens``, ``lag`` (new accounts unseen,
+(``failures.append(Response(..., delay=...))``, or ``answer_late``: done, but answered too late),
+``expire_tokens``, ``lag`` (new accounts unseen,
 changed names and roles read back stale, for the next N reads). Requests that break the contract
 are answered as Zoho would and recorded in ``violations``.
 """
@@ -116,6 +117,8 @@ class ZohoFake(FakeServer):
         self.tokens: dict[str, float] = {}  # alive token -> when it was issued
         self.token_times: list[float] = []  # when each token was issued (the 10-in-10-minutes limit)
         self.api_times: list[float] = []
+        self.limited = 0  # calls answered 429 because they were over ``per_minute``
+        self._late: list[float] = []  # the next API calls are done, and answered this many seconds late
         self.domains: dict[str, dict[str, Any]] = {}
         for n, name in enumerate((*domains, *alias_domains)):
             self.domains[name] = {
@@ -168,6 +171,11 @@ class ZohoFake(FakeServer):
     def group(self, address: str) -> dict[str, Any]:
         return next(g for g in self.groups.values() if g["emailId"] == address)
 
+    def answer_late(self, times: int, seconds: float) -> None:
+        """The next ``times`` API calls are carried out, but answered ``seconds`` late (a lost answer)."""
+        with self.lock:
+            self._late.extend([seconds] * times)
+
     def expire_tokens(self) -> None:
         with self.lock:
             self.tokens.clear()
@@ -197,7 +205,10 @@ class ZohoFake(FakeServer):
             limited = self._over_limit()
             if limited is not None:
                 return limited
-            return self._route(req)
+            answer = self._route(req)
+            if self._late:
+                answer.delay = self._late.pop(0)
+            return answer
         except ZohoApiError as exc:
             data = {k: v for k, v in (("errorCode", exc.code), ("moreInfo", exc.more)) if v}
             return Response(exc.status, {"status": {"code": exc.status, "description": exc.description},
@@ -291,6 +302,7 @@ class ZohoFake(FakeServer):
         self.api_times = [t for t in self.api_times if now - t < 60.0]
         if len(self.api_times) >= self.per_minute:
             wait = max(1, int(60.0 - (now - self.api_times[0]) + 0.999))
+            self.limited += 1
             return Response(429, self.rate_limit_body(), {"Retry-After": str(wait)})
         self.api_times.append(now)
         return None

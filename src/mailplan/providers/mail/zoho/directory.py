@@ -28,7 +28,7 @@ class Directory:
         self.sleep = sleep
         self.accounts: dict[str, dict[str, Any]] = {}  # primary address -> account
         self.groups: dict[str, dict[str, Any]] = {}  # group address -> group details
-        self.domains: set[str] = set()  # the organization's domains this provider was asked about
+        self.domains: dict[str, bool] = {}  # domain -> whether the organization holds it (asked once)
 
     # waiting for Zoho
 
@@ -56,6 +56,17 @@ class Directory:
     def eventually(self, call: Callable[[], T], what: str) -> T:
         """``call``, retried while Zoho answers "not found" (a write of a moment ago)."""
         return self.poll(call, lambda _: True, what)
+
+    def holds_domain(self, domain: str) -> bool:
+        """Whether ``domain`` is one of the organization's (``GET …/domains/{name}``, asked once a run)."""
+        if domain not in self.domains:
+            try:
+                self.domains[domain] = isinstance(self.client.call("GET", f"{self.client.org}/domains/{domain}"), dict)
+            except ZohoError as exc:
+                if exc.status not in (400, 404):
+                    raise
+                self.domains[domain] = False
+        return self.domains[domain]
 
     # accounts
 

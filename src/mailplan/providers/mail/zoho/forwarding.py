@@ -26,9 +26,9 @@ class Forwardings:
         self.client = directory.client
 
     def outside(self, change: Change) -> list[str]:
-        """Targets not in one of the organization's domains mailplan read."""
+        """Targets not in one of the organization's domains."""
         obj = change.after if isinstance(change.after, Forwarding) else None
-        return [t for t in (obj.targets if obj else ()) if domain_of(t) not in self.directory.domains]
+        return [t for t in (obj.targets if obj else ()) if not self.directory.holds_domain(domain_of(t))]
 
     def apply(self, change: Change) -> str:
         before = change.before if isinstance(change.before, Forwarding) else None

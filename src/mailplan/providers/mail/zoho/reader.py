@@ -120,7 +120,7 @@ class Reader:
                 raise
             if isinstance(answer, dict):
                 details[name] = answer
-        self.directory.domains = set(details)
+        self.directory.domains = {name: name in details for name in scope}
         primary = next((n for n, d in details.items() if d.get("primary") and not d.get("isDomainAlias")), None)
         for name, domain in details.items():
             # A domain alias's answer does not name its target: the organization's primary domain (unverified).
