@@ -23,10 +23,10 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel
 
-from mailplan.model.change import Action, Change
+from mailplan.model.change import Change
 from mailplan.model.objects import Group
 from mailplan.model.state import Observed
-from mailplan.providers.base import Provider, ProviderContext
+from mailplan.providers.base import NotSupported, Provider, ProviderContext
 from mailplan.providers.http import HttpClient
 from mailplan.providers.mail.admin_api import apply_by_kind
 from mailplan.providers.mail.zoho.aliases import Aliases
@@ -82,8 +82,8 @@ class ZohoMailProvider(Provider):
         return self.reader.read(domains)
 
     def apply(self, change: Change) -> str:
-        if self.wholly_manual(change):
-            change = Change(Action.MANUAL, change.provider, change.before, change.after)
+        if self.wholly_manual(change):  # planned as a manual step: only a bypassed check gets here
+            raise NotSupported(f"zoho-mail cannot {change.describe()}: {self.manual_instructions(change)}")
         return apply_by_kind(change, self.handlers, "Zoho Mail cannot {action} a {kind} through its API")
 
     def wholly_manual(self, change: Change) -> bool:
