@@ -37,7 +37,8 @@ def _as_held(cls: type[Provider], obj: MailObject) -> MailObject:
     unheld = cls.UNHELD.get(obj.KIND)
     if not unheld:
         return obj
-    return dataclasses.replace(obj, **{f.name: f.default for f in dataclasses.fields(obj) if f.name in unheld})
+    defaults = {f.name: f.default for f in dataclasses.fields(obj) if f.name in unheld}
+    return dataclasses.replace(obj, **{k: v for k, v in defaults.items() if v is not dataclasses.MISSING})
 
 
 def handed_over(desired: Desired, classes: Classes) -> Desired:

@@ -531,6 +531,19 @@ def test_every_account_is_read_whatever_page_size_zoho_keeps_to(
     assert org.fake.count(f"GET /api/organization/{org.fake.zoid}/accounts") == 3  # 50 + 50 + 20
 
 
+def test_what_the_lists_already_show_is_not_read_again(org: Harness, tmp_path: Path, sleeps: list[float]) -> None:
+    provider = make_provider(org, tmp_path, sleeps)
+    leaver = Mailbox(address=ZHANGSAN.address, name="张三", frozen=True)
+    create(provider, leaver, LISI, TEAM, Forwarding(address=ZHANGSAN.address, targets=(LISI.address,)))
+    before = objects_of(provider)
+    org.fake.full_lists = True  # a tenant whose lists carry forwarding, members and description
+    org.fake.calls.clear()
+
+    assert objects_of(provider) == before
+    assert org.fake.count("GET", r"/api/accounts/\d+") == 0
+    assert org.fake.count("GET", rf"/api/organization/{org.fake.zoid}/groups/\d+") == 0
+
+
 def test_domains_the_organization_does_not_hold_are_not_reported(provider: ZohoMailProvider, org: Harness) -> None:
     found = {o for o in provider.read([DOMAIN, "not-ours.example"]).state if isinstance(o, Domain)}
     assert found == {Domain(name=DOMAIN)}

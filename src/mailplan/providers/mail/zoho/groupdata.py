@@ -60,10 +60,15 @@ def post_policy(group: dict[str, Any]) -> PostPolicy:
     return "senders"  # stricter than the language can say: nobody listed
 
 
+def note_key(group: dict[str, Any]) -> str | None:
+    """Where the answer holds the description (the create call names it ``groupDescription``)."""
+    return next((k for k in ("groupDescription", "description") if k in group), None)
+
+
 def note(group: dict[str, Any]) -> dict[str, str] | None:
     """mailplan's note in the description (None: a group mailplan did not create)."""
-    text = group.get("groupDescription") if "groupDescription" in group else group.get("description")
-    return read_note(str(text or ""))[1]
+    key = note_key(group)
+    return read_note(str(group.get(key) or "") if key else "")[1]
 
 
 def members(group: dict[str, Any]) -> tuple[str, ...]:

@@ -2,9 +2,10 @@
 
 - every account in pages of ``page_size`` (``GET …/accounts?start=&limit=``): mailboxes, their
   aliases (``emailAddress[]``) and admin roles (``role``), with no call per account;
-- forwarding only of disabled accounts, one call each (``GET /api/accounts/{accountId}``): the
-  handover of a leaver is the only forwarding the config language has;
-- ``GET …/groups`` and ``GET …/groups/{zgid}`` for the members of each group in scope;
+- forwarding only of disabled accounts, one call each (``GET /api/accounts/{accountId}``), unless the
+  list shows it: the handover of a leaver is the only forwarding the config language has;
+- ``GET …/groups``, and ``GET …/groups/{zgid}`` for the members and description of each group in
+  scope the list does not show them of;
 - ``GET …/domains/{name}`` for each domain in scope.
 
 Zoho documents no largest page and no order. A page shorter than asked for may be the server's
@@ -82,8 +83,11 @@ class Reader:
             self._forwarding(account, found, mine)
 
     def _forwarding(self, account: dict[str, Any], found: Findings, mine: bool) -> None:
-        # the account's own path (``/api/accounts/{accountId}``) is where Zoho shows its forwarding
-        details = self.client.call("GET", f"/api/accounts/{acc.ident(account.get('accountId'))}") or {}
+        # the account's own path (``/api/accounts/{accountId}``) is where Zoho shows its forwarding,
+        # unless the list already did
+        details = account
+        if "mailForward" not in account:
+            details = self.client.call("GET", f"/api/accounts/{acc.ident(account.get('accountId'))}") or {}
         targets = sorted(t for t, (on, _) in acc.forwards(details if isinstance(details, dict) else {}).items() if on)
         if targets:
             found.add(Forwarding(address=acc.primary(account), targets=tuple(targets)), mine)
@@ -100,8 +104,10 @@ class Reader:
         for entry in groups:
             if not gd.address(entry) or domain_of(gd.address(entry)) not in scope:
                 continue  # a Zoho Directory group without an address, or another domain's
-            details = self.client.call("GET", f"{self.client.org}/groups/{gd.zgid(entry)}") or {}
-            group = {**entry, **details} if isinstance(details, dict) else entry
+            group = entry
+            if "mailGroupMemberList" not in entry or gd.note_key(entry) is None:  # the list did not say it all
+                details = self.client.call("GET", f"{self.client.org}/groups/{gd.zgid(entry)}") or {}
+                group = {**entry, **details} if isinstance(details, dict) else entry
             self.directory.groups[gd.address(group)] = group
             note = gd.note(group)
             if note == gd.ALIAS_NOTE:
