@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from mailplan.model.change import Action, Change
-from mailplan.model.objects import Group
+from mailplan.model.objects import Group, PostPolicy
 from mailplan.providers.base import NotSupported, ProviderError
 from mailplan.providers.mail.marks import with_note
 from mailplan.providers.mail.zoho import groupdata as gd
@@ -115,10 +115,10 @@ class Groups:
             self.client.call("PUT", self.path(address), body=body)
         return f"members +{len(added)} -{len(removed)}"
 
-    def _set_policy(self, address: str, policy: str) -> None:
+    def _set_policy(self, address: str, policy: PostPolicy) -> None:
         body = {
             "mode": "updateMailGroupAdvOptions",
-            "accessType": gd.ACCESS_TYPE[policy],  # type: ignore[index]
+            "accessType": gd.ACCESS_TYPE[policy],
             "groupAdminSettings": {"holdOrBounce": "reject"},
         }
         self.directory.eventually(lambda: self.client.call("PUT", self.path(address), body=body), f"group {address}")
