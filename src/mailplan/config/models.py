@@ -16,6 +16,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from mailplan.config.naming import DEFAULT_LATIN_PATTERN, DEFAULT_PATTERN, check_pattern
+from mailplan.config.text import Line, Text
 from mailplan.model.periods import RETENTION
 
 AUTO_REPLY_PLACEHOLDERS = ("name", "address", "successor_name", "successor_address", "left_on", "organization")
@@ -31,7 +32,7 @@ def _as_list(value: Any) -> Any:
 
 
 class Organization(Model):
-    name: str = Field(description="The organization's name, shown in auto-replies ({organization}).")
+    name: Line = Field(description="The organization's name, shown in auto-replies ({organization}).")
     primary_domain: str = Field(
         description="The domain people's and mailboxes' addresses are on unless they name another one. "
         "Must be one of `domains:` and not an alias domain. Unicode (IDN) or A-label."
@@ -178,11 +179,11 @@ class DomainConfig(Model):
     mta_sts: MtaSts | None = Field(None, description="MTA-STS; omit for none.")
     tls_rpt: TlsRpt | None = Field(None, description="SMTP TLS reporting (_smtp._tls); omit for none.")
     ttl: int = Field(3600, ge=60, le=604800, description="TTL of the mail records mailplan publishes, in seconds.")
-    description: str = Field("", description="Free text kept with the domain.")
+    description: Text = Field("", description="Free text kept with the domain.")
 
 
 class Department(Model):
-    name: str = Field(description="The department's display name (销售部).")
+    name: Line = Field(description="The department's display name (销售部).")
     manager: str | None = Field(None, description="The person who manages it: their address, alias or name.")
     parent: str | None = Field(None, description="The key of the department this one belongs to.")
 
@@ -214,8 +215,8 @@ def _check_reply_text(value: str) -> str:
 
 
 class AutoReplyText(Model):
-    subject: str = Field(description="Subject of the automatic reply. May use the placeholders listed under body.")
-    body: str = Field(
+    subject: Line = Field(description="Subject of the automatic reply. May use the placeholders listed under body.")
+    body: Text = Field(
         description="Text of the automatic reply; several languages in one text are fine. Placeholders: {name}, "
         "{address}, {successor_name}, {successor_address}, {left_on}, {organization}."
     )
@@ -224,7 +225,7 @@ class AutoReplyText(Model):
 
 
 class Person(Model):
-    name: str = Field(description="Full name as written (张三, John Smith). The address is derived from it.")
+    name: Line = Field(description="Full name as written (张三, John Smith). The address is derived from it.")
     address: str | None = Field(
         None,
         description="The address, when not the derived one: a local part (lina2) or a full address on one of "
@@ -247,7 +248,7 @@ class Person(Model):
     successor: str | None = Field(
         None, description="Who takes over the mail of a person who left: address, alias or name. Needs left_on."
     )
-    left_reason: str | None = Field(None, description="Why the person left; kept for the record, never sent.")
+    left_reason: Text | None = Field(None, description="Why the person left; kept for the record, never sent.")
     auto_reply: AutoReplyText | None = Field(
         None, description="For a person who left: this auto-reply instead of the offboarding policy's one."
     )
@@ -257,7 +258,7 @@ class Person(Model):
 
 class Mailbox(Model):
     address: str = Field(description="The functional mailbox's address: a local part (info) or a full address.")
-    name: str = Field(description="Display name (信息咨询).")
+    name: Line = Field(description="Display name (信息咨询).")
     owners: list[str] = Field(
         default_factory=list, description="People who work in this mailbox: they may read it and send as it."
     )
@@ -276,7 +277,7 @@ class Mailbox(Model):
 
 class Group(Model):
     address: str = Field(description="The group's address: a local part or a full address.")
-    name: str = Field(description="Display name (销售团队).")
+    name: Line = Field(description="Display name (销售团队).")
     members: list[str] = Field(
         default_factory=list,
         description="Who receives the group's mail: people (address, alias or name), mailboxes, "
