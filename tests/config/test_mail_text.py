@@ -70,7 +70,7 @@ def test_an_auto_reply_body_may_have_lines_but_no_other_control_characters(cli: 
 def test_an_outside_address_must_be_an_address(cli: Cli, member: str, message: str) -> None:
     code, err = cli.validate(BASE + f"groups:\n  - {{address: team, name: T, members: [{member}]}}\n")
     assert code == 1
-    assert err[0].startswith(f"mailplan.yaml:{L + 2}:40: unknown member ")
+    assert err[0].startswith(f"mailplan.yaml:{L + 2}:40: member ")
     assert message in err[0]
 
 

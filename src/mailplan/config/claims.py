@@ -216,7 +216,11 @@ class Claims:
     def ref(self, ref: str, path: NodePath, kinds: tuple[TargetKind, ...], what: str) -> Target | None:
         target, why = self.lookup(ref)
         if target is None:
-            self.fail(f"unknown {what} {ref!r}: {why}", path)
+            if why.startswith(f"{ref.strip()!r} is not a valid"):  # written wrong, not missing
+                message, _, fix = why.partition(" — ")
+                self.fail(f"{what} {message}", path, fix)
+            else:
+                self.fail(f"unknown {what} {ref!r}: {why}", path)
             return None
         if target.kind not in kinds:
             self.fail(f"{what} {ref!r} is {target.label}, but must be a {' or '.join(kinds)}", path)

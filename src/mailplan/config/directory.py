@@ -8,6 +8,7 @@ from pathlib import Path
 from mailplan.config import models
 from mailplan.config.addresses import AddressError, to_alabel
 from mailplan.config.claims import Claims
+from mailplan.config.dnsvalues import https_report_uri, report_size_suffix
 from mailplan.config.entries import (
     AliasEntry,
     Config,
@@ -337,12 +338,25 @@ class Resolver(Claims):
                 self.reports.setdefault(domain.name, {})[f"{section}_{key}"] = tuple(u for u in uris if u)
 
     def report_uri(self, value: str, path: NodePath, allow_https: bool) -> str | None:
-        """A report destination as a URI: a plain address becomes ``mailto:``; own addresses must exist."""
-        if allow_https and value.startswith("https://"):
-            return value
-        address = value.removeprefix("mailto:")
+        """A report destination as a URI: a plain address becomes ``mailto:``; own addresses must exist.
+
+        A DMARC URI may end in a size limit (``!10m``, RFC 7489 §6.4); TLS-RPT also takes https: URLs.
+        """
+        if allow_https and value.lower().startswith("https:"):
+            try:
+                return https_report_uri(value)
+            except ValueError as exc:
+                self.fail(str(exc), path, "write https://host/path, or an address")
+                return None
+        uri, size = ("", "") if allow_https else report_size_suffix(value)
+        address = (uri or value).removeprefix("mailto:")
+        if ":" in address.partition("@")[0]:
+            scheme = address.partition(":")[0]
+            self.fail(f"{value!r}: reports go to mailto: addresses" + (" or https: URLs" if allow_https else "")
+                      + f", not {scheme}:", path, "write the address, e.g. dmarc-reports@example.com")
+            return None
         target = self.ref(address, path, ("person", "mailbox", "group", "alias", "external"), "report address")
-        return f"mailto:{target.address}" if target else None
+        return f"mailto:{target.address}{size}" if target else None
 
 
 def resolve(doc: models.Document, where: SourceMap, path: Path, files: list[Path], fingerprint: str) -> Config:

@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from mailplan.config.dnsvalues import MxPattern, ReportTarget, SpfDomain, SpfIp4, SpfIp6
 from mailplan.config.naming import DEFAULT_LATIN_PATTERN, DEFAULT_PATTERN, check_pattern
 from mailplan.config.text import Line, Text
 from mailplan.model.periods import RETENTION
@@ -82,11 +83,17 @@ class ProviderConfig(BaseModel):
 
 
 class Spf(Model):
-    include: list[str] = Field(
-        default_factory=list, description="Extra senders' SPF domains: include:<domain> (a CRM, a newsletter tool)."
+    include: list[SpfDomain] = Field(
+        default_factory=list,
+        description="Extra senders' SPF domains (a CRM, a newsletter tool): the domain only, mailplan writes "
+        "include:<domain>.",
     )
-    ip4: list[str] = Field(default_factory=list, description="Extra sending IPv4 addresses or networks.")
-    ip6: list[str] = Field(default_factory=list, description="Extra sending IPv6 addresses or networks.")
+    ip4: list[SpfIp4] = Field(
+        default_factory=list, description="Extra sending IPv4 addresses or networks (192.0.2.10, 192.0.2.0/24)."
+    )
+    ip6: list[SpfIp6] = Field(
+        default_factory=list, description="Extra sending IPv6 addresses or networks (2001:db8::1, 2001:db8::/48)."
+    )
     all: Literal["~all", "-all"] = Field(
         "~all", description="How receivers treat mail from other servers: ~all (soft fail) or -all (fail)."
     )
@@ -126,8 +133,14 @@ class Dmarc(Model):
     subdomain_policy: Literal["none", "quarantine", "reject"] | None = Field(
         None, description="Policy for subdomains (sp=); default: the same as policy."
     )
-    rua: list[str] = Field(default_factory=list, description="Addresses that receive aggregate reports.")
-    ruf: list[str] = Field(default_factory=list, description="Addresses that receive failure reports.")
+    rua: list[ReportTarget] = Field(
+        default_factory=list,
+        description="Addresses that receive aggregate reports (an address, or mailto:address, optionally with a "
+        "size limit such as !10m).",
+    )
+    ruf: list[ReportTarget] = Field(
+        default_factory=list, description="Addresses that receive failure reports (as for rua)."
+    )
     pct: int = Field(100, ge=0, le=100, description="Percentage of failing mail the policy applies to.")
 
     _lists = field_validator("rua", "ruf", mode="before")(_as_list)
@@ -135,12 +148,17 @@ class Dmarc(Model):
 
 class MtaSts(Model):
     mode: Literal["enforce", "testing", "none"] = Field(description="MTA-STS policy mode.")
-    mx: list[str] = Field(default_factory=list, description="MX host patterns for the policy; default: the MX hosts.")
+    mx: list[MxPattern] = Field(
+        default_factory=list,
+        description="MX host patterns for the policy (mx.example.com, *.example.com); default: the MX hosts.",
+    )
     max_age: int = Field(604800, ge=86400, le=31557600, description="How long senders cache the policy, in seconds.")
 
 
 class TlsRpt(Model):
-    rua: list[str] = Field(description="Where TLS reports go (mailto: or https: URIs, or plain addresses).")
+    rua: list[ReportTarget] = Field(
+        description="Where TLS reports go (mailto: or https: URIs, or plain addresses)."
+    )
 
     _lists = field_validator("rua", mode="before")(_as_list)
 
