@@ -8,6 +8,7 @@ from pathlib import Path
 from mailplan.config import models
 from mailplan.config.addresses import AddressError, to_alabel
 from mailplan.config.claims import Claims
+from mailplan.config.cycles import cycle_problems, delivery_edges
 from mailplan.config.dnsvalues import https_report_uri, report_size_suffix
 from mailplan.config.entries import (
     AliasEntry,
@@ -143,24 +144,6 @@ class Resolver(Claims):
                     starts_on=spec.starts_on,
                 )
             )
-        self._check_successor_cycles()
-
-    def _check_successor_cycles(self) -> None:
-        by_address = {p.address: p for p in self.people}
-        for person in self.people:
-            seen = [person.address]
-            current = person
-            while current.successor and current.left_on is not None:
-                if current.successor in seen:
-                    if current.successor == person.address:
-                        self.fail(
-                            f"successors go round in a circle: {' -> '.join([*seen, person.address])}",
-                            ("people", person.index, "successor"),
-                            "name a successor who has not left",
-                        )
-                    break
-                seen.append(current.successor)
-                current = by_address[current.successor]
 
     def _mailboxes(self, addresses: list[str | None]) -> list[FunctionalMailbox]:
         out: list[FunctionalMailbox] = []
@@ -220,7 +203,6 @@ class Resolver(Claims):
                     location=self.where.at(path),
                 )
             )
-        self._check_group_cycles(out)
         return out
 
     def _member(self, ref: str, path: NodePath) -> Member | None:
@@ -246,28 +228,6 @@ class Resolver(Claims):
         target = self.ref(ref, path, ("person", "mailbox", "group", "alias", "external"), "sender")
         return target.address if target else None
 
-    def _check_group_cycles(self, groups: list[GroupEntry]) -> None:
-        nested = {g.address: [m.value for m in g.members if m.kind == "group"] for g in groups}
-        reported: set[frozenset[str]] = set()
-        for group in groups:
-            stack: list[tuple[str, tuple[str, ...]]] = [(group.address, (group.address,))]
-            while stack:
-                current, trail = stack.pop()
-                for child in nested.get(current, []):
-                    if child == group.address:
-                        stack = []
-                        if frozenset(trail) in reported:
-                            break
-                        reported.add(frozenset(trail))
-                        self.fail(
-                            f"groups contain each other in a circle: {' -> '.join((*trail, child))}",
-                            ("groups", group.index, "members"),
-                            "remove one of the nested group: members",
-                        )
-                        break
-                    if child not in trail:
-                        stack.append((child, (*trail, child)))
-
     def _aliases(self, addresses: list[str | None]) -> list[AliasEntry]:
         out: list[AliasEntry] = []
         for i, spec in enumerate(self.doc.aliases):
@@ -282,6 +242,14 @@ class Resolver(Claims):
                     targets.append(target.address)
             out.append(AliasEntry(address, tuple(sorted(set(targets))), i, self.where.at(path)))
         return out
+
+    def check_delivery_cycles(self) -> None:
+        def resolve(ref: str) -> Target | None:
+            return self.lookup(ref)[0]
+
+        people = {path[1]: address for _, address, _, path in self._person_specs if isinstance(path[1], int)}
+        edges = list(delivery_edges(self.doc, resolve, self._quiet_own, people))
+        self.problems.extend(cycle_problems(edges, self.where))
 
     # -- departments, policies -------------------------------------------------------------------
 
@@ -367,6 +335,7 @@ def resolve(doc: models.Document, where: SourceMap, path: Path, files: list[Path
     r.resolve_people()
     mailboxes, groups, aliases = r.resolve_extra_addresses()
     r.finish_people()
+    r.check_delivery_cycles()
     r.check_departments()
     r.check_policies()
     if r.problems:
