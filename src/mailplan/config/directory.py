@@ -113,6 +113,13 @@ class Resolver(Claims):
                 if successor == address:
                     self.fail("a person cannot be their own successor", (*path, "successor"))
                     successor = None
+            if spec.starts_on is not None and spec.left_on is not None and spec.left_on <= spec.starts_on:
+                self.fail(
+                    f"left_on {spec.left_on} is not after starts_on {spec.starts_on}: {spec.name} would never work "
+                    "a day, and the mailbox would exist only frozen",
+                    (*path, "left_on"),
+                    "correct one of the two dates (left_on is the first day they are gone)",
+                )
             if spec.auto_reply is not None and spec.left_on is None:
                 self.fail(
                     "auto_reply is set, but left_on is not",
@@ -126,6 +133,8 @@ class Resolver(Claims):
                     (*path, "tier"),
                     "add `department: <key>`",
                 )
+            if successor is not None and spec.left_on is not None:
+                self._check_successor_dates(spec, successor, (*path, "successor"))
             self.people.append(
                 Person(
                     name=spec.name,
@@ -144,6 +153,18 @@ class Resolver(Claims):
                     starts_on=spec.starts_on,
                 )
             )
+
+    def _check_successor_dates(self, spec: models.Person, successor: str, path: NodePath) -> None:
+        """A successor must be there on the day the person leaves: the mail goes to them from that day."""
+        found = next((s for s, address, _, _ in self._person_specs if address == successor), None)
+        if found is None or found.starts_on is None or spec.left_on is None or found.starts_on <= spec.left_on:
+            return
+        self.fail(
+            f"successor {found.name} starts on {found.starts_on}, after {spec.name} leaves on {spec.left_on}: "
+            "mail to them would have nobody to go to in between",
+            path,
+            f"name someone who is there on {spec.left_on}, or correct the dates",
+        )
 
     def _mailboxes(self, addresses: list[str | None]) -> list[FunctionalMailbox]:
         out: list[FunctionalMailbox] = []
@@ -190,6 +211,13 @@ class Resolver(Claims):
                     "post: senders needs a `senders:` list",
                     (*path, "post"),
                     "list who may post, or choose another post rule",
+                )
+            if spec.post != "senders" and spec.senders:
+                self.fail(
+                    f"a `senders:` list is only read with post: senders, and this group has post: {spec.post} "
+                    "(the list would be ignored)",
+                    (*path, "senders"),
+                    "write `post: senders` to let the listed senders post, or remove the senders: list",
                 )
             out.append(
                 GroupEntry(
