@@ -9,7 +9,6 @@ from mailplan.config import models
 from mailplan.config.addresses import AddressError, split_address, to_alabel, to_unicode
 from mailplan.config.entries import Domain, Person, Target, TargetKind
 from mailplan.config.lookup import by_name, lookup
-from mailplan.config.naming import numbered
 from mailplan.config.problems import suggest
 from mailplan.config.source import NodePath, SourceMap
 from mailplan.errors import Problem
@@ -28,6 +27,7 @@ class Claims:
         self.claims: dict[str, Target] = {}
         self.people: list[Person] = []
         self._person_specs: list[tuple[models.Person, str, bool, NodePath]] = []
+        self._collisions: list[tuple[int, str]] = []  # (index in problems, the address two people derive)
         self._people_index: dict[str, list[Target]] | None = None
         self._people_indexed = 0
         self.managers: dict[str, str] = {}
@@ -167,11 +167,6 @@ class Claims:
             return to_alabel(domain)
         except AddressError:
             return domain
-
-    def _free_variant(self, address: str) -> str:
-        local, _, domain = address.partition("@")
-        taken = {a.partition("@")[0] for a in self.claims if a.endswith("@" + domain)}
-        return numbered(local, taken)
 
     def _claim_list(
         self, specs: Iterable[models.Mailbox | models.Group | models.Alias], section: str, kind: TargetKind

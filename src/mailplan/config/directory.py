@@ -3,8 +3,10 @@ and aliases with their references resolved, departments and policies checked."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
+from mailplan import notes
 from mailplan.config import models
 from mailplan.config.addresses import AddressError, to_alabel
 from mailplan.config.claims import Claims
@@ -19,7 +21,7 @@ from mailplan.config.entries import (
     Person,
     Target,
 )
-from mailplan.config.naming import derive_local_part
+from mailplan.config.naming import Derived, derive, numbered
 from mailplan.config.source import NodePath, SourceMap
 from mailplan.errors import ConfigError
 
@@ -34,29 +36,58 @@ class Resolver(Claims):
         derived_by: dict[str, int] = {}
         for i, spec in enumerate(self.doc.people):
             path: NodePath = ("people", i)
+            if (spec.given is None) != (spec.family is None):
+                missing = "family" if spec.family is None else "given"
+                self.fail(f"{'given' if missing == 'family' else 'family'}: is written, but {missing}: is not",
+                          (*path, "given" if spec.given is not None else "family"),
+                          "write both, e.g. `given: Mary, family: 王`, or neither")  # fmt: skip
+                continue
             if spec.address is not None:
                 address = self.own_address(spec.address, (*path, "address"))
                 derived = False
             else:
                 try:
-                    local = derive_local_part(spec.name, naming.pattern, naming.latin_pattern)
+                    reading = derive(spec.name, naming.pattern, naming.latin_pattern, spec.given, spec.family)
                 except AddressError as exc:
-                    self.fail(str(exc), (*path, "name"), "write the address with `address:`")
+                    at = (*path, "given") if spec.given is not None else (*path, "name")
+                    self.fail(str(exc), at, "write the address with `address:`")
                     continue
-                address = f"{local}@{self.primary}"
+                address = f"{reading.local}@{self.primary}"
                 derived = True
+                if reading.doubtful:
+                    self._note_doubt(spec.name, address, reading, path)
             if address is None:
                 continue
             label = f"person {spec.name}"
             target = Target("person", address, label, self.where.at(path))
-            hint = ""
-            if (derived or address in derived_by) and address in self.claims:  # only a collision needs the hint
-                hint = f"write `address: {self._free_variant(address)}` for one of them"
-            if not self.claim(address, target, path, hint, spec.address or ""):
+            collision = (derived or address in derived_by) and address in self.claims
+            if not self.claim(address, target, path, "", spec.address or ""):
+                if collision:  # the hint is written once every address is known (suggest_free_addresses)
+                    self._collisions.append((len(self.problems) - 1, address))
                 continue
             if derived:
                 derived_by[address] = i
             self._person_specs.append((spec, address, derived, path))
+
+    def _note_doubt(self, name: str, address: str, reading: Derived, path: NodePath) -> None:
+        where = self.where.at((*path, "name"))
+        doubts = "; ".join(
+            f"{s.char} is read {s.reading}, but in names it is also read {other} ({local})"
+            for s, other, local in reading.alternatives
+        )
+        choices = " or ".join(f"`address: {local}`" for local in (reading.local, *(x[2] for x in reading.alternatives)))
+        notes.note(f"{where}: {name} gets {address}: {doubts} — ask how the name is read, and write {choices}"
+                   if where else f"{name} gets {address}: {doubts} — write {choices}")  # fmt: skip
+
+    def suggest_free_addresses(self) -> None:
+        """The `address:` to write for each collision: free in the whole file, and free of each other."""
+        taken: set[str] = set(self.claims)
+        for index, address in self._collisions:
+            local, _, domain = address.partition("@")
+            free = numbered(local, {a.partition("@")[0] for a in taken if a.endswith("@" + domain)})
+            taken.add(f"{free}@{domain}")
+            problem = self.problems[index]
+            self.problems[index] = dataclasses.replace(problem, hint=f"write `address: {free}` for one of them")
 
     def resolve_extra_addresses(self) -> tuple[list[FunctionalMailbox], list[GroupEntry], list[AliasEntry]]:
         # Claim every address first, so that references below can point at any of them.
@@ -362,6 +393,7 @@ def resolve(doc: models.Document, where: SourceMap, path: Path, files: list[Path
         raise ConfigError(r.problems)
     r.resolve_people()
     mailboxes, groups, aliases = r.resolve_extra_addresses()
+    r.suggest_free_addresses()
     r.finish_people()
     r.check_delivery_cycles()
     r.check_departments()

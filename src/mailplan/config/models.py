@@ -247,8 +247,15 @@ class Person(Model):
     address: str | None = Field(
         None,
         description="The address, when not the derived one: a local part (lina2) or a full address on one of "
-        "the organization's domains. Write it to settle a collision; it never changes afterwards.",
+        "the organization's domains. Write it to settle a collision or a doubtful reading; it never changes "
+        "afterwards.",
     )
+    given: Line | None = Field(
+        None,
+        description="The given name as written, when the rule cannot tell it from the family name (Mary 王, "
+        "Đặng Văn Lâm): with family:, the address is derived from these two instead of from name.",
+    )
+    family: Line | None = Field(None, description="The family name as written; goes with given:.")
     aliases: list[str] = Field(default_factory=list, description="Extra addresses delivering to this person.")
     department: str | None = Field(None, description="The key of the person's department under `departments:`.")
     tier: str | None = Field(None, description="The key of the person's permission tier under `tiers:`.")
