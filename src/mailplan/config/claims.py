@@ -12,6 +12,7 @@ from mailplan.config.lookup import by_name, lookup
 from mailplan.config.problems import suggest
 from mailplan.config.source import NodePath, SourceMap
 from mailplan.errors import Problem
+from mailplan.model.desired import ConfigWarning
 
 
 class Claims:
@@ -33,6 +34,7 @@ class Claims:
         self.managers: dict[str, str] = {}
         self.journal_to: str | None = None
         self.reports: dict[str, dict[str, tuple[str, ...]]] = {}
+        self.warnings: list[ConfigWarning] = []
 
     def fail(self, message: str, path: NodePath, hint: str = "", key: bool = False) -> None:
         loc = self.where.key_at(path) if key else self.where.at(path)

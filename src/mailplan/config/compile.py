@@ -460,6 +460,7 @@ class _Compiler:
             retention=self.retention(),
             deletions={name: tuple(sorted(boxes, key=lambda b: b.key)) for name, boxes in self.deletions.items()},
             retention_period=self.retention_period or "",
+            warnings=self.config.warnings,
         )
 
     def _journal(self) -> Path:

@@ -21,9 +21,12 @@ from mailplan.config.entries import (
     Person,
     Target,
 )
+from mailplan.config.external import ALL_MAIL, free_mail_deliveries
+from mailplan.config.external import describe as describe_delivery
 from mailplan.config.naming import Derived, derive, numbered
 from mailplan.config.source import NodePath, SourceMap
-from mailplan.errors import ConfigError
+from mailplan.errors import ConfigError, Problem
+from mailplan.model.desired import ConfigWarning
 
 
 class Resolver(Claims):
@@ -310,6 +313,20 @@ class Resolver(Claims):
         edges = list(delivery_edges(self.doc, resolve, self._quiet_own, people))
         self.problems.extend(cycle_problems(edges, self.where))
 
+    def check_external_delivery(self) -> None:
+        setting = self.doc.policies.external_delivery
+        if setting == "allow":
+            return
+        for delivery in free_mail_deliveries(self.doc, lambda ref: self.lookup(ref)[0], self._quiet_own):
+            if delivery.reason is not None:
+                continue
+            message, hint = describe_delivery(delivery, setting)
+            if setting == "refuse":
+                self.fail(message, delivery.path, hint)
+            else:
+                domain = self.primary if delivery.source == ALL_MAIL else delivery.source.partition("@")[2]
+                self.warnings.append(ConfigWarning(Problem(message, self.where.at(delivery.path), hint), domain))
+
     # -- departments, policies -------------------------------------------------------------------
 
     def check_departments(self) -> None:
@@ -396,6 +413,7 @@ def resolve(doc: models.Document, where: SourceMap, path: Path, files: list[Path
     r.suggest_free_addresses()
     r.finish_people()
     r.check_delivery_cycles()
+    r.check_external_delivery()
     r.check_departments()
     r.check_policies()
     if r.problems:
@@ -416,6 +434,7 @@ def resolve(doc: models.Document, where: SourceMap, path: Path, files: list[Path
         managers=r.managers,
         journal_to=r.journal_to,
         reports=r.reports,
+        warnings=tuple(r.warnings),
     )
 
 

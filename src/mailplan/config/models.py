@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from mailplan.config.dnsvalues import MxPattern, ReportTarget, SpfDomain, SpfIp4, SpfIp6
 from mailplan.config.naming import DEFAULT_LATIN_PATTERN, DEFAULT_PATTERN, check_pattern
-from mailplan.config.text import Line, Text
+from mailplan.config.text import Line, Reason, Text
 from mailplan.model.periods import RETENTION
 
 AUTO_REPLY_PLACEHOLDERS = ("name", "address", "successor_name", "successor_address", "left_on", "organization")
@@ -318,6 +318,11 @@ class Group(Model):
         default_factory=list, description="With post: senders — who may post: people, addresses, or @domain."
     )
     owners: list[str] = Field(default_factory=list, description="People who manage the group's membership.")
+    allow_external_delivery: Reason | None = Field(
+        None,
+        description="Why this group may deliver company mail to personal free-mail members (qq.com, gmail.com ...): "
+        "the exception to policies.external_delivery, with its reason.",
+    )
 
     _lists = field_validator("members", "senders", "owners", mode="before")(_as_list)
 
@@ -326,6 +331,11 @@ class Alias(Model):
     address: str = Field(description="The alias address: a local part or a full address.")
     to: list[str] = Field(
         min_length=1, description="Where its mail goes: people, mailboxes, groups, or external addresses."
+    )
+    allow_external_delivery: Reason | None = Field(
+        None,
+        description="Why this alias may deliver company mail to a personal free-mail address (qq.com, gmail.com "
+        "...): the exception to policies.external_delivery, with its reason.",
     )
 
     _lists = field_validator("to", mode="before")(_as_list)
@@ -346,6 +356,11 @@ class ArchivePolicy(Model):
     journal_to: str | None = Field(
         None,
         description="A mailbox (or external address) that receives a copy of every message in and out of each domain.",
+    )
+    allow_external_delivery: Reason | None = Field(
+        None,
+        description="Why journal_to may be a personal free-mail address: the exception to "
+        "policies.external_delivery, with its reason.",
     )
 
     @field_validator("retention")
@@ -375,6 +390,13 @@ class Policies(Model):
         default_factory=OffboardingPolicy, description="What happens to the mail of people who leave."
     )
     mailbox: MailboxPolicy = Field(default_factory=MailboxPolicy, description="Mailbox defaults.")
+    external_delivery: Literal["allow", "warn", "refuse"] = Field(
+        "warn",
+        description="Company mail delivered to personal free-mail addresses (qq.com, 163.com, gmail.com ...: the "
+        "list shipped with mailplan) through a group member, an alias target or the archive copy: allow it, warn "
+        "in validate, plan and check, or refuse it at validate. An entry with allow_external_delivery: <reason> "
+        "is the exception.",
+    )
 
 
 class Document(Model):

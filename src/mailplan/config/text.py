@@ -49,5 +49,13 @@ def plain_text(value: str) -> str:
     return value
 
 
+def reason(value: str) -> str:
+    if not value.strip():
+        raise ValueError("an exception needs its reason: write why, e.g. `allow_external_delivery: \"the owner's "
+                         "partner in Brazil, approved by the CEO 2026-03\"`")  # fmt: skip
+    return one_line(value)
+
+
 Line = Annotated[str, AfterValidator(one_line)]  # a name, a subject: one header line
 Text = Annotated[str, AfterValidator(plain_text)]  # a body, a note: several lines of plain text
+Reason = Annotated[str, AfterValidator(reason)]  # why an exception is made: required, one line
