@@ -8,6 +8,7 @@ from pathlib import Path
 from mailplan.config import models
 from mailplan.config.addresses import AddressError, to_alabel
 from mailplan.config.claims import Claims
+from mailplan.config.contacts import resolve_contacts
 from mailplan.config.entries import (
     AliasEntry,
     Config,
@@ -355,6 +356,7 @@ def resolve(doc: models.Document, where: SourceMap, path: Path, files: list[Path
     r.finish_people()
     r.check_departments()
     r.check_policies()
+    contacts = resolve_contacts(r)
     if r.problems:
         raise ConfigError(r.problems)
     return Config(
@@ -373,6 +375,7 @@ def resolve(doc: models.Document, where: SourceMap, path: Path, files: list[Path
         managers=r.managers,
         journal_to=r.journal_to,
         reports=r.reports,
+        contacts=contacts,
     )
 
 
