@@ -26,6 +26,7 @@ COMMAND_MODULES = [
     "mailplan.cli.import_cmd",
     "mailplan.cli.people_cmds",
     "mailplan.cli.audit_cmds",
+    "mailplan.cli.export_cmds",
 ]
 
 
