@@ -1,9 +1,11 @@
-"""Day one: client files, welcome sheets, the CRM export and the shared address book, on the example company."""
+"""Day one: client files, welcome sheets, the CRM export and the shared address book, on the example company.
+
+``company`` (a fresh copy of examples/) is the CLI tests' own fixture; ``mailplan`` here runs on a fixed day.
+"""
 
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -11,23 +13,17 @@ from pathlib import Path
 
 import pytest
 
-EXAMPLES = Path(__file__).parents[2] / "examples"
+from cli.conftest import EXAMPLES, company
+
+__all__ = ["EXAMPLES", "Run", "company"]
 
 Completed = subprocess.CompletedProcess[str]
 Run = Callable[..., Completed]
 
 
 @pytest.fixture
-def company(tmp_path: Path) -> Path:
-    """A fresh copy of examples/ (config only: no database, no zones yet)."""
-    target = tmp_path / "company"
-    shutil.copytree(EXAMPLES, target, ignore=shutil.ignore_patterns(".mailplan", "zones", "*.sqlite"))
-    return target
-
-
-@pytest.fixture
 def mailplan(company: Path) -> Run:
-    """Run the real ``mailplan`` command in the company's folder, as a user does."""
+    """Run the real ``mailplan`` command in the company's folder, as a user does, on 2026-11-02."""
 
     def run(*args: str, env: dict[str, str] | None = None) -> Completed:
         return subprocess.run(
