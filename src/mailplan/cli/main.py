@@ -23,10 +23,12 @@ COMMAND_MODULES = [
     "mailplan.cli.check_cmd",
     "mailplan.cli.mta_sts_cmd",
     "mailplan.cli.local_cmds",
+    "mailplan.cli.client_config_cmd",
     "mailplan.cli.import_cmd",
     "mailplan.cli.people_cmds",
     "mailplan.cli.audit_cmds",
     "mailplan.cli.names_cmd",
+    "mailplan.cli.export_cmds",
 ]
 
 

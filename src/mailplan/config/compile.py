@@ -328,6 +328,16 @@ class _Compiler:
             role = o.AdminRole(person.address, tier.admin, departments)
             self.add(self.mail_provider(person.address), role, self.where("people", person.index, "tier"))
 
+    def contacts(self) -> None:
+        """The shared address book lives with the primary domain's mail provider; a customer whose
+        owner has left passes to the successor (the same heir as a group's ownership)."""
+        primary = self.config.primary_domain
+        for entry in self.config.contacts:
+            addresses = tuple(sorted(o.Contact.entry(*item) for item in entry.addresses))
+            owner = self.heir(entry.owner) or entry.owner
+            obj = o.Contact(primary, entry.company, owner, addresses, entry.note)
+            self.add(self.mail_provider(primary), obj, entry.location)
+
     def retention(self) -> dict[str, dict[str, str]]:
         period = self.doc.policies.archive.retention
         out: dict[str, dict[str, str]] = defaultdict(dict)
@@ -437,6 +447,7 @@ class _Compiler:
         self.aliases()
         self.grants()
         self.admins()
+        self.contacts()
         self.records(specs)
         if self.problems:
             raise ConfigError(self.problems)

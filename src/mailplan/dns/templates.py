@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from mailplan.dns.clients import AUTODISCOVER_SRV, client_settings, srv_values
 from mailplan.dns.dkim import dkim_txt
 from mailplan.dns.facts import MailDomainFacts
 from mailplan.errors import MailplanError
@@ -97,10 +98,21 @@ def _local(facts: MailDomainFacts) -> ProviderRecords:
     mx_host = required(facts, "mx_host", "the host name of the local mail server")
     # No key: DKIM is turned off, the domain sends no mail, or a read-only command did not generate one.
     key = facts.dkim_public_key
-    return ProviderRecords(
-        mx=((10, mx_host),),
-        spf=("mx",),
-        owned=(OwnedRecord(f"{facts.dkim_selector}._domainkey", "TXT", dkim_txt(key)),) if key else (),
+    dkim = (OwnedRecord(f"{facts.dkim_selector}._domainkey", "TXT", dkim_txt(key)),) if key else ()
+    return ProviderRecords(mx=((10, mx_host),), spf=("mx",), owned=dkim + _local_clients(facts, mx_host))
+
+
+def _local_clients(facts: MailDomainFacts, host: str) -> tuple[OwnedRecord, ...]:
+    """What mail clients look up (RFC 6186 SRV; Thunderbird's autoconfig and Outlook's autodiscover
+    names, answered by the web server ``mailplan local client-config`` configures on the mail host)."""
+    settings = client_settings(facts)
+    assert settings is not None
+    srv = [OwnedRecord(name, "SRV", v) for name, v in sorted(srv_values(settings).items())]
+    return (
+        *srv,
+        OwnedRecord(AUTODISCOVER_SRV, "SRV", f"0 1 443 {host}"),
+        OwnedRecord("autoconfig", "CNAME", host),
+        OwnedRecord("autodiscover", "CNAME", host),
     )
 
 
@@ -201,16 +213,20 @@ def _zoho(facts: MailDomainFacts) -> ProviderRecords:
     )
 
 
+# Hosted providers document their client servers (dns/clients.py) but no SRV or autoconfig record in
+# the customer's zone: nothing is derived for them rather than records of our own invention.
+NO_CLIENT_RECORDS = "no client SRV/autoconfig records documented"
 MX_FORM = "'smtp' (smtp.google.com) or 'legacy' (aspmx set); never both"
 TEMPLATES: dict[str, Template] = {
     t.type: t
     for t in (
         Template("local", "Self-hosted Postfix + Dovecot", (
             Input("mx_host", "", "host name of the mail server"),
-        ), _local, "DKIM key generated and kept by mailplan (2048-bit RSA)"),
+        ), _local, "DKIM key generated and kept by mailplan (2048-bit RSA); client SRV (RFC 6186), "
+                   "autoconfig and autodiscover on the mail host"),
         Template("google-workspace", "Google Workspace", (
             Input("mx_form", "smtp", MX_FORM), *DKIM_INPUTS,
-        ), _google, "DKIM selector 'google'; the key comes from the Admin console"),
+        ), _google, "DKIM selector 'google'; the key comes from the Admin console; " + NO_CLIENT_RECORDS),
         Template("microsoft-365", "Microsoft 365", (
             Input("mx_host", "<domain-with-dashes>.mail.protection.outlook.com", "MX host from the admin centre"),
             Input("tenant", "", "<tenant>.onmicrosoft.com, for the DKIM CNAME targets",
@@ -219,16 +235,17 @@ TEMPLATES: dict[str, Template] = {
             Input("dkim_selector2_target", "selector2-<dashed>._domainkey.<tenant>.onmicrosoft.com", "from Defender"),
         ), _m365, "autodiscover CNAME; both DKIM selectors (Microsoft rotates between them)"),
         Template("tencent-exmail", "Tencent Exmail (腾讯企业邮)", DKIM_INPUTS,
-                 _fixed(((5, "mxbiz1.qq.com"), (10, "mxbiz2.qq.com")), "include:spf.mail.qq.com", None)),
+                 _fixed(((5, "mxbiz1.qq.com"), (10, "mxbiz2.qq.com")), "include:spf.mail.qq.com", None),
+                 NO_CLIENT_RECORDS),
         Template("alibaba-mail", "Alibaba Mail (阿里企业邮)", (
             Input("mx_form", "qiye", "'qiye' (mx1-3.qiye.aliyun.com) or 'legacy' (mxhichina)"), *DKIM_INPUTS,
-        ), _alibaba),
+        ), _alibaba, NO_CLIENT_RECORDS),
         Template("netease-qiye", "NetEase Qiye (网易企业邮)", DKIM_INPUTS, _fixed(
             ((10, "qiye163mx01.mxmail.netease.com"), (50, "qiye163mx02.mxmail.netease.com")),
-            "include:spf.163.com", None)),
+            "include:spf.163.com", None), NO_CLIENT_RECORDS),
         Template("zoho-mail", "Zoho Mail", (
             Input("region", "zoho.com", "data centre domain: " + ", ".join(ZOHO_REGIONS)), *DKIM_INPUTS,
-        ), _zoho),
+        ), _zoho, NO_CLIENT_RECORDS),
     )
 }
 

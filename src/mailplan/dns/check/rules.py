@@ -76,6 +76,7 @@ def rule(rule_id: str, severity: Severity, title: str, scope: Scope = "any") -> 
 def all_rules() -> list[Rule]:
     """Every rule, in id order (importing the rule modules registers them)."""
     from mailplan.dns.check import (  # noqa: F401
+        rules_clients,
         rules_config,
         rules_dkim,
         rules_dmarc,

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 from mailplan.dns.check.context import Ctx
 from mailplan.dns.check.rules import NA, Fail, Outcome, Pass, rule
+from mailplan.dns.clients import CLIENT_NAMES
 from mailplan.model.objects import Record
 
 
@@ -43,7 +44,7 @@ def _family(ctx: Ctx, record: Record) -> str:
         return "MX06"
     if record.fqdn.endswith(f"._domainkey.{ctx.domain}"):
         return "DK01"
-    if record.fqdn.startswith(("autodiscover.", "autoconfig.", "_autodiscover.")):
+    if record.fqdn.startswith(tuple(f"{n}." for n in CLIENT_NAMES)):
         return "AD01"
     return "CFG01"
 

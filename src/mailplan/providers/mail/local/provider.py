@@ -16,9 +16,10 @@ from typing import Any, ClassVar
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from mailplan.model.change import Action, Change
-from mailplan.model.objects import Mailbox
+from mailplan.model.objects import Contact, Mailbox
 from mailplan.model.state import Observed, State
 from mailplan.providers.base import NotSupported, Provider, ProviderContext, ProviderError
+from mailplan.providers.mail.local.addressbook import apply_contact, read_contacts
 from mailplan.providers.mail.local.database import now, open_database, transaction
 from mailplan.providers.mail.local.passwords import Scheme, generate_password, hash_password
 from mailplan.providers.mail.local.reader import read_managed, read_objects
@@ -44,7 +45,7 @@ class LocalMailProvider(Provider):
         "group.external",
         "group", "group.post.organization", "group.post.members", "group.post.senders",
         "forwarding", "autoreply", "delegation", "delegation.read", "delegation.send",
-        "admin_role", "archive",
+        "admin_role", "archive", "contact",
     })  # fmt: skip
     SETTINGS_MODEL: ClassVar[type[BaseModel] | None] = LocalMailSettings
 
@@ -62,7 +63,7 @@ class LocalMailProvider(Provider):
         if db is None:
             return Observed(State())
         try:
-            state = State(read_objects(db, domains))
+            state = State([*read_objects(db, domains), *read_contacts(db, domains)])
             managed = read_managed(db)
         except sqlite3.Error as exc:
             raise ProviderError(f"reading the mail database {self.database_path}: {exc}") from None
@@ -88,6 +89,8 @@ class LocalMailProvider(Provider):
 
     def _apply_in(self, db: sqlite3.Connection, change: Change) -> str:
         obj = change.obj
+        if isinstance(obj, Contact):
+            return apply_contact(db, change)
         if change.action is Action.REMOVE:
             verb = delete(db, obj)
             db.execute("DELETE FROM mailplan_managed WHERE kind = ? AND key = ?", (obj.KIND, obj.key))
