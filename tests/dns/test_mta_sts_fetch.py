@@ -20,9 +20,10 @@ from mailplan.cli.main import build
 from mailplan.dns import mtasts
 from servers.bind import BindServer, start_bind
 from servers.common import free_port
-from servers.https_policy import PolicyServer, Served, LoopbackCa, make_ca, serve_policies
+from servers.https_policy import LoopbackCa, PolicyServer, Served, make_ca, serve_policies
 
 pytestmark = pytest.mark.realstack
+Lab = tuple[BindServer, PolicyServer, LoopbackCa, list[str]]  # the server, the policy site, its CA, --connect-to
 
 
 def policy(mode: str = "enforce", mx: str = "mx.{d}", max_age: int = 604800) -> str:
@@ -52,7 +53,7 @@ DOWN = "sts-down.test"  # the address answers, nothing listens on the port
 
 
 @pytest.fixture(scope="module")
-def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[BindServer, PolicyServer, LoopbackCa, list[str]]]:
+def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     folder = tmp_path_factory.mktemp("sts")
     ca = make_ca(folder)
     zones = [*CASES, NO_ADDRESS, DOWN]
@@ -61,14 +62,14 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[BindServer, 
             serve_policies(ca, ["mta-sts.elsewhere.test"], served, folder) as wrong_name:
         for zone in [*CASES, DOWN]:
             publish(bind, zone, sts_zone())
-        publish(bind, NO_ADDRESS, good_body() + txt("_mta-sts", "v=STSv1; id=1") + txt("_smtp._tls",
-                                                                                      "v=TLSRPTv1; rua=mailto:t@x.test"))
+        announced = txt("_mta-sts", "v=STSv1; id=1") + txt("_smtp._tls", "v=TLSRPTv1; rua=mailto:t@x.test")
+        publish(bind, NO_ADDRESS, good_body() + announced)
         connect = [f"mta-sts.sts-badcert.test:443::{wrong_name.port}", f"mta-sts.{DOWN}:443::{free_port()}",
                    f":443::{https.port}"]
         yield bind, https, ca, [arg for rule in connect for arg in ("--connect-to", rule)]
 
 
-def check(lab: tuple[BindServer, PolicyServer, LoopbackCa, list[str]], *args: str) -> Result:
+def check(lab: Lab, *args: str) -> Result:
     bind, _, ca, connect = lab
     return CliRunner().invoke(build(), ["check", *args, "--nameserver", f"{bind.host}:{bind.port}", *connect,
                                         "--format", "json"], env={"SSL_CERT_FILE": str(ca.path), "NO_COLOR": "1"})
@@ -83,7 +84,7 @@ def findings(result: Result, domain: str) -> dict[str, list[dict[str, Any]]]:
 
 
 @pytest.mark.parametrize("zone", sorted(CASES))
-def test_each_policy_is_judged_by_its_rule(lab: tuple[BindServer, PolicyServer, LoopbackCa, list[str]],
+def test_each_policy_is_judged_by_its_rule(lab: Lab,
                                            zone: str) -> None:
     result = check(lab, "--domain", zone, "--selector", "mail")
     found = findings(result, zone)
@@ -97,17 +98,17 @@ def test_each_policy_is_judged_by_its_rule(lab: tuple[BindServer, PolicyServer, 
     assert not [f for fs in found.values() for f in fs if f["status"] == "unknown"]
 
 
-def test_the_policy_was_asked_for_by_its_host_name(lab: tuple[BindServer, PolicyServer, LoopbackCa, list[str]]) -> None:
+def test_the_policy_was_asked_for_by_its_host_name(lab: Lab) -> None:
     check(lab, "--domain", "sts-good.test", "--selector", "mail")
     assert ("mta-sts.sts-good.test", "/.well-known/mta-sts.txt") in lab[1].requests
 
 
-def test_a_certificate_for_another_name_is_refused(lab: tuple[BindServer, PolicyServer, LoopbackCa, list[str]]) -> None:
+def test_a_certificate_for_another_name_is_refused(lab: Lab) -> None:
     (sts02,) = findings(check(lab, "--domain", "sts-badcert.test", "--selector", "mail"), "sts-badcert.test")["STS02"]
     assert "not valid for mta-sts.sts-badcert.test" in sts02["message"], sts02
 
 
-def test_untrusted_ca_is_refused(lab: tuple[BindServer, PolicyServer, LoopbackCa, list[str]]) -> None:
+def test_untrusted_ca_is_refused(lab: Lab) -> None:
     bind, _, _, connect = lab
     result = CliRunner().invoke(build(), ["check", "-d", "sts-good.test", "--selector", "mail", "--nameserver",
                                           f"{bind.host}:{bind.port}", *connect, "--format", "json"])
@@ -115,19 +116,19 @@ def test_untrusted_ca_is_refused(lab: tuple[BindServer, PolicyServer, LoopbackCa
     assert sts02["status"] == "fail" and "certificate" in sts02["message"], sts02  # the system store lacks our CA
 
 
-def test_a_redirect_is_not_followed(lab: tuple[BindServer, PolicyServer, LoopbackCa, list[str]]) -> None:
+def test_a_redirect_is_not_followed(lab: Lab) -> None:
     (sts02,) = findings(check(lab, "--domain", "sts-redirect.test"), "sts-redirect.test")["STS02"]
     assert "302" in sts02["message"] and "redirect" in sts02["message"]
     assert not any(host == "elsewhere.test" for host, _ in lab[1].requests)
 
 
 def test_no_address_for_the_policy_host_is_the_domains_problem(
-        lab: tuple[BindServer, PolicyServer, LoopbackCa, list[str]]) -> None:
+        lab: Lab) -> None:
     (sts02,) = findings(check(lab, "--domain", NO_ADDRESS), NO_ADDRESS)["STS02"]
-    assert sts02["status"] == "fail" and f"mta-sts.{NO_ADDRESS} has no address" in sts02["message"]
+    assert sts02["status"] == "fail" and f"policy: mta-sts.{NO_ADDRESS} has no address (A or AAAA)" in sts02["message"]
 
 
-def test_a_fetch_that_cannot_be_made_is_not_checked(lab: tuple[BindServer, PolicyServer, LoopbackCa, list[str]]) -> None:
+def test_a_fetch_that_cannot_be_made_is_not_checked(lab: Lab) -> None:
     result = check(lab, "--domain", DOWN, "--selector", "mail")
     assert result.exit_code == 1, result.output  # the check did not finish
     found = findings(result, DOWN)

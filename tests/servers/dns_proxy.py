@@ -4,8 +4,8 @@ The answers are the real server's (BIND); the proxy only decides what reaches th
 lossy network, a firewall or an overloaded server does:
 
 - ``drop``: queries for these names are never answered (a firewall dropping them, a dead link);
-- ``truncate``: answers over UDP come back with the TC bit and no records, so a client retries over
-  TCP — where ``tcp=False`` leaves nobody listening (the connection is refused);
+- ``truncate``: answers over UDP for these names come back with the TC bit and no records, so a client
+  retries over TCP — where ``tcp=False`` leaves nobody listening (the connection is refused);
 - ``together``: every answer is held until that many different queries are waiting at once (or
   ``hold`` seconds pass). A client asking one name after another never has that many waiting, so
   its answers come only after ``hold`` — after its timeout; one asking them together is answered.
@@ -33,7 +33,7 @@ from servers.common import free_port
 @dataclass
 class Behaviour:
     drop: set[str] = field(default_factory=set)  # lower-case names, no trailing dot
-    truncate: bool = False
+    truncate: set[str] = field(default_factory=set)
     tcp: bool = True
     together: int = 0
     hold: float = 10.0
@@ -64,12 +64,13 @@ class DnsProxy:
             return None
         if self.behaviour.together:
             self._wait_for_company(key)
-        if self.behaviour.truncate and not tcp:
+        if name in self.behaviour.truncate and not tcp:
             reply = dns.message.make_response(query)
             reply.flags |= dns.flags.TC
             return reply.to_wire()
-        response = dns.query.udp(query, *self.upstream, timeout=5) if not tcp else dns.query.tcp(
-            query, *self.upstream, timeout=5)
+        host, port = self.upstream
+        ask = dns.query.tcp if tcp else dns.query.udp
+        response = ask(query, host, port=port, timeout=5)
         return response.to_wire()
 
     def _wait_for_company(self, key: tuple[str, str]) -> None:

@@ -100,7 +100,7 @@ class PolicyServer:
 class _Handler(http.server.BaseHTTPRequestHandler):
     server: _Server
 
-    def do_GET(self) -> None:  # noqa: N802 (the name http.server calls)
+    def do_GET(self) -> None:
         host = (self.headers.get("Host") or "").split(":")[0].lower()
         self.server.site.requests.append((host, self.path))
         served = self.server.site.policies.get(host)
@@ -115,7 +115,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 (http.server's signature)
+    def log_message(self, format: str, *args: object) -> None:
         pass
 
 
@@ -125,7 +125,8 @@ class _Server(http.server.ThreadingHTTPServer):
 
 
 @contextlib.contextmanager
-def serve_policies(ca: LoopbackCa, names: Sequence[str], policies: dict[str, Served], folder: Path) -> Iterator[PolicyServer]:
+def serve_policies(ca: LoopbackCa, names: Sequence[str], policies: dict[str, Served],
+                   folder: Path) -> Iterator[PolicyServer]:
     """HTTPS on 127.0.0.1 with a certificate for ``names``, serving ``policies`` (which may change meanwhile)."""
     cert, key = ca.issue(names, folder, f"server-{free_port()}")
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)

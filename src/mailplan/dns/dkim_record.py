@@ -62,12 +62,13 @@ def parse(record: str) -> KeyRecord:
             problems.append("v= must come first and be DKIM1")
         tags[tag] = val
     bits = None
+    kind = tags.get("k", "rsa")
+    if kind not in KEY_TYPES:
+        problems.append(f"unknown key type k={kind}")
     if "p" not in tags:
         problems.append("no p= tag (the public key)")
-    elif tags["p"]:
-        bits = _key_bits(tags.get("k", "rsa"), tags["p"], problems)
-    if tags.get("k", "rsa") not in KEY_TYPES:
-        problems.append(f"unknown key type k={tags['k']}")
+    elif tags["p"] and kind in KEY_TYPES:
+        bits = _key_bits(kind, tags["p"], problems)
     return KeyRecord(tags, tuple(problems), bits)
 
 

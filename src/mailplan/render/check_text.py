@@ -18,7 +18,8 @@ def render(report: Report, color: bool = False, passes: bool = False) -> str:
         for f in folded(domain.findings):
             if f.status == "pass" and not passes:
                 continue
-            head = f"  {mark(f)} {f.rule:<5} {f.title}"
+            # one line for the rules one cause left unchecked: their ids say enough
+            head = f"  {mark(f)} {f.rule}" if "," in f.rule else f"  {mark(f)} {f.rule:<5} {f.title}"
             if f.undecided or f.skipped:
                 head += f" [not checked]: {show(f.message)}"
                 if color:

@@ -140,7 +140,7 @@ class Ctx:
             if failed is not None:
                 raise Undecided(failed.query, failed.error)
             return Fetched(f"https://{host}/.well-known/mta-sts.txt",
-                           problem=f"{host} has no address (A or AAAA): senders cannot fetch the policy")
+                           problem=f"{host} has no address (A or AAAA)")
         return self.fetcher.fetch(host, addresses)
 
     # --- what the config derives ---

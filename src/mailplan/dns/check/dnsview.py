@@ -62,6 +62,7 @@ class Answer:
     error: str = ""  # the server refused or failed (SERVFAIL, REFUSED, timeout): nothing is known
     via: tuple[str, ...] = ()  # the CNAMEs followed to reach the data, first the queried name
     loop: bool = False  # the CNAME chain from the name comes back on itself: the zone holds no data there
+    cut: bool = False  # the run's deadline stopped the lookup (``error`` says so)
 
     def __bool__(self) -> bool:
         return bool(self.values)
@@ -148,32 +149,60 @@ class LiveDns:
             lifetime = self.deadline.remaining(self.timeout)
             if lifetime <= 0:
                 return Answer(name, rtype, (), exists=False, error=self.deadline.record_cut(f"{rtype} {name}"),
-                              via=tuple(chain))
+                              via=tuple(chain), cut=True)
             try:
                 reply = self.resolver.resolve(current, rtype, raise_on_no_answer=False, search=False,
                                               lifetime=lifetime)
             except dns.resolver.NXDOMAIN:
                 return Answer(name, rtype, (), exists=False, via=tuple(chain))
             except dns.resolver.NoNameservers as exc:
+                # A server fails (SERVFAIL) on a CNAME chain that goes round in a circle, or hands it over and
+                # dnspython gives up on it: either way it is the zone's fault, not the server's.
                 looped = _looping_response(exc)
-                if looped is not None:  # the zone's CNAMEs go round in a circle: its fault, not the server's
+                if looped is not None:
                     _follow(looped, current, wanted, chain)
                     return _answer(name, rtype, [], True, tuple(chain), loop=True)
+                circle = self._cname_circle(current) if wanted != dns.rdatatype.CNAME else None
+                if circle is not None:
+                    return _answer(name, rtype, [], True, tuple(dict.fromkeys([*chain, *circle])), loop=True)
                 # Not fatal here: a name outside the checked zones (a vendor's include) may be unreachable;
                 # the runner fails the check when the domain's own names cannot be asked.
                 return Answer(name, rtype, (), exists=False, error=_why_no_answer(exc), via=tuple(chain))
             except dns.exception.Timeout:
-                if self.deadline.passed():
-                    error = self.deadline.record_cut(f"{rtype} {name}")
-                else:
-                    error = f"no answer within {lifetime:g} s"
-                return Answer(name, rtype, (), exists=False, error=error, via=tuple(chain))
+                if lifetime < self.timeout:  # the deadline left this lookup less time than it would have had
+                    return Answer(name, rtype, (), exists=False, error=self.deadline.record_cut(f"{rtype} {name}"),
+                                  via=tuple(chain), cut=True)
+                return Answer(name, rtype, (), exists=False, error=f"no answer within {lifetime:g} s",
+                              via=tuple(chain))
             data, current, looped_here = _follow(reply.response, current, wanted, chain)
             if looped_here:
                 return _answer(name, rtype, [], True, tuple(chain), loop=True)
             if data is not None or current is None:
                 return _answer(name, rtype, data or [], True, tuple(chain))
         return _answer(name, rtype, [], True, tuple(chain), loop=True)  # a chain too long: no data
+
+    def _cname_circle(self, start: dns.name.Name) -> list[str] | None:
+        """The names of a CNAME chain from ``start`` that comes back on itself, asked one CNAME at a time
+        (a CNAME query is answered without following); None when the chain ends or cannot be asked."""
+        seen: list[str] = []
+        current = start
+        for _ in range(MAX_CNAME_HOPS):
+            text = current.to_text(omit_final_dot=True).lower()
+            if text in seen:
+                return seen
+            seen.append(text)
+            lifetime = self.deadline.remaining(self.timeout)
+            try:
+                reply = self.resolver.resolve(current, "CNAME", raise_on_no_answer=False, search=False,
+                                              lifetime=lifetime) if lifetime > 0 else None
+            except dns.exception.DNSException:
+                return None
+            found = reply.response.get_rrset(reply.response.answer, current, dns.rdataclass.IN,
+                                             dns.rdatatype.CNAME) if reply is not None else None
+            if found is None:
+                return None
+            current = found[0].target
+        return None
 
 
 def _follow(response: dns.message.Message, qname: dns.name.Name, wanted: dns.rdatatype.RdataType,

@@ -123,7 +123,7 @@ class PolicyFetcher:
         except ssl.SSLError as exc:
             return Fetched(url, problem=f"the TLS handshake with {where} failed: {exc.reason or exc}")
         except TimeoutError:
-            if self.deadline.passed():
+            if timeout < self.timeout or self.deadline.passed():
                 return Fetched(url, unreachable=self.deadline.record_cut(f"GET {url}"))
             return Fetched(url, unreachable=f"no answer from {where} within {timeout:g} s")
         except http.client.HTTPException as exc:
