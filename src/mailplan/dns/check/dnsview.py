@@ -32,7 +32,7 @@ from mailplan.errors import MailplanError
 
 MAX_CNAME_HOPS = 8  # resolvers give up on longer chains too
 LOOKUP_TIMEOUT = 5.0  # seconds one lookup may take (the run's deadline may leave it less)
-PARALLEL_LOOKUPS = 16  # lookups in flight at once: independent names are asked together
+PARALLEL_LOOKUPS = 64  # lookups in flight at once: independent names are asked together
 
 
 class CheckFailed(MailplanError):
