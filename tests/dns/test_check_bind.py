@@ -24,8 +24,8 @@ from mailplan.dns.check.model import Report
 from mailplan.dns.check.policy_fetch import ConnectTo, PolicyFetcher
 from mailplan.dns.check.runner import run
 from mailplan.dns.derive import mail_records
-from mailplan.dns.mtasts import policy_text
 from mailplan.dns.facts import MailDomainFacts
+from mailplan.dns.mtasts import policy_text
 from mailplan.dns.txt import txt_presentation
 from mailplan.model.objects import Record
 from servers.bind import BindServer, start_bind

@@ -454,8 +454,7 @@ class _Compiler:
         try:
             return console_record(given[0])
         except ValueError as exc:
-            self.problems.append(Problem(f"domain {domain.name}: DKIM public key: {exc}", given[1],
-                                         "accepted: " + "; or ".join(ACCEPTED_FORMS)))
+            self.problems.append(Problem(f"domain {domain.name}: DKIM public key: {exc}", given[1], ACCEPTED_FORMS))
             return None
 
     def given_dkim_key(self, domain: Domain, mail: ProviderSpec) -> tuple[str, Location | None] | None:

@@ -3,8 +3,8 @@
 A hosted provider (Google, Exmail, Alibaba, NetEase, Zoho) generates the key pair and shows the
 public half in its admin console; the admin copies it into the config. It is public — it is
 published in DNS — so it may be written inline. ``console_record`` accepts it in every form a
-console or a zone file shows it, checks it is a key receivers will use, and gives the one TXT
-value mailplan publishes.
+console or a zone file shows it (``ACCEPTED_FORMS``), checks it is a key receivers will use, and
+gives the one TXT value mailplan publishes.
 """
 
 from __future__ import annotations
@@ -29,10 +29,8 @@ KEY_TYPES = ("rsa", "ed25519")
 _PEM = re.compile(r"-----BEGIN (RSA )?PUBLIC KEY-----(.*?)-----END (RSA )?PUBLIC KEY-----", re.S)
 
 ACCEPTED_FORMS = (
-    "the whole record, as the console shows it: v=DKIM1; k=rsa; p=MIIBIjANBgkqh…",
-    "the p= value alone (base64 of the DER public key); line breaks and spaces are ignored",
-    'the record as a zone file writes it, in quoted strings: "v=DKIM1; k=rsa; " "p=MIIB…"',
-    "a PEM public key (-----BEGIN PUBLIC KEY----- …)",
+    "paste the key as the console shows it: the whole record (v=DKIM1; k=rsa; p=MIIB…), the p= value alone, "
+    'quoted zone-file strings ("v=DKIM1; k=rsa; " "p=MIIB…") or a PEM public key; see docs/dns.md'
 )
 
 

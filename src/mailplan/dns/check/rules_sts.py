@@ -9,6 +9,7 @@ from mailplan.dns import mtasts
 from mailplan.dns.check.context import Ctx
 from mailplan.dns.check.dnsview import Undecided
 from mailplan.dns.check.model import Severity
+from mailplan.dns.check.policy_fetch import Fetched
 from mailplan.dns.check.rules import NA, Fail, Outcome, Pass, Skip, rule
 
 
@@ -59,8 +60,8 @@ def sts_without_rpt(ctx: Ctx) -> Iterator[Outcome]:
                    "_smtp._tls TXT v=TLSRPTv1; rua=…", "(none)", "_smtp._tls")
 
 
-def _policy(ctx: Ctx) -> mtasts.Tags | Skip | None:
-    """The fetched policy, parsed; a ``Skip`` saying why there is none to read; None when no record announces one.
+def _fetched(ctx: Ctx) -> Fetched | Skip | None:
+    """The policy fetch; a ``Skip`` when nothing is fetched (zone text); None when no record announces a policy.
 
     A fetch that could not be made raises ``Undecided``: every rule reading the policy is then not checked.
     """
@@ -71,6 +72,14 @@ def _policy(ctx: Ctx) -> mtasts.Tags | Skip | None:
         return Skip("the policy file is not fetched when zone text is checked")
     if fetched.unreachable:
         raise Undecided(f"GET {fetched.url}", fetched.unreachable)
+    return fetched
+
+
+def _policy(ctx: Ctx) -> mtasts.Tags | Skip | None:
+    """The fetched policy, parsed; a ``Skip`` saying why there is none to read; None as ``_fetched``."""
+    fetched = _fetched(ctx)
+    if fetched is None or isinstance(fetched, Skip):
+        return fetched
     if fetched.problem:
         return Skip(f"no policy to read: {fetched.problem}", fetched.url)
     return mtasts.parse_policy(fetched.body)
@@ -78,14 +87,9 @@ def _policy(ctx: Ctx) -> mtasts.Tags | Skip | None:
 
 @rule("STS02", "error", "MTA-STS policy served over HTTPS")
 def sts_served(ctx: Ctx) -> Iterator[Outcome]:
-    if not _records(ctx, "_mta-sts", "STSv1"):
-        yield NA
-        return
-    fetched = ctx.sts_fetch
-    if fetched is None:
-        yield Skip("the policy file is not fetched when zone text is checked")
-    elif fetched.unreachable:
-        raise Undecided(f"GET {fetched.url}", fetched.unreachable)
+    fetched = _fetched(ctx)
+    if fetched is None or isinstance(fetched, Skip):
+        yield fetched or NA
     elif fetched.problem:
         yield Fail(f"senders cannot fetch the policy: {fetched.problem}", "200, text/plain, a valid certificate",
                    fetched.problem, fetched.url)
