@@ -13,6 +13,11 @@ that need the policy are reported as not checked.
 ``--connect-to HOST1:PORT1:HOST2:PORT2`` (as curl has it) sends the connection elsewhere — a
 staging server, a test server on loopback — while the name checked in the certificate and sent
 in SNI and ``Host`` stays ``mta-sts.<domain>``.
+
+The standard library's ``http.client`` does the request rather than ``requests``: the connection
+must go to an address chosen here while the certificate is verified for another name, and the
+body is read with a byte and a time bound — both direct with ``http.client``, and only through
+urllib3's pool internals with ``requests``.
 """
 
 from __future__ import annotations
