@@ -114,6 +114,12 @@ _SELECTOR = re.compile(rf"{_LABEL}(?:\.{_LABEL})*")
 class Dkim(Model):
     selector: str = Field("mail", description="The DKIM selector: the key is published at <selector>._domainkey.")
     enabled: bool = Field(True, description="Publish a DKIM key for this domain.")
+    public_key: str | None = Field(
+        None,
+        description="The public key a hosted provider's console shows for this domain (Google, Exmail, Alibaba, "
+        "NetEase, Zoho): the whole record (v=DKIM1; k=rsa; p=…), the p= value alone, quoted zone-file strings or a "
+        "PEM public key; inline (it is public), or file:PATH / env:NAME. Not for local or microsoft-365 domains.",
+    )
 
     @field_validator("selector")
     @classmethod
