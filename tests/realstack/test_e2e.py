@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from mailplan.providers.mail.local.serverconfig import ServerParams
+from servers.accounts import Account
 from servers.common import server_dir
 from servers.mailstack import OUTSIDER, Generate, MailStack, MailStackFactory
 
@@ -42,12 +43,15 @@ def addr(local: str) -> str:
 
 
 class Company:
-    """A copy of the example config in a folder of its own, driven through the CLI."""
+    """A copy of the example config in a folder of its own, driven through the CLI; its database belongs
+    to the group of the user the mail helpers run as."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, helper: Account) -> None:
         self.folder = folder
         self.config = folder / "mailplan.yaml"
         shutil.copy(EXAMPLE, self.config)
+        mx_host = "    mx_host: mx.huamao-trade.com\n"
+        self.edit(mx_host, f"{mx_host}    database_group: {helper.name}\n")
 
     def mailplan(self, *args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
@@ -96,9 +100,9 @@ class Company:
 
 
 @pytest.fixture
-def company() -> Iterator[Company]:
+def company(mail_helper: Account) -> Iterator[Company]:
     folder = server_dir("company")
-    yield Company(folder)
+    yield Company(folder, mail_helper)
     shutil.rmtree(folder, ignore_errors=True)
 
 
