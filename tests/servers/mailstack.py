@@ -264,11 +264,15 @@ class MailStack:
         sender: str = OUTSIDER,
         body: str = "",
         headers: Mapping[str, str] | None = None,
+        envelope_sender: str | None = None,
     ) -> dict[str, tuple[int, bytes]]:
-        """Deliver through the public MX port as an outside server would; returns refused recipients."""
+        """Deliver through the public MX port as an outside server would; returns refused recipients.
+
+        ``envelope_sender`` is the MAIL FROM when it differs from the From header ("" for a bounce).
+        """
         msg = self.message(to, subject, sender, body, headers)
         with smtplib.SMTP("127.0.0.1", self.smtp_port, local_hostname="client.example", timeout=30) as smtp:
-            return smtp.send_message(msg)
+            return smtp.send_message(msg, from_addr=envelope_sender)
 
     def submit(
         self, login: str, password: str, to: str | Sequence[str], subject: str, sender: str | None = None

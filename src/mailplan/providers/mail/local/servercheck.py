@@ -58,12 +58,12 @@ def check(p: ServerParams) -> tuple[list[Finding], list[str]]:
             f"read {p.database}; run server-config as root on the mail host to check"
         )
         return [], warnings
+    problems = _vmail(p) + _tls_files(p)
     try:
         user = pwd.getpwnam(p.helper_user)
     except KeyError:
         fix = f"useradd --system --user-group --home-dir /nonexistent --shell /usr/sbin/nologin {p.helper_user}"
-        return [Finding(f"the helpers' user {p.helper_user} does not exist", fix)], warnings
-    problems = _vmail(p)
+        return [*problems, Finding(f"the helpers' user {p.helper_user} does not exist", fix)], warnings
     if not p.autoreply_state_dir.is_dir():
         problems.append(_state_dir_finding(p, user, "does not exist"))
     probe = _run_probe(p, user)
@@ -79,6 +79,14 @@ def _vmail(p: ServerParams) -> list[Finding]:
     if p.vmail_dir.stat().st_uid != p.vmail_uid:
         return [Finding(f"the Maildir folder {p.vmail_dir} does not belong to uid {p.vmail_uid}", fix)]
     return []
+
+
+def _tls_files(p: ServerParams) -> list[Finding]:
+    missing = [path for path in (p.tls_cert, p.tls_key) if path is not None and not path.is_file()]
+    return [
+        Finding(f"the TLS file {path} does not exist", "give the certificate's full chain and its key (see certbot)")
+        for path in missing
+    ]
 
 
 def _state_dir_finding(p: ServerParams, user: pwd.struct_passwd, what: str) -> Finding:
