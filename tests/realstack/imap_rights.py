@@ -5,7 +5,7 @@ from __future__ import annotations
 import imaplib
 from dataclasses import dataclass
 
-from servers.mailstack import MailStack
+from servers.mailstack import MailStack, selected_messages
 
 
 @dataclass(frozen=True)
@@ -22,14 +22,7 @@ class Rights:
 
 
 def _subjects(conn: imaplib.IMAP4) -> dict[bytes, str]:
-    _, data = conn.search(None, "ALL")
-    found = {}
-    for num in data[0].split():
-        _, parts = conn.fetch(num, "(BODY.PEEK[HEADER.FIELDS (SUBJECT)])")
-        raw = parts[0]
-        assert isinstance(raw, tuple)
-        found[num] = raw[1].decode().partition(":")[2].strip()
-    return found
+    return {num: str(message["Subject"]) for num, message in selected_messages(conn).items()}
 
 
 def try_to_change(stack: MailStack, login: str, password: str, subject: str) -> Rights:

@@ -7,8 +7,13 @@ exist would be seen there, whatever address it went to (a reply to a bounce woul
 
 from __future__ import annotations
 
+import os
+import stat
+from pathlib import Path
+
 import pytest
 
+from mailplan.providers.mail.local.autoreply import ReplyLog
 from realstack.org import Org, addr
 from servers.mailstack import MailStack
 
@@ -45,3 +50,15 @@ def test_automatic_mail_gets_no_auto_reply_and_a_person_gets_one(stack: MailStac
     assert [(m.rcpt_to, m.subject) for m in replies] == [((ORDINARY,), subject_of_reply)]
     assert replies[0].mail_from == ""  # the reply itself is a null-sender message
     assert replies[0].message["Auto-Submitted"] == "auto-replied"
+    # whom it answered is remembered in a file only the helpers' user reads
+    log = (stack.params.autoreply_state_dir / "autoreply.sqlite").stat()
+    assert (stat.S_IMODE(log.st_mode), log.st_uid) == (0o600, stack.helper.uid)
+
+
+def test_the_reply_log_is_owner_only_whatever_the_umask(tmp_path: Path) -> None:
+    old = os.umask(0)
+    try:
+        ReplyLog(tmp_path).db.close()
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "autoreply.sqlite").stat().st_mode) == 0o600

@@ -29,6 +29,7 @@ import pytest
 
 from servers.common import banner, require_binaries, server_dir, wait_until
 from servers.fresh_host import FreshHost, shell_blocks
+from servers.mailstack import selected_messages
 
 pytestmark = pytest.mark.realstack
 
@@ -128,14 +129,7 @@ def _inbox(user: str, password: str, context: ssl.SSLContext) -> list[str]:
     try:
         conn.login(user, password)
         conn.select("INBOX", readonly=True)
-        _, data = conn.search(None, "ALL")
-        subjects = []
-        for num in data[0].split():
-            _, parts = conn.fetch(num, "(BODY.PEEK[HEADER.FIELDS (SUBJECT)])")
-            raw = parts[0]
-            assert isinstance(raw, tuple)
-            subjects.append(raw[1].decode().partition(":")[2].strip())
-        return subjects
+        return [str(message["Subject"]) for message in selected_messages(conn).values()]
     finally:
         conn.logout()
 

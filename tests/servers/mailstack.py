@@ -187,6 +187,20 @@ def instance_params(root: Path, database: Path, helper: Account, tls: bool = Fal
     )
 
 
+def selected_messages(conn: imaplib.IMAP4) -> dict[bytes, EmailMessage]:
+    """Every message of the selected mailbox by number, read without marking it seen."""
+    found = {}
+    _, data = conn.search(None, "ALL")
+    for num in data[0].split():
+        _, parts = conn.fetch(num, "(BODY.PEEK[])")
+        raw = parts[0]
+        assert isinstance(raw, tuple)
+        parsed = email.message_from_bytes(raw[1], policy=email.policy.default)
+        assert isinstance(parsed, EmailMessage)
+        found[num] = parsed
+    return found
+
+
 Generate = Callable[[ServerParams], None]
 
 
@@ -303,16 +317,7 @@ class MailStack:
         conn = self.imap(user, password)
         try:
             conn.select("INBOX", readonly=True)
-            _, data = conn.search(None, "ALL")
-            found = []
-            for num in data[0].split():
-                _, parts = conn.fetch(num, "(RFC822)")
-                raw = parts[0]
-                assert isinstance(raw, tuple)
-                parsed = email.message_from_bytes(raw[1], policy=email.policy.default)
-                assert isinstance(parsed, EmailMessage)
-                found.append(parsed)
-            return found
+            return list(selected_messages(conn).values())
         finally:
             conn.logout()
 

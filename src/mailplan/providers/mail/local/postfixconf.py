@@ -165,7 +165,7 @@ def master_cf(p: ServerParams) -> str:
         "--sender=${sender} --recipient=${recipient}"
     )
     return f"""\
-# mailplan: add to master.cf after removing the stock "smtp inet" service (postconf -MX smtp/inet).
+# mailplan: add to master.cf after removing the stock "smtp inet" service (postconf -M -X smtp/inet).
 # service type  private unpriv  chroot  wakeup  maxproc command + args
 {p.smtp_listen} inet n       -       n       -       -       smtpd
   -o smtpd_relay_restrictions=$mailplan_mx_relay_restrictions

@@ -69,9 +69,10 @@ def write(p: ServerParams, out_dir: Path) -> list[Path]:
 
 def _readme(p: ServerParams) -> str:
     tls = (
-        f"- TLS: {p.tls_cert} / {p.tls_key}. Passwords only over TLS: STARTTLS on 25 (offered) and 587\n"
-        f"  (required), implicit TLS on {p.submissions_listen} (465) and IMAPS port {p.imaps_port}; IMAP on\n"
-        f"  {p.imap_port} requires STARTTLS before LOGIN. Both servers read the key as root at start.\n"
+        f"- TLS: {p.tls_cert} / {p.tls_key}. STARTTLS is offered to other servers on 25 (no login\n"
+        f"  there). Passwords only over TLS: STARTTLS required on 587, implicit TLS on\n"
+        f"  {p.submissions_listen} (465) and IMAPS port {p.imaps_port}, STARTTLS before LOGIN on IMAP\n"
+        f"  port {p.imap_port}. Both servers read the key as root when they start.\n"
         if p.tls
         else "- No certificate: every listener that takes a password is on loopback and accepts it in\n"
         "  cleartext there. A test machine only; give --tls-cert/--tls-key for a real server.\n"
@@ -87,14 +88,15 @@ Step by step, from a fresh Debian host: docs/self-hosting.md in mailplan's sourc
 Postfix (packages: postfix postfix-sqlite)
 - main.cf.fragment   append to /etc/postfix/main.cf. Keep the mail domains out of mydestination.
 - master.cf.fragment add to /etc/postfix/master.cf after removing the stock "smtp inet" line
-                     (postconf -MX smtp/inet): a service may be defined only once.
+                     (postconf -M -X smtp/inet): a service may be defined only once.
 - sqlite-*.cf        the lookup tables main.cf names; Postfix reads the database on every
                      lookup, so mailplan apply takes effect without a reload.
 
 Dovecot (packages: dovecot-core dovecot-imapd dovecot-lmtpd dovecot-sqlite)
-- dovecot-mailplan.conf  copy to /etc/dovecot/conf.d/99-mailplan.conf, and comment out
+- dovecot-mailplan.conf  copy to /etc/dovecot/conf.d/99-mailplan.conf; comment out
                          "!include auth-system.conf.ext" in conf.d/10-auth.conf (PAM would be
-                         asked first on every login).
+                         asked first on every login) and Debian's ssl_cert/ssl_key lines in
+                         conf.d/10-ssl.conf (they name a file that may not exist).
 - dovecot-sql.conf.ext   the SQL passdb/userdb it names.
 - dovecot-sql-delegation.conf.ext, dovecot-acl  delegation: a grantee opens a mailbox over IMAP
                          as "mailbox*grantee" with their own password; read-only unless the grant
