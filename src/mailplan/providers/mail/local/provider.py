@@ -33,6 +33,9 @@ class LocalMailSettings(BaseModel):
     mx_host: str | None = None  # the MX host name DNS derivation publishes for these domains
     maildir_root: str | None = None  # where the mail server keeps Maildirs (informational)
     password_scheme: Scheme = "SHA512-CRYPT"
+    # The group the database belongs to (mode 0640): the primary group of the user the mail
+    # helpers run as (server-config's --helper-user), so they can read it and nobody else can.
+    database_group: str | None = None
 
 
 class LocalMailProvider(Provider):
@@ -103,10 +106,13 @@ class LocalMailProvider(Provider):
             frozen = change.action is Action.FREEZE
             write(db, dataclasses.replace(obj, frozen=frozen), self._new_password_for(db))
             # Frozen: a random password nobody ever sees, so no saved password works even if the
-            # account were switched back on by hand. Unfrozen: a new initial password, like a new mailbox.
-            secret = generate_password(64) if frozen else self._new_password_for(db)(obj)
-            stored = hash_password(secret, self.config.password_scheme) if frozen else secret
+            # account were switched back on by hand (and the credentials file forgets the old one).
+            # Unfrozen: a new initial password, like a new mailbox.
+            thawed = dataclasses.replace(obj, frozen=False)
+            stored = self._unknown_password() if frozen else self._new_password_for(db)(thawed)
             db.execute("UPDATE mailbox SET password = ? WHERE username = ?", (stored, obj.address))
+            if frozen:
+                self.context.credentials.forget(obj.address)
             return "froze" if frozen else "unfroze"
         if change.after is None:
             raise ProviderError(f"{change.describe()}: the change carries no object to write")
@@ -120,8 +126,13 @@ class LocalMailProvider(Provider):
                 verb = "adopted existing"
         return verb
 
+    def _unknown_password(self) -> str:
+        return hash_password(generate_password(64), self.config.password_scheme)
+
     def _new_password_for(self, db: sqlite3.Connection) -> Callable[[Mailbox], str]:
         def new_password(box: Mailbox) -> str:
+            if box.frozen:
+                return self._unknown_password()  # created frozen: nobody logs in, so nobody is told
             row = db.execute(
                 "SELECT password_min_length FROM mailplan_policy WHERE scope = ?", (box.domain,)
             ).fetchone()
@@ -134,7 +145,7 @@ class LocalMailProvider(Provider):
 
     def _connect(self, create: bool) -> sqlite3.Connection | None:
         if self._db is None:
-            self._db = open_database(self.database_path, create=create)
+            self._db = open_database(self.database_path, create=create, group=self.config.database_group)
         return self._db
 
     def close(self) -> None:
