@@ -154,7 +154,8 @@ class Console:
 
     def progress(self, index: int, total: int, change: Change, status: str) -> None:
         width = len(str(total))
-        mark = {"ok": "✓", "failed": "✗", "manual": "?", "held back": "…"}.get(status, " ")
+        marks = {"ok": "✓", "failed": "✗", "manual": "?", "held back": "…", "skipped": "–"}
+        mark = marks.get(status.split(":")[0], " ")
         line = f"[{index:>{width}}/{total}] {mark} {change.describe()} ({change.provider})"
         if status not in ("ok", "failed"):
             line += f" — {status}"

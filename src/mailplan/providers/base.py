@@ -84,6 +84,9 @@ class Provider(abc.ABC):
     # Optional pydantic model of the provider's ``settings`` in the config; the config
     # loader validates against it so a wrong setting is reported at its file:line:col.
     SETTINGS_MODEL: ClassVar[type[BaseModel] | None] = None
+    # Whether a frozen mailbox refuses new mail here: then a freeze waits for the forwarding to the
+    # successor, so that cutting access never bounces mail (engine/depends.py).
+    FREEZE_STOPS_DELIVERY: ClassVar[bool] = False
 
     def __init__(self, name: str, settings: Mapping[str, Any], context: ProviderContext) -> None:
         self.name = name
@@ -114,6 +117,11 @@ class Provider(abc.ABC):
         live state tells (a distribution list on Microsoft 365) or a variant the API cannot create.
         Asked after ``read``; the plan then carries ``manual_instructions``."""
         return False
+
+    def finish(self) -> None:  # noqa: B027 - optional hook, for providers that batch writes
+        """Complete what ``apply`` deferred to send in one call (Exmail's tag members). Called once at
+        the end of an apply in which this provider applied something; raises ProviderError naming
+        what is left undone."""
 
     def close(self) -> None:  # noqa: B027 - optional hook, most providers hold nothing open
         """Release connections. Called once after reading or applying."""
