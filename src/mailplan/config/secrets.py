@@ -9,15 +9,11 @@ from typing import Any
 
 from mailplan.config.source import NodePath, SourceMap
 from mailplan.errors import Problem
+from mailplan.providers import redact
+from mailplan.providers.redact import SECRET_KEYS, SECRET_SUFFIXES, is_secret_key
 
-SECRET_KEYS = frozenset({"password", "secret", "token", "key", "api_key", "client_secret", "private_key"})
-SECRET_SUFFIXES = ("_password", "_secret", "_token", "_key", "_passphrase")
+__all__ = ["SECRET_KEYS", "SECRET_SUFFIXES", "is_secret_key", "literal_secrets", "resolve"]
 REFERENCE_PREFIXES = ("env:", "file:")
-
-
-def is_secret_key(key: str) -> bool:
-    k = key.lower()
-    return k in SECRET_KEYS or k.endswith(SECRET_SUFFIXES)
 
 
 def is_reference(value: Any) -> bool:
@@ -55,6 +51,7 @@ def resolve(
             out[key] = resolve(value, child, where, base_dir, problems)
         elif is_reference(value):
             out[key] = _dereference(str(value), child, where, base_dir, problems)
+            redact.register(out[key])  # whatever a reference holds is kept out of every error
         else:
             out[key] = value
     return out

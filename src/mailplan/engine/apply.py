@@ -24,6 +24,7 @@ from mailplan.errors import MailplanError
 from mailplan.model.change import Action, Change
 from mailplan.model.objects import Mailbox
 from mailplan.providers.base import Provider, ProviderError
+from mailplan.providers.redact import redact
 
 # (index, total, change, status): status is "ok", "failed", "manual", "held back" or "skipped: <why>"
 Progress = Callable[[int, int, Change, str], None]
@@ -148,7 +149,7 @@ def _finish(used: set[str], providers: Mapping[str, Provider], report: ApplyRepo
 
 
 def _message(exc: Exception) -> str:
-    return str(exc) if isinstance(exc, ProviderError) else f"{type(exc).__name__}: {exc}"
+    return redact(str(exc) if isinstance(exc, ProviderError) else f"{type(exc).__name__}: {exc}")
 
 
 def _tell(progress: Progress | None, index: int, total: int, change: Change, status: str) -> None:

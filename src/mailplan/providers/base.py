@@ -28,6 +28,7 @@ from pydantic import BaseModel
 
 from mailplan.model.change import Change
 from mailplan.model.state import Observed
+from mailplan.providers import redact
 
 
 class ProviderError(Exception):
@@ -55,6 +56,7 @@ class CredentialSink:
         os.chmod(self.path, stat.S_IRUSR | stat.S_IWUSR)
         with os.fdopen(fd, "a", encoding="utf-8") as fh:
             fh.write(f"{address}\t{password}" + (f"\t# {note}" if note else "") + "\n")
+        redact.register(password)  # an error quoting the request that set it must not show it
         self.written += 1
 
 
@@ -92,6 +94,7 @@ class Provider(abc.ABC):
         self.name = name
         self.settings = settings
         self.context = context
+        redact.register_settings(dict(settings))  # a secret setting never shows in an error
 
     @abc.abstractmethod
     def read(self, domains: Sequence[str]) -> Observed:

@@ -15,7 +15,6 @@ API reference: they are manual steps.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar, TypeVar
 from urllib.parse import quote
@@ -26,7 +25,7 @@ from mailplan.model.change import Action, Change
 from mailplan.model.objects import Alias, Department, Domain, Mailbox, MailObject
 from mailplan.model.state import Ident, Observed, State
 from mailplan.providers.base import NotSupported, Provider, ProviderContext, ProviderError
-from mailplan.providers.http import HttpClient
+from mailplan.providers.http import ALIMAIL_POLICY, HttpClient, pause
 from mailplan.providers.mail.admin_api import Waiting, apply_by_kind, eventually
 from mailplan.providers.mail.alimail.client import AlimailClient, AlimailError
 from mailplan.providers.mail.alimail.manual import MANUAL_WHY, instructions_for
@@ -83,9 +82,9 @@ class AlibabaMailProvider(Provider):
     def __init__(self, name: str, settings: Mapping[str, Any], context: ProviderContext) -> None:
         super().__init__(name, settings, context)
         self.config = AlimailSettings.model_validate(dict(settings))
-        self.http = HttpClient(base_url=self.config.base_url)
+        self.http = HttpClient(self.config.base_url, ALIMAIL_POLICY, label=self.TYPE)
         self.client = AlimailClient(self.http, self.config.client_id, self.config.client_secret)
-        self.sleep: Callable[[float], None] = time.sleep
+        self.sleep: Callable[[float], None] = lambda seconds: pause(seconds)
         self._departments: dict[str, dict[str, Any]] | None = None  # id -> department
         self._waiting = Waiting()
 

@@ -16,6 +16,7 @@ from typing import Any
 
 import requests
 
+from mailplan.providers import redact
 from mailplan.providers.http import ApiError, HttpClient, RetryableApiError
 
 # The token the call carried is no longer valid: fetch a new one, retry once.
@@ -92,22 +93,9 @@ class ExmailClient:
         self._token = ""
         self._token_valid_until = 0.0
 
-    def _scrubbed(self, exc: ApiError) -> ApiError:
-        """The error with the secret and the token blanked out: both travel in the query
-        string, and a connection error quotes the URL."""
-        text = str(exc)
-        for secret in (self._corp_secret, self._token):
-            if secret:
-                text = text.replace(secret, "***")
-        if text == str(exc):
-            return exc
-        return type(exc)(text, status=exc.status, code=exc.code)
-
     def _send(self, method: str, path: str, params: Mapping[str, Any], body: Any = None) -> requests.Response:
-        try:
-            return self.http.request(method, path, params=params, json=body, error_of=decode_error)
-        except ApiError as exc:
-            raise self._scrubbed(exc) from None
+        # The secret and the token travel in the query string: the shared client redacts both from errors.
+        return self.http.request(method, path, params=params, json=body, error_of=decode_error)
 
     def _fetch_token(self) -> str:
         try:
@@ -123,6 +111,7 @@ class ExmailClient:
         if not token:
             raise ExmailError("gettoken answered without an access_token")
         lifetime = float(body.get("expires_in", 7200))
+        redact.register(token)
         self._token = token
         self._token_valid_until = self._clock() + max(0.0, lifetime - EXPIRY_MARGIN)
         return token

@@ -16,7 +16,6 @@ functional mailboxes. Groups carry no mark: mailplan never removes a group.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar
 
@@ -25,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from mailplan.model.change import Change
 from mailplan.model.state import Observed
 from mailplan.providers.base import Provider, ProviderContext
-from mailplan.providers.http import HttpClient
+from mailplan.providers.http import EXMAIL_POLICY, HttpClient, pause
 from mailplan.providers.mail.admin_api import Waiting, apply_by_kind
 from mailplan.providers.mail.exmail.client import ExmailClient
 from mailplan.providers.mail.exmail.departments import Departments
@@ -72,7 +71,7 @@ class TencentExmailProvider(Provider):
     def __init__(self, name: str, settings: Mapping[str, Any], context: ProviderContext) -> None:
         super().__init__(name, settings, context)
         self.config = ExmailSettings.model_validate(dict(settings))
-        self.http = HttpClient(base_url=self.config.base_url)
+        self.http = HttpClient(self.config.base_url, EXMAIL_POLICY, label=self.TYPE)
         self.client = ExmailClient(self.http, self.config.corp_id, self.config.corp_secret)
         # Each Exmail app has its own secret and token: user options belong to 功能设置.
         self.options = (
@@ -80,7 +79,7 @@ class TencentExmailProvider(Provider):
             if self.config.function_secret
             else None
         )
-        self.sleep: Callable[[float], None] = time.sleep
+        self.sleep: Callable[[float], None] = lambda seconds: pause(seconds)
         # The directory sleeps through self.sleep at call time: tests replace it after construction.
         self.directory = Directory(self.client, self.config.consistency_timeout, lambda seconds: self.sleep(seconds))
         waiting = Waiting()  # shared: a department waits for its parent, and for its manager's mailbox

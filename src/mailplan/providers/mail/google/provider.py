@@ -16,7 +16,7 @@ from mailplan.model.change import Action, Change
 from mailplan.model.objects import Delegation, Domain, Hold
 from mailplan.model.state import Observed
 from mailplan.providers.base import NotSupported, Provider, ProviderContext
-from mailplan.providers.http import ApiError, HttpClient
+from mailplan.providers.http import GOOGLE_POLICY, ApiError, HttpClient
 
 from . import console
 from .api import GoogleApi, exists_already, fail
@@ -100,7 +100,7 @@ class GoogleWorkspaceProvider(Provider):
         super().__init__(name, settings, context)
         cfg = GoogleSettings.model_validate(dict(settings))
         self.cfg = cfg
-        self.http = HttpClient(base_url=cfg.base_url or "https://admin.googleapis.com")
+        self.http = HttpClient(cfg.base_url or "https://admin.googleapis.com", GOOGLE_POLICY, label=self.TYPE)
         key = ServiceAccountKey.from_json(cfg.service_account_key)
         self.api = GoogleApi(
             self.http,

@@ -20,7 +20,7 @@ from mailplan.model.change import Action, Change
 from mailplan.model.objects import AutoReply, Domain, Group, Mailbox
 from mailplan.model.state import Observed
 from mailplan.providers.base import NotSupported, Provider, ProviderContext
-from mailplan.providers.http import ApiError, HttpClient
+from mailplan.providers.http import MICROSOFT_POLICY, ApiError, HttpClient
 
 from . import exo
 from .api import GRAPH, LOGIN, ClientCredentials, GraphApi, exists_already
@@ -91,7 +91,7 @@ class Microsoft365Provider(Provider):
         super().__init__(name, settings, context)
         cfg = MicrosoftSettings.model_validate(dict(settings))
         self.cfg = cfg
-        self.http = HttpClient(base_url=cfg.base_url)
+        self.http = HttpClient(cfg.base_url, MICROSOFT_POLICY, label=self.TYPE)
         credentials = ClientCredentials(
             self.http,
             f"{cfg.login_url.rstrip('/')}/{cfg.tenant_id}/oauth2/v2.0/token",
