@@ -28,7 +28,7 @@ from pydantic import BaseModel
 
 from mailplan.model.change import Change
 from mailplan.model.state import Observed
-from mailplan.providers import redact
+from mailplan.providers import endpoints, redact
 
 
 class ProviderError(Exception):
@@ -89,12 +89,18 @@ class Provider(abc.ABC):
     # Whether a frozen mailbox refuses new mail here: then a freeze waits for the forwarding to the
     # successor, so that cutting access never bounces mail (engine/depends.py).
     FREEZE_STOPS_DELIVERY: ClassVar[bool] = False
+    # Endpoint settings -> the documented hosts they may name in the config (``providers/endpoints.py``);
+    # an empty tuple: self-hosted, any host, but only where the environment allows it.
+    ENDPOINTS: ClassVar[Mapping[str, tuple[str, ...]]] = {}
 
     def __init__(self, name: str, settings: Mapping[str, Any], context: ProviderContext) -> None:
         self.name = name
         self.settings = settings
         self.context = context
         redact.register_settings(dict(settings))  # a secret setting never shows in an error
+        refused = endpoints.problems(settings, self.ENDPOINTS)
+        if refused:
+            raise ProviderError(f"provider {name!r} ({self.TYPE}): " + "; ".join(refused.values()))
 
     @abc.abstractmethod
     def read(self, domains: Sequence[str]) -> Observed:

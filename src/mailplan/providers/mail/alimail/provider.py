@@ -78,6 +78,9 @@ class AlibabaMailProvider(Provider):
     SUPPORTS: ClassVar[frozenset[str]] = frozenset({"department", "mailbox", "alias"})
     MANUAL: ClassVar[Mapping[str, str]] = MANUAL_WHY
     SETTINGS_MODEL: ClassVar[type[BaseModel] | None] = AlimailSettings
+    ENDPOINTS: ClassVar[Mapping[str, tuple[str, ...]]] = {
+        "base_url": tuple(f"alimail-{region}.aliyuncs.com" for region in ("cn", "sg", "hk", "de", "us"))
+    }
 
     def __init__(self, name: str, settings: Mapping[str, Any], context: ProviderContext) -> None:
         super().__init__(name, settings, context)

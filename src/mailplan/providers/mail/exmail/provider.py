@@ -67,6 +67,7 @@ class TencentExmailProvider(Provider):
     )  # fmt: skip
     MANUAL: ClassVar[Mapping[str, str]] = MANUAL_WHY
     SETTINGS_MODEL: ClassVar[type[BaseModel] | None] = ExmailSettings
+    ENDPOINTS: ClassVar[Mapping[str, tuple[str, ...]]] = {"base_url": ("api.exmail.qq.com",)}
 
     def __init__(self, name: str, settings: Mapping[str, Any], context: ProviderContext) -> None:
         super().__init__(name, settings, context)

@@ -15,7 +15,9 @@ from pydantic import BaseModel, ConfigDict
 from mailplan.model.change import Action, Change
 from mailplan.model.objects import Delegation, Domain, Hold
 from mailplan.model.state import Observed
+from mailplan.providers import endpoints
 from mailplan.providers.base import NotSupported, Provider, ProviderContext
+from mailplan.providers.endpoints import GOOGLE_TOKEN_HOSTS
 from mailplan.providers.http import GOOGLE_POLICY, ApiError, HttpClient
 
 from . import console
@@ -67,6 +69,7 @@ class GoogleWorkspaceProvider(Provider):
     TYPE: ClassVar[str] = "google-workspace"
     ROLE: ClassVar[str] = "mail"
     SETTINGS_MODEL: ClassVar[type[BaseModel] | None] = GoogleSettings
+    ENDPOINTS: ClassVar[Mapping[str, tuple[str, ...]]] = {"base_url": ("*.googleapis.com",)}
     SUPPORTS: ClassVar[frozenset[str]] = frozenset(
         {
             "domain",
@@ -102,6 +105,9 @@ class GoogleWorkspaceProvider(Provider):
         self.cfg = cfg
         self.http = HttpClient(cfg.base_url or "https://admin.googleapis.com", GOOGLE_POLICY, label=self.TYPE)
         key = ServiceAccountKey.from_json(cfg.service_account_key)
+        refused = endpoints.problem("token_uri (in the service account key)", key.token_uri, GOOGLE_TOKEN_HOSTS)
+        if refused:
+            raise fail(refused)
         self.api = GoogleApi(
             self.http,
             TokenSource(key, ADMIN_SCOPES, self.http),

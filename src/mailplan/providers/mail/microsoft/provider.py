@@ -64,6 +64,13 @@ class Microsoft365Provider(Provider):
     TYPE: ClassVar[str] = "microsoft-365"
     ROLE: ClassVar[str] = "mail"
     SETTINGS_MODEL: ClassVar[type[BaseModel] | None] = MicrosoftSettings
+    # The global service and the national clouds (US Government, 21Vianet in China).
+    ENDPOINTS: ClassVar[Mapping[str, tuple[str, ...]]] = {
+        "base_url": ("graph.microsoft.com", "graph.microsoft.us", "dod-graph.microsoft.us",
+                     "microsoftgraph.chinacloudapi.cn"),
+        "login_url": ("login.microsoftonline.com", "login.microsoftonline.us", "login.chinacloudapi.cn",
+                      "login.partner.microsoftonline.cn"),
+    }  # fmt: skip
     SUPPORTS: ClassVar[frozenset[str]] = frozenset(
         {"domain", "department", "mailbox", "group", "group.external", "autoreply", "admin_role"}
     )
