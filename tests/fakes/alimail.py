@@ -11,7 +11,8 @@ as implemented by the public go-alimail client:
   ``GET /v2/departments/{id}/departments`` and ``/users`` with ``offset`` / ``limit`` (at most 100)
   answering ``{departments|users, total}``; the users of a department are its direct members
 - ``POST /v2/users``; ``GET|PATCH|DELETE /v2/users/{id-or-email}``;
-  ``POST|DELETE /v2/users/{email}/emailAliases`` (``{"alias", "asDefault"}`` / ``{"alias"}``)
+  ``POST|DELETE /v2/users/{email}/emailAliases`` (``{"alias", "asDefault"}`` / ``{"alias"}``);
+  ``POST /v2/users/{email}/resetPassword`` (``{"password", "forceChangePasswordNextSignIn"}``)
 Errors are non-2xx with ``{"detailErrorCode", "message", "developerMessage"}``.
 Over the limit of 40 calls/s per domain (all applications together) the service answers
 HTTP 429 (``rate_limit_next``): that status is all go-alimail looks at. No source shows a
@@ -163,6 +164,8 @@ class AlimailFake(FakeServer):
                 return 200, self._user(method, ident, body)
             case ["v2", "users", ident, "emailAliases"] if method in ("POST", "DELETE"):
                 return 200, self._alias(method, ident, body)
+            case ["v2", "users", ident, "resetPassword"] if method == "POST":
+                return 200, self._reset_password(ident, body)
         raise AlimailApiError(404, "ApiNotFound", f"{method} {request.path}")
 
     def _page(self, request: Request, key: str, items: list[Any], dept_id: str) -> dict[str, Any]:
@@ -297,6 +300,15 @@ class AlimailFake(FakeServer):
             self._user_fields(body, changed)
             user.update(changed)
         return json.loads(json.dumps(user))
+
+    def _reset_password(self, ident: str, body: dict[str, Any]) -> dict[str, Any]:
+        user = self._find_user(ident)
+        password = str(body.get("password") or "")
+        if len(password) < 8:
+            raise _bad("password: at least 8 characters")
+        self.passwords[user["email"]] = password
+        user["forceChangePasswordNextSignIn"] = bool(body.get("forceChangePasswordNextSignIn", False))
+        return {}
 
     def _alias(self, method: str, ident: str, body: dict[str, Any]) -> dict[str, Any]:
         user = self._find_user(ident)

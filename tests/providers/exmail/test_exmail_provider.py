@@ -47,6 +47,7 @@ def provider(company: Harness, tmp_path: Path, sleeps: list[float]) -> TencentEx
 def create(provider: TencentExmailProvider, *objects: MailObject) -> None:
     for obj in objects:
         provider.apply(Change(Action.CREATE, "exmail", None, obj))
+    provider.finish()  # as apply does at the end of a run: the batched tag calls
 
 
 def tenant(company: Harness) -> str:
@@ -105,23 +106,32 @@ def client_access(company: Harness, address: str) -> tuple[str, str]:
 
 
 def test_freeze_disables_login_and_client_access_and_unfreeze_restores_them(
-    provider: TencentExmailProvider, company: Harness
+    provider: TencentExmailProvider, company: Harness, tmp_path: Path
 ) -> None:
     create(provider, Mailbox(address=ZHANGSAN.address, name="张三"))
     box = Mailbox(address=ZHANGSAN.address, name="张三")
     frozen = Mailbox(address=ZHANGSAN.address, name="张三", frozen=True)
     assert client_access(company, box.address) == ("1", "1")
+    initial = company.fake.passwords[box.address]
 
     answer = provider.apply(Change(Action.FREEZE, "exmail", box, frozen))
     assert company.fake.users[box.address]["enable"] == 0
     assert client_access(company, box.address) == ("0", "0")
-    assert "IMAP/SMTP and POP/SMTP off" in answer
+    # the README's promise: the password reset to a random one nobody sees (a later re-enable by hand
+    # does not bring the old credentials back)
+    scrambled = company.fake.passwords[box.address]
+    assert scrambled != initial and scrambled not in (tmp_path / "credentials.tsv").read_text()
+    assert "IMAP/SMTP and POP/SMTP off" in answer and "password replaced" in answer
     assert frozen in objects_of(provider)
 
     provider.apply(Change(Action.UNFREEZE, "exmail", frozen, box))
     assert company.fake.users[box.address]["enable"] == 1
     assert client_access(company, box.address) == ("1", "1")
     assert box in objects_of(provider)
+    # back with a new initial password, in the credentials file only, to be changed at the first login
+    again = company.fake.passwords[box.address]
+    assert again not in (initial, scrambled) and company.fake.users[box.address]["cpwd_login"] == 1
+    assert f"{box.address}\t{again}" in (tmp_path / "credentials.tsv").read_text()
 
 
 def test_unfreeze_turns_on_only_what_the_freeze_turned_off(provider: TencentExmailProvider, company: Harness) -> None:
@@ -456,3 +466,17 @@ def test_an_unreachable_service_is_reported_without_secret_or_token(
             client.read([DOMAIN])
         assert "ConnectionError" in str(caught.value)
         assert company.fake.corp_secret not in str(caught.value) and token not in str(caught.value)
+
+
+def test_a_thousand_new_mailboxes_join_mailplans_tag_in_one_call(
+    provider: TencentExmailProvider, company: Harness
+) -> None:
+    people = [Mailbox(address=f"p{n:04d}@{DOMAIN}", name=f"员工{n}") for n in range(1000)]
+    company.fake.lag(1)  # each new member unknown to its first lookup: the batch waits, it does not fail
+    create(provider, *people)
+
+    assert company.fake.count("POST /cgi-bin/user/create") == 1000
+    # the tag call takes a list: one call for the thousand (and one more after the first saw lag)
+    assert company.fake.count("POST /cgi-bin/tag/addtagusers") <= 2
+    observed = provider.read([DOMAIN])
+    assert {p.ident for p in people} <= observed.managed

@@ -4,7 +4,8 @@ What maps where:
 - Domain      -> ``GET /v2/domains`` (master domains and their aliases); read only
 - Department  -> department (one name: a title that differs from the key shows as ``title [key]``),
                  manager = the first of ``managers``
-- Mailbox     -> user; functional = ``employeeType: SERVICE`` (shared account); frozen = ``status: FREEZE``
+- Mailbox     -> user; functional = ``employeeType: SERVICE`` (shared account); frozen = a password nobody
+                 knows (``resetPassword``), then ``status: FREEZE``
 - Alias       -> one of the owner's ``emailAliases``
 
 Users mailplan created carry ``managed-by=mailplan`` in their ``info`` field;
@@ -297,11 +298,29 @@ class AlibabaMailProvider(Provider):
             body["name"] = after.name
         if before.department != after.department:
             body["departmentIds"] = [self._department_id_or_root(after.department)]
-        if before.frozen != after.frozen:
-            body["status"] = "FREEZE" if after.frozen else "NORMAL"
+        password = ""
+        if after.frozen and not before.frozen:
+            # First a password nobody knows (the login stops here); ``status: FREEZE`` — what a read takes
+            # for "frozen" — goes last, so a freeze that fails part-way reads as not frozen and runs again.
+            self._set_password(after.address, generate_password(), change_at_sign_in=False)
+            body["status"] = "FREEZE"
+        elif before.frozen and not after.frozen:
+            body["status"] = "NORMAL"
+            password = generate_password()  # back with a new initial password, changed at the first sign-in
         if body:
             self._eventually(lambda: self.client.call("PATCH", self._user_path(after.address), body=body))
-        return "updated" if "status" not in body else f"updated, status={body['status']}"
+        if password:
+            self._set_password(after.address, password, change_at_sign_in=True)
+            self.context.credentials.put(after.address, password)
+        if "status" not in body:
+            return "updated"
+        if body["status"] == "FREEZE":
+            return "updated, status=FREEZE, password replaced by one nobody knows"
+        return "updated, status=NORMAL (new password in the credentials file)"
+
+    def _set_password(self, address: str, password: str, change_at_sign_in: bool) -> None:
+        body = {"password": password, "forceChangePasswordNextSignIn": change_at_sign_in}
+        self._eventually(lambda: self.client.call("POST", self._user_path(address) + "/resetPassword", body=body))
 
     def _create_mailbox(self, box: Mailbox) -> str:
         password = generate_password()
@@ -321,6 +340,8 @@ class AlibabaMailProvider(Provider):
             existing = self._get_user(box.address)
             if existing is None:
                 raise
+            if box.frozen:  # someone who left: whatever password the account had stops working
+                self._set_password(box.address, generate_password(), change_at_sign_in=False)
             if (existing.get("employeeType") == "SERVICE") != (box.kind == "functional"):
                 raise ProviderError(
                     f"{box.address} already exists as a different kind of account; it cannot be adopted as {box.kind}"
@@ -331,7 +352,8 @@ class AlibabaMailProvider(Provider):
             self._eventually(lambda: self.client.call("PATCH", self._user_path(box.address), body=update))
             self._waiting.now_there(f"mailbox:{box.address}")
             return "adopted existing user"
-        self.context.credentials.put(box.address, password)
+        if not box.frozen:  # created as someone who left: the initial password goes to nobody
+            self.context.credentials.put(box.address, password)
         self._waiting.now_there(f"mailbox:{box.address}")
         return "created"
 

@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from mailplan.model.change import Change
 from mailplan.model.state import Observed
-from mailplan.providers.base import Provider, ProviderContext
+from mailplan.providers.base import Provider, ProviderContext, ProviderError
 from mailplan.providers.http import EXMAIL_POLICY, HttpClient, pause
 from mailplan.providers.mail.admin_api import Waiting, apply_by_kind
 from mailplan.providers.mail.exmail.client import ExmailClient
@@ -101,6 +101,16 @@ class TencentExmailProvider(Provider):
             "group": self.groups.group,
         }
         return apply_by_kind(change, handlers, "Tencent Exmail cannot {action} a {kind} through its API")
+
+    def finish(self) -> None:
+        try:
+            self.mailboxes.mark_created()
+        except ProviderError as exc:
+            left = ", ".join(self.mailboxes.unmarked[:5]) + (" …" if len(self.mailboxes.unmarked) > 5 else "")
+            raise ProviderError(
+                f"the new mailboxes {left} are in place but not tagged {self.config.marker_tag!r} as mailplan's "
+                f"({exc}); add them to that tag in the console, or mailplan treats them as adopted (never removes them)"
+            ) from None
 
     def manual_instructions(self, change: Change) -> str:
         return instructions_for(change)
