@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
 
-from fakes.server import FakeServer, Request, Response
+from fakes.server import FakeServer, Quota, Request, Response
 
 ROOT = "$root"
 EMAIL = re.compile(r"^[a-z0-9._%+-]+@[a-z0-9.-]+\.[a-z0-9-]+$")
@@ -72,6 +72,11 @@ class AlimailFake(FakeServer):
         self.passwords: dict[str, str] = {}
         self._lag = 0
         self._hidden: dict[str, int] = {}
+        # 40 calls a second per domain, every application together: HTTP 429 (no Retry-After in any source)
+        self.quotas.append(
+            Quota("calls per second", 40, 1.0, lambda req: None if req.path.startswith("/oauth2/") else "org",
+                  lambda wait: Response(429, self.rate_limit_body()))
+        )  # fmt: skip
 
     # ---- test controls
 
@@ -183,7 +188,7 @@ class AlimailFake(FakeServer):
         if left > 0:
             self._hidden[user["id"]] = left - 1
             return False
-        return True
+        return self.seen(user["id"])
 
     # ---- departments
 
@@ -282,6 +287,7 @@ class AlimailFake(FakeServer):
             raise
         self.passwords[email] = str(body["password"])
         answer = json.loads(json.dumps(self.users[user_id]))
+        self.created(user_id)
         if self._lag:
             self._hidden[user_id] = self._lag
         return answer

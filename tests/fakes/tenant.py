@@ -19,7 +19,7 @@ class Tenant:
         self.domain = domain
         self.sleeps: list[float] = []
         self.managed: frozenset[Ident] = frozenset()
-        provider.http.sleep = self.sleeps.append
+        provider.http.sleep = fake.waits(self.sleeps)  # recorded, and the fake's clock moves on
 
     def read(self) -> dict[tuple[str, str], MailObject]:
         observed = self.provider.read([self.domain])

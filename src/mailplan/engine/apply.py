@@ -32,12 +32,12 @@ Progress = Callable[[int, int, Change, str], None]
 
 @dataclass(frozen=True)
 class Failure:
-    change: Change | None  # None: the provider's batched writes (``Provider.finish``) failed
+    change: Change | None  # None: the provider's ``finish`` (batched writes, waiting for them to show) failed
     provider: str
     error: str
 
     def describe(self) -> str:
-        what = self.change.describe() if self.change else "finish the batched writes"
+        what = self.change.describe() if self.change else "finish the run's writes"
         return f"{what} ({self.provider}): {self.error}"
 
 

@@ -91,6 +91,7 @@ class AlibabaMailProvider(Provider):
         self.sleep: Callable[[float], None] = lambda seconds: pause(seconds)
         self._departments: dict[str, dict[str, Any]] | None = None  # id -> department
         self._waiting = Waiting()
+        self._last_created = ""  # the address of the last user this run created
 
     # ------------------------------------------------------------------ read
 
@@ -204,6 +205,13 @@ class AlibabaMailProvider(Provider):
 
     def manual_instructions(self, change: Change) -> str:
         return instructions_for(change)
+
+    def finish(self) -> None:
+        """Wait until the last user this run created reads back: lists lag like gets, and a plan made
+        right after the run would otherwise show what it created as still to create."""
+        if self._last_created:
+            self._eventually(lambda: self._require_user(self._last_created))
+            self._last_created = ""
 
     # departments
 
@@ -354,6 +362,7 @@ class AlibabaMailProvider(Provider):
             return "adopted existing user"
         if not box.frozen:  # created as someone who left: the initial password goes to nobody
             self.context.credentials.put(box.address, password)
+        self._last_created = box.address
         self._waiting.now_there(f"mailbox:{box.address}")
         return "created"
 

@@ -94,7 +94,7 @@ class Groups:
             body = {"email": group.address, "name": group.name, "description": codec.with_note("", note)}
             try:
                 call("POST", "groups", body)
-                self.directory.fresh.add(group.address)
+                self.directory.created("groups", group.address)
             except ApiError as exc:
                 if not exists_already(exc):
                     raise
@@ -129,8 +129,8 @@ class Groups:
             if email in have:
                 call("PATCH", f"{base}/{email}", body)
                 continue
-            try:
-                call("POST", base, body, fresh=group)
+            try:  # a member created moments ago may not be visible yet (404 memberKey): waited for
+                call("POST", base, body, fresh=group if group in self.directory.fresh else email)
             except ApiError as exc:
                 if not exists_already(exc):
                     raise

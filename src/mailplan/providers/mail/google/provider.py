@@ -213,5 +213,8 @@ class GoogleWorkspaceProvider(Provider):
     def manual_instructions(self, change: Change) -> str:
         return console.instructions(change, self.cfg.vault_matter)
 
+    def finish(self) -> None:
+        self.directory.settle()
+
     def close(self) -> None:
         self.http.session.close()

@@ -78,7 +78,7 @@ class Users:
             self.credentials.put(box.address, password, RESENT_NOTE)
         else:
             self.credentials.put(box.address, password)
-        self.directory.fresh.add(box.address)
+        self.directory.created("users", box.address)
         return "user created (initial password in the credentials file)"
 
     def _update(self, before: Mailbox, after: Mailbox) -> str:

@@ -183,5 +183,8 @@ class Microsoft365Provider(Provider):
             return "domain already there (adopted)"
         return "domain added; Microsoft verifies it once the DNS records are in place"
 
+    def finish(self) -> None:
+        self.directory.settle()
+
     def close(self) -> None:
         self.http.session.close()

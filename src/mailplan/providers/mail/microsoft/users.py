@@ -89,7 +89,7 @@ class Users:
         else:
             self.credentials.put(box.address, password)
         self.directory.known().users[box.address] = str(created["id"])
-        self.directory.fresh.add(box.address)
+        self.directory.created(f"users/{box.address}", box.address)
         if self.license_sku_id:
             licence = {"addLicenses": [{"skuId": self.license_sku_id, "disabledPlans": []}], "removeLicenses": []}
             call("POST", f"users/{created['id']}/assignLicense", licence, fresh=box.address)
