@@ -124,10 +124,13 @@ class Rule:
     path: re.Pattern[str]
     response: Response
     times: int | None = 1
+    contains: str = ""  # only calls whose body holds this text (one PATCH of several to the same path)
     hits: int = 0
 
     def matches(self, req: Request) -> bool:
-        return req.method == self.method and bool(self.path.fullmatch(req.path)) and self.times != 0
+        if req.method != self.method or not self.path.fullmatch(req.path) or self.times == 0:
+            return False
+        return self.contains in req.body.decode(errors="replace")
 
 
 class FakeServer:
@@ -194,10 +197,13 @@ class FakeServer:
         with self.lock:
             self.failures.extend(Response(status, body, headers) for _ in range(count))
 
-    def fail_when(self, method: str, path: str, response: Response, times: int | None = 1) -> Rule:
-        """Answer ``response`` to the calls ``method path`` (a regex on the decoded path): ``times`` of
-        them, or every one from now on (None). Returns the rule (``hits`` counts what it answered)."""
-        rule = Rule(method, re.compile(path), response, times)
+    def fail_when(
+        self, method: str, path: str, response: Response, times: int | None = 1, contains: str = ""
+    ) -> Rule:
+        """Answer ``response`` to the calls ``method path`` (a regex on the decoded path; with ``contains``,
+        only those whose body holds it): ``times`` of them, or every one from now on (None). Returns the
+        rule (``hits`` counts what it answered; ``times = 0`` ends it)."""
+        rule = Rule(method, re.compile(path), response, times, contains)
         with self.lock:
             self.rules.append(rule)
         return rule

@@ -25,8 +25,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from mailplan.model.change import Action, Change
 from mailplan.model.objects import Alias, Department, Domain, Mailbox, MailObject
 from mailplan.model.state import Ident, Observed, State
+from mailplan.providers import http
 from mailplan.providers.base import NotSupported, Provider, ProviderContext, ProviderError
-from mailplan.providers.http import ALIMAIL_POLICY, HttpClient, pause
+from mailplan.providers.http import ALIMAIL_POLICY, HttpClient
 from mailplan.providers.mail.admin_api import Waiting, apply_by_kind, eventually
 from mailplan.providers.mail.alimail.client import AlimailClient, AlimailError
 from mailplan.providers.mail.alimail.manual import MANUAL_WHY, instructions_for
@@ -70,7 +71,8 @@ class AlimailSettings(BaseModel):
         default=None, description="Domain departments are reported under; default: the first domain in scope"
     )
     page_size: int = Field(default=PAGE_MAX, ge=1, le=PAGE_MAX)
-    consistency_timeout: float = Field(default=15.0, ge=0)
+    # read-after-write lag: as long as Google's documented window (Alibaba Mail documents none)
+    consistency_timeout: float = Field(default=60.0, ge=0)
 
 
 class AlibabaMailProvider(Provider):
@@ -88,7 +90,7 @@ class AlibabaMailProvider(Provider):
         self.config = AlimailSettings.model_validate(dict(settings))
         self.http = HttpClient(self.config.base_url, ALIMAIL_POLICY, label=self.TYPE)
         self.client = AlimailClient(self.http, self.config.client_id, self.config.client_secret)
-        self.sleep: Callable[[float], None] = lambda seconds: pause(seconds)
+        self.sleep: Callable[[float], None] = lambda seconds: http.pause(seconds)  # looked up when it waits
         self._departments: dict[str, dict[str, Any]] | None = None  # id -> department
         self._waiting = Waiting()
         self._last_created = ""  # the address of the last user this run created

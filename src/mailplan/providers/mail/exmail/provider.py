@@ -23,8 +23,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from mailplan.model.change import Change
 from mailplan.model.state import Observed
+from mailplan.providers import http
 from mailplan.providers.base import Provider, ProviderContext, ProviderError
-from mailplan.providers.http import EXMAIL_POLICY, HttpClient, pause
+from mailplan.providers.http import EXMAIL_POLICY, HttpClient
 from mailplan.providers.mail.admin_api import Waiting, apply_by_kind
 from mailplan.providers.mail.exmail.client import ExmailClient
 from mailplan.providers.mail.exmail.departments import Departments
@@ -54,7 +55,7 @@ class ExmailSettings(BaseModel):
     marker_tag: str = Field(default="mailplan", max_length=32)
     functional_tag: str = Field(default="mailplan-functional", max_length=32)
     consistency_timeout: float = Field(
-        default=15.0, ge=0, description="Seconds to keep retrying a just-written object that is not visible yet"
+        default=60.0, ge=0, description="Seconds to keep retrying a just-written object that is not visible yet"
     )
 
 
@@ -80,7 +81,7 @@ class TencentExmailProvider(Provider):
             if self.config.function_secret
             else None
         )
-        self.sleep: Callable[[float], None] = lambda seconds: pause(seconds)
+        self.sleep: Callable[[float], None] = lambda seconds: http.pause(seconds)  # looked up when it waits
         # The directory sleeps through self.sleep at call time: tests replace it after construction.
         self.directory = Directory(self.client, self.config.consistency_timeout, lambda seconds: self.sleep(seconds))
         waiting = Waiting()  # shared: a department waits for its parent, and for its manager's mailbox
