@@ -89,6 +89,11 @@ class Groups:
             assert before is not None
             call("DELETE", f"groups/{before.address}")
             return "group deleted"
+        if group.post_policy not in codec.POST_TO_GOOGLE:
+            raise fail(
+                f"group {group.address}: Google cannot let only the listed senders post (every member may post, "
+                "or only the group's managers, who also manage it); use post: members, or post: organization"
+            )
         wanted = codec.member_entries(group)
         if before is None:
             body = {"email": group.address, "name": group.name, "description": codec.with_note("", note)}

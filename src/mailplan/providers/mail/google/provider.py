@@ -83,7 +83,9 @@ class GoogleWorkspaceProvider(Provider):
             "group.external",
             "group.post.organization",
             "group.post.members",
-            "group.post.senders",
+            # Not "group.post.senders": Google has no rule letting only listed senders post to a group whose
+            # other members receive its mail (every member may post, or only its managers, who also manage
+            # it). A config asking for it is refused at validate, never applied as a wider permission.
             "forwarding",
             "autoreply",
             "delegation",
