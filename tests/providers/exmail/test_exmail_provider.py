@@ -303,7 +303,9 @@ def test_expired_token_is_fetched_again_and_the_call_retried(provider: TencentEx
 
     provider.read([DOMAIN])
 
-    assert company.fake.count("GET /cgi-bin/gettoken") == 2
+    # both apps' tokens on the first read (the function app's is checked at plan time); the contacts
+    # app's again once it expired
+    assert company.fake.count("GET /cgi-bin/gettoken") == 3
 
 
 def test_wrong_secret_is_reported_without_the_secret(company: Harness, tmp_path: Path, sleeps: list[float]) -> None:
@@ -312,7 +314,8 @@ def test_wrong_secret_is_reported_without_the_secret(company: Harness, tmp_path:
         provider.read([DOMAIN])
     assert "corp_secret" in str(caught.value)
     assert "wrong-secret-value" not in str(caught.value)
-    assert company.fake.count("GET /cgi-bin/gettoken") == 1  # a bad secret is not retried
+    # the function app's token (fine) and the contacts app's, refused once: a bad secret is not retried
+    assert company.fake.count("GET /cgi-bin/gettoken") == 2
 
 
 def test_frequency_limits_are_backed_off(
@@ -413,8 +416,9 @@ def test_a_no_change_plan_of_ten_thousand_people_costs_one_user_list_call(
     assert company.fake.count("GET /cgi-bin/user/list") == 1
     group_reads = company.fake.count("GET /cgi-bin/group/get")
     assert group_reads == 3
-    # token, departments, users, tags, group search, domain probe + one read per group; no call per member
-    assert company.fake.total() == 6 + group_reads
+    # token, the function-settings token (checked at plan time, not first on a departure day),
+    # departments, users, tags, group search, domain probe + one read per group; no call per member
+    assert company.fake.total() == 7 + group_reads
 
 
 def test_an_alias_with_several_targets_is_a_group_anyone_may_write_to(
@@ -483,3 +487,14 @@ def test_a_thousand_new_mailboxes_join_mailplans_tag_in_one_call(
     assert company.fake.count("POST /cgi-bin/tag/addtagusers") <= 2
     observed = provider.read([DOMAIN])
     assert {p.ident for p in people} <= observed.managed
+
+
+def test_a_wrong_function_secret_shows_at_plan_time_by_its_name(
+    company: Harness, tmp_path: Path, sleeps: list[float]
+) -> None:
+    provider = make_provider(company, tmp_path, sleeps, function_secret="not-the-secret")
+    with pytest.raises(ProviderError) as caught:
+        provider.read([DOMAIN])
+    message = str(caught.value)
+    assert "check corp_id and function_secret" in message and "corp_secret" not in message
+    assert "not-the-secret" not in message

@@ -298,9 +298,10 @@ def test_planning_ten_thousand_people_costs_one_call_per_page(tmp_path: Path) ->
         assert fake.count("GET", "/groups/v1/groups/.+") == 3
         gmail_reads = fake.count("GET", "/gmail/v1/.*")
         assert gmail_reads == 0  # no per-user Gmail calls for people mailplan has not offboarded
-        # token, domains, domain aliases, org units, groups, roles, role assignments, Vault matters
-        # (mailplan's matter does not exist yet: no hold list)
-        fixed = 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1
+        # token, the Gmail-scoped token (checked at plan time, not first on a departure day), domains,
+        # domain aliases, org units, groups, roles, role assignments, Vault matters (mailplan's matter
+        # does not exist yet: no hold list)
+        fixed = 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1
         assert sum(fake.calls.values()) == 21 + 6 + 3 + fixed
         assert fake.violations == []
 

@@ -84,11 +84,13 @@ class ExmailClient:
         http: HttpClient,
         corp_id: str,
         corp_secret: str,
+        secret_name: str = "corp_secret",  # the setting it comes from, named when Exmail refuses it
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.http = http
         self._corp_id = corp_id
         self._corp_secret = corp_secret
+        self._secret_name = secret_name
         self._clock = clock
         self._token = ""
         self._token_valid_until = 0.0
@@ -103,7 +105,7 @@ class ExmailClient:
         except TokenRejected as exc:
             # At gettoken, 40001 means the corpid/corpsecret pair is wrong: no retry helps.
             raise ExmailError(
-                f"Exmail refused the corp id / secret ({exc}); check corp_id and corp_secret",
+                f"Exmail refused the corp id / secret ({exc}); check corp_id and {self._secret_name}",
                 code=exc.code,
             ) from None
         body = resp.json()

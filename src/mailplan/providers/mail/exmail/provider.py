@@ -74,10 +74,10 @@ class TencentExmailProvider(Provider):
         super().__init__(name, settings, context)
         self.config = ExmailSettings.model_validate(dict(settings))
         self.http = HttpClient(self.config.base_url, EXMAIL_POLICY, label=self.TYPE)
-        self.client = ExmailClient(self.http, self.config.corp_id, self.config.corp_secret)
+        self.client = ExmailClient(self.http, self.config.corp_id, self.config.corp_secret, "corp_secret")
         # Each Exmail app has its own secret and token: user options belong to 功能设置.
         self.options = (
-            ExmailClient(self.http, self.config.corp_id, self.config.function_secret)
+            ExmailClient(self.http, self.config.corp_id, self.config.function_secret, "function_secret")
             if self.config.function_secret
             else None
         )
@@ -92,6 +92,9 @@ class TencentExmailProvider(Provider):
         self.groups = Groups(self.directory)
 
     def read(self, domains: Sequence[str]) -> Observed:
+        if self.options is not None:
+            # checked at plan time, not first on a departure day (only a freeze uses the 功能设置 app)
+            self.options.token()
         return self.reader.read(domains)
 
     def apply(self, change: Change) -> str:

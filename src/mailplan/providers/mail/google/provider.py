@@ -130,6 +130,9 @@ class GoogleWorkspaceProvider(Provider):
     # -- reading ---------------------------------------------------------------------------
 
     def read(self, domains: Sequence[str]) -> Observed:
+        # Every credential is checked at plan time, not first on a departure day: the Gmail scopes are
+        # granted apart from the admin ones (domain-wide delegation), and only a handover uses them.
+        self.api.gmail_tokens.token(self.cfg.admin_email)
         observed, listings = self.reader.read(domains, self.handover.held if self.cfg.vault_hold else None)
         self.orgunits.listed = listings.orgunits
         self.groups.domains = listings.domains
