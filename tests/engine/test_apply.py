@@ -12,7 +12,7 @@ from mailplan.engine.diff import diff_all
 from mailplan.engine.journal import Journal
 from mailplan.engine.journal_check import verify
 from mailplan.model.change import Action, Change
-from mailplan.model.objects import AutoReply, Delegation, Domain, Forwarding, Group, Hold, Mailbox, MailObject
+from mailplan.model.objects import Alias, AutoReply, Delegation, Domain, Forwarding, Group, Hold, Mailbox, MailObject
 from mailplan.model.plan import Plan
 from mailplan.model.state import State
 
@@ -160,3 +160,52 @@ def test_a_change_the_journal_could_not_record_is_reported_as_such_and_apply_sto
     # the second change was made at the provider: it is counted as applied, and nothing after it was tried
     assert [c.key for c in report.applied] == [D, f"p0@{D}"]
     assert (Mailbox(f"p0@{D}", "P0")).ident in mem.objects and len(report.not_attempted) == len(changes) - 2
+
+
+def _two_departures() -> tuple[MemoryProvider, State]:
+    """ann and cat leave on the same day; bob takes over from both."""
+    ann, bob, cat = f"ann@{D}", f"bob@{D}", f"cat@{D}"
+    have = [Domain(D), Mailbox(ann, "Ann"), Mailbox(bob, "Bob"), Mailbox(cat, "Cat"),
+            Group(f"team@{D}", "Team", (ann, bob, cat), "members")]  # fmt: skip
+    mem = MemoryProvider(have, [o.ident for o in have])
+    desired: list[MailObject] = [Domain(D), Mailbox(bob, "Bob"), Group(f"team@{D}", "Team", (bob,), "members")]
+    for who, name in ((ann, "Ann"), (cat, "Cat")):
+        desired += [Mailbox(who, name, frozen=True), Forwarding(who, (bob,)), AutoReply(who, f"{name} left", "Bob")]
+    return mem, State(desired)
+
+
+def test_each_departure_is_a_block_of_its_own() -> None:
+    mem, desired = _two_departures()
+    assert [c.describe() for c in _plan(mem, desired)] == [
+        f"create forwarding ann@{D}", f"create autoreply ann@{D}", f"freeze mailbox ann@{D}",
+        f"update group team@{D}",  # ann's clean-up (the group drops cat too)
+        f"create forwarding cat@{D}", f"create autoreply cat@{D}", f"freeze mailbox cat@{D}",
+    ]  # fmt: skip
+
+
+def test_one_persons_failures_never_stop_another_persons_departure(tmp_path: Path) -> None:
+    mem, desired = _two_departures()
+    mem.fail_on = {f"freeze mailbox ann@{D}", f"create autoreply cat@{D}"}
+    report = apply_changes(_plan(mem, desired), {"mem": mem}, Journal(tmp_path / "j.jsonl", actor="t"))
+    assert sorted(f.change.describe() for f in report.failures if f.change) == [
+        f"create autoreply cat@{D}", f"freeze mailbox ann@{D}"
+    ]
+    assert report.skipped == []
+    assert f"create autoreply ann@{D}" in mem.applied and f"freeze mailbox cat@{D}" in mem.applied
+    mem.fail_on = None
+    assert sorted(c.describe() for c in _plan(mem, desired)) == [f"create autoreply cat@{D}", f"freeze mailbox ann@{D}"]
+
+
+def test_a_removed_domain_waits_for_everything_in_it(tmp_path: Path) -> None:
+    other = "old.example"
+    box, alias = Mailbox(f"x@{other}", "X", frozen=True), Alias(f"a@{other}", (f"x@{other}",))
+    changes = [
+        Change(Action.REMOVE, "mem", alias, None),
+        Change(Action.REMOVE, "mem", box, None),
+        Change(Action.REMOVE, "mem", Domain(other), None),
+    ]
+    mem = MemoryProvider([Domain(other), box, alias], [Domain(other).ident, box.ident, alias.ident])
+    mem.fail_on = f"remove alias a@{other}"
+    report = apply_changes(changes, {"mem": mem}, Journal(tmp_path / "j.jsonl", actor="t"), allow_delete=True)
+    assert [s.change.kind for s in report.skipped] == ["mailbox", "domain"]
+    assert all(s.waits_for.kind == "alias" for s in report.skipped)
