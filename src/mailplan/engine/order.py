@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from mailplan.model.change import Action, Change
-from mailplan.model.objects import AdminRole, Alias, Delegation, Group, Mailbox
+from mailplan.model.objects import AdminRole, Alias, AutoReply, Delegation, Forwarding, Group, Hold, Mailbox
 from mailplan.model.state import State
 
 # Phases of the changes that are no one's departure, in the order they run.
@@ -72,10 +72,9 @@ def departure_step(change: Change, gone: frozenset[str]) -> tuple[str, int] | No
         return (obj.address, STEP_CUT_ACCESS) if change.action is Action.FREEZE else None
     if change.action is Action.REMOVE and not isinstance(obj, (Delegation, AdminRole)):
         return None  # the end of a retention period, not a departure
-    if obj.KIND in ("hold", "forwarding", "autoreply"):
-        address = str(getattr(obj, "address"))  # noqa: B009 - the three kinds share the field
-        if address in gone:
-            return (address, STEP_PRESERVE if obj.KIND == "hold" else STEP_HANDOVER)
+    if isinstance(obj, (Hold, Forwarding, AutoReply)):
+        if obj.address in gone:
+            return (obj.address, STEP_PRESERVE if isinstance(obj, Hold) else STEP_HANDOVER)
         return None
     if isinstance(obj, Delegation):
         if obj.grantee in gone and change.action is Action.REMOVE:
