@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
+
+# The fakes listen on loopback: the sanctioned way to point providers at an endpoint that is not one
+# of their documented hosts is the environment, never the config file (providers/endpoints.py).
+os.environ.setdefault("MAILPLAN_ALLOW_ENDPOINTS", "http://127.0.0.1")
 
 pytest_plugins: list[str] = [
     # "servers.<module>" for each fixture module, e.g. "servers.mailstack"

@@ -15,3 +15,11 @@ class Note(UserWarning):
 
 def note(text: str) -> None:
     warnings.warn(Note(text), stacklevel=2)
+
+
+class Waiting(UserWarning):
+    """Progress while a provider asks to wait (a rate limit, an object not visible yet): printed each time."""
+
+
+def waiting(text: str) -> None:
+    warnings.warn(Waiting(text), stacklevel=2)

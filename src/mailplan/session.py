@@ -17,9 +17,10 @@ from mailplan import config as config_mod
 from mailplan.dns import spf
 from mailplan.engine import capabilities, gate, retention
 from mailplan.engine.dated import date_warnings
-from mailplan.engine.diff import diff_all, order_key
+from mailplan.engine.diff import diff_all
 from mailplan.engine.journal import Journal
 from mailplan.engine.journal_run import for_run as journal_for_run
+from mailplan.engine.order import leavers, plan_order
 from mailplan.errors import ConfigError, MailplanError, Problem
 from mailplan.model.desired import Desired
 from mailplan.model.plan import Plan
@@ -129,7 +130,7 @@ class Session:
             orphans, settled.retention, frozen_on, self.desired.retention_period, self.today
         )
         planned = [capabilities.as_planned(self.provider(c.provider), c) for c in changes]
-        changes = sorted(planned + expired, key=order_key)
+        changes = plan_order(planned + expired, leavers(settled.objects))
         blocked = gate.check(changes, orphans, observed, settled.retention, settings, self.desired.origins)
         warnings = [w.problem for w in self.desired.warnings]
         warnings += date_warnings(changes, self.desired, observed, frozen_on)

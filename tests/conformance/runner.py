@@ -15,9 +15,10 @@ from typing import Any
 
 from mailplan.engine import capabilities
 from mailplan.engine.apply import apply_changes
-from mailplan.engine.diff import diff_all, order_key
+from mailplan.engine.diff import diff_all
 from mailplan.engine.journal import Journal
 from mailplan.engine.journal_check import verify
+from mailplan.engine.order import leavers, plan_order
 from mailplan.model.change import Action, Change
 from mailplan.model.objects import KINDS, MailObject
 from mailplan.model.state import State
@@ -43,7 +44,7 @@ def plan(provider: Provider, desired: State, scope: tuple[str, ...]) -> tuple[li
     changes, _, orphans = diff_all({"p": desired}, {"p": provider.read(scope)})
     # in diff order, as the engine asks: a provider may decide a change from the ones before it
     planned = [capabilities.as_planned(provider, c) for c in changes]
-    return sorted(planned, key=order_key), orphans.get("p", [])
+    return plan_order(planned, leavers({"p": desired})), orphans.get("p", [])
 
 
 @dataclass
@@ -92,7 +93,7 @@ def run_steps(provider: Provider, steps: list[Step], scope: tuple[str, ...], wor
         changes, orphans = plan(provider, desired, scope)
         assert not orphans, f"{step.name}: the step would orphan {orphans}"
         report = apply_changes(changes, {"p": provider}, journal)
-        assert report.ok, f"{step.name}: {report.failed and report.failed.describe()} failed: {report.error}"
+        assert report.ok, f"{step.name}: {report.error}"
         again, _ = plan(provider, desired, scope)
         left = [c for c in again if c.action is not Action.MANUAL]
         assert left == [], f"{step.name}: re-plan not empty: " + "; ".join(

@@ -43,7 +43,7 @@ def mail_provider(provider_type: str, domain: str, workdir: Path) -> Iterator[tu
     elif provider_type == "google-workspace":
         with google.harness(domain) as google_org:
             provider = make_provider(google_org.provider_type, google_org.settings, workdir)
-            provider.http.sleep = lambda seconds: None  # type: ignore[attr-defined]
+            provider.http.sleep = google_org.fake.clock.advance  # type: ignore[attr-defined]
 
             def google_checks() -> None:
                 assert google_org.fake.violations == []

@@ -13,13 +13,14 @@ from mailplan.providers.base import Provider, ProviderError
 class MemoryProvider(Provider):
     TYPE = "memory"
     SUPPORTS = frozenset(
-        {"domain", "mailbox", "alias", "group", "group.post.members", "forwarding", "autoreply", "policy"}
+        {"domain", "mailbox", "alias", "group", "group.post.members", "forwarding", "autoreply", "policy", "hold",
+         "delegation", "delegation.read", "department"}
     )
 
     def __init__(self, objects: Sequence[MailObject] = (), managed: Sequence[Ident] = ()) -> None:
         self.objects: dict[Ident, MailObject] = {o.ident: o for o in objects}
         self.managed: set[Ident] = set(managed)
-        self.fail_on: str | None = None  # Change.describe() of the change that must fail
+        self.fail_on: str | set[str] | None = None  # Change.describe() of the change(s) that must fail
         self.applied: list[str] = []
         self.name = "mem"
 
@@ -27,7 +28,8 @@ class MemoryProvider(Provider):
         return Observed(State(self.objects.values()), frozenset(self.managed))
 
     def apply(self, change: Change) -> str:
-        if change.describe() == self.fail_on:
+        failing = {self.fail_on} if isinstance(self.fail_on, str) else self.fail_on or set()
+        if change.describe() in failing:
             raise ProviderError(f"HTTP 503 while trying to {change.describe()}")
         if change.action is Action.REMOVE:
             self.objects.pop(change.obj.ident, None)

@@ -11,7 +11,8 @@ as implemented by the public go-alimail client:
   ``GET /v2/departments/{id}/departments`` and ``/users`` with ``offset`` / ``limit`` (at most 100)
   answering ``{departments|users, total}``; the users of a department are its direct members
 - ``POST /v2/users``; ``GET|PATCH|DELETE /v2/users/{id-or-email}``;
-  ``POST|DELETE /v2/users/{email}/emailAliases`` (``{"alias", "asDefault"}`` / ``{"alias"}``)
+  ``POST|DELETE /v2/users/{email}/emailAliases`` (``{"alias", "asDefault"}`` / ``{"alias"}``);
+  ``POST /v2/users/{email}/resetPassword`` (``{"password", "forceChangePasswordNextSignIn"}``)
 Errors are non-2xx with ``{"detailErrorCode", "message", "developerMessage"}``.
 Over the limit of 40 calls/s per domain (all applications together) the service answers
 HTTP 429 (``rate_limit_next``): that status is all go-alimail looks at. No source shows a
@@ -32,7 +33,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
 
-from fakes.server import FakeServer, Request, Response
+from fakes.server import FakeServer, Quota, Request, Response
 
 ROOT = "$root"
 EMAIL = re.compile(r"^[a-z0-9._%+-]+@[a-z0-9.-]+\.[a-z0-9-]+$")
@@ -71,6 +72,11 @@ class AlimailFake(FakeServer):
         self.passwords: dict[str, str] = {}
         self._lag = 0
         self._hidden: dict[str, int] = {}
+        # 40 calls a second per domain, every application together: HTTP 429 (no Retry-After in any source)
+        self.quotas.append(
+            Quota("calls per second", 40, 1.0, lambda req: None if req.path.startswith("/oauth2/") else "org",
+                  lambda wait: Response(429, self.rate_limit_body()))
+        )  # fmt: skip
 
     # ---- test controls
 
@@ -163,6 +169,8 @@ class AlimailFake(FakeServer):
                 return 200, self._user(method, ident, body)
             case ["v2", "users", ident, "emailAliases"] if method in ("POST", "DELETE"):
                 return 200, self._alias(method, ident, body)
+            case ["v2", "users", ident, "resetPassword"] if method == "POST":
+                return 200, self._reset_password(ident, body)
         raise AlimailApiError(404, "ApiNotFound", f"{method} {request.path}")
 
     def _page(self, request: Request, key: str, items: list[Any], dept_id: str) -> dict[str, Any]:
@@ -180,7 +188,7 @@ class AlimailFake(FakeServer):
         if left > 0:
             self._hidden[user["id"]] = left - 1
             return False
-        return True
+        return self.seen(user["id"])
 
     # ---- departments
 
@@ -279,6 +287,7 @@ class AlimailFake(FakeServer):
             raise
         self.passwords[email] = str(body["password"])
         answer = json.loads(json.dumps(self.users[user_id]))
+        self.created(user_id)
         if self._lag:
             self._hidden[user_id] = self._lag
         return answer
@@ -297,6 +306,15 @@ class AlimailFake(FakeServer):
             self._user_fields(body, changed)
             user.update(changed)
         return json.loads(json.dumps(user))
+
+    def _reset_password(self, ident: str, body: dict[str, Any]) -> dict[str, Any]:
+        user = self._find_user(ident)
+        password = str(body.get("password") or "")
+        if len(password) < 8:
+            raise _bad("password: at least 8 characters")
+        self.passwords[user["email"]] = password
+        user["forceChangePasswordNextSignIn"] = bool(body.get("forceChangePasswordNextSignIn", False))
+        return {}
 
     def _alias(self, method: str, ident: str, body: dict[str, Any]) -> dict[str, Any]:
         user = self._find_user(ident)

@@ -52,7 +52,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from fakes.server import FakeServer, Request, Response
+from fakes.server import FakeServer, Quota, Request, Response
 
 ROOT = 1
 EMAIL = re.compile(r"^[a-z0-9._%+-]+@[a-z0-9.-]+\.[a-z0-9-]+$")
@@ -72,6 +72,10 @@ class ExmailApiError(Exception):
 
 def _fail(code: int, message: str) -> ExmailApiError:
     return ExmailApiError(code, message)
+
+
+def _api_name(req: Request) -> str | None:
+    return req.path.removeprefix("/cgi-bin/")
 
 
 class ExmailFake(FakeServer):
@@ -106,6 +110,12 @@ class ExmailFake(FakeServer):
         self._busy_code = -1
         self._lag = 0  # how many lookups a freshly created object stays invisible
         self._hidden: dict[str, int] = {}
+        # 基础频率: per company and API, 500 calls a minute and 15,000 an hour (HTTP 200, errcode 45009)
+        over = Response(200, {"errcode": 45009, "errmsg": "api freq out of limit"})
+        self.quotas += [
+            Quota("calls per minute per API", 500, 60.0, _api_name, lambda wait: over),
+            Quota("calls per hour per API", 15000, 3600.0, _api_name, lambda wait: over),
+        ]
 
     # ---- test controls
 
@@ -191,6 +201,7 @@ class ExmailFake(FakeServer):
             raise _fail(48002, f"api forbidden: this token is the {self.token_app[token]} app's, not {app}'s")
 
     def _created(self, key: str) -> None:
+        self.created(key)
         if self._lag:
             self._hidden[key] = self._lag
 
@@ -199,7 +210,7 @@ class ExmailFake(FakeServer):
         if left > 0:
             self._hidden[key] = left - 1
             return False
-        return True
+        return self.seen(key)
 
     # ---- validation helpers
 
@@ -379,7 +390,8 @@ class ExmailFake(FakeServer):
         if top not in self.departments:
             raise _fail(60003, f"department not found: {top}")
         wanted = set(self._subtree(top)) if str(args.get("fetch_child", "0")) == "1" else {top}
-        return [u for u in self.users.values() if wanted & set(u["department"])]
+        # lists lag like lookups: a member created a moment ago is not listed yet
+        return [u for u in self.users.values() if wanted & set(u["department"]) and self.seen(u["userid"])]
 
     def _user_list(self, args: dict[str, Any]) -> dict[str, Any]:
         # The list answer carries enable as a string, unlike user/get (a documented quirk).

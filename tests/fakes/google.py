@@ -42,7 +42,7 @@ from typing import Any
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-from fakes.server import FakeServer, Request, Response
+from fakes.server import FakeServer, Quota, Request, Response
 
 # --------------------------------------------------------------------------------------------
 # Google's discovery documents
@@ -148,6 +148,11 @@ def fail(code: int, message: str, reason: str) -> GoogleFail:
     return GoogleFail(g_error(code, message, reason))
 
 
+def _gmail_units(req: Request) -> int:
+    expensive = req.method == "POST" and req.path.endswith(("/sendAs", "/delegates", "/forwardingAddresses"))
+    return 100 if expensive else 1
+
+
 def rate_limited(count: int) -> list[Response]:
     return [g_error(429, "Rate Limit Exceeded", "rateLimitExceeded") for _ in range(count)]
 
@@ -210,6 +215,16 @@ class GoogleFake(FakeServer):
         # user inserts that succeed but whose answer is lost (503): the client's retry then meets the user
         self.lose_insert_answers = 0
         self.add_user(admin, "Admin Person", isAdmin=True)
+        # Directory API limits page: 2,400 queries per minute per user per project, answered 403
+        # userRateLimitExceeded; Gmail quota page: 15,000 units per minute per user, a send-as, delegate or
+        # forwarding address costing 100 units and a read 1 (other settings writes: 1 here, the page names none).
+        self.quotas += [
+            Quota("Directory queries per minute per user", 2400, 60.0, self._quota_user("/admin/directory/"),
+                  lambda wait: g_error(403, "Quota exceeded for quota metric 'Queries' and limit 'Queries per minute "
+                                            "per user'", "userRateLimitExceeded")),
+            Quota("Gmail units per minute per user", 15000, 60.0, self._quota_user("/gmail/"),
+                  lambda wait: g_error(429, "User-rate limit exceeded", "userRateLimitExceeded"), _gmail_units),
+        ]  # fmt: skip
 
     # -- seeding and inspection --------------------------------------------------------------
 
@@ -312,6 +327,15 @@ class GoogleFake(FakeServer):
 
     def exempt(self, req: Request) -> bool:
         return req.path == "/token"
+
+    def _quota_user(self, prefix: str) -> Callable[[Request], str | None]:
+        """A quota key: the user a call acts as, for calls to one API."""
+
+        def key(req: Request) -> str | None:
+            token = self.tokens.get(req.headers.get("authorization", "").removeprefix("Bearer ").strip())
+            return token.subject if token and req.path.startswith(prefix) else None
+
+        return key
 
     # -- routing ---------------------------------------------------------------------------------
 
@@ -443,7 +467,7 @@ class GoogleFake(FakeServer):
         if left > 0:
             self._invisible[key.lower()] = left - 1
             return False
-        return True
+        return self.seen(key)
 
     def _user(self, call: Call, key: str) -> dict[str, Any]:
         self._as_admin(call)
@@ -555,7 +579,8 @@ class GoogleFake(FakeServer):
         domain = call.req.arg("domain")
         if not call.req.arg("customer") and not domain:
             raise fail(400, "Bad Request", "badRequest")
-        users = sorted(self.users.values(), key=lambda u: u["primaryEmail"])
+        listed = [u for u in self.users.values() if self.seen(u["primaryEmail"])]  # lists lag like gets
+        users = sorted(listed, key=lambda u: u["primaryEmail"])
         if domain:
             users = [u for u in users if u["primaryEmail"].endswith("@" + domain.lower())]
         full = call.req.arg("projection") == "full"
@@ -587,6 +612,7 @@ class GoogleFake(FakeServer):
             if key in body:
                 user[key] = body[key]
         self.passwords[user["id"]] = hashlib.sha256(body["password"].encode()).hexdigest()
+        self.created(email)
         if self.lag:
             self._invisible[email] = self.lag
         if self.lose_insert_answers > 0:
@@ -750,7 +776,7 @@ class GoogleFake(FakeServer):
         self._as_admin(call)
         if not call.req.arg("customer") and not call.req.arg("domain") and not call.req.arg("userKey"):
             raise fail(400, "Bad Request", "badRequest")
-        groups = sorted(self.groups.values(), key=lambda g: g["email"])
+        groups = sorted((g for g in self.groups.values() if self.seen(g["email"])), key=lambda g: g["email"])
         for g in groups:
             g["directMembersCount"] = str(len(self.members[g["id"]]))
         return self._page(call, groups, "groups", 200, {"kind": "admin#directory#groups"})
@@ -765,9 +791,13 @@ class GoogleFake(FakeServer):
             raise fail(409, "Entity already exists.", "duplicate")
         group = self.add_group(email, body.get("name", email))
         group["description"] = body.get("description", "")
+        self.created(email)
         if self.lag:
             self._invisible[email] = self.lag
         return group
+
+    def h_directory_groups_get(self, call: Call) -> Any:
+        return self._group(call, call.params["groupKey"])
 
     def h_directory_groups_patch(self, call: Call) -> Any:
         group = self._group(call, call.params["groupKey"])
@@ -787,8 +817,9 @@ class GoogleFake(FakeServer):
         group = self._group(call, call.params["groupKey"])
         body = call.req.json()
         email = body["email"].lower()
-        if self._own_domain(email) and not self._address_taken(email):
-            raise fail(404, "Resource Not Found: memberKey", "notFound")
+        target = self.user_by(email) or self.group_by(email)
+        if self._own_domain(email) and (target is None or not self._visible(target.get("primaryEmail") or email)):
+            raise fail(404, "Resource Not Found: memberKey", "notFound")  # also while a new user is not visible
         if email in self.members[group["id"]]:
             raise fail(409, "Member already exists.", "duplicate")
         member = self._member(email, body.get("role", "MEMBER"), body.get("delivery_settings", "ALL_MAIL"))

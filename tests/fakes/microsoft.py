@@ -33,7 +33,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from fakes.server import FakeServer, Request, Response
+from fakes.server import FakeServer, Quota, Request, Response
 
 TENANT = "00000000-aaaa-bbbb-cccc-000000000001"
 SKU = "06ebc4ee-1bb5-47dd-8120-11324bc54e06"  # a licence with Exchange Online in it
@@ -89,6 +89,19 @@ def throttled(count: int, retry_after: str = "2") -> list[Response]:
     return out
 
 
+def _graph_calls(write: bool) -> Callable[[Request], str | None]:
+    def key(req: Request) -> str | None:
+        if not req.path.startswith("/v1.0/") or (req.method != "GET") != write:
+            return None
+        return "tenant"
+
+    return key
+
+
+def _throttle(wait: float) -> Response:
+    return throttled(1, str(int(wait + 0.999)))[0]
+
+
 class GraphFake(FakeServer):
     def __init__(self, domain: str = "example.com", client_secret: str = "s3cret", assertion: str = "") -> None:
         super().__init__()
@@ -117,6 +130,13 @@ class GraphFake(FakeServer):
         self.purposes: dict[str, str] = {}  # user id -> mailboxSettings.userPurpose ("user" when absent)
         # user creations that succeed but whose answer is lost (503): the client's retry then meets the user
         self.lose_create_answers = 0
+        # Throttling limits page, identity and access: writes 3,000 per 2.5 minutes per app and tenant; reads
+        # 3,500 resource units per 10 seconds for a tenant under 50 users (a request costs 1 unit here).
+        # Over a limit: 429 TooManyRequests with Retry-After, the seconds until the window has room.
+        self.quotas += [
+            Quota("identity writes per 2.5 minutes", 3000, 150.0, _graph_calls(write=True), _throttle),
+            Quota("identity resource units per 10 seconds", 3500, 10.0, _graph_calls(write=False), _throttle),
+        ]
         self.routes: list[tuple[str, re.Pattern[str], Callable[..., Any]]] = []
         for method, pattern, handler in (
             ("GET", r"/domains", self.list_domains),
@@ -135,6 +155,7 @@ class GraphFake(FakeServer):
             ("POST", r"/invitations", self.invite),
             ("GET", r"/groups", self.list_groups),
             ("POST", r"/groups", self.create_group),
+            ("GET", r"/groups/(?P<key>[^/]+)", self.get_group),
             ("PATCH", r"/groups/(?P<key>[^/]+)", self.update_group),
             ("DELETE", r"/groups/(?P<key>[^/]+)", self.delete_group),
             ("GET", r"/groups/(?P<key>[^/]+)/(?P<rel>members|owners)", self.list_refs),
@@ -306,6 +327,8 @@ class GraphFake(FakeServer):
         if left > 0:
             self._invisible[key] = left - 1
             raise not_found(key)
+        if not self.seen(key):  # replication lag, by the clock
+            raise not_found(key)
 
     def fresh_user(self, key: str) -> dict[str, Any]:
         user = self.user(key)
@@ -354,8 +377,8 @@ class GraphFake(FakeServer):
         if not found:
             raise GraphFail(400, "Request_BadRequest", "Invalid object identifier.")
         oid = found.group(1)
-        if oid not in self.users and oid not in self.groups:
-            raise not_found(oid)
+        if (oid not in self.users and oid not in self.groups) or not self.seen(oid):
+            raise not_found(oid)  # also an object created a moment ago, not replicated yet
         return oid
 
     # -- domains ------------------------------------------------------------------------------------
@@ -377,7 +400,7 @@ class GraphFake(FakeServer):
     # -- users --------------------------------------------------------------------------------------
 
     def list_users(self, req: Request) -> Any:
-        users = sorted(self.users.values(), key=lambda u: u["id"])
+        users = sorted((u for u in self.users.values() if self.seen(u["id"])), key=lambda u: u["id"])
         return self.page(req, [self.select(req, u, DEFAULT_USER_FIELDS) for u in users], "users")
 
     def get_user(self, req: Request, key: str) -> Any:
@@ -438,6 +461,7 @@ class GraphFake(FakeServer):
             onPremisesExtensionAttributes=attrs,
         )
         self.passwords[user["id"]] = body["passwordProfile"]["password"]
+        self.created(user["id"], upn)
         if self.lag:
             self._invisible[user["id"]] = self.lag
             self._invisible[upn] = self.lag
@@ -568,7 +592,8 @@ class GraphFake(FakeServer):
     # -- groups ----------------------------------------------------------------------------------------
 
     def list_groups(self, req: Request) -> Any:
-        groups = self.filtered(req, sorted(self.groups.values(), key=lambda g: g["id"]))
+        listed = [g for g in self.groups.values() if self.seen(g["id"])]  # lists lag like gets
+        groups = self.filtered(req, sorted(listed, key=lambda g: g["id"]))
         return self.page(req, [self.select(req, g, ("id", "displayName", "mail")) for g in groups], "groups")
 
     def create_group(self, req: Request) -> Any:
@@ -591,6 +616,7 @@ class GraphFake(FakeServer):
             )
         group = self.add_group(mail, body["displayName"], [], unified=unified)
         group["description"] = body.get("description")
+        self.created(group["id"])
         if self.lag:
             self._invisible[group["id"]] = self.lag
         return Response(201, group)
@@ -610,6 +636,11 @@ class GraphFake(FakeServer):
         if "mail" in body or "proxyAddresses" in body:
             raise GraphFail(400, "Request_BadRequest", "Property is read-only and cannot be set.")
         group.update(body)
+
+    def get_group(self, req: Request, key: str) -> Any:
+        group = self.group(key)
+        self.visible(group["id"])
+        return self.select(req, group, ("id", "displayName", "mail"))
 
     def delete_group(self, req: Request, key: str) -> Any:
         del self.groups[self.writable(key)["id"]]

@@ -142,7 +142,7 @@ class NeteaseFake(FakeServer):
         self._lag = 0
         self._hidden: dict[str, int] = {}
         self._slow: list[float] = []
-        self.refused: dict[str, str] = {}  # api -> error_code it answers (until removed)
+        self.refusing: dict[str, str] = {}  # api -> error_code it answers (until removed)
 
     # ---- test controls
 
@@ -196,8 +196,8 @@ class NeteaseFake(FakeServer):
         try:
             params = self._verified(request)
             handler = HANDLERS.get(name)
-            if name in self.refused:
-                raise NeteaseApiError(self.refused[name])
+            if name in self.refusing:
+                raise NeteaseApiError(self.refusing[name])
             if handler is None:
                 raise NeteaseApiError("PARAM_ERROR", f"no such api {name}")
             con = handler(self, params)

@@ -19,7 +19,7 @@ class Tenant:
         self.domain = domain
         self.sleeps: list[float] = []
         self.managed: frozenset[Ident] = frozenset()
-        provider.http.sleep = self.sleeps.append
+        provider.http.sleep = fake.waits(self.sleeps)  # recorded, and the fake's clock moves on
 
     def read(self) -> dict[tuple[str, str], MailObject]:
         observed = self.provider.read([self.domain])
@@ -28,6 +28,7 @@ class Tenant:
 
     def apply(self, action: Action, before: MailObject | None, after: MailObject | None) -> str:
         answer: str = self.provider.apply(Change(action, self.name, before, after))
+        self.provider.finish()  # as apply does at the end of a run (Exmail batches its tag calls)
         assert self.fake.violations == []
         return answer
 

@@ -111,7 +111,7 @@ class ZohoFake(FakeServer):
         self.refresh_token = "1000.4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a.0a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d"
         self.page_cap = page_cap
         self.licenses = licenses
-        self.clock: Callable[[], float] = time.monotonic
+        self.now: Callable[[], float] = time.monotonic  # its own clock (tests move it); not the base class's FakeClock
         self.per_minute: int | None = None  # the call limit; None: not enforced
         self.violations: list[str] = []
         self.tokens: dict[str, float] = {}  # alive token -> when it was issued
@@ -268,7 +268,7 @@ class ZohoFake(FakeServer):
 
     def _token(self, req: Request) -> Response:
         form = {**req.params, **(req.form() if req.body else {})}
-        now = self.clock()
+        now = self.now()
         if form.get("grant_type") != "refresh_token" or not form.get("refresh_token"):
             return Response(200, {"error": "invalid_request"})
         if form.get("client_id") != self.client_id or form.get("client_secret") != self.client_secret:
@@ -294,14 +294,14 @@ class ZohoFake(FakeServer):
         if scheme not in ("Zoho-oauthtoken", "Bearer"):
             self._violate(req, f"Authorization scheme {scheme!r}")
         issued = self.tokens.get(token)
-        if issued is None or self.clock() - issued >= TOKEN_LIFETIME:
+        if issued is None or self.now() - issued >= TOKEN_LIFETIME:
             self.tokens.pop(token, None)
             raise _fail(401, "Invalid Access", "INVALID_OAUTHTOKEN")
 
     def _over_limit(self) -> Response | None:
         if self.per_minute is None:
             return None
-        now = self.clock()
+        now = self.now()
         self.api_times = [t for t in self.api_times if now - t < 60.0]
         if len(self.api_times) >= self.per_minute:
             wait = max(1, int(60.0 - (now - self.api_times[0]) + 0.999))

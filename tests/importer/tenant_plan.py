@@ -46,6 +46,7 @@ def import_then_plan(
 
     Returns the plan's changes (JSON)."""
     monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setattr("mailplan.providers.http.pause", fake.clock.advance)  # a rate limit's wait passes at once
     provider: dict[str, Any] = {"type": provider_type}
     for key, value in settings.items():
         if is_secret_key(key):
@@ -64,6 +65,7 @@ def import_then_plan(
     with fake.lock:
         fake.calls.clear()
         fake.log.clear()
+        fake.refused.clear()
     code, out, err = cli(folder, "plan", "mailplan.yaml", "--format", "json")
     assert code == 0, out + err
     changes: list[dict[str, Any]] = json.loads(out)["changes"]

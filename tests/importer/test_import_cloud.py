@@ -100,3 +100,50 @@ def _changes(run: Run, folder: Path, config: str) -> list[tuple[str, str, str]]:
     plan = run(folder, "plan", config, "--format", "json")
     assert plan.exit_code == 0, plan.stdout + plan.stderr
     return [(c["action"], c["kind"], c["key"]) for c in json.loads(plan.stdout)["changes"]]
+
+
+def test_an_import_that_leaves_only_console_steps_exits_0(
+    run: Run, tenant: dict[str, Any], tmp_path: Path
+) -> None:
+    """Exit 2 means "something was left out": a console step the provider's API cannot read (a password
+    policy) is in every plan of the original config too, and is no reason for it."""
+    text = COMPANY.replace("PROVIDER", yaml.safe_dump(tenant, default_flow_style=True, width=10_000).strip())
+    (tmp_path / "mailplan.yaml").write_text(text, encoding="utf-8")
+    assert run(tmp_path, "apply", "mailplan.yaml", "--auto-approve").exit_code == 0
+    imported = run(tmp_path, "import", "--out", "imported.yaml")
+    assert imported.exit_code == 0, imported.stderr
+    assert "not imported" not in imported.stderr and "a plan would still" not in imported.stderr
+    assert "manual step" in imported.stderr  # the password policy: a console step here as in the original
+    left = _changes(run, tmp_path, "imported.yaml")
+    assert left and all(action == "manual" for action, _, _ in left)
+
+
+def test_a_group_owner_who_left_stays_its_owner_and_the_import_says_so_exactly(
+    run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Google: 李娜 left (frozen) and still owns a group; the import keeps her as its owner (people who left
+    stay in groups: remove_from_groups: false), calls nothing "not imported" that it imported, and the
+    first plan of the imported file changes nothing (it would otherwise take her out of the group)."""
+    module = importlib.import_module("fakes.google")
+    monkeypatch.setenv("MAILPLAN_TODAY", TODAY)
+    with module.harness() as h:
+        provider = {"type": h.provider_type, **{k: v for k, v in h.settings.items() if not is_secret_key(k)}}
+        monkeypatch.setenv("IMPORT_TEST_KEY", h.settings["service_account_key"])
+        provider["service_account_key"] = "env:IMPORT_TEST_KEY"
+        text = COMPANY.replace("PROVIDER", yaml.safe_dump(provider, default_flow_style=True, width=10_000).strip())
+        (tmp_path / "mailplan.yaml").write_text(text, encoding="utf-8")
+        assert run(tmp_path, "apply", "mailplan.yaml", "--auto-approve").exit_code == 0
+        group = h.fake.add_group("suppliers@example.com", "供应商", {"wangfang@example.com": "MEMBER"})
+        h.fake.members[group["id"]]["lina@example.com"] = h.fake._member("lina@example.com", "OWNER", "ALL_MAIL")
+
+        imported = run(tmp_path, "import", "--out", "imported.yaml")
+
+        assert "suppliers" not in imported.stderr, imported.stderr
+        doc = yaml.safe_load((tmp_path / "imported.yaml").read_text(encoding="utf-8"))
+        suppliers = next(g for g in doc["groups"] if g["address"] == "suppliers")
+        assert suppliers["owners"] == ["lina"]
+        assert doc["policies"]["offboarding"]["remove_from_groups"] is False
+        assert not [c for c in _changes(run, tmp_path, "imported.yaml") if c[0] != "manual"]
+        apply = run(tmp_path, "apply", "imported.yaml", "--auto-approve")
+        assert apply.exit_code == 0, apply.stderr
+        assert h.fake.members[group["id"]]["lina@example.com"]["role"] == "OWNER"

@@ -21,8 +21,9 @@ from mailplan.dns.check.dnsview import LiveDns
 from mailplan.errors import ConfigError, MailplanError
 from mailplan.model.change import Change
 from mailplan.model.plan import Plan
-from mailplan.notes import Note
+from mailplan.notes import Note, Waiting
 from mailplan.providers.base import ProviderError
+from mailplan.providers.redact import redact
 from mailplan.render import plan_json, plan_markdown, plan_text
 
 CONFIG_ARG = Annotated[
@@ -84,7 +85,7 @@ def today() -> dt.date:
 
 
 def fail(message: str) -> NoReturn:
-    typer.echo(f"error: {message}", err=True)
+    typer.echo(f"error: {redact(message)}", err=True)  # the last line of defence: no secret is ever printed
     raise typer.Exit(1)
 
 
@@ -94,10 +95,14 @@ def notes_shown() -> Iterator[None]:
     shown: set[str] = set()
     with warnings.catch_warnings():
         warnings.simplefilter("always", Note)
+        warnings.simplefilter("always", Waiting)
         previous = warnings.showwarning
 
         def show(message: Warning | str, category: type[Warning], filename: str, lineno: int,
                  file: object = None, line: str | None = None) -> None:
+            if issubclass(category, Waiting):
+                typer.echo(f"… {message}", err=True)  # a wait is shown every time: it is progress
+                return
             if issubclass(category, Note):
                 if str(message) not in shown:
                     shown.add(str(message))
@@ -154,7 +159,8 @@ class Console:
 
     def progress(self, index: int, total: int, change: Change, status: str) -> None:
         width = len(str(total))
-        mark = {"ok": "✓", "failed": "✗", "manual": "?", "held back": "…"}.get(status, " ")
+        marks = {"ok": "✓", "failed": "✗", "manual": "?", "held back": "…", "skipped": "–"}
+        mark = marks.get(status.split(":")[0], " ")
         line = f"[{index:>{width}}/{total}] {mark} {change.describe()} ({change.provider})"
         if status not in ("ok", "failed"):
             line += f" — {status}"

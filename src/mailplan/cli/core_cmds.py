@@ -138,6 +138,8 @@ def _apply(session: Session, changes: list[Change], allow_delete: bool, actor: s
         lines.append(f"{len(report.manual)} manual steps left for a person (listed above)")
     if report.held_back:
         lines.append(f"{len(report.held_back)} deletions held back (they need --allow-delete)")
+    if report.skipped:
+        lines.append(f"{len(report.skipped)} skipped (each needs a change that failed or waits)")
     if session.credentials.written:
         lines.append(
             f"initial passwords of {session.credentials.written} new mailboxes written to "
@@ -149,12 +151,14 @@ def _apply(session: Session, changes: list[Change], allow_delete: bool, actor: s
     # the head, kept in the CI log or elsewhere, lets `audit verify --expect-head` see a deleted tail
     lines.append(f"journal: {journal.path}, head {journal.head()}")
     if not report.ok:
-        assert report.failed is not None
+        failures = "\n".join(f"  ✗ {f.describe()}" for f in report.failures)
+        if report.not_attempted:
+            outcome = f"; {len(report.not_attempted)} not attempted: apply stopped, as the journal failed"
+        else:
+            outcome = ". Every change that did not need a failed one was made"
         fail(
-            f"apply stopped at {report.failed.describe()} ({report.failed.provider}): {report.error}\n"
-            + "; ".join(lines)
-            + f"; {len(report.not_attempted)} not attempted. Fix the cause and run `mailplan plan` again: "
-            "it picks up where this run stopped."
+            f"{len(report.failures)} failed:\n{failures}\n" + "; ".join(lines) + f"{outcome}. Fix the cause and run "
+            "`mailplan plan` again: it shows exactly what is left."
         )
     typer.echo("Apply complete: " + "; ".join(lines) + ".")
 

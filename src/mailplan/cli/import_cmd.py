@@ -65,9 +65,12 @@ def import_(
             typer.echo(f"note: {note}", err=True)
         for skipped in result.skipped:
             typer.echo(f"warning: not imported: {skipped}", err=True)
-        for change in result.changes:
+        for change in result.left:
             typer.echo(f"warning: a plan would still {change.describe()}", err=True)
-        if result.skipped or result.changes:
+        manual = len(result.changes) - len(result.left)
+        if manual:  # what the provider's API cannot read: a person's step in every plan, no change
+            typer.echo(f"note: a plan keeps {manual} manual step{'s' * (manual != 1)} for a person", err=True)
+        if result.skipped or result.left:
             raise typer.Exit(2)
 
 

@@ -149,20 +149,19 @@ def _apply_now(config: Path, edit: lifecycle.Edit, actor: str, console: Console)
         report = apply_changes(mine, session.providers, journal, progress=console.progress)
         cut = _freezes_left(report)
         if cut:
-            # The emergency is the access: when a handover step fails, still lock the account now.
-            console.status("a step before the freeze failed; freezing now all the same")
+            # The emergency is the access: even where the freeze waits for a failed handover step (a
+            # frozen mailbox refusing mail), lock the account now.
+            console.status("the freeze waited for a step that failed; freezing now all the same")
             locked = apply_changes(cut, session.providers, journal, progress=console.progress)
             report.applied += locked.applied
-            cut = [c for c in cut if c not in locked.applied]
-            if not locked.ok:
-                report.error += f"; the freeze failed too: {locked.error}"
+            report.failures += locked.failures
     finally:
         session.close()
     if not report.ok:
-        assert report.failed is not None
-        access = "still NOT frozen: freeze it by hand at once" if cut else "frozen"
+        open_access = [c for c in report.failed_changes if c.action is Action.FREEZE]
+        access = "still NOT frozen: freeze it by hand at once" if open_access else "frozen"
         fail(
-            f"stopped at {report.failed.describe()} ({report.failed.provider}): {report.error}; "
+            f"failed: {report.error}; "
             f"{len(report.applied)} applied, the mailbox is {access}. The config records the departure: "
             "the next `mailplan apply` finishes the rest."
         )
@@ -173,10 +172,10 @@ def _apply_now(config: Path, edit: lifecycle.Edit, actor: str, console: Console)
 
 
 def _freezes_left(report: ApplyReport) -> list[Change]:
-    """The freezes a failed run did not reach."""
-    if report.ok or report.failed is None:
-        return []
-    return [c for c in [report.failed, *report.not_attempted] if c.action is Action.FREEZE]
+    """The freezes a failed run did not make: skipped (they waited for a failed handover step where a
+    frozen mailbox refuses mail), or never reached (the journal failed)."""
+    left = [s.change for s in report.skipped] + report.not_attempted
+    return [c for c in left if c.action is Action.FREEZE]
 
 
 def rehire(

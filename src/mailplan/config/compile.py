@@ -245,7 +245,10 @@ class _Compiler:
             senders = group.senders
             if self.offboarding.remove_from_groups:
                 senders = tuple(s for s in senders if not self.gone(s))
-            owners = tuple(sorted({self.heir(owner) for owner in group.owners} - {""}))
+            holders = {self.heir(owner) for owner in group.owners} - {""}
+            if not self.offboarding.remove_from_groups:  # people who left stay in groups, owners too, when
+                holders |= {o for o in group.owners if self.gone(o) and not self.heir(o)}  # nobody takes over
+            owners = tuple(sorted(holders))
             obj = o.Group(group.address, group.name, tuple(sorted(members)), group.post, senders, owners)
             self.add(self.mail_provider(group.address), obj, self.where("groups", group.index))
 

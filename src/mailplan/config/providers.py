@@ -6,9 +6,10 @@ from pydantic import ValidationError
 
 from mailplan.config import models
 from mailplan.config.problems import problems_of, suggest
-from mailplan.config.secrets import literal_secrets, misplaced_references
+from mailplan.config.secrets import is_reference, literal_secrets, misplaced_references
 from mailplan.config.source import NodePath, SourceMap
 from mailplan.errors import Problem
+from mailplan.providers import endpoints
 from mailplan.providers.base import Provider
 from mailplan.providers.registry import UnknownProviderType, known_types, provider_class
 
@@ -41,6 +42,11 @@ def check_providers(doc: models.Document, where: SourceMap) -> list[Problem]:
             )
             continue
         cls = available_class(provider.type)
+        if cls is not None:
+            literal = {k: v for k, v in settings.items() if not is_reference(v)}  # references: checked once resolved
+            for setting, why in endpoints.problems(literal, cls.ENDPOINTS).items():
+                problems.append(Problem(why, where.at((*path, setting)), "name the documented host, or allow this "
+                                        f"one in the environment ({endpoints.ALLOW_ENV})"))
         if cls is not None and cls.SETTINGS_MODEL is not None:
             try:
                 cls.SETTINGS_MODEL.model_validate(settings)

@@ -11,17 +11,11 @@ from typing import Any
 from mailplan.config.limits import MAX_SECRET_BYTES
 from mailplan.config.source import NodePath, SourceMap
 from mailplan.errors import Problem
+from mailplan.providers import redact
+from mailplan.providers.redact import SECRET_KEYS, SECRET_SUFFIXES, is_secret_key
 
-SECRET_KEYS = frozenset({"password", "secret", "token", "key", "api_key", "client_secret", "private_key"})
-SECRET_SUFFIXES = ("_password", "_secret", "_token", "_key", "_passphrase")
-# The public half of a key pair is published (a DKIM key in DNS): it may be written in the file.
-PUBLIC_SUFFIXES = ("public_key",)
+__all__ = ["SECRET_KEYS", "SECRET_SUFFIXES", "is_secret_key", "literal_secrets", "resolve"]
 REFERENCE_PREFIXES = ("env:", "file:")
-
-
-def is_secret_key(key: str) -> bool:
-    k = key.lower()
-    return (k in SECRET_KEYS or k.endswith(SECRET_SUFFIXES)) and not k.endswith(PUBLIC_SUFFIXES)
 
 
 def is_reference(value: Any) -> bool:
@@ -92,6 +86,7 @@ def resolve(
             out[key] = resolve(value, child, where, base_dir, problems, secrets)
         elif is_reference(value) and (secrets or not is_secret_key(key)):
             out[key] = _dereference(str(value), child, where, base_dir, problems)
+            redact.register(out[key])  # whatever a reference holds is kept out of every error
         else:
             out[key] = value
     return out

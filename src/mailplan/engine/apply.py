@@ -1,8 +1,14 @@
 """Apply a plan: one change at a time, each journaled as soon as the provider confirms it.
 
-On the first failure apply stops and reports what was done and what was not;
-the next ``plan`` reads the live state again and finishes the rest, because
+A failed change does not stop the run: every change that does not depend on it
+(``engine/depends.py``) is still made, what does depend on it is skipped, and the
+report names every failure (the command exits 1). One person's failed auto-reply
+never keeps another person — or the same person — from being frozen. The next
+``plan`` reads the live state again and finishes exactly what is left, because
 every change is idempotent and a create adopts what already exists.
+
+Only a journal that cannot take an entry stops the run at once: a change made
+but not on record must not be followed by more of them.
 """
 
 from __future__ import annotations
@@ -10,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from mailplan.engine.depends import dependencies
 from mailplan.engine.diff import mailbox_of
 from mailplan.engine.gate import needs_allow_delete
 from mailplan.engine.journal import Journal
@@ -17,8 +24,27 @@ from mailplan.errors import MailplanError
 from mailplan.model.change import Action, Change
 from mailplan.model.objects import Mailbox
 from mailplan.providers.base import Provider, ProviderError
+from mailplan.providers.redact import redact
 
-Progress = Callable[[int, int, Change, str], None]  # (index, total, change, "ok" | "failed" | "skipped")
+# (index, total, change, status): status is "ok", "failed", "manual", "held back" or "skipped: <why>"
+Progress = Callable[[int, int, Change, str], None]
+
+
+@dataclass(frozen=True)
+class Failure:
+    change: Change | None  # None: the provider's ``finish`` (batched writes, waiting for them to show) failed
+    provider: str
+    error: str
+
+    def describe(self) -> str:
+        what = self.change.describe() if self.change else "finish the run's writes"
+        return f"{what} ({self.provider}): {self.error}"
+
+
+@dataclass(frozen=True)
+class Skipped:
+    change: Change
+    waits_for: Change  # the failed (or held back) change it needs
 
 
 @dataclass
@@ -26,13 +52,21 @@ class ApplyReport:
     applied: list[Change] = field(default_factory=list)
     manual: list[Change] = field(default_factory=list)
     held_back: list[Change] = field(default_factory=list)  # deletions without --allow-delete
-    failed: Change | None = None
-    error: str = ""
-    not_attempted: list[Change] = field(default_factory=list)
+    failures: list[Failure] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)  # needed a change that failed or was held back
+    not_attempted: list[Change] = field(default_factory=list)  # after the journal failed: nothing more was tried
 
     @property
     def ok(self) -> bool:
-        return self.failed is None
+        return not self.failures
+
+    @property
+    def failed_changes(self) -> list[Change]:
+        return [f.change for f in self.failures if f.change is not None]
+
+    @property
+    def error(self) -> str:
+        return "; ".join(f.describe() for f in self.failures)
 
 
 def apply_changes(
@@ -48,41 +82,79 @@ def apply_changes(
     total = len(changes)
     # Deletions wait for --allow-delete, and the mailboxes they keep keep their rights and holds.
     held = set() if allow_delete else set(waiting_for_allow_delete(changes))
-    for index, change in enumerate(changes, start=1):
-        if change.action is Action.MANUAL:
-            report.manual.append(change)
-            _tell(progress, index, total, change, "manual")
-            continue
-        if change in held:
-            report.held_back.append(change)
-            _tell(progress, index, total, change, "held back")
-            continue
-        try:
-            answer = providers[change.provider].apply(change)
-        except Exception as exc:  # any failure stops the run with an honest account of what was done
-            error = str(exc) if isinstance(exc, ProviderError) else f"{type(exc).__name__}: {exc}"
-            report.failed, report.error = change, error
-            report.not_attempted = changes[index:]
-            _tell(progress, index, total, change, "failed")
-            break
-        report.applied.append(change)
-        try:
-            journal.append(change, answer)
-        except (OSError, MailplanError) as exc:
-            # done at the provider, but not on record: say exactly that, and stop before doing more
-            report.failed, report.error = change, f"applied ({answer}) but NOT written to the journal: {exc}"
-            report.not_attempted = changes[index:]
-            _tell(progress, index, total, change, "failed")
-            break
-        if change.instructions:  # applied in part (APPLIES_PARTLY): a person still has a step to do
-            report.manual.append(change)
-        _tell(progress, index, total, change, "ok")
+    needs = dependencies(changes, lambda name: name in providers and providers[name].FREEZE_STOPS_DELIVERY)
+    not_done: dict[int, Change] = {}  # index -> the failed or held back change at the root of it
+    used: set[str] = set()
+    for index, change in enumerate(changes):
+        status = _apply_one(index, change, needs[index], not_done, held, providers, journal, report)
+        if status == "ok":
+            used.add(change.provider)
+        _tell(progress, index + 1, total, change, status)
+        if status == "journal failed":
+            report.not_attempted = changes[index + 1 :]
+            return report
+    _finish(used, providers, report)
     return report
+
+
+def _apply_one(
+    index: int,
+    change: Change,
+    needs: list[int],
+    not_done: dict[int, Change],
+    held: set[Change],
+    providers: Mapping[str, Provider],
+    journal: Journal,
+    report: ApplyReport,
+) -> str:
+    """Apply one change (or account for why not); returns its progress status."""
+    blocked = next((not_done[j] for j in needs if j in not_done), None)
+    if blocked is not None:
+        not_done[index] = blocked
+        report.skipped.append(Skipped(change, blocked))
+        return f"skipped: needs {blocked.describe()}, which " + ("waits" if blocked in held else "failed")
+    if change.action is Action.MANUAL:
+        report.manual.append(change)
+        return "manual"
+    if change in held:
+        not_done[index] = change
+        report.held_back.append(change)
+        return "held back"
+    try:
+        answer = providers[change.provider].apply(change)
+    except Exception as exc:  # any failure: recorded, and the run goes on with what does not need it
+        not_done[index] = change
+        report.failures.append(Failure(change, change.provider, _message(exc)))
+        return "failed"
+    report.applied.append(change)
+    try:
+        journal.append(change, answer)
+    except (OSError, MailplanError) as exc:
+        # done at the provider, but not on record: say exactly that, and stop before doing more
+        error = f"applied ({answer}) but NOT written to the journal: {exc}"
+        report.failures.append(Failure(change, change.provider, error))
+        return "journal failed"
+    if change.instructions:  # applied in part (APPLIES_PARTLY): a person still has a step to do
+        report.manual.append(change)
+    return "ok"
+
+
+def _finish(used: set[str], providers: Mapping[str, Provider], report: ApplyReport) -> None:
+    """Let each provider that applied something complete what it batched (``Provider.finish``)."""
+    for name in sorted(used):
+        try:
+            providers[name].finish()
+        except Exception as exc:  # reported like a failed change: the command exits 1
+            report.failures.append(Failure(None, name, _message(exc)))
+
+
+def _message(exc: Exception) -> str:
+    return redact(str(exc) if isinstance(exc, ProviderError) else f"{type(exc).__name__}: {exc}")
 
 
 def _tell(progress: Progress | None, index: int, total: int, change: Change, status: str) -> None:
     if progress is not None:
-        progress(index, total, change, status)
+        progress(index, total, change, "failed" if status == "journal failed" else status)
 
 
 def waiting_for_allow_delete(changes: Sequence[Change]) -> list[Change]:

@@ -1,10 +1,6 @@
-"""Diff desired against observed, per provider, into ordered changes.
+"""Diff desired against observed, per provider, into changes in plan order (``engine/order.py``).
 
-The order follows the handover a departing person needs (design notes):
-structure → preserve → addressing → hand over → cut access → clean up. The
-structure (domains, mailboxes) comes first so that what preserves a mailbox
-(a hold, the archive copy) has its mailbox, even one created already departed.
-Each step is its own change, so a run that fails part-way leaves a plan that
+Each step of a departure is its own change, so a run that fails part-way leaves a plan that
 finishes the rest.
 """
 
@@ -14,52 +10,18 @@ from collections.abc import Mapping
 
 from mailplan import notes
 from mailplan.dns.equality import only_form_differs
+from mailplan.engine.order import leavers, order_key, phase_of, plan_order
 from mailplan.model.change import Action, Change
-from mailplan.model.objects import Delegation, Domain, Group, Hold, Mailbox, MailObject, Record
+from mailplan.model.objects import Delegation, Domain, Hold, Mailbox, MailObject, Record
 from mailplan.model.plan import Unmanaged
 from mailplan.model.state import Observed, State
 
-# Phases, in the order they run.
-STRUCTURE, PRESERVE, ADDRESSING, HANDOVER, CUT_ACCESS, CLEANUP = range(6)
-
 # The tag DNS providers give TXT values mailplan does not own (site verification...).
 OTHER_TAG = "other"
-PRESERVE_KINDS = frozenset({"archive", "hold"})  # before the handover and the freeze
-HANDOVER_KINDS = frozenset({"forwarding", "autoreply", "delegation"})
 # Kinds whose loss would lose mail or accounts: never removed by a plain diff.
 PROTECTED_KINDS = frozenset({Mailbox.KIND, Domain.KIND})
 
-
-def phase_of(change: Change) -> int:
-    kind = change.kind
-    if change.action is Action.FREEZE:
-        return CUT_ACCESS
-    if change.action is Action.REMOVE:
-        return CLEANUP
-    if kind in PRESERVE_KINDS:
-        return PRESERVE
-    if kind in HANDOVER_KINDS:
-        return HANDOVER
-    if kind in ("domain", "policy", "department", "mailbox"):
-        return STRUCTURE
-    if kind == "group" and _only_drops_members(change):
-        return CLEANUP
-    return ADDRESSING
-
-
-def _only_drops_members(change: Change) -> bool:
-    before, after = change.before, change.after
-    if not isinstance(before, Group) or not isinstance(after, Group):
-        return False
-    changed = {name for name, _, _ in change.attr_changes()}
-    return changed == {"members"} and set(after.members) < set(before.members)
-
-
-def order_key(change: Change) -> tuple[int, int, str, str]:
-    obj = change.obj
-    # removals undo dependencies: forwarding before alias before mailbox
-    within = -obj.ORDER if change.action is Action.REMOVE else obj.ORDER
-    return (phase_of(change), within, obj.KIND, obj.key)
+__all__ = ["OTHER_TAG", "PROTECTED_KINDS", "diff_all", "diff_provider", "mailbox_of", "order_key", "phase_of"]
 
 
 def diff_provider(
@@ -161,5 +123,4 @@ def diff_all(
         unmanaged += u
         if o:
             orphans[provider] = o
-    changes.sort(key=order_key)
-    return changes, unmanaged, orphans
+    return plan_order(changes, leavers(desired)), unmanaged, orphans

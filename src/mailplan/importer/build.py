@@ -136,9 +136,16 @@ class _Builder(PeopleSections):
             entry["senders"] = senders
         elif senders:  # the provider keeps a list its post rule does not read; the config cannot say that
             self.skip(f"group {group.address}: senders {', '.join(senders)} are not used by its post rule {post}")
-        owners = [a for a in group.owners if self._current_person(a)]
-        for other in sorted(set(group.owners) - set(owners)):
-            self.skip(f"group {group.address}: owner {other} is not a person of this import")
+        owners = []
+        for owner in group.owners:
+            box = self.mailboxes.get(owner)
+            if box is None or box.kind != "person":
+                self.skip(f"group {group.address} (imported): its owner {owner} is left out: not a person here")
+            elif box.frozen and self._successor(box, quiet=True):
+                self.skip(f"group {group.address} (imported): its owner {owner} left; the first plan passes the "
+                          "ownership to their successor")  # fmt: skip
+            else:
+                owners.append(owner)  # one who left, with nobody to pass it to, keeps it (remove_from_groups: false)
         if owners:
             entry["owners"] = [self.ref(a) for a in owners]
         return entry
@@ -238,7 +245,7 @@ class _Builder(PeopleSections):
         start = self.doc.policies.offboarding
         out = start.model_dump(mode="json", exclude_unset=True, exclude={"auto_reply"})
         gone = {p.address for p in people if p.frozen}
-        in_groups = sorted({m for g in self.groups.values() for m in (*g.members, *g.senders) if m in gone})
+        in_groups = sorted({m for g in self.groups.values() for m in (*g.members, *g.senders, *g.owners) if m in gone})
         if in_groups and start.remove_from_groups:
             out["remove_from_groups"] = False
             self.out.notes.append(

@@ -23,7 +23,6 @@ from mailplan.config.providers import available_class, check_providers
 from mailplan.config.secrets import resolve
 from mailplan.config.source import SourceMap
 from mailplan.errors import ConfigError, MailplanError, Problem
-from mailplan.model.state import Observed
 from mailplan.providers.base import CredentialSink, Provider, ProviderContext
 from mailplan.providers.registry import provider_class
 
@@ -147,13 +146,4 @@ def open_provider(start: Start) -> Provider:
     sink = CredentialSink(Path(os.devnull))
     context = ProviderContext(base_dir=start.base_dir, credentials=sink)
     return provider_class(start.provider_type)(start.provider, settings, context)
-
-
-def read_tenant(start: Start) -> Observed:
-    provider = open_provider(start)
-    try:
-        return provider.read(start.domains)
-    finally:
-        provider.close()
-
 

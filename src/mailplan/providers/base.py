@@ -29,6 +29,7 @@ from pydantic import BaseModel
 from mailplan.dirs import make_dirs
 from mailplan.model.change import Change
 from mailplan.model.state import Observed
+from mailplan.providers import endpoints, redact
 
 
 class ProviderError(Exception):
@@ -54,6 +55,7 @@ class CredentialSink:
     def put(self, address: str, password: str, note: str = "") -> None:
         """``address<TAB>password``, with ``<TAB># note`` when the password needs one."""
         self._rewrite(address, f"{address}\t{password}" + (f"\t# {note}" if note else ""))
+        redact.register(password)  # an error quoting the request that set it must not show it
         self.written += 1
 
     def forget(self, address: str) -> None:
@@ -109,11 +111,21 @@ class Provider(abc.ABC):
     # Optional pydantic model of the provider's ``settings`` in the config; the config
     # loader validates against it so a wrong setting is reported at its file:line:col.
     SETTINGS_MODEL: ClassVar[type[BaseModel] | None] = None
+    # Whether a frozen mailbox refuses new mail here: then a freeze waits for the forwarding to the
+    # successor, so that cutting access never bounces mail (engine/depends.py).
+    FREEZE_STOPS_DELIVERY: ClassVar[bool] = False
+    # Endpoint settings -> the documented hosts they may name in the config (``providers/endpoints.py``);
+    # an empty tuple: self-hosted, any host, but only where the environment allows it.
+    ENDPOINTS: ClassVar[Mapping[str, tuple[str, ...]]] = {}
 
     def __init__(self, name: str, settings: Mapping[str, Any], context: ProviderContext) -> None:
         self.name = name
         self.settings = settings
         self.context = context
+        redact.register_settings(dict(settings))  # a secret setting never shows in an error
+        refused = endpoints.problems(settings, self.ENDPOINTS)
+        if refused:
+            raise ProviderError(f"provider {name!r} ({self.TYPE}): " + "; ".join(refused.values()))
 
     @abc.abstractmethod
     def read(self, domains: Sequence[str]) -> Observed:
@@ -139,6 +151,11 @@ class Provider(abc.ABC):
         live state tells (a distribution list on Microsoft 365) or a variant the API cannot create.
         Asked after ``read``; the plan then carries ``manual_instructions``."""
         return False
+
+    def finish(self) -> None:  # noqa: B027 - optional hook, for providers that batch writes
+        """Complete what ``apply`` deferred to send in one call (Exmail's tag members). Called once at
+        the end of an apply in which this provider applied something; raises ProviderError naming
+        what is left undone."""
 
     def close(self) -> None:  # noqa: B027 - optional hook, most providers hold nothing open
         """Release connections. Called once after reading or applying."""

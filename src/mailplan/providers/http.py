@@ -1,5 +1,6 @@
-"""The HTTP client every REST provider shares: retries with backoff, Retry-After,
-a bounded total wait, and a count of calls (tests assert it).
+"""The HTTP client every REST provider shares: retries within a budget that follows the provider's
+documented limits, Retry-After honoured, each wait shown as progress, secrets redacted from every
+error, and a count of calls (tests assert it).
 
 Provider-specific error bodies are decoded by the provider: it passes an
 ``error_of`` function that turns a response into a message, or ``None`` when
@@ -18,7 +19,9 @@ from typing import Any
 
 import requests
 
+from mailplan.notes import waiting
 from mailplan.providers.base import ProviderError
+from mailplan.providers.redact import redact, redact_value
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 
@@ -35,22 +38,46 @@ class RetryableApiError(ApiError):
     """Raised by an ``error_of`` decoder for errors the API says to retry (rate limits in a 200 body)."""
 
 
+def pause(seconds: float) -> None:
+    """Every wait of a provider goes through here, looked up at call time (tests move a fake's clock)."""
+    time.sleep(seconds)
+
+
 @dataclass
 class RetryPolicy:
-    """How long one logical request may keep trying.
+    """How long requests may keep trying: sized by each provider from its documented limits.
 
-    Each wait is capped (Retry-After included) and so is their sum. A service may ask
-    for a wait of an hour (an hourly quota), or send a bogus date; honouring that would
-    leave a CI job hanging with no output until its own timeout kills it, mid-apply.
-    Capped, the run stops within a few minutes with an error naming the last answer,
-    and since every change is idempotent the next run finishes the rest.
+    A wait is the server's Retry-After when it sends one (honoured as it is), else an exponential
+    backoff capped at ``max_delay``. One request gives up when its next wait would take its waits
+    past ``max_total``, so a per-minute quota (Google, Exmail) is waited out but an hourly one is
+    not; and all requests of a run together wait at most ``run_budget``, so a provider that is
+    down makes a run fail within minutes instead of waiting the full budget once per change.
+    Since every change is idempotent, the next run finishes what a run gave up on.
     """
 
-    attempts: int = 6
+    attempts: int = 12
     base_delay: float = 0.5  # doubled each attempt
-    max_delay: float = 30.0  # cap for one wait, Retry-After included
-    max_total: float = 120.0  # give up when the waits would exceed this
+    max_delay: float = 30.0  # cap of one backoff wait (not of a Retry-After)
+    max_total: float = 120.0  # the waits of one request
     timeout: float = 30.0  # per request
+    run_budget: float = 900.0  # the waits of every request of the run
+
+
+# The documented limits each provider's policy follows (docs/reliability.md has the sources).
+# Google: per-minute quotas (Directory 2,400 queries/min per user; Gmail 15,000 units/min per user),
+# retried with exponential backoff up to 64 s ("Exponential backoff", Admin SDK and Gmail limits pages).
+GOOGLE_POLICY = RetryPolicy(base_delay=1.0, max_delay=64.0, max_total=180.0)
+# Microsoft Graph: 429 with Retry-After; identity writes are counted per 2.5 minutes.
+MICROSOFT_POLICY = RetryPolicy(base_delay=2.0, max_delay=60.0, max_total=300.0)
+# Tencent Exmail: 500 calls a minute per API and company (errcode 45009, no Retry-After): a minute clears it.
+EXMAIL_POLICY = RetryPolicy(base_delay=2.0, max_delay=32.0, max_total=130.0)
+# Alibaba Mail: 40 calls a second per domain (HTTP 429): seconds clear it.
+ALIMAIL_POLICY = RetryPolicy(base_delay=0.5, max_delay=8.0, max_total=60.0)
+# NetEase Qiye: rate-limit error codes are documented, their numbers are not (unverified): waited out like a
+# per-minute quota.
+NETEASE_POLICY = RetryPolicy(base_delay=2.0, max_delay=32.0, max_total=130.0)
+# Zoho Mail: 30 calls a minute (secondary sources, unverified) answered 429; a minute clears it.
+ZOHO_POLICY = RetryPolicy(base_delay=2.0, max_delay=32.0, max_total=90.0)
 
 
 def retry_after_seconds(value: str | None) -> float | None:
@@ -72,9 +99,11 @@ class HttpClient:
     base_url: str
     policy: RetryPolicy = field(default_factory=RetryPolicy)
     headers: dict[str, str] = field(default_factory=dict)
-    sleep: Callable[[float], None] = time.sleep
+    sleep: Callable[[float], None] = lambda seconds: pause(seconds)
     calls: Counter[str] = field(default_factory=Counter)  # "GET /path" -> count
     session: requests.Session = field(default_factory=requests.Session)
+    label: str = ""  # the provider, in progress lines ("google-workspace")
+    waited: float = 0.0  # seconds waited by every request so far (the run's budget)
 
     def request(
         self,
@@ -88,19 +117,37 @@ class HttpClient:
         error_of: Callable[[requests.Response], str | None] | None = None,
         auth: Callable[[bool], Mapping[str, str]] | None = None,
     ) -> requests.Response:
-        """Send one logical request; retry 429/5xx/timeouts; raise ApiError on a final failure.
+        """Send one logical request; retry 429/5xx/timeouts within the policy; raise ApiError on a final
+        failure, with every secret redacted from it.
 
         ``auth`` supplies the auth headers of each attempt; it is called with True after a 401
         to get a fresh token (an expired OAuth token), and the request is sent once more.
         """
+        try:
+            return self._request(method, path, params, json, data, headers, error_of, auth)
+        except ApiError as exc:
+            exc.args = (redact(str(exc)),)
+            exc.body = redact_value(exc.body)
+            raise
+
+    def _request(
+        self,
+        method: str,
+        path: str,
+        params: Mapping[str, Any] | None,
+        json: Any,
+        data: Any,
+        headers: Mapping[str, str] | None,
+        error_of: Callable[[requests.Response], str | None] | None,
+        auth: Callable[[bool], Mapping[str, str]] | None,
+    ) -> requests.Response:
         url = path if path.startswith("http") else self.base_url.rstrip("/") + "/" + path.lstrip("/")
-        authorize = auth
         refreshed = False
         waited = 0.0
         last: str = ""
         for attempt in range(self.policy.attempts):
             self.calls[f"{method} {path.split('?')[0]}"] += 1
-            delay = min(self.policy.max_delay, self.policy.base_delay * (2**attempt))
+            hinted: float | None = None
             try:
                 resp = self.session.request(
                     method,
@@ -108,21 +155,21 @@ class HttpClient:
                     params=params,
                     json=json,
                     data=data,
-                    headers={**self.headers, **(authorize(False) if authorize else {}), **(headers or {})},
+                    headers={**self.headers, **(auth(False) if auth else {}), **(headers or {})},
                     timeout=self.policy.timeout,
                 )
-            except (requests.Timeout, requests.ConnectionError) as exc:
+            except (requests.Timeout, requests.ConnectionError) as exc:  # TLS failures are ConnectionErrors
                 last = f"{method} {url}: {type(exc).__name__}: {exc}"
+            except requests.RequestException as exc:  # a URL it cannot send to: no retry helps
+                raise ApiError(f"{method} {url}: {type(exc).__name__}: {exc}") from None
             else:
-                if resp.status_code == 401 and authorize and not refreshed:
+                if resp.status_code == 401 and auth and not refreshed:
                     refreshed = True
-                    authorize(True)
+                    auth(True)
                     last = f"{method} {url}: HTTP 401 {_short(resp)}"
                     continue  # resend at once with the fresh token
                 if resp.status_code in RETRY_STATUSES:
                     hinted = retry_after_seconds(resp.headers.get("Retry-After"))
-                    if hinted is not None:
-                        delay = min(self.policy.max_delay, hinted)
                     last = f"{method} {url}: HTTP {resp.status_code} {_short(resp)}"
                 else:
                     try:
@@ -133,11 +180,32 @@ class HttpClient:
                         if problem is None:
                             return resp
                         raise ApiError(f"{method} {path}: {problem}", status=resp.status_code, body=_body(resp))
-            if attempt + 1 == self.policy.attempts or waited + delay > self.policy.max_total:
-                break
-            self.sleep(delay)
+            delay = hinted if hinted is not None else min(self.policy.max_delay, self.policy.base_delay * (2**attempt))
+            why = self._no_more_waiting(attempt, waited, delay)
+            if why:
+                raise ApiError(f"gave up after {attempt + 1} attempts ({waited:.1f}s waited{why}): {last}")
+            self._wait(delay, attempt, waited, last)
             waited += delay
-        raise ApiError(f"gave up after {attempt + 1} attempts ({waited:.1f}s waited): {last}")
+        raise AssertionError("unreachable: the last attempt gives up above")
+
+    def _no_more_waiting(self, attempt: int, waited: float, delay: float) -> str:
+        """Why the request stops here ("" to wait and try again)."""
+        if attempt + 1 >= self.policy.attempts:
+            return "; no attempts left"
+        if waited + delay > self.policy.max_total:
+            return f"; the next wait of {delay:.0f}s would pass the {self.policy.max_total:.0f}s this provider allows"
+        if self.waited + delay > self.policy.run_budget:
+            return f"; this run has waited {self.waited:.0f}s for this provider already, its budget"
+        return ""
+
+    def _wait(self, delay: float, attempt: int, waited: float, last: str) -> None:
+        reason = redact(last.split(": ", 1)[1] if ": " in last else last)
+        waiting(
+            f"{self.label or self.base_url}: {reason[:120]} — waiting {delay:.0f}s before attempt {attempt + 2} "
+            f"({waited + delay:.0f}s of at most {self.policy.max_total:.0f}s)"
+        )
+        self.sleep(delay)
+        self.waited += delay
 
     def request_new(self, method: str, path: str, *, wait: float = 60.0, **kwargs: Any) -> requests.Response:
         """``request`` naming an object created moments ago: a 404 (not visible yet, the API is
@@ -149,6 +217,8 @@ class HttpClient:
             except ApiError as exc:
                 if exc.status != 404 or waited + delay > wait:
                     raise
+                last = str(exc)
+            waiting(f"{self.label or self.base_url}: {last[:120]} — not visible yet, waiting {delay:.0f}s")
             self.sleep(delay)
             waited, delay = waited + delay, delay * 2
 

@@ -34,8 +34,8 @@ def sleeps() -> list[float]:
 def make_provider(company: Harness, tmp_path: Path, sleeps: list[float], **overrides: object) -> TencentExmailProvider:
     context = ProviderContext(base_dir=tmp_path, credentials=CredentialSink(tmp_path / "credentials.tsv"))
     provider = TencentExmailProvider("exmail", {**company.settings, **overrides}, context)
-    provider.http.sleep = sleeps.append  # waits are recorded, not slept
-    provider.sleep = sleeps.append
+    provider.http.sleep = company.fake.waits(sleeps)  # waits are recorded, not slept: the fake's clock moves on
+    provider.sleep = company.fake.waits(sleeps)
     return provider
 
 
@@ -47,6 +47,7 @@ def provider(company: Harness, tmp_path: Path, sleeps: list[float]) -> TencentEx
 def create(provider: TencentExmailProvider, *objects: MailObject) -> None:
     for obj in objects:
         provider.apply(Change(Action.CREATE, "exmail", None, obj))
+    provider.finish()  # as apply does at the end of a run: the batched tag calls
 
 
 def tenant(company: Harness) -> str:
@@ -105,23 +106,32 @@ def client_access(company: Harness, address: str) -> tuple[str, str]:
 
 
 def test_freeze_disables_login_and_client_access_and_unfreeze_restores_them(
-    provider: TencentExmailProvider, company: Harness
+    provider: TencentExmailProvider, company: Harness, tmp_path: Path
 ) -> None:
     create(provider, Mailbox(address=ZHANGSAN.address, name="张三"))
     box = Mailbox(address=ZHANGSAN.address, name="张三")
     frozen = Mailbox(address=ZHANGSAN.address, name="张三", frozen=True)
     assert client_access(company, box.address) == ("1", "1")
+    initial = company.fake.passwords[box.address]
 
     answer = provider.apply(Change(Action.FREEZE, "exmail", box, frozen))
     assert company.fake.users[box.address]["enable"] == 0
     assert client_access(company, box.address) == ("0", "0")
-    assert "IMAP/SMTP and POP/SMTP off" in answer
+    # the README's promise: the password reset to a random one nobody sees (a later re-enable by hand
+    # does not bring the old credentials back)
+    scrambled = company.fake.passwords[box.address]
+    assert scrambled != initial and scrambled not in (tmp_path / "credentials.tsv").read_text()
+    assert "IMAP/SMTP and POP/SMTP off" in answer and "password replaced" in answer
     assert frozen in objects_of(provider)
 
     provider.apply(Change(Action.UNFREEZE, "exmail", frozen, box))
     assert company.fake.users[box.address]["enable"] == 1
     assert client_access(company, box.address) == ("1", "1")
     assert box in objects_of(provider)
+    # back with a new initial password, in the credentials file only, to be changed at the first login
+    again = company.fake.passwords[box.address]
+    assert again not in (initial, scrambled) and company.fake.users[box.address]["cpwd_login"] == 1
+    assert f"{box.address}\t{again}" in (tmp_path / "credentials.tsv").read_text()
 
 
 def test_unfreeze_turns_on_only_what_the_freeze_turned_off(provider: TencentExmailProvider, company: Harness) -> None:
@@ -293,7 +303,9 @@ def test_expired_token_is_fetched_again_and_the_call_retried(provider: TencentEx
 
     provider.read([DOMAIN])
 
-    assert company.fake.count("GET /cgi-bin/gettoken") == 2
+    # both apps' tokens on the first read (the function app's is checked at plan time); the contacts
+    # app's again once it expired
+    assert company.fake.count("GET /cgi-bin/gettoken") == 3
 
 
 def test_wrong_secret_is_reported_without_the_secret(company: Harness, tmp_path: Path, sleeps: list[float]) -> None:
@@ -302,7 +314,8 @@ def test_wrong_secret_is_reported_without_the_secret(company: Harness, tmp_path:
         provider.read([DOMAIN])
     assert "corp_secret" in str(caught.value)
     assert "wrong-secret-value" not in str(caught.value)
-    assert company.fake.count("GET /cgi-bin/gettoken") == 1  # a bad secret is not retried
+    # the function app's token (fine) and the contacts app's, refused once: a bad secret is not retried
+    assert company.fake.count("GET /cgi-bin/gettoken") == 2
 
 
 def test_frequency_limits_are_backed_off(
@@ -310,12 +323,12 @@ def test_frequency_limits_are_backed_off(
 ) -> None:
     company.fake.rate_limit_next(3)  # HTTP 200 with errcode 45009, no Retry-After: Exmail's answer
     provider.read([DOMAIN])
-    assert sleeps == [0.5, 1.0, 2.0]  # backed off, doubling
+    assert sleeps == [2.0, 4.0, 8.0]  # backed off, doubling
 
     sleeps.clear()
     company.fake.busy_next(2)  # errcode -1, system busy
     create(provider, INFO)
-    assert sleeps == [0.5, 1.0]
+    assert sleeps == [2.0, 4.0]
     assert INFO in objects_of(provider)
 
 
@@ -330,9 +343,10 @@ def test_a_frequency_limit_that_lasts_stops_the_run_with_a_clear_error(
         provider.read([DOMAIN])
 
     message = str(caught.value)
-    assert "gave up after 6 attempts" in message and "errcode 45009" in message and "frequency limit" in message
+    assert "gave up after 8 attempts" in message and "errcode 45009" in message and "frequency limit" in message
     assert token not in message and company.fake.corp_secret not in message
-    assert len(sleeps) == 5
+    # the per-minute limit was waited out for more than a minute (the documented window) before giving up
+    assert sleeps == [2.0, 4.0, 8.0, 16.0, 32.0, 32.0, 32.0] and sum(sleeps) > 60
 
 
 def test_writes_wait_for_a_just_created_object_to_appear(
@@ -402,8 +416,9 @@ def test_a_no_change_plan_of_ten_thousand_people_costs_one_user_list_call(
     assert company.fake.count("GET /cgi-bin/user/list") == 1
     group_reads = company.fake.count("GET /cgi-bin/group/get")
     assert group_reads == 3
-    # token, departments, users, tags, group search, domain probe + one read per group; no call per member
-    assert company.fake.total() == 6 + group_reads
+    # token, the function-settings token (checked at plan time, not first on a departure day),
+    # departments, users, tags, group search, domain probe + one read per group; no call per member
+    assert company.fake.total() == 7 + group_reads
 
 
 def test_an_alias_with_several_targets_is_a_group_anyone_may_write_to(
@@ -455,3 +470,31 @@ def test_an_unreachable_service_is_reported_without_secret_or_token(
             client.read([DOMAIN])
         assert "ConnectionError" in str(caught.value)
         assert company.fake.corp_secret not in str(caught.value) and token not in str(caught.value)
+
+
+def test_a_thousand_new_mailboxes_join_mailplans_tag_in_one_call(
+    provider: TencentExmailProvider, company: Harness, sleeps: list[float]
+) -> None:
+    people = [Mailbox(address=f"p{n:04d}@{DOMAIN}", name=f"员工{n}") for n in range(1000)]
+    company.fake.lag(1)  # each new member unknown to its first lookup: the batch waits, it does not fail
+    create(provider, *people)
+
+    # 500 calls a minute per API: past the 500th create Exmail answered 45009 until the minute was over
+    creates = "POST /cgi-bin/user/create"
+    assert company.fake.refused[creates] > 0 and company.fake.count(creates) - company.fake.refused[creates] == 1000
+    assert sum(sleeps) >= 30  # the rest of that minute was waited out, in backoff steps
+    # the tag call takes a list: one call for the thousand (and one more after the first saw lag)
+    assert company.fake.count("POST /cgi-bin/tag/addtagusers") <= 2
+    observed = provider.read([DOMAIN])
+    assert {p.ident for p in people} <= observed.managed
+
+
+def test_a_wrong_function_secret_shows_at_plan_time_by_its_name(
+    company: Harness, tmp_path: Path, sleeps: list[float]
+) -> None:
+    provider = make_provider(company, tmp_path, sleeps, function_secret="not-the-secret")
+    with pytest.raises(ProviderError) as caught:
+        provider.read([DOMAIN])
+    message = str(caught.value)
+    assert "check corp_id and function_secret" in message and "corp_secret" not in message
+    assert "not-the-secret" not in message

@@ -12,6 +12,12 @@ from fakes.google import harness
 def test_example_company_plans_applies_offboards_and_replans_clean(tmp_path: Path) -> None:
     with harness("huamao-trade.com") as h:
         company = ExampleCompany(tmp_path, h.provider_type, h.settings, {"service_account_key"})
+        # Google has no rule for "only the listed senders may post": validate refuses it, naming the group
+        refused = company.run("validate")
+        assert refused.returncode == 1 and "'group.post.senders', needed by group supplier-notice@" in refused.stderr
+        config = company.dir / "mailplan.yaml"
+        text = config.read_text(encoding="utf-8")
+        config.write_text(text.replace("post: senders\n    senders: [zhaolei, ceo]", "post: members"), encoding="utf-8")
         first = company.plan()
         assert any(c["action"] == "create" and c["key"] == "zhangsan@huamao-trade.com" for c in first)
         company.apply()

@@ -75,8 +75,7 @@ def test_every_kind_round_trips(tenant: Tenant) -> None:
         name="Sales team",
         members=("agent@partner.example", f"zhangsan@{DOMAIN}"),
         owners=(f"lisi@{DOMAIN}",),
-        post_policy="senders",
-        senders=("boss@partner.example", f"zhangsan@{DOMAIN}"),  # a member named as sender too
+        post_policy="members",
     )
     tenant.converge(Action.UPDATE, group, group2)
     group3 = Group(
@@ -302,9 +301,10 @@ def test_planning_ten_thousand_people_costs_one_call_per_page(tmp_path: Path) ->
         assert fake.count("GET", "/groups/v1/groups/.+") == 3
         gmail_reads = fake.count("GET", "/gmail/v1/.*")
         assert gmail_reads == 0  # no per-user Gmail calls for people mailplan has not offboarded
-        # token, domains, domain aliases, org units, groups, roles, role assignments, Vault matters
-        # (mailplan's matter does not exist yet: no hold list)
-        fixed = 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1
+        # token, the Gmail-scoped token (checked at plan time, not first on a departure day), domains,
+        # domain aliases, org units, groups, roles, role assignments, Vault matters (mailplan's matter
+        # does not exist yet: no hold list)
+        fixed = 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1
         assert sum(fake.calls.values()) == 21 + 6 + 3 + fixed
         assert fake.violations == []
 
@@ -366,3 +366,16 @@ def test_a_create_resent_after_a_lost_answer_keeps_its_password(tenant: Tenant) 
     ((address, password, note),) = tenant.credential_lines()
     assert address == zhou.address and "sent again" in note
     assert hashlib.sha256(password.encode()).hexdigest() == tenant.fake.password_of(zhou.address)
+
+
+def test_only_listed_senders_is_refused_never_applied_as_every_member(tenant: Tenant) -> None:
+    """Google has no rule for "only these senders" on a group whose members receive its mail: a config
+    asking for it is refused at validate (no capability), and a change reaching the provider anyway is
+    refused before anything is written — never ALL_MEMBERS_CAN_POST, a silently wider permission."""
+    assert "group.post.senders" not in GoogleWorkspaceProvider.SUPPORTS
+    group = Group(address=f"notice@{DOMAIN}", name="Notice", members=(f"admin@{DOMAIN}",), post_policy="senders",
+                  senders=(f"admin@{DOMAIN}",))  # fmt: skip
+    before = tenant.fake.total()
+    with pytest.raises(ProviderError, match="only the listed senders"):
+        tenant.provider.apply(Change(Action.CREATE, "mail", None, group))
+    assert tenant.fake.group_by(group.address) is None and tenant.fake.total() == before

@@ -19,7 +19,7 @@ from mailplan.model.change import Action, Change
 from mailplan.model.objects import Alias, ArchiveRule, Department, Domain, Group, Mailbox, MailObject, Policy
 from mailplan.notes import Note
 from mailplan.providers.base import CredentialSink, NotSupported, ProviderContext, ProviderError
-from mailplan.providers.http import RetryPolicy
+from mailplan.providers.http import NETEASE_POLICY, RetryPolicy
 from mailplan.providers.mail.marks import RESENT_NOTE
 from mailplan.providers.mail.netease.provider import NeteaseQiyeProvider
 
@@ -131,22 +131,22 @@ def test_a_freeze_or_rehire_cut_short_is_finished_by_the_next_run(
     frozen = Mailbox(address=ZHANGSAN.address, name="张三", frozen=True)
     create(provider, box)
     first = qiye.fake.passwords["zhangsan"]
-    qiye.fake.refused["account/suspendAccount"] = "PERMISSION_NOT_REGISTER"
+    qiye.fake.refusing["account/suspendAccount"] = "PERMISSION_NOT_REGISTER"
 
     with pytest.raises(ProviderError, match="ask NetEase to grant it"):
         provider.apply(Change(Action.FREEZE, "qiye", box, frozen))
 
     # the password is already one nobody knows; the account still reads as not frozen, so the plan repeats it
     assert qiye.fake.passwords["zhangsan"] != first and box in objects_of(provider)
-    del qiye.fake.refused["account/suspendAccount"]
+    del qiye.fake.refusing["account/suspendAccount"]
     provider.apply(Change(Action.FREEZE, "qiye", box, frozen))
     assert frozen in objects_of(provider)
 
-    qiye.fake.refused["account/recoverAccount"] = "PERMISSION_NOT_REGISTER"
+    qiye.fake.refusing["account/recoverAccount"] = "PERMISSION_NOT_REGISTER"
     with pytest.raises(ProviderError):
         provider.apply(Change(Action.UNFREEZE, "qiye", frozen, box))
     assert frozen in objects_of(provider)  # still shut: the rehire shows again in the next plan
-    del qiye.fake.refused["account/recoverAccount"]
+    del qiye.fake.refusing["account/recoverAccount"]
     provider.apply(Change(Action.UNFREEZE, "qiye", frozen, box))
     assert box in objects_of(provider)
     assert credentials(tmp_path)[-1][:2] == [box.address, qiye.fake.passwords["zhangsan"]]  # the latest works
@@ -311,12 +311,12 @@ def test_rate_limits_and_server_errors_are_backed_off(
 ) -> None:
     qiye.fake.rate_limit_next(3)  # HTTP 200, suc false, REQUEST_FREQUENCY_TOO_HIGH
     provider.read([DOMAIN])
-    assert sleeps == [0.5, 1.0, 2.0]
+    assert sleeps == [2.0, 4.0, 8.0]  # NETEASE_POLICY: backed off as from a per-minute limit
 
     sleeps.clear()
     qiye.fake.fail_next(2, 503, retry_after=None)
     create(provider, INFO)
-    assert sleeps == [0.5, 1.0]
+    assert sleeps == [2.0, 4.0]
     assert INFO in objects_of(provider)
 
 
@@ -327,9 +327,10 @@ def test_a_limit_that_lasts_stops_the_run_with_a_clear_error(
     with pytest.raises(ProviderError) as caught:
         provider.read([DOMAIN])
     message = str(caught.value)
-    assert "gave up after 6 attempts" in message and "REQUEST_FREQUENCY_TOO_HIGH" in message
+    assert "gave up after" in message and "REQUEST_FREQUENCY_TOO_HIGH" in message
     assert "run again in a few minutes" in message
-    assert len(sleeps) == 5
+    attempts = int(message.split("gave up after ")[1].split()[0])
+    assert len(sleeps) == attempts - 1 and sum(sleeps) <= NETEASE_POLICY.max_total  # waited as a minute's limit
 
 
 def test_writes_wait_for_a_just_created_account_to_appear(
@@ -418,7 +419,9 @@ def test_pages_are_followed_until_the_count_whatever_their_size(provider: Neteas
     assert qiye.fake.count("POST /qiyeservice/api/unit/getAccountList") == 3
 
 
-def test_keys_in_netease_formats_and_endpoints_limited_to_its_hosts(qiye: Harness, tmp_path: Path) -> None:
+def test_keys_in_netease_formats_and_endpoints_limited_to_its_hosts(
+    qiye: Harness, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     pem = make_provider(qiye, tmp_path, [], private_key=private_key_pem())
     assert Domain(DOMAIN) in set(pem.read([DOMAIN]).state)
     with pytest.raises(ProviderError, match="not an RSA private key") as caught:
@@ -430,13 +433,16 @@ def test_keys_in_netease_formats_and_endpoints_limited_to_its_hosts(qiye: Harnes
     base = {"domain": DOMAIN, "product": "example_com", "private_key": "env:KEY"}
     assert model.model_validate({**base, "region": "east"}).base_url == "https://apihz.qiye.163.com/qiyeservice/api/"
     for wrong, says in (
-        ({"api_url": "https://evil.example/qiyeservice/api"}, "not one of NetEase's API hosts"),
         ({}, "region"),
         ({"region": "north", "api_url": "https://apibj.qiye.163.com/qiyeservice/api"}, "one of them"),
         ({"region": "north", "app_id": "qy2022", "auth_code": "x", "org_open_id": "y"}, "open platform"),
     ):
         with pytest.raises(ValueError, match=says):
             model.model_validate({**base, **wrong})
+    # an API URL the file names must be one of NetEase's hosts, unless the environment allows another
+    monkeypatch.delenv("MAILPLAN_ALLOW_ENDPOINTS", raising=False)
+    with pytest.raises(ProviderError, match="not one of the documented hosts"):
+        make_provider(qiye, tmp_path, [], api_url="https://evil.example/qiyeservice/api")
 
 
 def test_a_no_change_plan_of_ten_thousand_people_costs_one_list_call_per_2000_and_one_alias_read_each(

@@ -404,7 +404,7 @@ def test_an_expired_or_evicted_token_is_renewed_and_the_call_sent_again(
 
 def test_a_token_lives_an_hour_and_is_renewed_before_it_dies(provider: ZohoMailProvider, org: Harness) -> None:
     now = [1000.0]
-    org.fake.clock = provider.clock = lambda: now[0]
+    org.fake.now = provider.clock = lambda: now[0]
     provider.read([DOMAIN])
     now[0] += 3600 - 299  # within the last five minutes of its life
     provider.read([DOMAIN])
@@ -435,7 +435,7 @@ def test_token_errors_in_http_200_bodies_are_reported_without_secrets(
 def test_the_token_limit_stops_the_run_with_when_to_try_again(
     org: Harness, tmp_path: Path, sleeps: list[float]
 ) -> None:
-    org.fake.token_times = [org.fake.clock()] * 10  # ten tokens in the last ten minutes
+    org.fake.token_times = [org.fake.now()] * 10  # ten tokens in the last ten minutes
     provider = make_provider(org, tmp_path, sleeps)
     with pytest.raises(ProviderError, match="run again in 10 minutes"):
         provider.read([DOMAIN])
@@ -503,7 +503,7 @@ def test_mailplan_keeps_under_the_call_limit_instead_of_being_locked(
         sleeps.append(seconds)
         now[0] += seconds
 
-    org.fake.clock = lambda: now[0]
+    org.fake.now = lambda: now[0]
     org.fake.per_minute = 5
     provider = make_provider(org, tmp_path, sleeps, requests_per_minute=5)
     provider.clock, provider.sleep, provider.http.sleep = (lambda: now[0]), sleep, sleep
@@ -571,3 +571,13 @@ def test_an_unreachable_service_is_reported_without_secret_or_token(
         message = str(caught.value)
         assert "ConnectionError" in message
         assert org.fake.client_secret not in message and org.fake.refresh_token not in message and token not in message
+
+
+@pytest.mark.parametrize("setting", ["base_url", "accounts_url"])
+def test_an_endpoint_the_file_names_must_be_a_zoho_data_centre(
+    org: Harness, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, setting: str
+) -> None:
+    monkeypatch.delenv("MAILPLAN_ALLOW_ENDPOINTS", raising=False)
+    with pytest.raises(ProviderError, match="not one of the documented hosts"):
+        make_provider(org, tmp_path, [], **{setting: "https://collector.example"})
+    assert make_provider(org, tmp_path, [], base_url="https://mail.zoho.eu", accounts_url="https://accounts.zoho.eu")

@@ -14,6 +14,7 @@ import hashlib
 import hmac
 import math
 import uuid
+from collections.abc import Mapping
 from typing import Any, ClassVar
 from urllib.parse import quote
 
@@ -77,6 +78,7 @@ class AliDnsProvider(RecordApiProvider):
     SUPPORTS = SUPPORTS_RECORDS - {NULL_MX}
     MX_PREFERENCE_MIN = 1
     SETTINGS_MODEL: ClassVar[type[BaseModel] | None] = AliDnsSettings
+    ENDPOINTS: ClassVar[Mapping[str, tuple[str, ...]]] = {"endpoint": ("alidns.aliyuncs.com", "alidns.*.aliyuncs.com")}
 
     def __init__(self, name: str, settings: Any, context: ProviderContext) -> None:
         super().__init__(name, settings, context)

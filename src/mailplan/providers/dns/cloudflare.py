@@ -11,6 +11,7 @@ preference in ``priority`` (0 to 65535, so the null MX ``0 .`` is content
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Any, ClassVar
 from urllib.parse import quote
 
@@ -51,6 +52,7 @@ def cloudflare_error(resp: requests.Response) -> str | None:
 class CloudflareProvider(RecordApiProvider):
     TYPE = "cloudflare"
     SETTINGS_MODEL: ClassVar[type[BaseModel] | None] = CloudflareSettings
+    ENDPOINTS: ClassVar[Mapping[str, tuple[str, ...]]] = {"base_url": ("api.cloudflare.com",)}
 
     def __init__(self, name: str, settings: Any, context: ProviderContext) -> None:
         super().__init__(name, settings, context)

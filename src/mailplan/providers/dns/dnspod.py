@@ -13,6 +13,7 @@ import datetime as dt
 import hashlib
 import hmac
 import json
+from collections.abc import Mapping
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
@@ -91,6 +92,9 @@ class DnsPodProvider(RecordApiProvider):
     SUPPORTS = SUPPORTS_RECORDS - {NULL_MX}
     MX_PREFERENCE_MIN = 1
     SETTINGS_MODEL: ClassVar[type[BaseModel] | None] = DnsPodSettings
+    ENDPOINTS: ClassVar[Mapping[str, tuple[str, ...]]] = {
+        "endpoint": ("dnspod.tencentcloudapi.com", "dnspod.intl.tencentcloudapi.com")
+    }
 
     def __init__(self, name: str, settings: Any, context: ProviderContext) -> None:
         super().__init__(name, settings, context)

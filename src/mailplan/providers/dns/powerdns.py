@@ -7,6 +7,7 @@ one PATCH (``changetype`` REPLACE or DELETE), which the server applies whole.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, ClassVar
 from urllib.parse import quote
 
@@ -43,6 +44,8 @@ def powerdns_error(resp: requests.Response) -> str | None:
 class PowerDnsProvider(RrsetProvider):
     TYPE = "powerdns"
     SETTINGS_MODEL: ClassVar[type[BaseModel] | None] = PowerDnsSettings
+    # Self-hosted: no documented host, so the API (which gets the key) must be allowed in the environment.
+    ENDPOINTS: ClassVar[Mapping[str, tuple[str, ...]]] = {"api_url": ()}
 
     def __init__(self, name: str, settings: Any, context: Any) -> None:
         super().__init__(name, settings, context)

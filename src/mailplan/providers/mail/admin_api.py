@@ -4,12 +4,12 @@ exists, retries while a fresh write is not visible yet, and console steps by obj
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Mapping
 from typing import TypeVar
 
 from mailplan.model.change import Action, Change
 from mailplan.model.objects import MailObject
+from mailplan.notes import waiting
 from mailplan.providers.base import NotSupported
 
 T = TypeVar("T")
@@ -43,16 +43,16 @@ def eventually(
 ) -> T:
     """Run ``call``; while it fails with what ``not_yet`` calls "not visible yet", retry for
     ``timeout`` seconds (an object written a moment ago may not be visible to the next call)."""
-    deadline = time.monotonic() + timeout
-    delay = 0.2
+    waited, delay = 0.0, 0.2
     while True:
         try:
             return call()
         except Exception as exc:
-            if not not_yet(exc) or time.monotonic() + delay > deadline:
+            if not not_yet(exc) or waited + delay > timeout:
                 raise
+            waiting(f"{str(exc)[:120]} — not visible yet, waiting {delay:.1f}s")
         sleep(delay)
-        delay = min(delay * 2, 2.0)
+        waited, delay = waited + delay, min(delay * 2, 2.0)
 
 
 def console_steps(

@@ -16,6 +16,7 @@ from typing import Any
 
 import requests
 
+from mailplan.providers import redact
 from mailplan.providers.http import ApiError, HttpClient
 
 EXPIRY_MARGIN = 60.0
@@ -72,6 +73,7 @@ class AlimailClient:
         token = str(body.get("access_token") or "")
         if not token:
             raise AlimailError("the token endpoint answered without an access_token")
+        redact.register(token)
         self._token = token
         self._valid_until = self._clock() + max(0.0, float(body.get("expires_in", 3600)) - EXPIRY_MARGIN)
         return token

@@ -4,7 +4,8 @@ What maps where:
 - Domain      -> ``GET /v2/domains`` (master domains and their aliases); read only
 - Department  -> department (one name: a title that differs from the key shows as ``title [key]``),
                  manager = the first of ``managers``
-- Mailbox     -> user; functional = ``employeeType: SERVICE`` (shared account); frozen = ``status: FREEZE``
+- Mailbox     -> user; functional = ``employeeType: SERVICE`` (shared account); frozen = a password nobody
+                 knows (``resetPassword``), then ``status: FREEZE``
 - Alias       -> one of the owner's ``emailAliases``
 
 Users mailplan created carry ``managed-by=mailplan`` in their ``info`` field;
@@ -15,7 +16,6 @@ API reference: they are manual steps.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar, TypeVar
 from urllib.parse import quote
@@ -25,8 +25,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from mailplan.model.change import Action, Change
 from mailplan.model.objects import Alias, Department, Domain, Mailbox, MailObject
 from mailplan.model.state import Ident, Observed, State
+from mailplan.providers import http
 from mailplan.providers.base import NotSupported, Provider, ProviderContext, ProviderError
-from mailplan.providers.http import HttpClient
+from mailplan.providers.http import ALIMAIL_POLICY, HttpClient
 from mailplan.providers.mail.admin_api import Waiting, apply_by_kind, eventually
 from mailplan.providers.mail.alimail.client import AlimailClient, AlimailError
 from mailplan.providers.mail.alimail.manual import MANUAL_WHY, instructions_for
@@ -71,7 +72,8 @@ class AlimailSettings(BaseModel):
         default=None, description="Domain departments are reported under; default: the first domain in scope"
     )
     page_size: int = Field(default=PAGE_MAX, ge=1, le=PAGE_MAX)
-    consistency_timeout: float = Field(default=15.0, ge=0)
+    # read-after-write lag: as long as Google's documented window (Alibaba Mail documents none)
+    consistency_timeout: float = Field(default=60.0, ge=0)
 
 
 class AlibabaMailProvider(Provider):
@@ -80,15 +82,19 @@ class AlibabaMailProvider(Provider):
     SUPPORTS: ClassVar[frozenset[str]] = frozenset({"department", "mailbox", "alias"})
     MANUAL: ClassVar[Mapping[str, str]] = {**MANUAL_WHY, "contact": WHY["alibaba-mail"]}
     SETTINGS_MODEL: ClassVar[type[BaseModel] | None] = AlimailSettings
+    ENDPOINTS: ClassVar[Mapping[str, tuple[str, ...]]] = {
+        "base_url": tuple(f"alimail-{region}.aliyuncs.com" for region in ("cn", "sg", "hk", "de", "us"))
+    }
 
     def __init__(self, name: str, settings: Mapping[str, Any], context: ProviderContext) -> None:
         super().__init__(name, settings, context)
         self.config = AlimailSettings.model_validate(dict(settings))
-        self.http = HttpClient(base_url=self.config.base_url)
+        self.http = HttpClient(self.config.base_url, ALIMAIL_POLICY, label=self.TYPE)
         self.client = AlimailClient(self.http, self.config.client_id, self.config.client_secret)
-        self.sleep: Callable[[float], None] = time.sleep
+        self.sleep: Callable[[float], None] = lambda seconds: http.pause(seconds)  # looked up when it waits
         self._departments: dict[str, dict[str, Any]] | None = None  # id -> department
         self._waiting = Waiting()
+        self._last_created = ""  # the address of the last user this run created
 
     # ------------------------------------------------------------------ read
 
@@ -203,6 +209,13 @@ class AlibabaMailProvider(Provider):
     def manual_instructions(self, change: Change) -> str:
         return contact_steps(change, self.TYPE) if change.kind == "contact" else instructions_for(change)
 
+    def finish(self) -> None:
+        """Wait until the last user this run created reads back: lists lag like gets, and a plan made
+        right after the run would otherwise show what it created as still to create."""
+        if self._last_created:
+            self._eventually(lambda: self._require_user(self._last_created))
+            self._last_created = ""
+
     # departments
 
     def _apply_department(self, change: Change) -> str:
@@ -296,11 +309,29 @@ class AlibabaMailProvider(Provider):
             body["name"] = after.name
         if before.department != after.department:
             body["departmentIds"] = [self._department_id_or_root(after.department)]
-        if before.frozen != after.frozen:
-            body["status"] = "FREEZE" if after.frozen else "NORMAL"
+        password = ""
+        if after.frozen and not before.frozen:
+            # First a password nobody knows (the login stops here); ``status: FREEZE`` — what a read takes
+            # for "frozen" — goes last, so a freeze that fails part-way reads as not frozen and runs again.
+            self._set_password(after.address, generate_password(), change_at_sign_in=False)
+            body["status"] = "FREEZE"
+        elif before.frozen and not after.frozen:
+            body["status"] = "NORMAL"
+            password = generate_password()  # back with a new initial password, changed at the first sign-in
         if body:
             self._eventually(lambda: self.client.call("PATCH", self._user_path(after.address), body=body))
-        return "updated" if "status" not in body else f"updated, status={body['status']}"
+        if password:
+            self._set_password(after.address, password, change_at_sign_in=True)
+            self.context.credentials.put(after.address, password)
+        if "status" not in body:
+            return "updated"
+        if body["status"] == "FREEZE":
+            return "updated, status=FREEZE, password replaced by one nobody knows"
+        return "updated, status=NORMAL (new password in the credentials file)"
+
+    def _set_password(self, address: str, password: str, change_at_sign_in: bool) -> None:
+        body = {"password": password, "forceChangePasswordNextSignIn": change_at_sign_in}
+        self._eventually(lambda: self.client.call("POST", self._user_path(address) + "/resetPassword", body=body))
 
     def _create_mailbox(self, box: Mailbox) -> str:
         password = generate_password()
@@ -320,6 +351,8 @@ class AlibabaMailProvider(Provider):
             existing = self._get_user(box.address)
             if existing is None:
                 raise
+            if box.frozen:  # someone who left: whatever password the account had stops working
+                self._set_password(box.address, generate_password(), change_at_sign_in=False)
             if (existing.get("employeeType") == "SERVICE") != (box.kind == "functional"):
                 raise ProviderError(
                     f"{box.address} already exists as a different kind of account; it cannot be adopted as {box.kind}"
@@ -330,7 +363,9 @@ class AlibabaMailProvider(Provider):
             self._eventually(lambda: self.client.call("PATCH", self._user_path(box.address), body=update))
             self._waiting.now_there(f"mailbox:{box.address}")
             return "adopted existing user"
-        self.context.credentials.put(box.address, password)
+        if not box.frozen:  # created as someone who left: the initial password goes to nobody
+            self.context.credentials.put(box.address, password)
+        self._last_created = box.address
         self._waiting.now_there(f"mailbox:{box.address}")
         return "created"
 

@@ -16,6 +16,7 @@ from typing import Any
 
 import requests
 
+from mailplan.providers import redact
 from mailplan.providers.http import ApiError, HttpClient, RetryableApiError
 
 # The token the call carried is no longer valid: fetch a new one, retry once.
@@ -83,31 +84,20 @@ class ExmailClient:
         http: HttpClient,
         corp_id: str,
         corp_secret: str,
+        secret_name: str = "corp_secret",  # the setting it comes from, named when Exmail refuses it
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.http = http
         self._corp_id = corp_id
         self._corp_secret = corp_secret
+        self._secret_name = secret_name
         self._clock = clock
         self._token = ""
         self._token_valid_until = 0.0
 
-    def _scrubbed(self, exc: ApiError) -> ApiError:
-        """The error with the secret and the token blanked out: both travel in the query
-        string, and a connection error quotes the URL."""
-        text = str(exc)
-        for secret in (self._corp_secret, self._token):
-            if secret:
-                text = text.replace(secret, "***")
-        if text == str(exc):
-            return exc
-        return type(exc)(text, status=exc.status, code=exc.code)
-
     def _send(self, method: str, path: str, params: Mapping[str, Any], body: Any = None) -> requests.Response:
-        try:
-            return self.http.request(method, path, params=params, json=body, error_of=decode_error)
-        except ApiError as exc:
-            raise self._scrubbed(exc) from None
+        # The secret and the token travel in the query string: the shared client redacts both from errors.
+        return self.http.request(method, path, params=params, json=body, error_of=decode_error)
 
     def _fetch_token(self) -> str:
         try:
@@ -115,7 +105,7 @@ class ExmailClient:
         except TokenRejected as exc:
             # At gettoken, 40001 means the corpid/corpsecret pair is wrong: no retry helps.
             raise ExmailError(
-                f"Exmail refused the corp id / secret ({exc}); check corp_id and corp_secret",
+                f"Exmail refused the corp id / secret ({exc}); check corp_id and {self._secret_name}",
                 code=exc.code,
             ) from None
         body = resp.json()
@@ -123,6 +113,7 @@ class ExmailClient:
         if not token:
             raise ExmailError("gettoken answered without an access_token")
         lifetime = float(body.get("expires_in", 7200))
+        redact.register(token)
         self._token = token
         self._token_valid_until = self._clock() + max(0.0, lifetime - EXPIRY_MARGIN)
         return token

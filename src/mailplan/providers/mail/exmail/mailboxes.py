@@ -1,5 +1,6 @@
-"""Writing Exmail users (persons and functional mailboxes alike). A freeze is ``enable: 0``
-with IMAP/SMTP and POP/SMTP client access off, through the 功能设置 app's ``useroption``."""
+"""Writing Exmail users (persons and functional mailboxes alike). A freeze is a password nobody
+knows, IMAP/SMTP and POP/SMTP client access off (the 功能设置 app's ``useroption``), and ``enable: 0``,
+in that order; an unfreeze turns on again what the freeze turned off, with a new initial password."""
 
 from __future__ import annotations
 
@@ -14,6 +15,10 @@ from mailplan.providers.mail.exmail import mapping as m
 from mailplan.providers.mail.exmail.client import ExmailClient, ExmailError
 from mailplan.providers.mail.exmail.directory import ACCOUNT_USER, Directory
 from mailplan.providers.mail.local.passwords import generate_password
+
+# Members per tag/addtagusers call: the limit of the WeCom API family Exmail's tag calls share (the Exmail
+# excerpt names none; the fake refuses more, as WeCom does).
+TAG_BATCH = 1000
 
 
 class Mailboxes:
@@ -33,6 +38,15 @@ class Mailboxes:
         self.credentials = credentials
         self.marker_tag = marker_tag
         self.functional_tag = functional_tag
+        self.unmarked: list[str] = []  # created in this run, not in the marker tag yet
+
+    def mark_created(self) -> None:
+        """Put the mailboxes created since the last call in the marker tag: one ``tag/addtagusers`` call per
+        ``TAG_BATCH`` of them, instead of one per mailbox. A member not visible yet is waited for."""
+        while self.unmarked:
+            batch = self.unmarked[:TAG_BATCH]
+            self.directory.eventually(partial(self.directory.add_to_tag, self.marker_tag, users=batch))
+            del self.unmarked[: len(batch)]
 
     def apply(self, change: Change) -> str:
         action = change.action
@@ -54,18 +68,34 @@ class Mailboxes:
             body["name"] = after.name
         if before.department != after.department:
             body["department"] = [self.directory.department_id_or_root(after.department)]
-        access = ""
-        if before.frozen != after.frozen:
-            body["enable"] = 0 if after.frozen else 1
-            # Client access first: a failure then leaves the mailbox unfrozen (or frozen), so the next
-            # plan shows the change again, instead of a half-done one that reads as finished.
-            cut = self._cut_client_access if after.frozen else self._restore_client_access
-            access = cut(after.address)
+        access, password = "", ""
+        if after.frozen and not before.frozen:
+            access = self._freeze_parts(after.address)
+            body["enable"] = 0
+        elif before.frozen and not after.frozen:
+            access = self._restore_client_access(after.address)
+            password = generate_password()  # a new initial password, to be changed at the first login
+            body.update(enable=1, password=password, cpwd_login=1)
         if len(body) > 1:
+            # ``enable: 0`` is what a read takes for "frozen": it goes last, after every other part of the
+            # freeze, so a freeze that fails part-way reads as not frozen and the next plan runs it again.
             self.directory.eventually(lambda: self.client.post("user/update", body))
+        if password:
+            self.credentials.put(after.address, password)
         if before.kind != after.kind:
             self._set_functional(after.address, after.kind == "functional")
-        return "updated" if "enable" not in body else f"updated, enable={body['enable']}{access}"
+        if "enable" not in body:
+            return "updated"
+        told = " (new password in the credentials file)" if password else ""
+        return f"updated, enable={body['enable']}{access}{told}"
+
+    def _freeze_parts(self, address: str) -> str:
+        """Every part of a freeze but the last (``enable: 0``): first a password nobody knows (web mail,
+        and IMAP, POP and SMTP with the password, stop here), then IMAP/SMTP and POP/SMTP client access off."""
+        self._options_client(f"freezing {address}")  # refused before anything is written
+        scrambled = {"userid": address, "password": generate_password(), "cpwd_login": 0}
+        self.directory.eventually(lambda: self.client.post("user/update", scrambled))
+        return ", password replaced by one nobody knows" + self._cut_client_access(address)
 
     def _create(self, box: Mailbox) -> str:
         if box.frozen:
@@ -86,10 +116,15 @@ class Mailboxes:
                 raise
             adopted = True  # it is there already: take it over as the config describes it
             update = {k: v for k, v in body.items() if k in ("userid", "name", "department")}
+            if box.frozen:  # someone who left: whatever password the account had stops working
+                update.update(password=generate_password(), cpwd_login=0)
             self.directory.eventually(lambda: self.client.post("user/update", update))
         else:
-            self.credentials.put(box.address, password)
-        self.directory.eventually(lambda: self.directory.add_to_tag(self.marker_tag, users=[box.address]))
+            if not box.frozen:  # created as someone who left: the initial password goes to nobody
+                self.credentials.put(box.address, password)
+        self.unmarked.append(box.address)  # tagged as mailplan's in one call with the others (``mark_created``)
+        if len(self.unmarked) >= TAG_BATCH:
+            self.mark_created()
         if box.kind == "functional":
             self._set_functional(box.address, True)
         access = ""

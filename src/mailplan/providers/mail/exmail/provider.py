@@ -16,7 +16,6 @@ functional mailboxes. Groups carry no mark: mailplan never removes a group.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar
 
@@ -24,8 +23,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from mailplan.model.change import Change
 from mailplan.model.state import Observed
-from mailplan.providers.base import Provider, ProviderContext
-from mailplan.providers.http import HttpClient
+from mailplan.providers import http
+from mailplan.providers.base import Provider, ProviderContext, ProviderError
+from mailplan.providers.http import EXMAIL_POLICY, HttpClient
 from mailplan.providers.mail.admin_api import Waiting, apply_by_kind
 from mailplan.providers.mail.contacts_manual import WHY, contact_steps
 from mailplan.providers.mail.exmail.client import ExmailClient
@@ -56,7 +56,7 @@ class ExmailSettings(BaseModel):
     marker_tag: str = Field(default="mailplan", max_length=32)
     functional_tag: str = Field(default="mailplan-functional", max_length=32)
     consistency_timeout: float = Field(
-        default=15.0, ge=0, description="Seconds to keep retrying a just-written object that is not visible yet"
+        default=60.0, ge=0, description="Seconds to keep retrying a just-written object that is not visible yet"
     )
 
 
@@ -69,19 +69,20 @@ class TencentExmailProvider(Provider):
     )  # fmt: skip
     MANUAL: ClassVar[Mapping[str, str]] = {**MANUAL_WHY, "contact": WHY["tencent-exmail"]}
     SETTINGS_MODEL: ClassVar[type[BaseModel] | None] = ExmailSettings
+    ENDPOINTS: ClassVar[Mapping[str, tuple[str, ...]]] = {"base_url": ("api.exmail.qq.com",)}
 
     def __init__(self, name: str, settings: Mapping[str, Any], context: ProviderContext) -> None:
         super().__init__(name, settings, context)
         self.config = ExmailSettings.model_validate(dict(settings))
-        self.http = HttpClient(base_url=self.config.base_url)
-        self.client = ExmailClient(self.http, self.config.corp_id, self.config.corp_secret)
+        self.http = HttpClient(self.config.base_url, EXMAIL_POLICY, label=self.TYPE)
+        self.client = ExmailClient(self.http, self.config.corp_id, self.config.corp_secret, "corp_secret")
         # Each Exmail app has its own secret and token: user options belong to 功能设置.
         self.options = (
-            ExmailClient(self.http, self.config.corp_id, self.config.function_secret)
+            ExmailClient(self.http, self.config.corp_id, self.config.function_secret, "function_secret")
             if self.config.function_secret
             else None
         )
-        self.sleep: Callable[[float], None] = time.sleep
+        self.sleep: Callable[[float], None] = lambda seconds: http.pause(seconds)  # looked up when it waits
         # The directory sleeps through self.sleep at call time: tests replace it after construction.
         self.directory = Directory(self.client, self.config.consistency_timeout, lambda seconds: self.sleep(seconds))
         waiting = Waiting()  # shared: a department waits for its parent, and for its manager's mailbox
@@ -92,6 +93,9 @@ class TencentExmailProvider(Provider):
         self.groups = Groups(self.directory)
 
     def read(self, domains: Sequence[str]) -> Observed:
+        if self.options is not None:
+            # checked at plan time, not first on a departure day (only a freeze uses the 功能设置 app)
+            self.options.token()
         return self.reader.read(domains)
 
     def apply(self, change: Change) -> str:
@@ -102,6 +106,16 @@ class TencentExmailProvider(Provider):
             "group": self.groups.group,
         }
         return apply_by_kind(change, handlers, "Tencent Exmail cannot {action} a {kind} through its API")
+
+    def finish(self) -> None:
+        try:
+            self.mailboxes.mark_created()
+        except ProviderError as exc:
+            left = ", ".join(self.mailboxes.unmarked[:5]) + (" …" if len(self.mailboxes.unmarked) > 5 else "")
+            raise ProviderError(
+                f"the new mailboxes {left} are in place but not tagged {self.config.marker_tag!r} as mailplan's "
+                f"({exc}); add them to that tag in the console, or mailplan treats them as adopted (never removes them)"
+            ) from None
 
     def manual_instructions(self, change: Change) -> str:
         return contact_steps(change, self.TYPE) if change.kind == "contact" else instructions_for(change)

@@ -19,6 +19,7 @@ from typing import Any
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
+from mailplan.providers import redact
 from mailplan.providers.base import ProviderError
 from mailplan.providers.http import HttpClient
 
@@ -107,6 +108,7 @@ class TokenSource:
             error_of=_token_error,
         )
         body = resp.json()
+        redact.register(body.get("access_token"))
         self._cache[subject] = (body["access_token"], now + float(body.get("expires_in", 3600)))
         return str(body["access_token"])
 

@@ -25,8 +25,7 @@ POST_TO_GOOGLE = {
     "anyone": "ANYONE_CAN_POST",
     "organization": "ALL_IN_DOMAIN_CAN_POST",
     "members": "ALL_MEMBERS_CAN_POST",
-    "senders": "ALL_MEMBERS_CAN_POST",  # senders join as members who receive nothing
-}
+}  # "senders" has no exact Google rule: refused at validate (provider.py)
 
 
 def user_tokens(user: Mapping[str, Any]) -> set[str]:
@@ -76,14 +75,8 @@ def alias_group(alias: Alias) -> Group:
 def member_entries(group: Group) -> dict[str, tuple[str, str]]:
     """address -> (role, delivery_settings) that hold ``group`` on Google."""
     entries: dict[str, tuple[str, str]] = {}
-    if group.post_policy == "senders":
-        for sender in group.senders:
-            if sender.startswith("@"):
-                raise ValueError(
-                    f"group {group.address}: Google groups cannot allow a whole domain ({sender}) to post; "
-                    "use post: organization or list the senders"
-                )
-            entries[address(sender)] = ("MEMBER", "NONE")
+    if group.post_policy == "senders":  # as read: who receives nothing (the way an older mailplan wrote senders)
+        entries.update((address(s), ("MEMBER", "NONE")) for s in group.senders if not s.startswith("@"))
     for member in group.members:
         entries[member] = ("MEMBER", "ALL_MAIL")
     for owner in group.owners:
@@ -92,10 +85,7 @@ def member_entries(group: Group) -> dict[str, tuple[str, str]]:
 
 
 def group_note(group: Group) -> dict[str, str]:
-    """The note of a group mailplan holds: the senders the config names, which Google has no list
-    for (a sender who is also a member is simply a member there)."""
-    if group.post_policy == "senders" and group.senders:
-        return {"senders": ",".join(group.senders)}
+    """The note of a group mailplan holds (it says the group is mailplan's: nothing more to keep)."""
     return {}
 
 

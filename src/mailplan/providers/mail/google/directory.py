@@ -15,6 +15,18 @@ class DirectoryApi:
     def __init__(self, api: GoogleApi) -> None:
         self.api = api
         self.fresh: set[str] = set()  # created in this run: a 404 on them means "not visible yet"
+        self.last_created = ""  # "users/<address>" or "groups/<address>"
+
+    def created(self, collection: str, address: str) -> None:
+        self.fresh.add(address)
+        self.last_created = f"{collection}/{address}"
+
+    def settle(self) -> None:
+        """Wait until the last object this run created reads back: lists lag like gets, and a plan made
+        right after the run would otherwise show what the run created as still to create."""
+        if self.last_created:
+            self.call("GET", self.last_created, fresh=self.last_created.partition("/")[2])
+            self.last_created = ""
 
     def call(self, method: str, path: str, body: Any = None, *, fresh: str = "", **params: Any) -> Any:
         return self.api.call("directory", method, path, body=body, params=params or None, fresh=fresh in self.fresh)

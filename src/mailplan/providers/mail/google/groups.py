@@ -89,12 +89,17 @@ class Groups:
             assert before is not None
             call("DELETE", f"groups/{before.address}")
             return "group deleted"
+        if group.post_policy not in codec.POST_TO_GOOGLE:
+            raise fail(
+                f"group {group.address}: Google cannot let only the listed senders post (every member may post, "
+                "or only the group's managers, who also manage it); use post: members, or post: organization"
+            )
         wanted = codec.member_entries(group)
         if before is None:
             body = {"email": group.address, "name": group.name, "description": codec.with_note("", note)}
             try:
                 call("POST", "groups", body)
-                self.directory.fresh.add(group.address)
+                self.directory.created("groups", group.address)
             except ApiError as exc:
                 if not exists_already(exc):
                     raise
@@ -129,8 +134,8 @@ class Groups:
             if email in have:
                 call("PATCH", f"{base}/{email}", body)
                 continue
-            try:
-                call("POST", base, body, fresh=group)
+            try:  # a member created moments ago may not be visible yet (404 memberKey): waited for
+                call("POST", base, body, fresh=group if group in self.directory.fresh else email)
             except ApiError as exc:
                 if not exists_already(exc):
                     raise

@@ -15,8 +15,10 @@ from pydantic import BaseModel, ConfigDict
 from mailplan.model.change import Action, Change
 from mailplan.model.objects import Delegation, Domain, Hold
 from mailplan.model.state import Observed
+from mailplan.providers import endpoints
 from mailplan.providers.base import NotSupported, Provider, ProviderContext
-from mailplan.providers.http import ApiError, HttpClient
+from mailplan.providers.endpoints import GOOGLE_TOKEN_HOSTS
+from mailplan.providers.http import GOOGLE_POLICY, ApiError, HttpClient
 from mailplan.providers.mail.contacts_manual import WHY, contact_steps
 
 from . import console
@@ -68,6 +70,7 @@ class GoogleWorkspaceProvider(Provider):
     TYPE: ClassVar[str] = "google-workspace"
     ROLE: ClassVar[str] = "mail"
     SETTINGS_MODEL: ClassVar[type[BaseModel] | None] = GoogleSettings
+    ENDPOINTS: ClassVar[Mapping[str, tuple[str, ...]]] = {"base_url": ("*.googleapis.com",)}
     SUPPORTS: ClassVar[frozenset[str]] = frozenset(
         {
             "domain",
@@ -81,7 +84,9 @@ class GoogleWorkspaceProvider(Provider):
             "group.external",
             "group.post.organization",
             "group.post.members",
-            "group.post.senders",
+            # Not "group.post.senders": Google has no rule letting only listed senders post to a group whose
+            # other members receive its mail (every member may post, or only its managers, who also manage
+            # it). A config asking for it is refused at validate, never applied as a wider permission.
             "forwarding",
             "autoreply",
             "delegation",
@@ -102,8 +107,11 @@ class GoogleWorkspaceProvider(Provider):
         super().__init__(name, settings, context)
         cfg = GoogleSettings.model_validate(dict(settings))
         self.cfg = cfg
-        self.http = HttpClient(base_url=cfg.base_url or "https://admin.googleapis.com")
+        self.http = HttpClient(cfg.base_url or "https://admin.googleapis.com", GOOGLE_POLICY, label=self.TYPE)
         key = ServiceAccountKey.from_json(cfg.service_account_key)
+        refused = endpoints.problem("token_uri (in the service account key)", key.token_uri, GOOGLE_TOKEN_HOSTS)
+        if refused:
+            raise fail(refused)
         self.api = GoogleApi(
             self.http,
             TokenSource(key, ADMIN_SCOPES, self.http),
@@ -124,6 +132,9 @@ class GoogleWorkspaceProvider(Provider):
     # -- reading ---------------------------------------------------------------------------
 
     def read(self, domains: Sequence[str]) -> Observed:
+        # Every credential is checked at plan time, not first on a departure day: the Gmail scopes are
+        # granted apart from the admin ones (domain-wide delegation), and only a handover uses them.
+        self.api.gmail_tokens.token(self.cfg.admin_email)
         observed, listings = self.reader.read(domains, self.handover.held if self.cfg.vault_hold else None)
         self.orgunits.listed = listings.orgunits
         self.groups.domains = listings.domains
@@ -210,6 +221,9 @@ class GoogleWorkspaceProvider(Provider):
         if change.kind == "contact":
             return contact_steps(change, self.TYPE)
         return console.instructions(change, self.cfg.vault_matter)
+
+    def finish(self) -> None:
+        self.directory.settle()
 
     def close(self) -> None:
         self.http.session.close()

@@ -78,7 +78,7 @@ class Users:
             self.credentials.put(box.address, password, RESENT_NOTE)
         else:
             self.credentials.put(box.address, password)
-        self.directory.fresh.add(box.address)
+        self.directory.created("users", box.address)
         return "user created (initial password in the credentials file)"
 
     def _update(self, before: Mailbox, after: Mailbox) -> str:
@@ -90,28 +90,35 @@ class Users:
         return "user updated"
 
     def _freeze(self, address: str) -> str:
-        """Lock: scrambled password; sessions, app passwords, tokens and backup codes revoked. The
-        Vault hold came before, as its own change. The account stays active so forwarding and the
-        auto-reply keep working (a suspended Google account receives no mail)."""
+        """Cut access, part by part; the Vault hold came before, as its own change. The account stays
+        active, so forwarding and the auto-reply keep working (a suspended Google account receives no mail).
+
+        The first call cuts the login (a password nobody knows); the ``frozen`` mark, which is what a
+        read takes for "frozen", is written by the last, once the revocations read back as done. A
+        freeze that fails part-way therefore reads as not frozen, and the next plan runs it again
+        whole (every part is idempotent)."""
         call = self.directory.call
-        done: list[str] = []
         user = self.directory.user(address)
-        body = {
-            "password": new_password(),  # nobody learns it: the login is blocked
-            "changePasswordAtNextLogin": False,
-            "externalIds": codec.with_tokens(user, ["frozen"]),
-        }
+        body = {"password": new_password(), "changePasswordAtNextLogin": False}  # nobody learns it
         call("PATCH", f"users/{address}", body, fresh=address)
-        call("POST", f"users/{address}/signOut", fresh=address)
-        asps = (call("GET", f"users/{address}/asps") or {}).get("items") or []
+        call("POST", f"users/{address}/signOut", fresh=address)  # web and device sessions, sign-in cookies
+        asps = self._listed(address, "asps")
         for asp in asps:
             call("DELETE", f"users/{address}/asps/{asp['codeId']}")
-        tokens = (call("GET", f"users/{address}/tokens") or {}).get("items") or []
+        tokens = self._listed(address, "tokens")
         for token in tokens:
             call("DELETE", f"users/{address}/tokens/{token['clientId']}")
-        call("POST", f"users/{address}/verificationCodes/invalidate")
-        done.append(f"login blocked, signed out, {len(asps)} app passwords and {len(tokens)} tokens revoked")
-        return "; ".join(done)
+        call("POST", f"users/{address}/verificationCodes/invalidate")  # 2-Step Verification backup codes
+        left = [f"app password {a.get('name') or a['codeId']}" for a in self._listed(address, "asps")]
+        left += [f"OAuth token of {t.get('displayText') or t['clientId']}" for t in self._listed(address, "tokens")]
+        if left:
+            raise fail(f"{address}: still holds {', '.join(left)} after revoking them; the freeze is not done")
+        call("PATCH", f"users/{address}", {"externalIds": codec.with_tokens(user, ["frozen"])}, fresh=address)
+        return f"login blocked, signed out, {len(asps)} app passwords and {len(tokens)} tokens revoked"
+
+    def _listed(self, address: str, what: str) -> list[dict[str, Any]]:
+        """The user's app passwords (``asps``) or OAuth tokens (``tokens``)."""
+        return list((self.directory.call("GET", f"users/{address}/{what}") or {}).get("items") or [])
 
     def _unfreeze(self, address: str) -> str:
         user = self.directory.user(address)

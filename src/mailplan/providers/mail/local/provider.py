@@ -51,6 +51,8 @@ class LocalMailProvider(Provider):
         "admin_role", "archive", "contact",
     })  # fmt: skip
     SETTINGS_MODEL: ClassVar[type[BaseModel] | None] = LocalMailSettings
+    # A frozen mailbox (active = 0) is no recipient any more: without the forwarding, mail bounces.
+    FREEZE_STOPS_DELIVERY: ClassVar[bool] = True
 
     def __init__(self, name: str, settings: Mapping[str, Any], context: ProviderContext) -> None:
         super().__init__(name, settings, context)

@@ -13,6 +13,7 @@ from typing import Any
 
 import requests
 
+from mailplan.providers import redact
 from mailplan.providers.base import ProviderError
 from mailplan.providers.http import ApiError, HttpClient, json_error_of
 
@@ -69,6 +70,7 @@ class ClientCredentials:
             else:
                 form["client_secret"] = self.client_secret or ""
             body = self.http.request("POST", self.token_url, data=form, error_of=_token_error).json()
+            redact.register(body.get("access_token"))
             self._token = (str(body["access_token"]), now + float(body.get("expires_in", 3600)))
         return {"Authorization": f"Bearer {self._token[0]}"}
 

@@ -4,7 +4,8 @@ Marks: a user mailplan created carries ``mailplan:<tokens>`` in
 ``onPremisesExtensionAttributes.extensionAttribute15`` (writable through Graph for cloud-only
 users): ``person``/``functional`` (the kind), ``autoreply`` (mailplan wrote the automatic reply),
 ``admin`` (mailplan granted a directory role), ``frozen`` (a shared mailbox mailplan froze: it has
-no sign-in to block). Groups and administrative units carry the same ``[mailplan ...]`` description
+no sign-in to block), ``freezing`` (a freeze under way: its first call set it, its last clears it).
+Groups and administrative units carry the same ``[mailplan ...]`` description
 note as on Google; a group's note also records who may post (``post=``, ``senders=``), which Graph
 cannot read with application permissions: the plan asks a person to set it in Exchange.
 """
@@ -22,6 +23,8 @@ from mailplan.providers.mail.marks import KIND_TOKENS, address, read_note, with_
 __all__ = ["KIND_TOKENS", "address", "read_note", "with_note"]  # with what follows
 
 MARK_ATTRIBUTE = "extensionAttribute15"
+# A freeze under way: written with its first call, cleared by its last (the user is not frozen until then).
+FREEZING = "freezing"
 MARK_PREFIX = "mailplan:"
 
 

@@ -18,6 +18,18 @@ class Directory:
         self.reader = reader
         self.tenant: Tenant | None = None  # as last read
         self.fresh: set[str] = set()  # created in this run: a 404 on them means "not replicated yet"
+        self.last_created = ""  # the path of the last object this run created
+
+    def created(self, path: str, address: str) -> None:
+        self.fresh.add(address)
+        self.last_created = path
+
+    def settle(self) -> None:
+        """Wait until the last object this run created reads back (replication lag): a plan made right
+        after the run would otherwise show what the run created as still to create."""
+        if self.last_created:
+            self.api.call("GET", self.last_created, params={"$select": "id"}, fresh=True)
+            self.last_created = ""
 
     def known(self) -> Tenant:
         if self.tenant is None:

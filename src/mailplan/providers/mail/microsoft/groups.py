@@ -86,7 +86,7 @@ class Groups:
             self.directory.call("PATCH", f"groups/{self.group_id(group.address)}", patch)
             return
         self.directory.known().groups[group.address] = str(created["id"])
-        self.directory.fresh.add(group.address)
+        self.directory.created(f"groups/{created['id']}", group.address)
 
     def _add_ref(self, gid: str, relation: str, address: str, group: str) -> None:
         try:
@@ -101,7 +101,9 @@ class Groups:
                 ) from None
             member = self._invite(address)
         try:
-            self.directory.call("POST", f"groups/{gid}/{relation}/$ref", self.directory.api.ref(member), fresh=group)
+            # a member created moments ago may not be replicated yet (404): waited for
+            fresh = group if group in self.directory.fresh else address
+            self.directory.call("POST", f"groups/{gid}/{relation}/$ref", self.directory.api.ref(member), fresh=fresh)
         except ApiError as exc:
             if not exists_already(exc):
                 raise

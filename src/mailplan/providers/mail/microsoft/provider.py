@@ -20,7 +20,7 @@ from mailplan.model.change import Action, Change
 from mailplan.model.objects import AutoReply, Domain, Group, Mailbox
 from mailplan.model.state import Observed
 from mailplan.providers.base import NotSupported, Provider, ProviderContext
-from mailplan.providers.http import ApiError, HttpClient
+from mailplan.providers.http import MICROSOFT_POLICY, ApiError, HttpClient
 from mailplan.providers.mail.contacts_manual import WHY, contact_steps
 
 from . import exo
@@ -65,6 +65,13 @@ class Microsoft365Provider(Provider):
     TYPE: ClassVar[str] = "microsoft-365"
     ROLE: ClassVar[str] = "mail"
     SETTINGS_MODEL: ClassVar[type[BaseModel] | None] = MicrosoftSettings
+    # The global service and the national clouds (US Government, 21Vianet in China).
+    ENDPOINTS: ClassVar[Mapping[str, tuple[str, ...]]] = {
+        "base_url": ("graph.microsoft.com", "graph.microsoft.us", "dod-graph.microsoft.us",
+                     "microsoftgraph.chinacloudapi.cn"),
+        "login_url": ("login.microsoftonline.com", "login.microsoftonline.us", "login.chinacloudapi.cn",
+                      "login.partner.microsoftonline.cn"),
+    }  # fmt: skip
     SUPPORTS: ClassVar[frozenset[str]] = frozenset(
         {"domain", "department", "mailbox", "group", "group.external", "autoreply", "admin_role"}
     )
@@ -93,7 +100,7 @@ class Microsoft365Provider(Provider):
         super().__init__(name, settings, context)
         cfg = MicrosoftSettings.model_validate(dict(settings))
         self.cfg = cfg
-        self.http = HttpClient(base_url=cfg.base_url)
+        self.http = HttpClient(cfg.base_url, MICROSOFT_POLICY, label=self.TYPE)
         credentials = ClientCredentials(
             self.http,
             f"{cfg.login_url.rstrip('/')}/{cfg.tenant_id}/oauth2/v2.0/token",
@@ -179,6 +186,9 @@ class Microsoft365Provider(Provider):
                 raise
             return "domain already there (adopted)"
         return "domain added; Microsoft verifies it once the DNS records are in place"
+
+    def finish(self) -> None:
+        self.directory.settle()
 
     def close(self) -> None:
         self.http.session.close()

@@ -136,7 +136,8 @@ class Reader:
                 name=str(user.get("displayName") or ""),
                 kind="functional" if kind == "functional" or shared else "person",
                 department=user.get("department") or None,
-                frozen="frozen" in tokens if shared else not enabled,
+                # a freeze that stopped part-way (its mark still on) is not frozen: the next plan finishes it
+                frozen=("frozen" in tokens if shared else not enabled) and codec.FREEZING not in tokens,
             ),
             kind is not None,
         )

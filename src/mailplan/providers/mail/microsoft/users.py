@@ -89,7 +89,7 @@ class Users:
         else:
             self.credentials.put(box.address, password)
         self.directory.known().users[box.address] = str(created["id"])
-        self.directory.fresh.add(box.address)
+        self.directory.created(f"users/{box.address}", box.address)
         if self.license_sku_id:
             licence = {"addLicenses": [{"skuId": self.license_sku_id, "disabledPlans": []}], "removeLicenses": []}
             call("POST", f"users/{created['id']}/assignLicense", licence, fresh=box.address)
@@ -141,15 +141,24 @@ class Users:
 
     def _freeze(self, address: str) -> str:
         """Cut access in the research's order: sign-in blocked, every session revoked, then the password
-        replaced by a random one nobody sees. The mailbox, its licence and its mail stay."""
+        replaced by a random one nobody sees. The mailbox, its licence and its mail stay.
+
+        The first call blocks the sign-in and marks the freeze as under way (``freezing``); the last
+        clears the mark. A read takes a mailbox for frozen only without it, so a freeze that fails
+        part-way reads as not frozen and the next plan runs it again whole (every part is idempotent)."""
         call = self.directory.call
-        call("PATCH", f"users/{address}", {"accountEnabled": False}, fresh=address)
+        tokens = self.directory.user_tokens(address) - {codec.FREEZING}
+        shared = address in self.directory.known().shared
+        started = {"accountEnabled": False, "onPremisesExtensionAttributes": codec.mark(tokens | {codec.FREEZING})}
+        call("PATCH", f"users/{address}", started, fresh=address)
         call("POST", f"users/{address}/revokeSignInSessions", fresh=address)
-        scrambled = {"passwordProfile": {"forceChangePasswordNextSignIn": False, "password": new_password()}}
-        call("PATCH", f"users/{address}", scrambled, fresh=address)  # never written anywhere
-        if address in self.directory.known().shared:
-            # A shared mailbox never signs in: the mark says it is frozen (and that mailplan runs it).
-            self.directory.mark(address, add=["frozen", "functional"])
+        # A shared mailbox never signs in: the mark says it is frozen (and that mailplan runs it).
+        done = tokens | ({"frozen", "functional"} if shared else set())
+        scrambled = {
+            "passwordProfile": {"forceChangePasswordNextSignIn": False, "password": new_password()},  # never written
+            "onPremisesExtensionAttributes": codec.mark(done),
+        }
+        call("PATCH", f"users/{address}", scrambled, fresh=address)
         return "sign-in blocked, sessions revoked, password replaced by one nobody knows"
 
     def _unfreeze(self, address: str) -> str:

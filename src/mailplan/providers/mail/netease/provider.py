@@ -18,11 +18,9 @@ of the enterprise's region, the ``product`` id, and the RSA key pair whose publi
 
 from __future__ import annotations
 
-import ipaddress
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar, Literal
-from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -30,7 +28,7 @@ from mailplan.model.change import Action, Change
 from mailplan.model.objects import ArchiveRule
 from mailplan.model.state import Observed
 from mailplan.providers.base import Provider, ProviderContext, ProviderError
-from mailplan.providers.http import HttpClient
+from mailplan.providers.http import NETEASE_POLICY, HttpClient
 from mailplan.providers.mail.admin_api import Waiting, apply_by_kind
 from mailplan.providers.mail.contacts_manual import WHY, contact_steps
 from mailplan.providers.mail.netease.accounts import Accounts
@@ -50,16 +48,6 @@ REGIONS = {
 }
 # Keys of the open platform's credentials: a different API (token auth, JSON), not built.
 OPEN_PLATFORM_KEYS = ("app_id", "auth_code", "org_open_id", "access_token")
-
-
-def _loopback(url: str) -> bool:
-    host = urlsplit(url).hostname or ""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 class NeteaseSettings(BaseModel):
@@ -97,13 +85,7 @@ class NeteaseSettings(BaseModel):
     def _one_endpoint(self) -> NeteaseSettings:
         if (self.region is None) == (self.api_url is None):
             raise ValueError("give region (north or east) or api_url, one of them")
-        url = (self.api_url or "").rstrip("/")
-        if self.api_url is not None and url not in REGIONS.values() and not _loopback(url):
-            raise ValueError(
-                f"api_url {self.api_url!r} is not one of NetEase's API hosts ({', '.join(REGIONS.values())}); "
-                "use region: north or region: east"
-            )
-        return self
+        return self  # which hosts api_url may name: ENDPOINTS, checked for every provider (providers/endpoints.py)
 
     @property
     def base_url(self) -> str:
@@ -118,6 +100,7 @@ class NeteaseQiyeProvider(Provider):
     # The API names the archive account; opening the archive and its retention are console steps.
     APPLIES_PARTLY: ClassVar[frozenset[str]] = frozenset({"archive"})
     SETTINGS_MODEL: ClassVar[type[BaseModel] | None] = NeteaseSettings
+    ENDPOINTS: ClassVar[Mapping[str, tuple[str, ...]]] = {"api_url": ("apibj.qiye.163.com", "apihz.qiye.163.com")}
 
     def __init__(self, name: str, settings: Mapping[str, Any], context: ProviderContext) -> None:
         super().__init__(name, settings, context)
@@ -126,7 +109,7 @@ class NeteaseQiyeProvider(Provider):
             key = load_private_key(self.config.private_key)
         except ValueError as exc:
             raise ProviderError(f"provider {name!r}: {exc}") from None
-        self.http = HttpClient(base_url=self.config.base_url)
+        self.http = HttpClient(self.config.base_url, NETEASE_POLICY, label=self.TYPE)
         self.http.session.auth = SignedForm(key, self.config.domain, self.config.product)
         self.sleep: Callable[[float], None] = time.sleep
         # The directory sleeps through self.sleep at call time: tests replace it after construction.

@@ -27,7 +27,7 @@ from mailplan.model.change import Change
 from mailplan.model.objects import Group
 from mailplan.model.state import Observed
 from mailplan.providers.base import NotSupported, Provider, ProviderContext
-from mailplan.providers.http import HttpClient
+from mailplan.providers.http import ZOHO_POLICY, HttpClient
 from mailplan.providers.mail.admin_api import apply_by_kind
 from mailplan.providers.mail.contacts_manual import WHY, contact_steps
 from mailplan.providers.mail.zoho.aliases import Aliases
@@ -54,11 +54,16 @@ class ZohoMailProvider(Provider):
     APPLIES_PARTLY: ClassVar[frozenset[str]] = frozenset({"group", "admin_role"})
     UNHELD: ClassVar[Mapping[str, frozenset[str]]] = {"mailbox": frozenset({"kind", "department"})}
     SETTINGS_MODEL: ClassVar[type[BaseModel] | None] = ZohoSettings
+    # the data centres' hosts (docs/providers/zoho-mail.md): mail.<region> and accounts.<region>
+    ENDPOINTS: ClassVar[Mapping[str, tuple[str, ...]]] = {
+        "base_url": ("mail.zoho.*", "mail.zohocloud.ca"),
+        "accounts_url": ("accounts.zoho.*", "accounts.zohocloud.ca"),
+    }
 
     def __init__(self, name: str, settings: Mapping[str, Any], context: ProviderContext) -> None:
         super().__init__(name, settings, context)
         self.config = ZohoSettings.model_validate(dict(settings))
-        self.http = HttpClient(base_url=self.config.api_root)
+        self.http = HttpClient(self.config.api_root, ZOHO_POLICY, label=self.TYPE)
         self.sleep: Callable[[float], None] = time.sleep
         self.clock: Callable[[], float] = time.monotonic
         # Waits go through self.sleep / self.clock at call time: tests replace them after construction.
