@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from mailplan.cli.common import fail, guarded, today
+from mailplan.files import write_atomically
 
 
 def import_(
@@ -57,7 +58,7 @@ def import_(
         if out is None:
             typer.echo(result.text, nl=False)
         else:
-            out.write_text(result.text, encoding="utf-8")
+            write_atomically(out, result.text)
         counts = result.imported.counts
         summary = ", ".join(f"{n} {kind}" for kind, n in sorted(counts.items()))
         typer.echo(f"imported {summary or 'nothing'}" + (f" into {out}" if out else ""), err=True)

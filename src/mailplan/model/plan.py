@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from mailplan.errors import MailplanError, Problem
+from mailplan.files import write_atomically
 from mailplan.model.change import Action, Change
 from mailplan.model.objects import MailObject, from_dict
 
@@ -75,7 +76,7 @@ class Plan:
         }
 
     def save(self, path: Path) -> None:
-        path.write_text(json.dumps(self.to_dict(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        write_atomically(path, json.dumps(self.to_dict(), ensure_ascii=False, indent=2) + "\n")
 
     @classmethod
     def load(cls, path: Path) -> Plan:

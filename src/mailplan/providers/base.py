@@ -17,8 +17,6 @@ altogether (``MailObject.OPTIONAL``) is simply not handed to it.
 from __future__ import annotations
 
 import abc
-import os
-import stat
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +26,9 @@ from pydantic import BaseModel
 
 from mailplan.model.change import Change
 from mailplan.model.state import Observed
+from mailplan.providers.credentials import CredentialSink
+
+__all__ = ["CredentialSink", "NotSupported", "Provider", "ProviderContext", "ProviderError"]
 
 
 class ProviderError(Exception):
@@ -36,26 +37,6 @@ class ProviderError(Exception):
 
 class NotSupported(ProviderError):
     """The provider cannot do what a change asks; raised only if the core's check was bypassed."""
-
-
-class CredentialSink:
-    """Where generated initial passwords go: an owner-only file, never the terminal.
-
-    Opened lazily, so a run that generates nothing creates no file.
-    """
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.written = 0
-
-    def put(self, address: str, password: str, note: str = "") -> None:
-        """One line ``address<TAB>password``, with ``<TAB># note`` when the password needs one."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, stat.S_IRUSR | stat.S_IWUSR)
-        os.chmod(self.path, stat.S_IRUSR | stat.S_IWUSR)
-        with os.fdopen(fd, "a", encoding="utf-8") as fh:
-            fh.write(f"{address}\t{password}" + (f"\t# {note}" if note else "") + "\n")
-        self.written += 1
 
 
 @dataclass

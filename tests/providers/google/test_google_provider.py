@@ -152,10 +152,14 @@ def test_offboarding_preserves_then_hands_over_then_locks(tenant: Tenant) -> Non
     # The frozen password was never handed out.
     assert list(tenant.passwords()) == [zhang.address, li.address]
 
+    first_password = tenant.passwords()[zhang.address]
     answer = tenant.converge(Action.UNFREEZE, frozen, zhang)
     lines = tenant.creds.read_text().splitlines()
-    assert [line.split("\t")[0] for line in lines].count(zhang.address) == 2  # a new password for the returning person
+    # a new password for the returning person, replacing the line of the old one (one line per address)
+    assert [line.split("\t")[0] for line in lines].count(zhang.address) == 1
+    assert lines[-1].split("\t")[0] == zhang.address and lines[-1].split("\t")[1] != first_password
     assert lines[-1].split("\t")[1] not in answer
+    assert tenant.fake.password_of(zhang.address) == hashlib.sha256(lines[-1].split("\t")[1].encode()).hexdigest()
     # Back in the organization: the hold goes, as a change of its own.
     tenant.converge(Action.REMOVE, Hold(address=zhang.address), None)
     assert tenant.fake.held() == set()

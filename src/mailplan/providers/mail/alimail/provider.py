@@ -313,12 +313,17 @@ class AlibabaMailProvider(Provider):
             "info": MARK,
             "status": "FREEZE" if box.frozen else "NORMAL",
         }
-        try:
-            self.client.call("POST", "/v2/users", body=body)
-        except AlimailError:
-            existing = self._get_user(box.address)
-            if existing is None:
-                raise
+        existing: dict[str, Any] | None = None
+        # written ahead: a run killed after Alibaba Mail took the password, before its answer, loses nothing
+        with self.context.credentials.issuing(box.address, password) as issued:
+            try:
+                self.client.call("POST", "/v2/users", body=body)
+            except AlimailError:
+                existing = self._get_user(box.address)
+                if existing is None:
+                    raise
+                self.context.credentials.withdraw(issued)  # it was there already, with its own password
+        if existing is not None:
             if (existing.get("employeeType") == "SERVICE") != (box.kind == "functional"):
                 raise ProviderError(
                     f"{box.address} already exists as a different kind of account; it cannot be adopted as {box.kind}"
@@ -329,7 +334,6 @@ class AlibabaMailProvider(Provider):
             self._eventually(lambda: self.client.call("PATCH", self._user_path(box.address), body=update))
             self._waiting.now_there(f"mailbox:{box.address}")
             return "adopted existing user"
-        self.context.credentials.put(box.address, password)
         self._waiting.now_there(f"mailbox:{box.address}")
         return "created"
 

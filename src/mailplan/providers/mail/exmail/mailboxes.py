@@ -79,16 +79,18 @@ class Mailboxes:
             "cpwd_login": 1,  # the person sets their own password at first login
         }
         adopted = False
-        try:
-            self.client.post("user/create", body)
-        except ExmailError:
-            if self.directory.account_types([box.address]).get(box.address) != ACCOUNT_USER:
-                raise
-            adopted = True  # it is there already: take it over as the config describes it
+        # written ahead: a run killed after Exmail took the password, before its answer, loses nothing
+        with self.credentials.issuing(box.address, password) as issued:
+            try:
+                self.client.post("user/create", body)
+            except ExmailError:
+                if self.directory.account_types([box.address]).get(box.address) != ACCOUNT_USER:
+                    raise
+                adopted = True  # it is there already: take it over as the config describes it
+                self.credentials.withdraw(issued)
+        if adopted:
             update = {k: v for k, v in body.items() if k in ("userid", "name", "department")}
             self.directory.eventually(lambda: self.client.post("user/update", update))
-        else:
-            self.credentials.put(box.address, password)
         self.directory.eventually(lambda: self.directory.add_to_tag(self.marker_tag, users=[box.address]))
         if box.kind == "functional":
             self._set_functional(box.address, True)

@@ -64,20 +64,21 @@ class Users:
         }
         api = self.directory.api
         sent = api.attempts("directory", "POST", "users")
-        try:
-            self.directory.call("POST", "users", body)
-        except ApiError as exc:
-            if not exists_already(exc):
-                raise
-            attempts = api.attempts("directory", "POST", "users") - sent
-            user = self.directory.user(box.address)
-            if not made_by_resend(attempts, box.kind, codec.user_tokens(user)):
-                patch = {**self._body(box), "externalIds": codec.with_tokens(user, [box.kind], codec.KIND_TOKENS)}
-                self.directory.call("PATCH", f"users/{box.address}", patch)
-                return "user already there (adopted)"
-            self.credentials.put(box.address, password, RESENT_NOTE)
-        else:
-            self.credentials.put(box.address, password)
+        # written ahead: a run killed after Google took the password, before its answer, loses nothing
+        with self.credentials.issuing(box.address, password) as issued:
+            try:
+                self.directory.call("POST", "users", body)
+            except ApiError as exc:
+                if not exists_already(exc):
+                    raise
+                attempts = api.attempts("directory", "POST", "users") - sent
+                user = self.directory.user(box.address)
+                if not made_by_resend(attempts, box.kind, codec.user_tokens(user)):
+                    self.credentials.withdraw(issued)
+                    patch = {**self._body(box), "externalIds": codec.with_tokens(user, [box.kind], codec.KIND_TOKENS)}
+                    self.directory.call("PATCH", f"users/{box.address}", patch)
+                    return "user already there (adopted)"
+                issued.note = RESENT_NOTE
         self.directory.fresh.add(box.address)
         return "user created (initial password in the credentials file)"
 
@@ -122,6 +123,6 @@ class Users:
             "changePasswordAtNextLogin": True,
             "externalIds": codec.with_tokens(user, drop=["frozen"]),
         }
-        self.directory.call("PATCH", f"users/{address}", body, fresh=address)
-        self.credentials.put(address, password)
+        with self.credentials.issuing(address, password):
+            self.directory.call("PATCH", f"users/{address}", body, fresh=address)
         return "login allowed again (new password in the credentials file)"

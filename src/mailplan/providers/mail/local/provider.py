@@ -19,6 +19,7 @@ from mailplan.model.change import Action, Change
 from mailplan.model.objects import Mailbox
 from mailplan.model.state import Observed, State
 from mailplan.providers.base import NotSupported, Provider, ProviderContext, ProviderError
+from mailplan.providers.credentials import Issued
 from mailplan.providers.mail.local.database import now, open_database, transaction
 from mailplan.providers.mail.local.passwords import Scheme, generate_password, hash_password
 from mailplan.providers.mail.local.reader import read_managed, read_objects
@@ -56,6 +57,7 @@ class LocalMailProvider(Provider):
             raise ProviderError(f"provider {name!r}: invalid settings: {exc}") from None
         self.database_path = context.path(self.config.database)
         self._db: sqlite3.Connection | None = None
+        self._issued: list[Issued] = []
 
     def read(self, domains: Sequence[str]) -> Observed:
         db = self._connect(create=False)
@@ -76,11 +78,18 @@ class LocalMailProvider(Provider):
             raise NotSupported(f"the local provider cannot hold {', '.join(sorted(missing))}")
         db = self._connect(create=True)
         assert db is not None
+        self._issued = []  # passwords written ahead into the credentials file
         try:
             with transaction(db):
                 verb = self._apply_in(db, change)
         except sqlite3.Error as exc:
+            self._withdraw_issued()
             raise ProviderError(f"{change.describe()}: mail database {self.database_path}: {exc}") from None
+        except BaseException:
+            self._withdraw_issued()
+            raise
+        for issued in self._issued:  # committed: the passwords hold
+            self.context.credentials.confirm(issued)
         answer = f"{verb} {change.kind} {change.key}"
         if change.action is Action.REMOVE and isinstance(change.obj, Mailbox):
             answer += " (its Maildir stays on disk)"
@@ -123,11 +132,17 @@ class LocalMailProvider(Provider):
                 "SELECT password_min_length FROM mailplan_policy WHERE scope = ?", (box.domain,)
             ).fetchone()
             password = generate_password(int(row[0]) if row else 0)
-            # The clear password goes to the owner-only credentials file and nowhere else.
-            self.context.credentials.put(box.address, password)
+            # The clear password goes to the owner-only credentials file and nowhere else, before the
+            # row is committed: a run killed after the commit has not lost it.
+            self._issued.append(self.context.credentials.pending(box.address, password))
             return hash_password(password, self.config.password_scheme)
 
         return new_password
+
+    def _withdraw_issued(self) -> None:
+        """Rolled back: the passwords written ahead never reached the database."""
+        for issued in self._issued:
+            self.context.credentials.withdraw(issued)
 
     def _connect(self, create: bool) -> sqlite3.Connection | None:
         if self._db is None:

@@ -23,6 +23,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from mailplan.files import write_atomically
+
 POLICY_SERVICE = "mailplan-policy"
 AUTOREPLY_SERVICE = "mailplan-autoreply"
 AUTH_SOCKET = "private/mailplan-auth"  # relative to Postfix's queue directory (works chrooted or not)
@@ -82,8 +84,7 @@ def write(p: ServerParams, out_dir: Path) -> list[Path]:
     written = []
     for name, text in render(p).items():
         path = out_dir / name
-        path.write_text(text, encoding="utf-8")
-        path.chmod(0o644)
+        write_atomically(path, text, 0o644)
         written.append(path)
     return written
 
