@@ -17,6 +17,7 @@ import os
 import re
 import secrets
 import socket
+from collections.abc import Callable
 from pathlib import Path
 
 _TEMP = re.compile(r"^\..+\.mailplan-(?P<host>[A-Za-z0-9_.]+)-(?P<pid>\d+)-[0-9a-f]{8}\.tmp$")
@@ -38,13 +39,15 @@ def write_atomically(path: Path, data: str | bytes, mode: int | None = None, *, 
     existing file is kept as it is (a key another run made meanwhile must not be replaced).
     """
     payload = data.encode("utf-8") if isinstance(data, str) else data
-    folder = path.parent
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = path.parent  # it must exist: a mistyped output folder is an error, not made silently
     remove_stale_temps(folder, path.name)
     if mode is None:
         mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
     temp = temp_name(path)
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+    try:
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+    except OSError as exc:  # say which file could not be written, not which temporary name
+        raise OSError(exc.errno, exc.strerror, str(path)) from None
     try:
         try:
             os.fchmod(fd, mode)  # the umask must not narrow what the readers need
@@ -58,6 +61,27 @@ def write_atomically(path: Path, data: str | bytes, mode: int | None = None, *, 
             os.unlink(temp)
     sync_folder(folder)
     return placed
+
+
+def build_atomically(path: Path, build: Callable[[Path], None], mode: int = 0o644) -> None:
+    """Make ``path`` by having ``build`` fill a temporary file beside it, then rename that into place
+    (a database made with its schema): a run killed part-way leaves no half-made file at ``path``."""
+    folder = path.parent
+    remove_stale_temps(folder, path.name)
+    temp = temp_name(path)
+    try:
+        build(temp)
+        os.chmod(temp, mode)
+        fd = os.open(temp, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(temp, path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temp)
+    sync_folder(folder)
 
 
 def _write_all(fd: int, payload: bytes) -> None:

@@ -17,10 +17,14 @@ from mailplan import config as config_mod
 from mailplan.dns import spf
 from mailplan.engine import capabilities, gate, retention
 from mailplan.engine.diff import diff_all, order_key
-from mailplan.engine.journal import Journal
+from mailplan.engine.journal import APPLIED, Entry, Journal
+from mailplan.engine.journal_reconcile import reconcile
+from mailplan.engine.journal_recover import recover
 from mailplan.engine.journal_run import for_run as journal_for_run
 from mailplan.errors import ConfigError, MailplanError, Problem
+from mailplan.model.change import Action
 from mailplan.model.desired import Desired
+from mailplan.model.objects import Mailbox
 from mailplan.model.plan import Plan
 from mailplan.model.state import Observed
 from mailplan.providers.base import CredentialSink, Provider, ProviderContext, ProviderError
@@ -69,6 +73,7 @@ class Session:
         self.base_dir = Path(desired.config_path).resolve().parent if desired.config_path else Path.cwd()
         self.credentials = CredentialSink(self._path(desired.credentials_file or ".mailplan/credentials.txt"))
         self._providers: dict[str, Provider] = {}
+        self._entries: list[Entry] | None = None
 
     @classmethod
     def open(
@@ -137,8 +142,34 @@ class Session:
         )
 
     def _frozen_on(self) -> dict[tuple[str, str], dt.date]:
-        journal = Journal(self.journal_path, actor="-")  # only read: no git, no key
-        return retention.frozen_since(journal.entries()) if journal.path.exists() else {}
+        return retention.frozen_since(self.journal_entries())
+
+    def journal_entries(self) -> list[Entry]:
+        """The journal's entries, read once per run. A torn last line is left out: the next command that
+        writes moves it aside (``settle_journal``); a plan only reads past it."""
+        if self._entries is None:
+            journal = Journal(self.journal_path, actor="-")  # only read: no git, no key
+            self._entries = list(journal.entries(skip_torn=True)) if journal.path.exists() else []
+        return self._entries
+
+    def settle_journal(
+        self, journal: Journal, observed: dict[str, Observed], tell: Callable[[str], None]
+    ) -> None:
+        """What a killed run left, put right before anything is planned (the caller holds the lock): a
+        torn last line moved aside, and each intent left open journaled as what the live state shows it
+        turned out to be (a mailbox found made keeps the password written for it)."""
+        for found in recover(journal):
+            tell(
+                f"journal: the last line, cut short by an interrupted run ({found.size} bytes), was moved aside "
+                f"to {found.kept_in.name}; the journal records that"
+            )
+        for done in reconcile(journal, observed):
+            change = done.change
+            tell(f"journal: {change.describe()} ({change.provider}), left open by an interrupted run: {done.event}")
+            new_password = change.action in (Action.CREATE, Action.UNFREEZE)
+            if done.event == APPLIED and change.kind == Mailbox.KIND and new_password:
+                self.credentials.settle(change.key)
+        self._entries = None
 
     def stale_reasons(self, saved: Plan, observed: dict[str, Observed], current: Plan) -> list[str]:
         """Why a saved plan no longer fits the config or the live state ([] if it still does).

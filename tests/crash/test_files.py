@@ -61,7 +61,7 @@ def test_a_temporary_file_of_a_live_process_is_left_alone(tmp_path: Path) -> Non
 
 
 def test_a_new_file_is_world_readable_and_an_existing_one_keeps_its_mode(tmp_path: Path) -> None:
-    new = tmp_path / "zones" / "example.com.zone"
+    new = tmp_path / "example.com.zone"
     write_atomically(new, "x")
     assert new.stat().st_mode & 0o777 == 0o644
     secret = tmp_path / "key.pem"

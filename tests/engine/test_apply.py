@@ -34,7 +34,11 @@ def test_failure_part_way_is_finished_by_the_next_run(tmp_path: Path) -> None:
     assert [c.describe() for c in report.applied] == [f"create domain {D}", f"create mailbox p0@{D}",
                                                       f"create mailbox p1@{D}"]
     assert report.failed is not None and report.failed.key == f"p2@{D}" and len(report.not_attempted) == 2
-    assert [e.data["key"] for e in journal.entries()] == [D, f"p0@{D}", f"p1@{D}"]
+    assert [e.data["key"] for e in journal.entries() if e.data["event"] == "applied"] == [D, f"p0@{D}", f"p1@{D}"]
+    # each change was intended before the provider was asked; the refused one is on record as failed
+    events = [(e.data["event"], e.data["key"]) for e in journal.entries()]
+    assert events[-2:] == [("intended", f"p2@{D}"), ("failed", f"p2@{D}")]
+    assert [e for e, _ in events].count("intended") == 4
 
     mem.fail_on = None
     rest, _, _ = diff_all({"mem": _desired()}, {"mem": mem.read([D])})
@@ -71,15 +75,15 @@ def test_a_change_the_journal_could_not_record_is_reported_as_such_and_apply_sto
     mem = MemoryProvider()
     journal = Journal(tmp_path / "j.jsonl", actor="t")
     changes, _, _ = diff_all({"mem": _desired()}, {"mem": mem.read([D])})
-    real_append, calls = journal.append, []
+    real_outcome, calls = journal.outcome, []
 
-    def append(change: Change, answer: str, event: str = "applied") -> dict[str, object]:
+    def outcome(change: Change, intent: int, event: str, answer: str) -> dict[str, object]:
         calls.append(change)
         if len(calls) == 2:
             raise OSError(28, "No space left on device")
-        return real_append(change, answer, event)
+        return real_outcome(change, intent, event, answer)
 
-    monkeypatch.setattr(journal, "append", append)
+    monkeypatch.setattr(journal, "outcome", outcome)
     report = apply_changes(changes, {"mem": mem}, journal)
     assert not report.ok
     assert "NOT written to the journal" in report.error and "No space left on device" in report.error

@@ -58,7 +58,7 @@ def test_offboard_now_freezes_at_once_and_the_next_plan_is_empty(company: Compan
     assert company.db("SELECT active FROM mailbox WHERE username = ?", LEAVER) == [(0,)]
     assert company.plan_is_empty()
     entries = [json.loads(line) for line in company.journal.read_text(encoding="utf-8").splitlines()]
-    freeze = [e for e in entries if e["action"] == "freeze"]
+    freeze = [e for e in entries if e["action"] == "freeze" and e["event"] == "applied"]
     assert [(e["key"], e["actor"]) for e in freeze] == [(LEAVER, "hr:李敏")]
 
 
@@ -71,13 +71,14 @@ def test_now_refuses_a_different_date(company: Company) -> None:
 
 def test_rehire_unfreezes_and_undoes_the_handover(company: Company) -> None:
     company.apply()
+    [first] = _credentials(company, LEAVER)
     company.ok("offboard", str(company.config), "zhangwei", "-s", "wangfang", "--now")
     shown = company.ok("rehire", str(company.config), "zhangwei")
     assert "^ mailbox zhangwei@huamao-trade.com" in shown.stdout
     assert "- forwarding zhangwei@huamao-trade.com" in shown.stdout
     company.apply()
     assert company.db("SELECT active FROM mailbox WHERE username = ?", LEAVER) == [(1,)]
-    first, new = _credentials(company, LEAVER)
+    [new] = _credentials(company, LEAVER)  # the new password replaces the old one's line
     [(stored,)] = company.db("SELECT password FROM mailbox WHERE username = ?", LEAVER)
     assert verify_password(new, stored) and not verify_password(first, stored)
     assert company.plan_is_empty()

@@ -92,6 +92,7 @@ def mta_sts(
             where = f"https://mta-sts.{name}/{WELL_KNOWN.as_posix()}"
             if out is not None:
                 path = out / name / WELL_KNOWN
+                path.parent.mkdir(parents=True, exist_ok=True)
                 write_atomically(path, text.encode("utf-8"))  # CRLF line ends as RFC 8461 §3.2 writes them
                 typer.echo(f"wrote {path}: serve it as {where}", err=True)
             elif len(policies) > 1:

@@ -1,4 +1,5 @@
-"""Apply a plan: one change at a time, each journaled as soon as the provider confirms it.
+"""Apply a plan: one change at a time, each journaled before the provider is asked (its intent) and
+as soon as the provider answers (its outcome).
 
 On the first failure apply stops and reports what was done and what was not;
 the next ``plan`` reads the live state again and finishes the rest, because
@@ -9,11 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 
 from mailplan.engine.diff import mailbox_of
 from mailplan.engine.gate import needs_allow_delete
-from mailplan.engine.journal import Journal
-from mailplan.errors import MailplanError
+from mailplan.engine.journal import Journal, Unrecorded, journaled
 from mailplan.model.change import Action, Change
 from mailplan.model.objects import Mailbox
 from mailplan.providers.base import Provider, ProviderError
@@ -58,7 +59,16 @@ def apply_changes(
             _tell(progress, index, total, change, "held back")
             continue
         try:
-            answer = providers[change.provider].apply(change)
+            # the journal's hook: intent written before the provider call, outcome after (journal.py)
+            journaled(journal, change, partial(providers[change.provider].apply, change))
+        except Unrecorded as exc:
+            # the journal could not take it: say exactly what was done, and stop before doing more
+            if exc.applied:
+                report.applied.append(change)
+            report.failed, report.error = change, str(exc)
+            report.not_attempted = changes[index:]
+            _tell(progress, index, total, change, "failed")
+            break
         except Exception as exc:  # any failure stops the run with an honest account of what was done
             error = str(exc) if isinstance(exc, ProviderError) else f"{type(exc).__name__}: {exc}"
             report.failed, report.error = change, error
@@ -66,14 +76,6 @@ def apply_changes(
             _tell(progress, index, total, change, "failed")
             break
         report.applied.append(change)
-        try:
-            journal.append(change, answer)
-        except (OSError, MailplanError) as exc:
-            # done at the provider, but not on record: say exactly that, and stop before doing more
-            report.failed, report.error = change, f"applied ({answer}) but NOT written to the journal: {exc}"
-            report.not_attempted = changes[index:]
-            _tell(progress, index, total, change, "failed")
-            break
         if change.instructions:  # applied in part (APPLIES_PARTLY): a person still has a step to do
             report.manual.append(change)
         _tell(progress, index, total, change, "ok")

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from mailplan.engine.diff import mailbox_of
-from mailplan.engine.journal import Entry
+from mailplan.engine.journal import Entry, is_done
 from mailplan.model.change import Action, Change
 from mailplan.model.desired import Desired
 from mailplan.model.objects import Mailbox, MailObject
@@ -44,7 +44,7 @@ def frozen_since(entries: Iterable[Entry]) -> dict[tuple[str, str], dt.date]:
     out: dict[tuple[str, str], dt.date] = {}
     for entry in entries:
         data = entry.data
-        if data.get("kind") != Mailbox.KIND:
+        if data.get("kind") != Mailbox.KIND or not is_done(data):
             continue
         action, after = data.get("action"), data.get("after") or {}
         ident = (str(data.get("provider")), str(data.get("key")))

@@ -97,6 +97,7 @@ class CredentialSink:
 
     def _write(self, lines: list[str]) -> None:
         if lines:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
             write_atomically(self.path, "".join(f"{ln}\n" for ln in lines), _OWNER_ONLY)
         else:  # the only password was withdrawn: no file, as when none was ever made
             self.path.unlink(missing_ok=True)

@@ -96,6 +96,7 @@ class ZoneFileProvider(Provider):
         serial, lines = bump_serial(text.splitlines(keepends=True), entries, record.zone, dt.date.today())
         new_text = edit.render(lines)
         self._check(path, record, new_text, expected, after)
+        path.parent.mkdir(parents=True, exist_ok=True)
         write_atomically(path, new_text)  # a new file is 0644: name servers read it as their own user
         return f"{record.fqdn} {record.rtype}: {edit.summary()} in {path.name}, serial {serial}"
 

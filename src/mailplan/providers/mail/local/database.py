@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
 
+from mailplan.files import build_atomically
 from mailplan.providers.base import ProviderError
 
 SCHEMA_VERSION = 1
@@ -24,14 +25,19 @@ def open_database(path: Path, create: bool) -> sqlite3.Connection | None:
     """Connect to ``path``; create it with the schema when missing and ``create`` is set.
 
     Returns None for a missing database that may not be created (reading before
-    the first apply must not leave files behind).
+    the first apply must not leave files behind). An empty file (0 bytes) reads as
+    missing: it holds nothing, and the engine compares that with what the journal says
+    mailplan made there (a database emptied or replaced is refused, never started afresh).
     """
-    fresh = not path.exists()
+    fresh = not path.exists() or path.stat().st_size == 0
     if fresh and not create:
         return None
     try:
         if fresh:
             _make_dirs(path.parent)
+            # Made beside it and renamed into place: a run killed while making it leaves none half made.
+            # Readable by the mail servers' users; only the owner writes.
+            build_atomically(path, _new_database, 0o644)
         # Autocommit mode: transactions are explicit (``transaction``), one per change.
         db = sqlite3.connect(path, isolation_level=None)
         # Postfix and Dovecot read this file as other users; WAL would need them
@@ -43,10 +49,16 @@ def open_database(path: Path, create: bool) -> sqlite3.Connection | None:
         raise ProviderError(f"cannot open the mail database {path}: {exc}") from None
     except OSError as exc:  # its folder cannot be made (a file in the way, no permission)
         raise ProviderError(f"cannot create the mail database {path}: {exc.strerror} ({exc.filename})") from None
-    if fresh:
-        # Readable by the mail servers' users; only the owner writes.
-        os.chmod(path, 0o644)
     return db
+
+
+def _new_database(path: Path) -> None:
+    db = sqlite3.connect(path, isolation_level=None)
+    try:
+        db.execute("PRAGMA journal_mode=DELETE")
+        _ensure_schema(db)
+    finally:
+        db.close()
 
 
 def _make_dirs(directory: Path) -> None:
