@@ -8,6 +8,7 @@ engine below it knows no config file and no provider type.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
@@ -124,6 +125,9 @@ class Session:
 
     def plan(self, observed: dict[str, Observed], settings: gate.GateSettings | None = None) -> Plan:
         settings = settings or gate.GateSettings(today=self.today)
+        limits = self.desired.safety  # counted with what the journal shows in the window
+        recent = gate.history((e.data for e in self.journal_entries()), settings.today, limits.window_days)
+        settings = dataclasses.replace(settings, limits=limits, history=recent)
         frozen_on = self._frozen_on() if self.desired.retention_period else {}
         settled = retention.settle(self.desired, observed, frozen_on, self.today)
         changes, unmanaged, orphans = diff_all(settled.objects, observed, settled.deletions)
@@ -139,6 +143,7 @@ class Session:
             blocked=blocked,
             config_fingerprint=self.desired.config_fingerprint,
             observed_fingerprints={name: obs.fingerprint() for name, obs in observed.items()},
+            safety=gate.limit_uses(changes, observed, settings),
         )
 
     def _frozen_on(self) -> dict[tuple[str, str], dt.date]:

@@ -44,6 +44,12 @@ def render(plan: Plan, color: bool = False, title: str = "Plan") -> str:
                          bold=True))
         out += [f"  · {u.obj.KIND} {unicode_text(u.obj.key)}  ({u.provider})" for u in plan.unmanaged]
         out.append("")
+    if plan.safety:
+        out.append(style("Safety limits (policies.safety):", bold=True))
+        for use in plan.safety:
+            line = f"  {'✗' if use.exceeded else '·'} {use.describe()}"
+            out.append(style(line, fg="red") if use.exceeded else line)
+        out.append("")
     if plan.blocked:
         out.append(style("Refused by the safety gate — nothing will be applied:", fg="red", bold=True))
         out += [style(f"  ✗ {p}", fg="red") for p in plan.blocked]
