@@ -126,10 +126,12 @@ class Session:
     def plan(self, observed: dict[str, Observed], settings: gate.GateSettings | None = None) -> Plan:
         settings = settings or gate.GateSettings(today=self.today)
         limits = self.desired.safety  # counted with what the journal shows in the window
-        recent = gate.history((e.data for e in self.journal_entries()), settings.today, limits.window_days)
-        settings = dataclasses.replace(settings, limits=limits, history=recent)
-        frozen_on = self._frozen_on() if self.desired.retention_period else {}
-        settled = retention.settle(self.desired, observed, frozen_on, self.today)
+        entries = [e.data for e in self.journal_entries()]
+        recent = gate.history(entries, settings.today, limits.window_days)
+        made = gate.journaled_mailboxes(entries)
+        settings = dataclasses.replace(settings, limits=limits, history=recent, journaled=made)
+        frozen_on = retention.freeze_dates(self._frozen_on(), observed) if self.desired.retention_period else {}
+        settled = retention.settle(self.desired, observed, frozen_on, self.today, self._journal_start())
         changes, unmanaged, orphans = diff_all(settled.objects, observed, settled.deletions)
         expired = retention.expire_orphans(
             orphans, settled.retention, frozen_on, self.desired.retention_period, self.today
@@ -148,6 +150,15 @@ class Session:
 
     def _frozen_on(self) -> dict[tuple[str, str], dt.date]:
         return retention.frozen_since(self.journal_entries())
+
+    def _journal_start(self) -> dt.date:
+        """The first day the journal vouches for (today for an empty one)."""
+        for entry in self.journal_entries():
+            try:
+                return dt.datetime.fromisoformat(str(entry.data.get("time"))).astimezone().date()
+            except ValueError:
+                continue
+        return self.today
 
     def journal_entries(self) -> list[Entry]:
         """The journal's entries, read once per run. A torn last line is left out: the next command that

@@ -224,10 +224,14 @@ def test_a_successor_who_leaves_passes_on_their_handovers_now_and_in_the_plan(co
 
 
 
-def test_without_the_journal_a_deletion_says_its_date_comes_from_left_on_only(company: Company) -> None:
-    company.apply()  # lina2 (left 2026-09-30) is created frozen; the journal records it
+def test_without_the_journal_the_freeze_day_kept_in_the_database_still_counts(company: Company) -> None:
+    company.apply()  # lina2 (left 2026-09-30) is created frozen today; the database keeps that day too
     company.journal.rename(company.journal.with_suffix(".old"))  # a fresh runner, or a journal moved aside
-    later = dt.date(2032, 6, 1)
-    shown = company.ok("plan", str(company.config), today=later)
+    by_left_on = retained_until(dt.date(2026, 9, 30), "5y")
+    by_freeze = retained_until(clock.today(), "5y")
+    assert by_left_on < by_freeze
+    early = company.ok("plan", str(company.config), today=by_left_on)
+    assert "mailbox lina2@huamao-trade.com" not in early.stdout  # left_on alone would have allowed it
+    shown = company.ok("plan", str(company.config), today=by_freeze)
     assert "- mailbox lina2@huamao-trade.com" in shown.stdout
-    assert "note: the retention of lina2@huamao-trade.com is counted from its left_on date only" in shown.stderr
+    assert "counted from its left_on date only" not in shown.stderr

@@ -31,6 +31,7 @@ from mailplan.model.desired import SafetyLimits
 from mailplan.model.objects import Mailbox, MailObject
 from mailplan.model.plan import LimitUse
 from mailplan.model.state import Ident, Observed
+from mailplan.notes import note
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,22 @@ class GateSettings:
     real_today: dt.date | None = None
     limits: SafetyLimits = field(default_factory=SafetyLimits)
     history: History = field(default_factory=History)
+    # provider -> the mailboxes the journal says mailplan made there and has not removed
+    journaled: Mapping[str, frozenset[str]] = field(default_factory=dict)
+
+
+def journaled_mailboxes(entries: Iterable[Mapping[str, Any]]) -> dict[str, frozenset[str]]:
+    """Provider -> the mailboxes the journal shows made (created) there and not removed since."""
+    made: dict[str, set[str]] = {}
+    for data in entries:
+        if data.get("kind") != Mailbox.KIND or data.get("event") != APPLIED:
+            continue
+        mailboxes = made.setdefault(str(data.get("provider")), set())
+        if data.get("action") == Action.CREATE.value:
+            mailboxes.add(str(data.get("key")))
+        elif data.get("action") == Action.REMOVE.value:
+            mailboxes.discard(str(data.get("key")))
+    return {provider: frozenset(keys) for provider, keys in made.items()}
 
 
 def history(entries: Iterable[Mapping[str, Any]], today: dt.date, window_days: int) -> History:
@@ -140,6 +157,41 @@ def check(
                 )
     if not settings.force:
         problems += _threshold_problems(changes, observed, settings)
+        problems += _lost_state_problems(observed, settings)
+    return problems
+
+
+def _lost_state_problems(observed: Mapping[str, Observed], settings: GateSettings) -> list[Problem]:
+    """A provider that no longer holds the mailboxes the journal says mailplan made there lost its state
+    (an emptied or replaced database): refused, never taken for a fresh start. One or two gone (deleted by
+    hand) are made again, with a note; more than the mailbox limit allows is refused."""
+    problems = []
+    limit = settings.limits.per_kind.get(Mailbox.KIND)
+    for provider, made in sorted(settings.journaled.items()):
+        if provider not in observed or not made:
+            continue  # a provider no longer in the config: nothing to compare
+        held = {obj.key for obj in observed[provider].state.of_kind(Mailbox.KIND)}
+        gone = sorted(made - held)
+        if not gone:
+            continue
+        if limit is not None and len(gone) <= limit.allowed(len(made)) and len(gone) < len(made):
+            for key in gone:
+                note(
+                    f"mailbox {key} was made by mailplan (the journal says so) and is gone from provider "
+                    f"{provider!r}: the plan makes it again, empty, with a new password"
+                )
+            continue
+        shown = ", ".join(gone[:5]) + (f" and {len(gone) - 5} more" if len(gone) > 5 else "")
+        problems.append(
+            Problem(
+                f"provider {provider!r} no longer holds {len(gone)} of the {len(made)} mailboxes the journal says "
+                f"mailplan made there ({shown}): its state was lost or replaced (an emptied, new or other "
+                "database or tenant). Going on would make them again, empty, with new passwords",
+                None,
+                "restore the provider's state (the database file) from a backup; if it was reset on purpose, "
+                "run again with --force",
+            )
+        )
     return problems
 
 

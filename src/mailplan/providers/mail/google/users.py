@@ -6,6 +6,7 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
+from mailplan import clock
 from mailplan.model.change import Action, Change
 from mailplan.model.objects import Mailbox
 from mailplan.providers.base import CredentialSink
@@ -100,7 +101,10 @@ class Users:
         body = {
             "password": new_password(),  # nobody learns it: the login is blocked
             "changePasswordAtNextLogin": False,
-            "externalIds": codec.with_tokens(user, ["frozen"]),
+            # the day goes with the mark: retention counts from it, whatever the journal holds
+            "externalIds": codec.with_tokens(
+                user, ["frozen", codec.frozen_on_token(clock.today())], codec.frozen_on_tokens(user)
+            ),
         }
         call("PATCH", f"users/{address}", body, fresh=address)
         call("POST", f"users/{address}/signOut", fresh=address)
@@ -121,7 +125,7 @@ class Users:
             "suspended": False,
             "password": password,
             "changePasswordAtNextLogin": True,
-            "externalIds": codec.with_tokens(user, drop=["frozen"]),
+            "externalIds": codec.with_tokens(user, drop=["frozen", *codec.frozen_on_tokens(user)]),
         }
         with self.credentials.issuing(address, password):
             self.directory.call("PATCH", f"users/{address}", body, fresh=address)

@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from mailplan import clock
 from mailplan.model.change import Action, Change
 from mailplan.model.objects import Mailbox
 from mailplan.model.state import Observed, State
@@ -22,7 +23,7 @@ from mailplan.providers.base import NotSupported, Provider, ProviderContext, Pro
 from mailplan.providers.credentials import Issued
 from mailplan.providers.mail.local.database import now, open_database, transaction
 from mailplan.providers.mail.local.passwords import Scheme, generate_password, hash_password
-from mailplan.providers.mail.local.reader import read_managed, read_objects
+from mailplan.providers.mail.local.reader import read_frozen_on, read_managed, read_objects
 from mailplan.providers.mail.local.writer import delete, write
 
 
@@ -66,9 +67,11 @@ class LocalMailProvider(Provider):
         try:
             state = State(read_objects(db, domains))
             managed = read_managed(db)
+            marked = read_frozen_on(db)
         except sqlite3.Error as exc:
             raise ProviderError(f"reading the mail database {self.database_path}: {exc}") from None
-        return Observed(state, frozenset(managed & state.idents()))
+        frozen = {o.key for o in state.of_kind(Mailbox.KIND) if isinstance(o, Mailbox) and o.frozen}
+        return Observed(state, frozenset(managed & state.idents()), {k: d for k, d in marked.items() if k in frozen})
 
     def apply(self, change: Change) -> str:
         if change.action is Action.MANUAL:
@@ -113,10 +116,13 @@ class LocalMailProvider(Provider):
             secret = generate_password(64) if frozen else self._new_password_for(db)(obj)
             stored = hash_password(secret, self.config.password_scheme) if frozen else secret
             db.execute("UPDATE mailbox SET password = ? WHERE username = ?", (stored, obj.address))
+            _mark_frozen(db, obj.address, frozen)
             return "froze" if frozen else "unfroze"
         if change.after is None:
             raise ProviderError(f"{change.describe()}: the change carries no object to write")
         verb = write(db, change.after, self._new_password_for(db))
+        if isinstance(change.after, Mailbox) and change.action is Action.CREATE:
+            _mark_frozen(db, change.after.address, change.after.frozen)  # someone who left before mailplan ran
         if change.action is Action.CREATE:
             db.execute(
                 "INSERT OR IGNORE INTO mailplan_managed (kind, key, created) VALUES (?, ?, ?)",
@@ -153,3 +159,15 @@ class LocalMailProvider(Provider):
         if self._db is not None:
             self._db.close()
             self._db = None
+
+
+def _mark_frozen(db: sqlite3.Connection, address: str, frozen: bool) -> None:
+    """Keep the day of a freeze with the mailbox. A freeze is only ever applied to a mailbox that is not
+    frozen, so its day replaces any older one (a hand-made unfreeze in between leaves one behind)."""
+    if frozen:
+        db.execute(
+            "INSERT OR REPLACE INTO mailplan_freeze (username, frozen_on) VALUES (?, ?)",
+            (address, clock.today().isoformat()),
+        )
+    else:
+        db.execute("DELETE FROM mailplan_freeze WHERE username = ?", (address,))
