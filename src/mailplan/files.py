@@ -77,7 +77,7 @@ def build_atomically(path: Path, build: Callable[[Path], None], mode: int = 0o64
             os.fsync(fd)
         finally:
             os.close(fd)
-        os.replace(temp, path)
+        _place(temp, path, exclusive=False)
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temp)

@@ -19,7 +19,7 @@ from mailplan.dns import spf
 from mailplan.engine import capabilities, gate, retention
 from mailplan.engine.diff import diff_all, order_key
 from mailplan.engine.journal import APPLIED, Entry, Journal
-from mailplan.engine.journal_reconcile import reconcile
+from mailplan.engine.journal_reconcile import reconcile, unmarked_creates
 from mailplan.engine.journal_recover import recover
 from mailplan.engine.journal_run import for_run as journal_for_run
 from mailplan.errors import ConfigError, MailplanError, Problem
@@ -133,6 +133,12 @@ class Session:
         frozen_on = retention.freeze_dates(self._frozen_on(), observed) if self.desired.retention_period else {}
         settled = retention.settle(self.desired, observed, frozen_on, self.today, self._journal_start())
         changes, unmanaged, orphans = diff_all(settled.objects, observed, settled.deletions)
+        # made but never marked as mailplan's (a create cut short): made again, which adopts and marks it,
+        # instead of any other change of it (the create sets it as the config describes it)
+        marked_apart = {name: type(self.provider(name)).MARKED_APART for name in observed}
+        again = unmarked_creates(self.journal_entries(), settled.objects, observed, marked_apart)
+        redone = {(c.provider, c.obj.ident) for c in again}
+        changes = [c for c in changes if (c.provider, c.obj.ident) not in redone] + again
         expired = retention.expire_orphans(
             orphans, settled.retention, frozen_on, self.desired.retention_period, self.today
         )
@@ -179,11 +185,14 @@ class Session:
                 f"journal: the last line, cut short by an interrupted run ({found.size} bytes), was moved aside "
                 f"to {found.kept_in.name}; the journal records that"
             )
-        for done in reconcile(journal, observed):
+        marked_apart = {name: type(self.provider(name)).MARKED_APART for name in observed}
+        for done in reconcile(journal, observed, marked_apart):
             change = done.change
             tell(f"journal: {change.describe()} ({change.provider}), left open by an interrupted run: {done.event}")
-            new_password = change.action in (Action.CREATE, Action.UNFREEZE)
-            if done.event == APPLIED and change.kind == Mailbox.KIND and new_password:
+            # the password written ahead holds if the mailbox was made (even if not all of it was done),
+            # or the unfreeze that set it was done
+            unfrozen = done.event == APPLIED and change.action is Action.UNFREEZE
+            if change.kind == Mailbox.KIND and (done.made or unfrozen):
                 self.credentials.settle(change.key)
         self._entries = None
 

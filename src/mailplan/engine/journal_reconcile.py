@@ -28,7 +28,7 @@ from mailplan.engine.journal import (
     Journal,
 )
 from mailplan.model.change import Action, Change
-from mailplan.model.state import Observed
+from mailplan.model.state import Observed, State
 
 _CARRIED = ("actor", "config_commit", "config_dirty", "config_fingerprint", "as_of")
 
@@ -38,6 +38,12 @@ class Reconciled:
     change: Change
     intent: int  # the intent's entry number
     event: str  # APPLIED, NOT_APPLIED, PARTLY_APPLIED or UNKNOWN
+    present: bool = False  # the provider holds the object now
+
+    @property
+    def made(self) -> bool:
+        """A create found made, in full or in part: what it carried (a password) reached the provider."""
+        return self.change.action is Action.CREATE and self.present and self.event in (APPLIED, PARTLY_APPLIED)
 
 
 def open_intents(entries: Iterable[Entry]) -> list[Entry]:
@@ -52,20 +58,60 @@ def open_intents(entries: Iterable[Entry]) -> list[Entry]:
     return list(intents.values())
 
 
-def reconcile(journal: Journal, observed: Mapping[str, Observed]) -> list[Reconciled]:
-    """Journal the outcome of every open intent, as the live state ``observed`` shows it. Needs the lock."""
+def unmarked_creates(
+    entries: Iterable[Entry],
+    desired: Mapping[str, State],
+    observed: Mapping[str, Observed],
+    marked_apart: Mapping[str, frozenset[str]],
+) -> list[Change]:
+    """Creates to make again: the journal shows mailplan set out to make the object, the provider holds it
+    but without mailplan's mark, and marking is a call of its own there (``Provider.MARKED_APART``): the
+    run was cut short (killed, or the marking failed) between the two. Making it again adopts and marks it."""
+    started: set[tuple[str, str, str]] = set()
+    for entry in entries:
+        data = entry.data
+        which = (str(data.get("provider")), str(data.get("kind")), str(data.get("key")))
+        if data.get("event") == INTENDED and data.get("action") == Action.CREATE.value:
+            started.add(which)
+        elif data.get("event") == APPLIED and data.get("action") == Action.REMOVE.value:
+            started.discard(which)
+    again = []
+    for provider, kind, key in sorted(started):
+        live, wanted = observed.get(provider), desired.get(provider)
+        if live is None or wanted is None or kind not in marked_apart.get(provider, frozenset()):
+            continue
+        obj = wanted.get((kind, key))
+        if obj is not None and (kind, key) in live.state and (kind, key) not in live.managed:
+            reason = "made by an interrupted run of mailplan, which did not get to mark it as its own"
+            again.append(Change(Action.CREATE, provider, None, obj, reason))
+    return again
+
+
+def reconcile(
+    journal: Journal, observed: Mapping[str, Observed], marked_apart: Mapping[str, frozenset[str]] | None = None
+) -> list[Reconciled]:
+    """Journal the outcome of every open intent, as the live state ``observed`` shows it. Needs the lock.
+    A create the provider marks apart (``unmarked_creates``) is done only once it carries the mark."""
     settled = []
     for entry in open_intents(journal.entries()):
         change = Change.from_dict({**entry.data, "instructions": ""})
         seq = int(entry.data["seq"])
         live = observed.get(change.provider)
         event, answer, found = _judge(change, seq, live)
+        marks = (marked_apart or {}).get(change.provider, frozenset())
+        if event == APPLIED and change.action is Action.CREATE and change.kind in marks:
+            assert live is not None
+            if change.obj.ident not in live.managed:
+                event, answer = PARTLY_APPLIED, answer.replace(
+                    "so it was done", "but without mailplan's mark: the next plan makes it again, which marks it"
+                )
         carried = {k: entry.data[k] for k in _CARRIED if k in entry.data}
         extra: dict[str, Any] = {"intent": seq, "reconciled_by": journal.actor, **carried}
         if found is not None:
             extra["found"] = found
         journal.append(change, answer, event, extra)
-        settled.append(Reconciled(change, seq, event))
+        present = live is not None and change.obj.ident in live.state
+        settled.append(Reconciled(change, seq, event, present))
     return settled
 
 

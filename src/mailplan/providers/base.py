@@ -62,6 +62,9 @@ class Provider(abc.ABC):
     MANUAL: ClassVar[Mapping[str, str]] = {}
     # kinds applied in part: the API does what it can, ``manual_instructions`` says what is left
     APPLIES_PARTLY: ClassVar[frozenset[str]] = frozenset()
+    # kinds whose mark (this is mailplan's) takes a call of its own after the object is made: a create
+    # cut short between the two leaves it unmarked, and the next plan makes it again (adopting, marking)
+    MARKED_APART: ClassVar[frozenset[str]] = frozenset()
     # Optional pydantic model of the provider's ``settings`` in the config; the config
     # loader validates against it so a wrong setting is reported at its file:line:col.
     SETTINGS_MODEL: ClassVar[type[BaseModel] | None] = None

@@ -67,6 +67,7 @@ class TencentExmailProvider(Provider):
          "group.post.senders"}
     )  # fmt: skip
     MANUAL: ClassVar[Mapping[str, str]] = MANUAL_WHY
+    MARKED_APART: ClassVar[frozenset[str]] = frozenset({"mailbox", "department"})  # the marker tag
     SETTINGS_MODEL: ClassVar[type[BaseModel] | None] = ExmailSettings
 
     def __init__(self, name: str, settings: Mapping[str, Any], context: ProviderContext) -> None:
