@@ -10,9 +10,11 @@ import sys
 import textwrap
 from pathlib import Path
 
+from crash.killpoints import run_forked
 from mailplan.dns import dkim
 from mailplan.files import is_temp, remove_stale_temps, temp_name, write_atomically
 from mailplan.providers.credentials import UNCONFIRMED, CredentialSink
+from people.conftest import EXAMPLE, Company
 
 KILLED_WRITE = textwrap.dedent(
     """
@@ -109,3 +111,22 @@ def test_a_password_found_taken_after_an_interrupted_run_is_confirmed(tmp_path: 
         "lisi@example.com\tLisi1Lisi1Lisi1Lisi1", "zhangsan@example.com\tSecret1Secret1Secret1"
     ]
     assert not sink.settle("zhangsan@example.com")
+
+
+def test_an_offboard_killed_while_saving_the_config_leaves_it_whole(tmp_path: Path) -> None:
+    company = Company(tmp_path)
+    company.config.write_bytes(EXAMPLE.read_bytes())
+    before = company.text()
+    log = tmp_path / "probes.log"
+    assert run_forked(str(tmp_path), ["offboard", "zhangwei", "-s", "wangfang", "--no-plan"], 0, str(log)) == 0
+    renames = [ln.split("\t")[0] for ln in log.read_text().splitlines() if ln.endswith("before rename\tmailplan.yaml")]
+    company.config.write_text(before, encoding="utf-8")
+    log.unlink()
+
+    code = run_forked(str(tmp_path), ["offboard", "zhangwei", "-s", "wangfang", "--no-plan"], int(renames[0]), str(log))
+    assert code == -signal.SIGKILL
+    assert company.text() == before  # the old config, whole
+    assert [p.name for p in tmp_path.iterdir() if is_temp(p)] != []  # what the killed run left
+    company.ok("offboard", str(company.config), "zhangwei", "-s", "wangfang", "--no-plan")
+    assert "left_on" in company.text().split("name: 张伟", 1)[1].splitlines()[0]
+    assert [p for p in tmp_path.rglob("*") if is_temp(p)] == []  # cleaned by the next command that writes
