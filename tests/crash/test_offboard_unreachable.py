@@ -3,16 +3,15 @@ plainly that nobody was frozen and exits non-zero."""
 
 from __future__ import annotations
 
-import json
 import shutil
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
-from fakes.exmail import harness
 from mailplan.cli.main import build
 from people.conftest import Company, addr
+from people.test_offboard_cloud_fakes import company as cloud_company
 
 
 def test_local_database_out_of_reach(company: Company) -> None:
@@ -28,34 +27,8 @@ def test_local_database_out_of_reach(company: Company) -> None:
     assert "Traceback" not in result.stderr
 
 
-CONFIG = """\
-version: 1
-organization: {{name: 示例贸易, primary_domain: example.com}}
-state_dir: state
-providers:
-  mail:
-{settings}
-domains:
-  example.com: {{mail: mail}}
-departments:
-  sales: {{name: 销售部}}
-people:
-  - {{name: 张三, department: sales}}
-  - {{name: 王芳, department: sales}}
-"""
-
-
 def test_exmail_unreachable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    config = tmp_path / "mailplan.yaml"
-    with harness(("example.com",)) as h:
-        lines = []
-        for key, value in h.settings.items():
-            if key in ("corp_secret", "function_secret"):
-                monkeypatch.setenv(f"MAILPLAN_TEST_{key.upper()}", str(value))
-                value = f"env:MAILPLAN_TEST_{key.upper()}"
-            lines.append(f"    {key}: {json.dumps(value)}")
-        settings = "\n".join([f"    type: {h.provider_type}", *lines])
-        config.write_text(CONFIG.format(settings=settings), encoding="utf-8")
+    with cloud_company("exmail", tmp_path, monkeypatch) as config:
         applied = CliRunner().invoke(build(), ["apply", str(config), "--auto-approve"], env={"MAILPLAN_TODAY": ""})
         assert applied.exit_code == 0, applied.stdout + applied.stderr
     # the fake has stopped: nothing answers at its address any more
