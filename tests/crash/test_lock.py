@@ -88,3 +88,18 @@ def test_the_lock_of_a_killed_run_is_taken_over(company: Company, spawn: Spawn) 
 def test_a_bad_lock_timeout_is_a_clear_error(company: Company) -> None:
     result = company.run("apply", str(company.config), "--auto-approve", "--lock-timeout", "soon")
     assert result.exit_code == 1 and "--lock-timeout 'soon' is not a duration" in result.stderr
+
+
+def test_import_out_waits_for_the_config_it_writes(company: Company) -> None:
+    company.apply()
+    holder = _holder(company.folder / ".mailplan", "offboard")
+    try:
+        out = company.folder / "imported.yaml"
+        busy = company.run("import", "--config", str(company.config), "--provider", "mail", "--out", str(out))
+        assert busy.exit_code == 1 and f"pid {holder.pid}" in busy.stderr and "(mailplan offboard)" in busy.stderr
+        assert not out.exists()
+    finally:
+        holder.kill()
+        holder.wait()
+    done = company.run("import", "--config", str(company.config), "--provider", "mail", "--out", str(out))
+    assert done.exit_code in (0, 2) and out.exists(), done.stderr
