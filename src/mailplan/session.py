@@ -8,6 +8,7 @@ engine below it knows no config file and no provider type.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
@@ -18,11 +19,15 @@ from mailplan.dns import spf
 from mailplan.engine import capabilities, gate, retention
 from mailplan.engine.dated import date_warnings
 from mailplan.engine.diff import diff_all
-from mailplan.engine.journal import Journal
+from mailplan.engine.journal import APPLIED, Entry, Journal
+from mailplan.engine.journal_reconcile import reconcile, unmarked_creates
+from mailplan.engine.journal_recover import recover
 from mailplan.engine.journal_run import for_run as journal_for_run
 from mailplan.engine.order import leavers, plan_order
 from mailplan.errors import ConfigError, MailplanError, Problem
+from mailplan.model.change import Action
 from mailplan.model.desired import Desired
+from mailplan.model.objects import Mailbox
 from mailplan.model.plan import Plan
 from mailplan.model.state import Observed
 from mailplan.providers.base import CredentialSink, Provider, ProviderContext, ProviderError
@@ -73,6 +78,7 @@ class Session:
         self.base_dir = Path(desired.config_path).resolve().parent if desired.config_path else Path.cwd()
         self.credentials = CredentialSink(self._path(desired.credentials_file or ".mailplan/credentials.txt"))
         self._providers: dict[str, Provider] = {}
+        self._entries: list[Entry] | None = None
 
     @classmethod
     def open(
@@ -123,9 +129,20 @@ class Session:
 
     def plan(self, observed: dict[str, Observed], settings: gate.GateSettings | None = None) -> Plan:
         settings = settings or gate.GateSettings(today=self.today)
-        frozen_on = self._frozen_on() if self.desired.retention_period else {}
-        settled = retention.settle(self.desired, observed, frozen_on, self.today)
+        limits = self.desired.safety  # counted with what the journal shows in the window
+        entries = [e.data for e in self.journal_entries()]
+        recent = gate.history(entries, settings.today, limits.window_days)
+        made = gate.journaled_mailboxes(entries)
+        settings = dataclasses.replace(settings, limits=limits, history=recent, journaled=made)
+        frozen_on = retention.freeze_dates(self._frozen_on(), observed) if self.desired.retention_period else {}
+        settled = retention.settle(self.desired, observed, frozen_on, self.today, self._journal_start())
         changes, unmanaged, orphans = diff_all(settled.objects, observed, settled.deletions)
+        # made but never marked as mailplan's (a create cut short): made again, which adopts and marks it,
+        # instead of any other change of it (the create sets it as the config describes it)
+        marked_apart = {name: type(self.provider(name)).MARKED_APART for name in observed}
+        again = unmarked_creates(self.journal_entries(), settled.objects, observed, marked_apart)
+        redone = {(c.provider, c.obj.ident) for c in again}
+        changes = [c for c in changes if (c.provider, c.obj.ident) not in redone] + again
         expired = retention.expire_orphans(
             orphans, settled.retention, frozen_on, self.desired.retention_period, self.today
         )
@@ -141,11 +158,50 @@ class Session:
             warnings=warnings,
             config_fingerprint=self.desired.config_fingerprint,
             observed_fingerprints={name: obs.fingerprint() for name, obs in observed.items()},
+            safety=gate.limit_uses(changes, observed, settings),
         )
 
     def _frozen_on(self) -> dict[tuple[str, str], dt.date]:
-        journal = Journal(self.journal_path, actor="-")  # only read: no git, no key
-        return retention.frozen_since(journal.entries()) if journal.path.exists() else {}
+        return retention.frozen_since(self.journal_entries())
+
+    def _journal_start(self) -> dt.date:
+        """The first day the journal vouches for (today for an empty one)."""
+        for entry in self.journal_entries():
+            try:
+                return dt.datetime.fromisoformat(str(entry.data.get("time"))).astimezone().date()
+            except ValueError:
+                continue
+        return self.today
+
+    def journal_entries(self) -> list[Entry]:
+        """The journal's entries, read once per run. A torn last line is left out: the next command that
+        writes moves it aside (``settle_journal``); a plan only reads past it."""
+        if self._entries is None:
+            journal = Journal(self.journal_path, actor="-")  # only read: no git, no key
+            self._entries = list(journal.entries(skip_torn=True)) if journal.path.exists() else []
+        return self._entries
+
+    def settle_journal(
+        self, journal: Journal, observed: dict[str, Observed], tell: Callable[[str], None]
+    ) -> None:
+        """What a killed run left, put right before anything is planned (the caller holds the lock): a
+        torn last line moved aside, and each intent left open journaled as what the live state shows it
+        turned out to be (a mailbox found made keeps the password written for it)."""
+        for found in recover(journal):
+            tell(
+                f"journal: the last line, cut short by an interrupted run ({found.size} bytes), was moved aside "
+                f"to {found.kept_in.name}; the journal records that"
+            )
+        marked_apart = {name: type(self.provider(name)).MARKED_APART for name in observed}
+        for done in reconcile(journal, observed, marked_apart):
+            change = done.change
+            tell(f"journal: {change.describe()} ({change.provider}), left open by an interrupted run: {done.event}")
+            # the password written ahead holds if the mailbox was made (even if not all of it was done),
+            # or the unfreeze that set it was done
+            unfrozen = done.event == APPLIED and change.action is Action.UNFREEZE
+            if change.kind == Mailbox.KIND and (done.made or unfrozen):
+                self.credentials.settle(change.key)
+        self._entries = None
 
     def stale_reasons(self, saved: Plan, observed: dict[str, Observed], current: Plan) -> list[str]:
         """Why a saved plan no longer fits the config or the live state ([] if it still does).

@@ -54,8 +54,12 @@ def test_the_log_after_an_apply_and_an_offboard_validates(history: Company) -> N
     assert entries == journal  # the entries themselves, as written
     assert [e["seq"] for e in entries] == list(range(1, len(entries) + 1))
     assert {e["action"] for e in entries} == {"create", "update", "freeze"}
-    frozen = [e for e in entries if e["action"] == "freeze"]
+    frozen = [e for e in entries if e["action"] == "freeze" and e["event"] == "applied"]
     assert [(e["kind"], e["key"], e["actor"]) for e in frozen] == [("mailbox", addr("zhangwei"), "hr:李敏")]
+    # the outcome names its intent, written before the provider was asked
+    intent = entries[frozen[0]["intent"] - 1]
+    assert (intent["event"], intent["action"], intent["key"], intent["answer"]) == ("intended", "freeze",
+                                                                                    addr("zhangwei"), "")
     assert frozen[0]["before"]["frozen"] is False and frozen[0]["after"]["frozen"] is True
     # the hash is what the schema says it is, and each entry names the one before it
     prev = "0" * 64
@@ -101,6 +105,8 @@ BROKEN = {
     "manual step journaled": edit(("entries", 0, "action"), "manual"),
     "unknown kind": edit(("entries", 0, "kind"), "user"),
     "unknown event": edit(("entries", 0, "event"), "planned"),
+    "outcome without its intent": edit(("entries", 1, "intent"), drop=True),
+    "recovery without what it kept": edit(("entries", 0, "event"), "recovered"),
     "short hash": edit(("entries", 0, "prev"), "0" * 16),
     "time not UTC": edit(("entries", 0, "time"), "2026-11-20T09:30:00+08:00"),
     "object without its kind": edit(("entries", 0, "after", "object"), drop=True),

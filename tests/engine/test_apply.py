@@ -40,7 +40,12 @@ def test_a_failure_stops_only_what_needs_it_and_the_next_run_finishes_the_rest(t
     # every mailbox but the failed one, and not the group that needs it as a member
     assert mem.applied == [f"create domain {D}", *(f"create mailbox p{i}@{D}" for i in (0, 1, 3, 4))]
     assert [(s.change.key, s.waits_for.key) for s in report.skipped] == [(f"team@{D}", f"p2@{D}")]
-    assert [e.data["key"] for e in journal.entries()] == [D, f"p0@{D}", f"p1@{D}", f"p3@{D}", f"p4@{D}"]
+    applied = [e.data["key"] for e in journal.entries() if e.data["event"] == "applied"]
+    assert applied == [D, f"p0@{D}", f"p1@{D}", f"p3@{D}", f"p4@{D}"]
+    # each change was intended before the provider was asked; the refused one is on record as failed
+    events = [(e.data["event"], e.data["key"]) for e in journal.entries()]
+    assert ("intended", f"p2@{D}") in events and ("failed", f"p2@{D}") in events
+    assert [e for e, _ in events].count("intended") == 6
 
     mem.fail_on = None
     rest = _plan(mem, desired)
@@ -145,15 +150,15 @@ def test_a_change_the_journal_could_not_record_is_reported_as_such_and_apply_sto
     mem = MemoryProvider()
     journal = Journal(tmp_path / "j.jsonl", actor="t")
     changes = _plan(mem, _desired())
-    real_append, calls = journal.append, []
+    real_outcome, calls = journal.outcome, []
 
-    def append(change: Change, answer: str, event: str = "applied") -> dict[str, object]:
+    def outcome(change: Change, intent: int, event: str, answer: str) -> dict[str, object]:
         calls.append(change)
         if len(calls) == 2:
             raise OSError(28, "No space left on device")
-        return real_append(change, answer, event)
+        return real_outcome(change, intent, event, answer)
 
-    monkeypatch.setattr(journal, "append", append)
+    monkeypatch.setattr(journal, "outcome", outcome)
     report = apply_changes(changes, {"mem": mem}, journal)
     assert not report.ok
     assert "NOT written to the journal" in report.error and "No space left on device" in report.error

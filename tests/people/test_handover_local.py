@@ -58,7 +58,7 @@ def test_offboard_now_freezes_at_once_and_the_next_plan_is_empty(company: Compan
     assert company.db("SELECT active FROM mailbox WHERE username = ?", LEAVER) == [(0,)]
     assert company.plan_is_empty()
     entries = [json.loads(line) for line in company.journal.read_text(encoding="utf-8").splitlines()]
-    freeze = [e for e in entries if e["action"] == "freeze"]
+    freeze = [e for e in entries if e["action"] == "freeze" and e["event"] == "applied"]
     assert [(e["key"], e["actor"]) for e in freeze] == [(LEAVER, "hr:李敏")]
 
 
@@ -71,6 +71,7 @@ def test_now_refuses_a_different_date(company: Company) -> None:
 
 def test_rehire_unfreezes_and_undoes_the_handover(company: Company) -> None:
     company.apply()
+    [first] = _credentials(company, LEAVER)
     company.ok("offboard", str(company.config), "zhangwei", "-s", "wangfang", "--now")
     shown = company.ok("rehire", str(company.config), "zhangwei")
     assert "^ mailbox zhangwei@huamao-trade.com" in shown.stdout
@@ -79,7 +80,7 @@ def test_rehire_unfreezes_and_undoes_the_handover(company: Company) -> None:
     assert company.db("SELECT active FROM mailbox WHERE username = ?", LEAVER) == [(1,)]
     [new] = _credentials(company, LEAVER)  # one line: the password that works now
     [(stored,)] = company.db("SELECT password FROM mailbox WHERE username = ?", LEAVER)
-    assert verify_password(new, stored)
+    assert verify_password(new, stored) and new != first
     assert company.plan_is_empty()
 
 
@@ -223,10 +224,14 @@ def test_a_successor_who_leaves_passes_on_their_handovers_now_and_in_the_plan(co
 
 
 
-def test_without_the_journal_a_deletion_says_its_date_comes_from_left_on_only(company: Company) -> None:
-    company.apply()  # lina2 (left 2026-09-30) is created frozen; the journal records it
+def test_without_the_journal_the_freeze_day_kept_in_the_database_still_counts(company: Company) -> None:
+    company.apply()  # lina2 (left 2026-09-30) is created frozen today; the database keeps that day too
     company.journal.rename(company.journal.with_suffix(".old"))  # a fresh runner, or a journal moved aside
-    later = dt.date(2032, 6, 1)
-    shown = company.ok("plan", str(company.config), today=later)
+    by_left_on = retained_until(dt.date(2026, 9, 30), "5y")
+    by_freeze = retained_until(clock.today(), "5y")
+    assert by_left_on < by_freeze
+    early = company.ok("plan", str(company.config), today=by_left_on)
+    assert "mailbox lina2@huamao-trade.com" not in early.stdout  # left_on alone would have allowed it
+    shown = company.ok("plan", str(company.config), today=by_freeze)
     assert "- mailbox lina2@huamao-trade.com" in shown.stdout
-    assert "note: the retention of lina2@huamao-trade.com is counted from its left_on date only" in shown.stderr
+    assert "counted from its left_on date only" not in shown.stderr

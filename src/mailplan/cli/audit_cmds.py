@@ -16,6 +16,7 @@ from mailplan.config.compile import journal_path
 from mailplan.engine import journal_check
 from mailplan.engine.journal import GENESIS, Break, Head, Journal, parse_head
 from mailplan.errors import ConfigError
+from mailplan.files import write_atomically
 from mailplan.people.select import concerns
 from mailplan.render import audit_html, audit_json, audit_markdown, audit_text
 
@@ -186,7 +187,7 @@ def verify(
                 raise typer.Exit(2)
             typer.echo(f"{record.path}: no journal yet (nothing has been applied)")
             if save_head is not None:
-                save_head.write_text(f"{Head(0, GENESIS)}\n", encoding="utf-8")
+                write_atomically(save_head, f"{Head(0, GENESIS)}\n")
             return
         result = journal_check.check(record, expected)
         unchecked = "" if record.key_ref else _signatures_not_checked(record)
@@ -213,7 +214,7 @@ def verify(
             typer.echo(unchecked)
         typer.echo(f"head {result.head}")
         if save_head is not None:
-            save_head.write_text(f"{result.head}\n", encoding="utf-8")
+            write_atomically(save_head, f"{result.head}\n")
 
 
 def _expected_head(value: str) -> Head:

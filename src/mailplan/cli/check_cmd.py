@@ -14,6 +14,7 @@ from mailplan.dns.check.dnsview import LiveDns
 from mailplan.dns.check.model import Report
 from mailplan.dns.check.policy_fetch import ConnectTo, PolicyFetcher
 from mailplan.dns.check.runner import ad_hoc_targets, run, targets_from_desired
+from mailplan.files import write_atomically
 from mailplan.render import check_html, check_json, check_markdown, check_text
 
 
@@ -88,7 +89,7 @@ def check(
         color = out is None and fmt is CheckFormat.text and color_wanted()
         text = render_report(report, fmt, color=color, passes=verbose)
         if out is not None:
-            out.write_text(text, encoding="utf-8")
+            write_atomically(out, text)
             typer.echo(f"wrote {out}", err=True)
         else:
             typer.echo(text, nl=False)

@@ -15,10 +15,13 @@ from typing import Annotated, NoReturn
 import typer
 
 from mailplan import clock
+from mailplan.config.loader import state_dir_of
 from mailplan.dns import spf
 from mailplan.dns.check.context import SpfDns
 from mailplan.dns.check.dnsview import LiveDns
+from mailplan.engine.lock import StateLock, parse_timeout
 from mailplan.errors import ConfigError, MailplanError
+from mailplan.files import remove_stale_temps
 from mailplan.model.change import Change
 from mailplan.model.plan import Plan
 from mailplan.notes import Note, Waiting
@@ -29,6 +32,13 @@ from mailplan.render import plan_json, plan_markdown, plan_text
 CONFIG_ARG = Annotated[
     Path, typer.Argument(help="The config file.", show_default=True, metavar="[CONFIG]")
 ]
+
+
+LOCK_TIMEOUT_OPT = typer.Option(
+    "--lock-timeout",
+    metavar="SECONDS",
+    help="Wait this long for another run that holds the state folder's lock (30, 30s, 5m). Default: do not wait.",
+)
 
 
 SPF_RESOLVER_OPT = typer.Option(
@@ -167,6 +177,30 @@ class Console:
         if self.color:
             line = typer.style(line, fg="red" if status == "failed" else None)
         typer.echo(line, err=True)
+
+
+@contextlib.contextmanager
+def state_locked(config: Path, command: str, timeout: str = "0") -> Iterator[None]:
+    """Hold the lock of the config's state folder for the whole command (every command that writes).
+
+    Taken before the config is read, so that what the command reads no other run changes meanwhile.
+    Temporary files that killed runs left in the folders mailplan writes are removed here.
+    """
+    if not config.exists() and command != "import":
+        yield  # nothing to lock: the command fails on the missing file
+        return
+    folder = state_dir_of(config)
+    lock = StateLock(folder, command, on_wait=lambda message: typer.echo(message, err=True))
+    with lock.held(parse_timeout(timeout)):
+        if lock.taken_over is not None:
+            typer.echo(
+                f"note: took over the lock of {lock.taken_over.describe()}, which ended without letting go of it "
+                "(killed, or its machine stopped)",
+                err=True,
+            )
+        for place in (folder, folder / "dkim", config.resolve().parent):
+            remove_stale_temps(place)
+        yield
 
 
 def render_plan(plan: Plan, fmt: str, color: bool | None = None, title: str = "Plan") -> str:

@@ -12,6 +12,7 @@ import typer
 from mailplan import clock
 from mailplan.cli.common import (
     CONFIG_ARG,
+    LOCK_TIMEOUT_OPT,
     SPF_RESOLVER_OPT,
     Console,
     PlanFormat,
@@ -20,11 +21,13 @@ from mailplan.cli.common import (
     guarded,
     render_plan,
     spf_resolver,
+    state_locked,
     today,
 )
 from mailplan.engine import gate
 from mailplan.engine.apply import apply_changes, waiting_for_allow_delete
 from mailplan.engine.drift import in_sync
+from mailplan.engine.journal import Journal
 from mailplan.model.change import Change
 from mailplan.model.plan import Plan
 from mailplan.people import welcome
@@ -91,13 +94,16 @@ def apply(
     force: Annotated[bool, typer.Option(help="Skip the freeze/remove threshold of the safety gate.")] = False,
     actor: Annotated[str, typer.Option(help="Who applies, for the audit journal (default: CI user or OS user).")] = "",
     spf_dns: Annotated[str, SPF_RESOLVER_OPT] = "",
+    lock_timeout: Annotated[str, LOCK_TIMEOUT_OPT] = "0",
 ) -> None:
     """Apply the changes (asks first, unless --auto-approve or --plan)."""
-    with guarded():
+    with guarded(), state_locked(config, "apply", lock_timeout):
         console = Console()
         session = Session.open(config, today(), spf_resolver(spf_dns))
         try:
             observed = session.observe(lambda name: console.status(f"reading provider {name} …"))
+            journal = session.journal(actor)
+            session.settle_journal(journal, observed, console.status)
             if session.today != clock.today():
                 console.status(f"acting as of {session.today} (MAILPLAN_TODAY); the clock says {clock.today()}")
             settings = gate.GateSettings(
@@ -123,13 +129,12 @@ def apply(
                 return
             if plan_file is None and not auto_approve:
                 ask_approval(len(result.changes))
-            _apply(session, result.changes, allow_delete, actor, console)
+            _apply(session, journal, result.changes, allow_delete, console)
         finally:
             session.close()
 
 
-def _apply(session: Session, changes: list[Change], allow_delete: bool, actor: str, console: Console) -> None:
-    journal = session.journal(actor)
+def _apply(session: Session, journal: Journal, changes: list[Change], allow_delete: bool, console: Console) -> None:
     report = apply_changes(
         changes, session.providers, journal, allow_delete=allow_delete, progress=console.progress
     )

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from mailplan.cli.common import fail, guarded, today
+from mailplan.cli.common import LOCK_TIMEOUT_OPT, fail, guarded, state_locked, today
+from mailplan.files import write_atomically
 
 
 def import_(
@@ -36,11 +38,13 @@ def import_(
         Path | None, typer.Option("--out", "-o", help="Write the config here (default: standard output).")
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite --out if it exists.")] = False,
+    lock_timeout: Annotated[str, LOCK_TIMEOUT_OPT] = "0",
 ) -> None:
     """Read an existing tenant and write it as a mailplan.yaml that plans no changes."""
     from mailplan.importer import from_config, from_settings, import_tenant
 
-    with guarded():
+    # --out takes the lock of the config it writes (its state folder): never beside an apply or an HR edit of it
+    with guarded(), (state_locked(out, "import", lock_timeout) if out is not None else contextlib.nullcontext()):
         if provider_type is not None and config is not None:
             fail("give either --config (a file naming the provider) or --type with --setting, not both")
         if out is not None and out.exists() and not force:
@@ -57,7 +61,7 @@ def import_(
         if out is None:
             typer.echo(result.text, nl=False)
         else:
-            out.write_text(result.text, encoding="utf-8")
+            write_atomically(out, result.text)
         counts = result.imported.counts
         summary = ", ".join(f"{n} {kind}" for kind, n in sorted(counts.items()))
         typer.echo(f"imported {summary or 'nothing'}" + (f" into {out}" if out else ""), err=True)

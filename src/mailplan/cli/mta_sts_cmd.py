@@ -16,6 +16,7 @@ import typer
 from mailplan.cli.common import CONFIG_ARG, fail, guarded, today
 from mailplan.dns import mtasts
 from mailplan.errors import MailplanError
+from mailplan.files import write_atomically
 from mailplan.model.desired import Desired
 from mailplan.model.objects import Record
 from mailplan.render.common import unicode_domain
@@ -92,7 +93,7 @@ def mta_sts(
             if out is not None:
                 path = out / name / WELL_KNOWN
                 path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_bytes(text.encode("utf-8"))  # CRLF line ends as RFC 8461 §3.2 writes them
+                write_atomically(path, text.encode("utf-8"))  # CRLF line ends as RFC 8461 §3.2 writes them
                 typer.echo(f"wrote {path}: serve it as {where}", err=True)
             elif len(policies) > 1:
                 typer.echo(f"==> {name}/{WELL_KNOWN.as_posix()} <==")

@@ -10,10 +10,21 @@ from typing import Annotated
 import typer
 
 from mailplan import config as config_mod
-from mailplan.cli.common import Console, PlanFormat, fail, guarded, render_plan, today
+from mailplan.cli.common import (
+    LOCK_TIMEOUT_OPT,
+    Console,
+    PlanFormat,
+    fail,
+    guarded,
+    render_plan,
+    state_locked,
+    today,
+)
 from mailplan.config.compile import compile_config
 from mailplan.engine import gate
 from mailplan.engine.apply import ApplyReport, apply_changes
+from mailplan.engine.journal_recover import recover
+from mailplan.errors import MailplanError
 from mailplan.model.change import Action, Change
 from mailplan.model.desired import Desired
 from mailplan.model.plan import Plan
@@ -100,6 +111,7 @@ def offboard(
     actor: Annotated[str, typer.Option(help="Who does this, for the audit journal (with --now).")] = "",
     fmt: Annotated[PlanFormat, FORMAT_OPT] = PlanFormat.text,
     no_plan: Annotated[bool, NO_PLAN_OPT] = False,
+    lock_timeout: Annotated[str, LOCK_TIMEOUT_OPT] = "0",
 ) -> None:
     """Record that a person leaves (left_on, successor, reason) and show the plan it causes."""
     with guarded():
@@ -110,21 +122,26 @@ def offboard(
         day = _date(on, "--on") or today()
         if now and day != today():
             fail(f"--now freezes today ({today()}); leave out --on {day}, or drop --now to leave on {day}")
-        if now:
-            _journal_ready(config, actor)  # an emergency that cannot be journaled must not half-happen
-        edit = lifecycle.offboard(config_mod.load(config), person, successor, day, reason)
-        _save(edit, config, console)
-        if now:
-            _apply_now(config, edit, actor, console)
-        elif not no_plan:
-            _show_plan(config, max(day, today()), fmt, console, edit)
+        # held from reading the config to the last write: two HR edits at once cannot lose one
+        with state_locked(config, "offboard", lock_timeout):
+            if now:
+                _journal_ready(config, actor)  # an emergency that cannot be journaled must not half-happen
+            edit = lifecycle.offboard(config_mod.load(config), person, successor, day, reason)
+            _save(edit, config, console)
+            if now:
+                _apply_now(config, edit, actor, console)
+            elif not no_plan:
+                _show_plan(config, max(day, today()), fmt, console, edit)
 
 
 def _journal_ready(config: Path, actor: str) -> None:
-    """Refuse before editing the config when the journal cannot take the changes (damaged, no key)."""
+    """Refuse before editing the config when the journal cannot take the changes (damaged, no key).
+    A torn last line an interrupted run left is moved aside first (it is no damage)."""
     session = Session.open(config, today(), create_keys=False)
     try:
-        session.journal(actor).prepare()
+        journal = session.journal(actor)
+        recover(journal)
+        journal.prepare()
     finally:
         session.close()
 
@@ -135,7 +152,16 @@ def _apply_now(config: Path, edit: lifecycle.Edit, actor: str, console: Console)
     address = edit.address
     session = Session.open(config, today())
     try:
-        observed = session.observe(lambda name: console.status(f"reading provider {name} …"))
+        try:
+            observed = session.observe(lambda name: console.status(f"reading provider {name} …"))
+        except MailplanError as exc:
+            fail(
+                f"nobody was frozen: {exc}\n{address} can still log in. The config records the departure "
+                f"({edit.file}); run `mailplan apply` as soon as the provider answers, or cut the access by hand "
+                "in the provider's console now."
+            )
+        journal = session.journal(actor)
+        session.settle_journal(journal, observed, console.status)
         full = session.plan(observed)
         mine = caused_by_edit(full.changes, _before(edit, session.today), session.desired)
         # One person's part: the freeze threshold is not the question here, the other rules are.
@@ -145,7 +171,6 @@ def _apply_now(config: Path, edit: lifecycle.Edit, actor: str, console: Console)
         typer.echo(render_plan(shown, "text", color=console.color, title=f"Applying now for {address}"), nl=False)
         if blocked:
             fail("the safety gate refused these changes; nothing was applied (the config keeps the departure)")
-        journal = session.journal(actor)
         report = apply_changes(mine, session.providers, journal, progress=console.progress)
         cut = _freezes_left(report)
         if cut:
@@ -184,15 +209,17 @@ def rehire(
     ],
     fmt: Annotated[PlanFormat, FORMAT_OPT] = PlanFormat.text,
     no_plan: Annotated[bool, NO_PLAN_OPT] = False,
+    lock_timeout: Annotated[str, LOCK_TIMEOUT_OPT] = "0",
 ) -> None:
     """Undo a departure (removes left_on, successor, reason) and show what comes back."""
     with guarded():
         config, person = _config_and(arguments, "PERSON")
         console = Console()
-        edit = lifecycle.rehire(config_mod.load(config), person)
-        _save(edit, config, console)
-        if not no_plan:
-            _show_plan(config, today(), fmt, console, edit)
+        with state_locked(config, "rehire", lock_timeout):
+            edit = lifecycle.rehire(config_mod.load(config), person)
+            _save(edit, config, console)
+            if not no_plan:
+                _show_plan(config, today(), fmt, console, edit)
 
 
 def onboard(
@@ -207,6 +234,7 @@ def onboard(
     ] = None,
     fmt: Annotated[PlanFormat, FORMAT_OPT] = PlanFormat.text,
     no_plan: Annotated[bool, NO_PLAN_OPT] = False,
+    lock_timeout: Annotated[str, LOCK_TIMEOUT_OPT] = "0",
 ) -> None:
     """Add a person with the address derived from their name, and show the plan."""
     with guarded():
@@ -215,10 +243,11 @@ def onboard(
             fail("name the department with --department")
         console = Console()
         starts = _date(start, "--start")
-        edit = lifecycle.onboard(config_mod.load(config), name, department, tier, starts, address)
-        _save(edit, config, console)
-        if not no_plan:
-            _show_plan(config, max(starts or today(), today()), fmt, console, edit)
+        with state_locked(config, "onboard", lock_timeout):
+            edit = lifecycle.onboard(config_mod.load(config), name, department, tier, starts, address)
+            _save(edit, config, console)
+            if not no_plan:
+                _show_plan(config, max(starts or today(), today()), fmt, console, edit)
 
 
 def register(app: typer.Typer) -> None:

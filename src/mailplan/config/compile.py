@@ -21,7 +21,7 @@ from mailplan.dns.templates import TemplateError, dkim_selectors, dkim_source
 from mailplan.errors import ConfigError, Location, Problem
 from mailplan.model import desired as o_desired
 from mailplan.model import objects as o
-from mailplan.model.desired import Desired, ProviderSpec
+from mailplan.model.desired import DEFAULT_LIMITS, Desired, Limit, ProviderSpec, SafetyLimits
 from mailplan.model.periods import retained_until, retention_days
 from mailplan.model.state import Ident, State
 from mailplan.providers.base import Provider
@@ -551,7 +551,20 @@ class _Compiler:
             retention_period=self.retention_period or "",
             warnings=self.config.warnings,
             mail_dns=self.mail_dns,
+            safety=self.safety(),
         )
+
+    def safety(self) -> SafetyLimits:
+        """policies.safety, each limit left out taking its default."""
+        policy = self.doc.policies.safety
+        limits = {}
+        for kind, default in DEFAULT_LIMITS.items():
+            given = getattr(policy, kind)
+            limits[kind] = Limit(
+                default.max_percent if given.max_percent is None else given.max_percent,
+                default.max_count if given.max_count is None else given.max_count,
+            )
+        return SafetyLimits(policy.window_days, limits)
 
     def _journal(self) -> Path:
         return journal_path(self.config)

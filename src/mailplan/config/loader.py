@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import yaml
 from pydantic import ValidationError
 
 from mailplan.config.directory import resolve
@@ -29,3 +30,17 @@ def load(path: Path) -> Config:
     if problems:
         raise ConfigError(problems)
     return config
+
+
+def state_dir_of(path: Path) -> Path:
+    """The state folder a config names, read before the config is loaded: the lock of a command that
+    writes is taken first, so that what the command then reads (the config too) no other run changes.
+    Only the main file's ``state_dir`` counts; a file that cannot be read gives the default."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeError, yaml.YAMLError):
+        data = None
+    value = data.get("state_dir") if isinstance(data, dict) else None
+    default = str(Document.model_fields["state_dir"].default)
+    folder = Path(value if isinstance(value, str) and value.strip() else default)
+    return folder if folder.is_absolute() else path.resolve().parent / folder

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from mailplan.config.dnsvalues import MxPattern, ReportTarget, SpfDomain, SpfIp4, SpfIp6
 from mailplan.config.naming import DEFAULT_LATIN_PATTERN, DEFAULT_PATTERN, check_pattern
 from mailplan.config.text import Line, Reason, Text
+from mailplan.model.desired import DEFAULT_LIMITS, DEFAULT_WINDOW_DAYS
 from mailplan.model.periods import RETENTION
 
 AUTO_REPLY_PLACEHOLDERS = ("name", "address", "successor_name", "successor_address", "left_on", "organization")
@@ -389,6 +390,44 @@ class MailboxPolicy(Model):
     quota_mb: int = Field(0, ge=0, description="Default mailbox quota in MB; 0 = the provider's default.")
 
 
+class SafetyLimit(Model):
+    max_percent: float | None = Field(
+        None, ge=0, le=100,
+        description="At most this share (percent) of the objects of this kind a provider holds may be frozen or "
+        "removed within the window (at least one, unless 0). Left out: the default.",
+    )
+    max_count: int | None = Field(
+        None, ge=0, description="And never more than this many, whatever the share. Left out: the default."
+    )
+
+
+_WHAT = {"mailbox": "Mailboxes frozen or removed", "group": "Groups removed", "alias": "Aliases removed",
+         "domain": "Domains removed"}  # fmt: skip
+
+
+def _limit(kind: str) -> Any:
+    default = DEFAULT_LIMITS[kind]
+    return Field(
+        default_factory=SafetyLimit,
+        description=f"{_WHAT[kind]} (default: {default.max_percent:g}% of those held, at most {default.max_count}).",
+    )
+
+
+class SafetyPolicy(Model):
+    """The safety gate's limits: a plan that would freeze or remove more than these, counted together with what
+    the journal shows was frozen or removed in the window, is refused unless ``--force``."""
+
+    window_days: int = Field(
+        DEFAULT_WINDOW_DAYS, ge=0, le=366,
+        description="Freezes and removals journaled in this many last days count toward the limits, with the "
+        f"plan's own (default {DEFAULT_WINDOW_DAYS}; 0: only the plan's).",
+    )
+    mailbox: SafetyLimit = _limit("mailbox")
+    group: SafetyLimit = _limit("group")
+    alias: SafetyLimit = _limit("alias")
+    domain: SafetyLimit = _limit("domain")
+
+
 class Policies(Model):
     password: PasswordPolicy = Field(default_factory=PasswordPolicy, description="Password and login policy.")
     archive: ArchivePolicy = Field(default_factory=ArchivePolicy, description="Archive and retention policy.")
@@ -402,6 +441,11 @@ class Policies(Model):
         "list shipped with mailplan) through a group member, an alias target or the archive copy: allow it, warn "
         "in validate, plan and check, or refuse it at validate. An entry with allow_external_delivery: <reason> "
         "is the exception.",
+    )
+
+    safety: SafetyPolicy = Field(
+        default_factory=SafetyPolicy,
+        description="How many freezes and removals a plan may bring about before the safety gate asks for --force.",
     )
 
 

@@ -16,6 +16,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from mailplan.dirs import make_dirs
 from mailplan.errors import MailplanError
+from mailplan.files import write_atomically
 
 
 def key_path(keys_dir: Path, domain: str, selector: str) -> Path:
@@ -28,13 +29,21 @@ def ensure_key(keys_dir: Path, domain: str, selector: str, bits: int = 2048) -> 
     path = key_path(keys_dir, domain, selector)
     if not path.exists():
         _write_new_key(keys_dir, path, bits)
+    elif _empty(path):
+        # an empty key (a run killed while writing it, before writes were atomic) was never published
+        path.unlink()
+        _write_new_key(keys_dir, path, bits)
     return public_key_b64(path.read_bytes(), path)
 
 
 def existing_key(keys_dir: Path, domain: str, selector: str) -> str | None:
     """The public key of the domain's selector if its key pair exists, else None (nothing is written)."""
     path = key_path(keys_dir, domain, selector)
-    return public_key_b64(path.read_bytes(), path) if path.exists() else None
+    return public_key_b64(path.read_bytes(), path) if path.exists() and not _empty(path) else None
+
+
+def _empty(path: Path) -> bool:
+    return path.stat().st_size == 0
 
 
 def _write_new_key(keys_dir: Path, path: Path, bits: int) -> None:
@@ -44,13 +53,9 @@ def _write_new_key(keys_dir: Path, path: Path, bits: int) -> None:
     pem = rsa.generate_private_key(public_exponent=65537, key_size=bits).private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
-    # O_EXCL: if another run created the key meanwhile, keep theirs rather than replace a published key.
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return
-    with os.fdopen(fd, "wb") as out:
-        out.write(pem)
+    # exclusive: if another run created the key meanwhile, keep theirs rather than replace a published key;
+    # atomic: a run killed while writing leaves no empty or half key file that would stop every later run
+    write_atomically(path, pem, 0o600, exclusive=True)
 
 
 def public_key_b64(private_pem: bytes, source: Path | str = "<key>") -> str:

@@ -1,4 +1,5 @@
-"""Apply a plan: one change at a time, each journaled as soon as the provider confirms it.
+"""Apply a plan: one change at a time, each journaled before the provider is asked (its intent) and
+as soon as the provider answers (its outcome).
 
 A failed change does not stop the run: every change that does not depend on it
 (``engine/depends.py``) is still made, what does depend on it is skipped, and the
@@ -15,12 +16,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 
 from mailplan.engine.depends import dependencies
 from mailplan.engine.diff import mailbox_of
 from mailplan.engine.gate import needs_allow_delete
-from mailplan.engine.journal import Journal
-from mailplan.errors import MailplanError
+from mailplan.engine.journal import Journal, Unrecorded, journaled
 from mailplan.model.change import Action, Change
 from mailplan.model.objects import Mailbox
 from mailplan.providers.base import Provider, ProviderError
@@ -121,19 +122,20 @@ def _apply_one(
         report.held_back.append(change)
         return "held back"
     try:
-        answer = providers[change.provider].apply(change)
+        # the journal's hook: intent written before the provider call, outcome after (journal.py)
+        journaled(journal, change, partial(providers[change.provider].apply, change))
+    except Unrecorded as exc:
+        # the journal could not take it: say exactly what was done, and stop before doing more
+        if exc.applied:
+            report.applied.append(change)
+        not_done[index] = change
+        report.failures.append(Failure(change, change.provider, str(exc)))
+        return "journal failed"
     except Exception as exc:  # any failure: recorded, and the run goes on with what does not need it
         not_done[index] = change
         report.failures.append(Failure(change, change.provider, _message(exc)))
         return "failed"
     report.applied.append(change)
-    try:
-        journal.append(change, answer)
-    except (OSError, MailplanError) as exc:
-        # done at the provider, but not on record: say exactly that, and stop before doing more
-        error = f"applied ({answer}) but NOT written to the journal: {exc}"
-        report.failures.append(Failure(change, change.provider, error))
-        return "journal failed"
     if change.instructions:  # applied in part (APPLIES_PARTLY): a person still has a step to do
         report.manual.append(change)
     return "ok"

@@ -7,28 +7,39 @@ deletions unless the user asked for them. The rules:
   never deleted: the plan is refused and says how to freeze instead.
 * A mailbox is deleted only when its retention has passed *and* the user said
   ``--allow-delete``; before that date the deletion is refused.
-* More freezes and removals than ``max_destructive_percent`` of the objects
-  of one kind a provider holds (mailboxes frozen against mailboxes held)
-  refuses the plan unless ``--force`` (a typo in an include must not freeze
-  half the company).
+* More freezes and removals of one kind (mailboxes, groups, aliases, domains) than
+  ``policies.safety`` allows refuses the plan unless ``--force`` (a typo in an include must
+  not freeze half the company). The plan's own are counted together with those the journal
+  shows in the last ``window_days``, so that two plans just under the limit in a row do not
+  pass; the limit is a share of what the provider holds and an absolute number, whichever
+  is lower, and the plan shows how close it comes (``LimitUse``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
 from mailplan.engine.diff import PROTECTED_KINDS
+from mailplan.engine.journal import APPLIED, PARTLY_APPLIED
 from mailplan.errors import Location, Problem
 from mailplan.model.change import Action, Change
+from mailplan.model.desired import SafetyLimits
 from mailplan.model.objects import Mailbox, MailObject
+from mailplan.model.plan import LimitUse
 from mailplan.model.state import Ident, Observed
+from mailplan.notes import note
 
-# Kinds whose freeze or removal makes addresses stop working; losing a delegation or an
-# auto-reply is ordinary handover churn and does not count toward the threshold.
-ADDRESS_KINDS = frozenset({"domain", "mailbox", "alias", "group", "forwarding"})
+
+@dataclass(frozen=True)
+class History:
+    """Freezes and removals the journal shows in the safety window, per (provider, kind)."""
+
+    recent: Mapping[tuple[str, str], int] = field(default_factory=dict)  # frozen or removed
+    removed: Mapping[tuple[str, str], int] = field(default_factory=dict)  # of those, removed: no longer held
 
 
 @dataclass(frozen=True)
@@ -36,11 +47,79 @@ class GateSettings:
     today: dt.date
     allow_delete: bool = False
     force: bool = False
-    max_destructive_percent: float = 30.0
-    min_objects_for_threshold: int = 10
     # The clock's date when ``today`` is a rehearsed one (MAILPLAN_TODAY) and the plan is really
     # applied: a rehearsal may show a deletion, but never makes one happen before its day.
     real_today: dt.date | None = None
+    limits: SafetyLimits = field(default_factory=SafetyLimits)
+    history: History = field(default_factory=History)
+    # provider -> the mailboxes the journal says mailplan made there and has not removed
+    journaled: Mapping[str, frozenset[str]] = field(default_factory=dict)
+
+
+def journaled_mailboxes(entries: Iterable[Mapping[str, Any]]) -> dict[str, frozenset[str]]:
+    """Provider -> the mailboxes the journal shows made (created) there and not removed since."""
+    made: dict[str, set[str]] = {}
+    for data in entries:
+        if data.get("kind") != Mailbox.KIND or data.get("event") != APPLIED:
+            continue
+        mailboxes = made.setdefault(str(data.get("provider")), set())
+        if data.get("action") == Action.CREATE.value:
+            mailboxes.add(str(data.get("key")))
+        elif data.get("action") == Action.REMOVE.value:
+            mailboxes.discard(str(data.get("key")))
+    return {provider: frozenset(keys) for provider, keys in made.items()}
+
+
+def history(entries: Iterable[Mapping[str, Any]], today: dt.date, window_days: int) -> History:
+    """What the journal's entries show was frozen or removed within ``window_days`` before ``today``."""
+    recent: Counter[tuple[str, str]] = Counter()
+    removed: Counter[tuple[str, str]] = Counter()
+    first_day = today - dt.timedelta(days=window_days - 1)
+    for data in entries:
+        if window_days <= 0 or data.get("event") not in (APPLIED, PARTLY_APPLIED):
+            continue
+        if data.get("action") not in (Action.FREEZE.value, Action.REMOVE.value):
+            continue
+        try:
+            day = dt.datetime.fromisoformat(str(data.get("time"))).astimezone().date()
+        except ValueError:
+            continue
+        if first_day <= day <= today:
+            which = (str(data.get("provider")), str(data.get("kind")))
+            recent[which] += 1
+            if data.get("action") == Action.REMOVE.value:
+                removed[which] += 1
+    return History(dict(recent), dict(removed))
+
+
+def limit_uses(changes: Sequence[Change], observed: Mapping[str, Observed], settings: GateSettings) -> list[LimitUse]:
+    """For each provider and limited kind the plan freezes or removes: how close it comes to its limit."""
+    limits = settings.limits
+    planned = Counter(
+        (c.provider, c.kind)
+        for c in changes
+        if c.action in (Action.REMOVE, Action.FREEZE) and c.kind in limits.per_kind
+    )
+    uses = []
+    for (provider, kind), count in sorted(planned.items()):
+        limit = limits.per_kind[kind]
+        # what was removed within the window was held at its start
+        gone = settings.history.removed.get((provider, kind), 0)
+        held = (len(observed[provider].state.of_kind(kind)) if provider in observed else 0) + gone
+        uses.append(
+            LimitUse(
+                provider=provider,
+                kind=kind,
+                planned=count,
+                recent=settings.history.recent.get((provider, kind), 0),
+                window_days=limits.window_days,
+                held=held,
+                allowed=limit.allowed(held),
+                max_percent=limit.max_percent,
+                max_count=limit.max_count,
+            )
+        )
+    return uses
 
 
 def needs_allow_delete(change: Change) -> bool:
@@ -78,6 +157,41 @@ def check(
                 )
     if not settings.force:
         problems += _threshold_problems(changes, observed, settings)
+        problems += _lost_state_problems(observed, settings)
+    return problems
+
+
+def _lost_state_problems(observed: Mapping[str, Observed], settings: GateSettings) -> list[Problem]:
+    """A provider that no longer holds the mailboxes the journal says mailplan made there lost its state
+    (an emptied or replaced database): refused, never taken for a fresh start. One or two gone (deleted by
+    hand) are made again, with a note; more than the mailbox limit allows is refused."""
+    problems = []
+    limit = settings.limits.per_kind.get(Mailbox.KIND)
+    for provider, made in sorted(settings.journaled.items()):
+        if provider not in observed or not made:
+            continue  # a provider no longer in the config: nothing to compare
+        held = {obj.key for obj in observed[provider].state.of_kind(Mailbox.KIND)}
+        gone = sorted(made - held)
+        if not gone:
+            continue
+        if limit is not None and len(gone) <= limit.allowed(len(made)) and len(gone) < len(made):
+            for key in gone:
+                note(
+                    f"mailbox {key} was made by mailplan (the journal says so) and is gone from provider "
+                    f"{provider!r}: the plan makes it again, empty, with a new password"
+                )
+            continue
+        shown = ", ".join(gone[:5]) + (f" and {len(gone) - 5} more" if len(gone) > 5 else "")
+        problems.append(
+            Problem(
+                f"provider {provider!r} no longer holds {len(gone)} of the {len(made)} mailboxes the journal says "
+                f"mailplan made there ({shown}): its state was lost or replaced (an emptied, new or other "
+                "database or tenant). Going on would make them again, empty, with new passwords",
+                None,
+                "restore the provider's state (the database file) from a backup; if it was reset on purpose, "
+                "run again with --force",
+            )
+        )
     return problems
 
 
@@ -106,25 +220,21 @@ def _orphan_problem(provider: str, obj: MailObject, retained: Mapping[str, str])
 def _threshold_problems(
     changes: Sequence[Change], observed: Mapping[str, Observed], settings: GateSettings
 ) -> list[Problem]:
-    destructive = Counter(
-        (c.provider, c.kind)
-        for c in changes
-        if c.action in (Action.REMOVE, Action.FREEZE) and c.kind in ADDRESS_KINDS
-    )
     problems = []
-    for (provider, kind), count in sorted(destructive.items()):
-        held = len(observed[provider].state.of_kind(kind)) if provider in observed else 0
-        if held < settings.min_objects_for_threshold:
+    for use in limit_uses(changes, observed, settings):
+        if not use.exceeded:
             continue
-        percent = 100.0 * count / held
-        if percent > settings.max_destructive_percent:
-            problems.append(
-                Problem(
-                    f"the plan freezes or removes {count} of {held} {kind} objects on provider {provider!r} "
-                    f"({percent:.0f}% > {settings.max_destructive_percent:.0f}%)",
-                    None,
-                    "check the config for a mistake (a missing include, a wrong date); "
-                    "if it is intended, run again with --force",
-                )
+        before = (
+            f", and {use.recent} were frozen or removed in the last {use.window_days} days" if use.recent else ""
+        )
+        problems.append(
+            Problem(
+                f"the plan freezes or removes {use.planned} of {use.held} {use.kind} objects on provider "
+                f"{use.provider!r}{before}: {use.total} is more than the safety limit allows ({use.allowed}: "
+                f"{use.max_percent:g}% of {use.held}, at most {use.max_count}; policies.safety.{use.kind})",
+                None,
+                "check the config for a mistake (a missing include, a wrong date); if it is intended, run again "
+                "with --force, or raise the limit in policies.safety",
             )
+        )
     return problems

@@ -11,10 +11,17 @@ later hash recomputed. Two anchors outside the file can: the *head* (the last
 entry's number and hash) kept elsewhere and given back to ``verify``, and a
 *key* (HMAC) that signs each entry's hash, which whoever edits the file
 cannot recompute without the key.
+
+A change is written twice: its *intent* before the provider is asked (``event: intended``) and its
+*outcome* after (``applied`` or ``failed``, naming the intent). A run killed in between leaves an
+open intent; the next run compares it with the live state and writes what it turned out to be
+(``journal_reconcile.py``). A line cut short by a killed write can only be the last one; the next
+run that writes moves it aside and records that (``journal_recover.py``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import getpass
 import hashlib
@@ -22,7 +29,7 @@ import hmac
 import json
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,6 +40,16 @@ from mailplan.errors import MailplanError
 from mailplan.model.change import Change
 
 GENESIS = "0" * 64
+
+# What an entry records (``event``). A change's intent comes first, then its outcome.
+INTENDED = "intended"  # about to ask the provider
+APPLIED = "applied"  # the provider confirmed it (or the next run found it done)
+FAILED = "failed"  # the provider reported an error; the next plan shows what is left
+NOT_APPLIED = "not applied"  # an interrupted run's intent, found not done by the next run
+PARTLY_APPLIED = "partly applied"  # ... found neither as it was nor as intended
+UNKNOWN = "unknown"  # ... whose provider is no longer in the config
+RECOVERED = "recovered"  # a torn last line was moved aside
+OUTCOMES = frozenset({APPLIED, FAILED, NOT_APPLIED, PARTLY_APPLIED, UNKNOWN})
 MIN_KEY_CHARS = 16
 _HASH = re.compile(r"[0-9a-f]{64}")
 _HEAD = re.compile(r"(\d+):([0-9a-f]{16,64})")
@@ -114,6 +131,25 @@ class Entry:
 class Break:
     line: int  # 0: the journal as a whole
     reason: str
+    torn: bool = False  # the last line, cut short by an interrupted write (recoverable)
+
+
+def is_done(data: dict[str, Any]) -> bool:
+    """Whether an entry records a change done at the provider (an intent or a failure does not)."""
+    return data.get("event") == APPLIED
+
+
+def _append_line(path: Path, line: bytes) -> None:
+    """Append one whole line and make it durable before the provider is asked anything more."""
+    # O_APPEND and a single write: concurrent writers cannot interleave inside a line
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o640)
+    try:
+        view = memoryview(line)
+        while view:
+            view = view[os.write(fd, view):]
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 class Journal:
@@ -154,25 +190,30 @@ class Journal:
             return
         with self.path.open("rb") as fh:
             for number, raw in enumerate(fh, start=1):
-                if not raw.strip():
+                if not raw.strip(b" \t\r\n"):
                     continue
+                # no line end: the last line, and the write of it did not finish
+                torn = not raw.endswith(b"\n")
                 try:
                     data = json.loads(raw.decode("utf-8"))
                 except UnicodeDecodeError:
-                    yield Break(number, "not UTF-8 text")
+                    yield _damaged(number, "not UTF-8 text", torn, raw)
                     continue
                 except json.JSONDecodeError as exc:
-                    yield Break(number, f"not valid JSON ({exc.msg} at column {exc.colno})")
+                    yield _damaged(number, f"not valid JSON ({exc.msg} at column {exc.colno})", torn, raw)
                     continue
                 if not isinstance(data, dict):
-                    yield Break(number, "not a journal entry (a JSON object was expected)")
+                    yield _damaged(number, "not a journal entry (a JSON object was expected)", torn, raw)
                     continue
                 yield Entry(number, data)
 
-    def entries(self) -> Iterator[Entry]:
-        """The entries, oldest first. An unreadable line stops the reading with a message naming it."""
+    def entries(self, skip_torn: bool = False) -> Iterator[Entry]:
+        """The entries, oldest first. An unreadable line stops the reading with a message naming it;
+        with ``skip_torn``, a torn last line is left out (a plan reads past it; apply recovers it)."""
         for item in self.lines():
             if isinstance(item, Break):
+                if skip_torn and item.torn:
+                    continue
                 raise JournalError(
                     f"{self.path}: line {item.line}: {item.reason}; `mailplan audit verify` lists every damaged line"
                 )
@@ -195,6 +236,10 @@ class Journal:
                 self._head = Head(seq, digest)
         return self._head
 
+    def forget_head(self) -> None:
+        """The file was changed under the cached head (a torn line cut off): read it again when needed."""
+        self._head = None
+
     def prepare(self) -> Head:
         """Check the journal can be continued, before the first provider write: a change that cannot
         be journaled must not be made. Reads the end, resolves the key, and opens the file for appending."""
@@ -214,15 +259,11 @@ class Journal:
             ) from None
         return head
 
-    def append(self, change: Change, answer: str, event: str = "applied") -> dict[str, Any]:
-        head = self.head()
+    def append(
+        self, change: Change, answer: str, event: str = APPLIED, extra: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """One entry about ``change``: by default, that the provider confirmed it."""
         body: dict[str, Any] = {
-            "seq": head.seq + 1,
-            "time": clock.now().isoformat(timespec="seconds"),
-            "actor": self.actor,
-            "config_commit": self.commit,
-            "config_dirty": self.dirty,
-            "config_fingerprint": self.fingerprint,
             "event": event,
             "provider": change.provider,
             "action": change.action.value,
@@ -232,6 +273,29 @@ class Journal:
             "before": change.before.to_dict() if change.before else None,
             "after": change.after.to_dict() if change.after else None,
             "answer": answer,
+        }
+        return self.record({**body, **(extra or {})})
+
+    def intend(self, change: Change) -> int:
+        """Before the provider is asked: the intent, whose number the outcome names."""
+        seq: int = self.append(change, "", INTENDED)["seq"]
+        return seq
+
+    def outcome(self, change: Change, intent: int, event: str, answer: str) -> dict[str, Any]:
+        """After the provider answered: what became of the intent ``intent``."""
+        return self.append(change, answer, event, {"intent": intent})
+
+    def record(self, fields: dict[str, Any]) -> dict[str, Any]:
+        """Append an entry holding ``fields``, numbered, chained to the last one, signed if there is a key."""
+        head = self.head()
+        body: dict[str, Any] = {
+            "seq": head.seq + 1,
+            "time": clock.now().isoformat(timespec="seconds"),
+            "actor": self.actor,
+            "config_commit": self.commit,
+            "config_dirty": self.dirty,
+            "config_fingerprint": self.fingerprint,
+            **fields,
             "prev": head.hash,
         }
         if self.as_of is not None:
@@ -241,9 +305,48 @@ class Journal:
         if key is not None:
             body["mac"] = _mac(key, body["hash"])
         make_dirs(self.path.parent)
-        # O_APPEND: concurrent writers cannot interleave inside a line
-        fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o640)
-        with os.fdopen(fd, "a", encoding="utf-8") as fh:
-            fh.write(json.dumps(body, ensure_ascii=False, sort_keys=True) + "\n")
+        _append_line(self.path, (json.dumps(body, ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8"))
         self._head = Head(body["seq"], body["hash"])
         return body
+
+
+class Unrecorded(JournalError):
+    """The journal could not take a change's intent (nothing was asked) or its outcome (it was done)."""
+
+    def __init__(self, message: str, applied: bool) -> None:
+        super().__init__(message)
+        self.applied = applied
+
+
+def journaled(journal: Journal, change: Change, call: Callable[[], str]) -> str:
+    """Make ``change`` through ``call`` (the provider's apply) between its intent and its outcome.
+
+    The intent is on disk before the provider is asked, so a run killed at any point leaves either
+    nothing or an intent the next run reconciles with the live state. Raises ``Unrecorded`` when the
+    journal cannot take an entry, and whatever ``call`` raises after journaling the failure.
+    """
+    try:
+        intent = journal.intend(change)
+    except (OSError, JournalError) as exc:
+        raise Unrecorded(f"not attempted: the journal cannot take its intent: {exc}", applied=False) from None
+    try:
+        answer = call()
+    except Exception:
+        # no error text: it may quote a request; the run's output has it. A journal that fails here
+        # leaves the intent open, and the next run reconciles it.
+        with contextlib.suppress(OSError, JournalError):
+            journal.outcome(change, intent, FAILED, "the provider reported an error (in the run's output); "
+                            "what was done of it, the next plan reads from the provider")
+        raise
+    try:
+        journal.outcome(change, intent, APPLIED, answer)
+    except (OSError, JournalError) as exc:
+        raise Unrecorded(f"applied ({answer}) but NOT written to the journal: {exc}", applied=True) from None
+    return answer
+
+
+def _damaged(number: int, reason: str, torn: bool, raw: bytes) -> Break:
+    if torn:
+        return Break(number, f"{reason}: the last line was cut short ({len(raw)} bytes and no line end), an "
+                     "interrupted write; the next `mailplan apply` moves it aside and records that", torn=True)
+    return Break(number, reason)

@@ -1,11 +1,14 @@
 """Retention: when a frozen mailbox may be deleted, decided against what is live and what the journal saw.
 
 The config says when someone left (``left_on``); the journal says when mailplan
-really froze the mailbox. Retention counts from the later of the two, so a
-departure typed with a wrong date in the past cannot shorten it, and a mailbox
-that was never frozen is frozen first (its retention starts that day) rather
-than deleted. Only a mailbox that is frozen on the provider is ever proposed
-for deletion.
+really froze the mailbox, and so does the provider where it keeps a mark of the
+day (the local database; Google's user mark). Retention counts from the latest of
+them, so a departure typed with a wrong date in the past cannot shorten it, a
+journal that lost the freeze (moved aside) cannot either, and a mailbox that was
+never frozen is frozen first (its retention starts that day) rather than deleted.
+When no record says when a frozen mailbox was frozen, retention counts from the
+journal's first entry: the earliest day mailplan can vouch for. Only a mailbox
+that is frozen on the provider is ever proposed for deletion.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from mailplan.engine.diff import mailbox_of
-from mailplan.engine.journal import Entry
+from mailplan.engine.journal import Entry, is_done
 from mailplan.model.change import Action, Change
 from mailplan.model.desired import Desired
 from mailplan.model.objects import Mailbox, MailObject
@@ -44,7 +47,7 @@ def frozen_since(entries: Iterable[Entry]) -> dict[tuple[str, str], dt.date]:
     out: dict[tuple[str, str], dt.date] = {}
     for entry in entries:
         data = entry.data
-        if data.get("kind") != Mailbox.KIND:
+        if data.get("kind") != Mailbox.KIND or not is_done(data):
             continue
         action, after = data.get("action"), data.get("after") or {}
         ident = (str(data.get("provider")), str(data.get("key")))
@@ -59,10 +62,32 @@ def frozen_since(entries: Iterable[Entry]) -> dict[tuple[str, str], dt.date]:
     return out
 
 
-def settle(desired: Desired, observed: Mapping[str, Observed], frozen_on: FrozenOn, today: dt.date) -> Settled:
+def freeze_dates(journal: FrozenOn, observed: Mapping[str, Observed]) -> dict[tuple[str, str], dt.date]:
+    """(provider, mailbox) -> the day it was frozen, the later where the journal and the provider's mark
+    both know one: deletion waits until both agree its retention has passed."""
+    dates = dict(journal)
+    for provider, obs in observed.items():
+        for key, day in obs.frozen_on.items():
+            try:
+                marked = dt.date.fromisoformat(day)
+            except ValueError:
+                continue
+            known = dates.get((provider, key))
+            dates[(provider, key)] = marked if known is None else max(known, marked)
+    return dates
+
+
+def settle(
+    desired: Desired,
+    observed: Mapping[str, Observed],
+    frozen_on: FrozenOn,
+    today: dt.date,
+    unrecorded_since: dt.date | None = None,
+) -> Settled:
     """Decide each mailbox the config says is past retention: proposed for deletion only when it is
-    frozen on the provider and its retention, counted from the later of ``left_on`` and the journal's
-    freeze, has ended; otherwise it stays (frozen) in the desired objects."""
+    frozen on the provider and its retention, counted from the latest of ``left_on`` and the days the
+    journal and the provider's mark froze it, has ended; otherwise it stays (frozen) in the desired
+    objects. A frozen mailbox no record dates counts from ``unrecorded_since`` (the journal's start)."""
     objects = dict(desired.objects)
     retention = {provider: dict(dates) for provider, dates in desired.retention.items()}
     deletions: dict[str, tuple[str, ...]] = {}
@@ -77,8 +102,15 @@ def settle(desired: Desired, observed: Mapping[str, Observed], frozen_on: Frozen
             if not isinstance(current, Mailbox):
                 gone.add(box.address)  # deleted already: nothing left to do
                 continue
-            # Frozen since the journal says, or from today if it is frozen only now.
+            # Frozen since the journal and the provider say, or from today if it is frozen only now.
             since = frozen_on.get((provider, box.key)) if current.frozen else today
+            if since is None and unrecorded_since is not None:
+                since = min(unrecorded_since, today)
+                if period and retained_until(since, period) > today:
+                    note(
+                        f"neither the journal nor the provider records when {box.key} was frozen (a new journal, "
+                        f"or the provider was renamed): its retention counts from {since}, the journal's start"
+                    )
             until = dt.date.fromisoformat(retention.setdefault(provider, {}).get(box.key, today.isoformat()))
             if since is not None and period:
                 until = max(until, retained_until(since, period))

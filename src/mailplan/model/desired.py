@@ -40,6 +40,38 @@ class MailDns:
 
 
 @dataclass(frozen=True)
+class Limit:
+    """How many objects of one kind may be frozen or removed within the safety window."""
+
+    max_percent: float  # of the objects of that kind the provider holds (at least one, unless 0)
+    max_count: int
+
+    def allowed(self, held: int) -> int:
+        by_share = int(self.max_percent * held // 100)
+        if self.max_percent > 0:
+            by_share = max(1, by_share)
+        return min(self.max_count, by_share)
+
+
+# policies.safety's defaults (config/models.py states them to the user)
+DEFAULT_WINDOW_DAYS = 7
+DEFAULT_LIMITS: Mapping[str, Limit] = {
+    "mailbox": Limit(30, 10),
+    "group": Limit(30, 10),
+    "alias": Limit(30, 10),
+    "domain": Limit(30, 1),
+}
+
+
+@dataclass(frozen=True)
+class SafetyLimits:
+    """The safety gate's limits: per kind, counted over the last ``window_days`` and this plan."""
+
+    window_days: int = DEFAULT_WINDOW_DAYS
+    per_kind: Mapping[str, Limit] = field(default_factory=lambda: dict(DEFAULT_LIMITS))
+
+
+@dataclass(frozen=True)
 class Desired:
     """The compiled config. The core needs nothing else from the YAML."""
 
@@ -69,3 +101,4 @@ class Desired:
     warnings: tuple[ConfigWarning, ...] = ()
     # per mail domain (A-label) whose DNS mailplan derives: what ``check`` needs besides the records
     mail_dns: Mapping[str, MailDns] = field(default_factory=dict)
+    safety: SafetyLimits = field(default_factory=SafetyLimits)  # policies.safety

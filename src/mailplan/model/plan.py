@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from mailplan.errors import MailplanError, Problem
+from mailplan.files import write_atomically
 from mailplan.model.change import Action, Change
 from mailplan.model.objects import MailObject, from_dict
 
@@ -34,6 +35,43 @@ class Unmanaged:
         return {"provider": self.provider, "object": self.obj.to_dict()}
 
 
+@dataclass(frozen=True)
+class LimitUse:
+    """How close a plan comes to the safety limit of one kind on one provider (policies.safety)."""
+
+    provider: str
+    kind: str
+    planned: int  # frozen or removed by this plan
+    recent: int  # frozen or removed in the last ``window_days`` (the journal)
+    window_days: int
+    held: int  # objects of the kind the provider holds (and held at the window's start)
+    allowed: int  # the lower of max_count and max_percent of held
+    max_percent: float
+    max_count: int
+
+    @property
+    def total(self) -> int:
+        return self.planned + self.recent
+
+    @property
+    def exceeded(self) -> bool:
+        return self.total > self.allowed
+
+    def describe(self) -> str:
+        recent = f" + {self.recent} in the last {self.window_days} days" if self.window_days else ""
+        return (
+            f"{self.kind} on {self.provider}: {self.planned} frozen or removed by this plan{recent} = {self.total} "
+            f"of {self.allowed} allowed ({self.max_percent:g}% of {self.held}, at most {self.max_count})"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "provider": self.provider, "kind": self.kind, "planned": self.planned, "recent": self.recent,
+            "window_days": self.window_days, "held": self.held, "allowed": self.allowed,
+            "max_percent": self.max_percent, "max_count": self.max_count, "exceeded": self.exceeded,
+        }  # fmt: skip
+
+
 @dataclass
 class Plan:
     changes: list[Change]
@@ -45,6 +83,7 @@ class Plan:
     warnings: list[Problem] = field(default_factory=list)
     config_fingerprint: str = ""
     observed_fingerprints: dict[str, str] = field(default_factory=dict)
+    safety: list[LimitUse] = field(default_factory=list)  # how close it comes to the safety limits
     created_at: str = field(default_factory=lambda: dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
 
     @property
@@ -73,10 +112,11 @@ class Plan:
             "unmanaged": [u.to_dict() for u in self.unmanaged],
             "blocked": [_problem(p) for p in self.blocked],
             "warnings": [_problem(p) for p in self.warnings],
+            "safety": [u.to_dict() for u in self.safety],
         }
 
     def save(self, path: Path) -> None:
-        path.write_text(json.dumps(self.to_dict(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        write_atomically(path, json.dumps(self.to_dict(), ensure_ascii=False, indent=2) + "\n")
 
     @classmethod
     def load(cls, path: Path) -> Plan:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 from mailplan.model.objects import MailObject
@@ -57,10 +57,15 @@ class Observed:
 
     state: State
     managed: frozenset[Ident] = field(default_factory=frozenset)
+    # frozen mailbox address -> the day (ISO) the provider's own mark says mailplan froze it, where
+    # the provider keeps one: retention counts from it as well as from the journal
+    frozen_on: Mapping[str, str] = field(default_factory=dict)
 
     def fingerprint(self) -> str:
         digest = hashlib.sha256(self.state.fingerprint().encode())
         digest.update(json.dumps(sorted(self.managed)).encode())
+        if self.frozen_on:
+            digest.update(json.dumps(sorted(self.frozen_on.items())).encode())
         return digest.hexdigest()
 
 
@@ -70,6 +75,7 @@ class Findings:
 
     objects: list[MailObject] = field(default_factory=list)
     managed: set[Ident] = field(default_factory=set)
+    frozen_on: dict[str, str] = field(default_factory=dict)
 
     def add(self, obj: MailObject, is_managed: bool) -> None:
         self.objects.append(obj)
@@ -77,4 +83,4 @@ class Findings:
             self.managed.add(obj.ident)
 
     def observed(self) -> Observed:
-        return Observed(State(self.objects), frozenset(self.managed))
+        return Observed(State(self.objects), frozenset(self.managed), dict(self.frozen_on))

@@ -8,8 +8,6 @@ putting the old text back if it is not. Nothing here talks to a provider.
 from __future__ import annotations
 
 import datetime as dt
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,6 +16,7 @@ from mailplan.config.addresses import AddressError, to_unicode
 from mailplan.config.entries import Config, Person
 from mailplan.config.naming import derive_local_part, numbered
 from mailplan.errors import ConfigError, MailplanError, Problem
+from mailplan.files import write_atomically
 from mailplan.people.yamledit import Value, add_entry, set_keys
 
 SECTION = "people"
@@ -159,24 +158,11 @@ def _insertion_point(config: Config, department: str) -> tuple[Path, int | None]
 
 def save(edit: Edit, config_path: Path) -> None:
     """Write the edit (atomically) and load the config again; on any problem the old text is put back."""
-    _write_atomically(edit.file, edit.after)
+    write_atomically(edit.file, edit.after.encode("utf-8"))
     try:
         config_mod.load(config_path)
     except ConfigError as exc:
-        _write_atomically(edit.file, edit.before)
+        write_atomically(edit.file, edit.before.encode("utf-8"))
         raise ConfigError(
             [Problem("the edit would make the config invalid, so it was not saved", None, ""), *exc.problems]
         ) from None
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

@@ -17,8 +17,6 @@ altogether (``MailObject.OPTIONAL``) is simply not handed to it.
 from __future__ import annotations
 
 import abc
-import os
-import stat
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,10 +24,12 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel
 
-from mailplan.dirs import make_dirs
 from mailplan.model.change import Change
 from mailplan.model.state import Observed
 from mailplan.providers import endpoints, redact
+from mailplan.providers.credentials import CredentialSink
+
+__all__ = ["CredentialSink", "NotSupported", "Provider", "ProviderContext", "ProviderError"]
 
 
 class ProviderError(Exception):
@@ -38,48 +38,6 @@ class ProviderError(Exception):
 
 class NotSupported(ProviderError):
     """The provider cannot do what a change asks; raised only if the core's check was bypassed."""
-
-
-class CredentialSink:
-    """Where generated initial passwords go: an owner-only file, never the terminal.
-
-    One line per account, holding the password that works now: a new password replaces the
-    account's earlier line, and ``forget`` takes out the line of an account nobody may log in
-    to any more. Opened lazily, so a run that generates nothing creates no file.
-    """
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.written = 0
-
-    def put(self, address: str, password: str, note: str = "") -> None:
-        """``address<TAB>password``, with ``<TAB># note`` when the password needs one."""
-        self._rewrite(address, f"{address}\t{password}" + (f"\t# {note}" if note else ""))
-        redact.register(password)  # an error quoting the request that set it must not show it
-        self.written += 1
-
-    def forget(self, address: str) -> None:
-        if self.path.is_file():
-            self._rewrite(address, None)
-
-    def _rewrite(self, address: str, line: str | None) -> None:
-        make_dirs(self.path.parent)
-        if self.path.exists() and not self.path.is_file():  # e.g. /dev/null: nothing to rewrite
-            if line is not None:
-                with self.path.open("a", encoding="utf-8") as sink:
-                    sink.write(line + "\n")
-            return
-        old = self.path.read_text(encoding="utf-8").splitlines() if self.path.exists() else []
-        lines = [kept for kept in old if kept.partition("\t")[0] != address] + ([line] if line else [])
-        # A new file beside the old one, then renamed over it: a crash leaves one or the other, whole.
-        temp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
-        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, stat.S_IRUSR | stat.S_IWUSR)
-        os.fchmod(fd, stat.S_IRUSR | stat.S_IWUSR)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write("".join(f"{kept}\n" for kept in lines))
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(temp, self.path)
 
 
 @dataclass
@@ -108,6 +66,9 @@ class Provider(abc.ABC):
     # kind -> attributes the service keeps no trace of (Zoho Mail has one kind of account and no
     # departments): the provider is handed its objects with these at their defaults
     UNHELD: ClassVar[Mapping[str, frozenset[str]]] = {}
+    # kinds whose mark (this is mailplan's) takes a call of its own after the object is made: a create
+    # cut short between the two leaves it unmarked, and the next plan makes it again (adopting, marking)
+    MARKED_APART: ClassVar[frozenset[str]] = frozenset()
     # Optional pydantic model of the provider's ``settings`` in the config; the config
     # loader validates against it so a wrong setting is reported at its file:line:col.
     SETTINGS_MODEL: ClassVar[type[BaseModel] | None] = None

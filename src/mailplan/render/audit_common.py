@@ -1,4 +1,5 @@
-"""What every audit-log renderer shows of a journal entry: one row per applied change."""
+"""What every audit-log renderer shows of a journal entry: one row per change (its outcome, or its intent
+while no outcome is recorded), and one per recovery of the journal."""
 
 from __future__ import annotations
 
@@ -24,10 +25,17 @@ class AuditRow:
     reason: str
     answer: str
     details: tuple[str, ...]  # "attribute: before → after"
+    event: str = "applied"
+
+
+def shown(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The entries a person reads: an intent is left out once its outcome (which names it) is there."""
+    answered = {e.get("intent") for e in entries if e.get("intent") is not None}
+    return [e for e in entries if not (e.get("event") == "intended" and e.get("seq") in answered)]
 
 
 def rows(entries: list[dict[str, Any]]) -> list[AuditRow]:
-    return [_row(e) for e in entries]
+    return [_row(e) for e in shown(entries)]
 
 
 def _row(entry: dict[str, Any]) -> AuditRow:
@@ -43,6 +51,7 @@ def _row(entry: dict[str, Any]) -> AuditRow:
         reason=str(entry.get("reason", "")),
         answer=str(entry.get("answer", "")),
         details=tuple(_details(entry.get("before"), entry.get("after"), str(entry.get("action", "")))),
+        event=str(entry.get("event") or "applied"),
     )
 
 
@@ -65,12 +74,29 @@ def _details(before: Any, after: Any, action: str) -> list[str]:
     return [f"{n}: {fmt_change(old.get(n), new.get(n))}" for n in names if old.get(n) != new.get(n)]
 
 
+# how an entry that is not a plain "applied" reads after its change
+_EVENT_NOTES = {
+    "intended": "intended, no outcome recorded (the run was stopped, or is still running)",
+    "failed": "failed",
+    "not applied": "not applied (found so after an interrupted run)",
+    "partly applied": "partly applied (found so after an interrupted run)",
+    "unknown": "outcome unknown (its provider left the config)",
+}
+
+
 def headline(row: AuditRow) -> str:
-    return f"{row.action} {row.kind} {row.key}"
+    if row.event == "recovered":
+        return "journal recovered: a torn last line was moved aside"
+    note = _EVENT_NOTES.get(row.event)
+    return f"{row.action} {row.kind} {row.key}" + (f" — {note}" if note else "")
 
 
-def summary(count: int, person: str, since: str) -> str:
+def summary(entries: list[dict[str, Any]], person: str, since: str) -> str:
+    listed = shown(entries)
+    count = sum(1 for e in listed if (e.get("event") or "applied") == "applied")
     what = f"{count} applied change{'s' if count != 1 else ''}"
+    if len(listed) > count:
+        what += f" and {len(listed) - count} other entr{'ies' if len(listed) - count != 1 else 'y'}"
     if person:
         what += f" concerning {person}"
     if since:

@@ -25,7 +25,7 @@ def render(entries: list[dict[str, Any]], person: str = "", since: str = "") -> 
         '<html lang="en"><head><meta charset="utf-8">',
         f"<title>{escape(title)}</title><style>{STYLE}</style></head><body>",
         f"<h1>{escape(title)}</h1>",
-        f"<p>{escape(summary(len(entries), person, since))}.</p>",
+        f"<p>{escape(summary(entries, person, since))}.</p>",
     ]
     if entries:
         out.append(

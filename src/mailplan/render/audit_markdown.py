@@ -12,7 +12,7 @@ def _cell(text: str) -> str:
 
 
 def render(entries: list[dict[str, Any]], person: str = "", since: str = "") -> str:
-    out = ["## Audit log", "", summary(len(entries), person, since) + ".", ""]
+    out = ["## Audit log", "", summary(entries, person, since) + ".", ""]
     if not entries:
         return "\n".join(out)
     out += ["| # | when (UTC) | change | by | details | provider's answer |", "|---|---|---|---|---|---|"]

@@ -8,7 +8,7 @@ from mailplan.render.audit_common import headline, rows, summary
 
 
 def render(entries: list[dict[str, Any]], person: str = "", since: str = "") -> str:
-    out = [summary(len(entries), person, since)]
+    out = [summary(entries, person, since)]
     for row in rows(entries):
         commit = f", config {row.commit}" if row.commit else ""
         out.append(f"#{row.seq} {row.time}  {headline(row)}  ({row.provider})")

@@ -19,6 +19,9 @@ def render(plan: Plan, title: str = "Plan") -> str:
     if plan.warnings:
         out += ["> [!WARNING]", "> Look at these before applying:"]
         out += [f"> - {_cell(str(p))}" for p in plan.warnings]
+    if plan.safety:
+        out += ["Safety limits (`policies.safety`):", ""]
+        out += [f"- {'**over** ' if u.exceeded else ''}{_cell(u.describe())}" for u in plan.safety]
         out.append("")
     if not plan.has_changes:
         out += [nothing_to_do(plan), ""]

@@ -47,6 +47,11 @@ def render(plan: Plan, color: bool = False, title: str = "Plan") -> str:
     if plan.warnings:
         out.append(style(f"Warnings ({len(plan.warnings)}): look at these before applying:", fg="yellow", bold=True))
         out += [style(f"  ! {p}", fg="yellow") for p in plan.warnings]
+    if plan.safety:
+        out.append(style("Safety limits (policies.safety):", bold=True))
+        for use in plan.safety:
+            line = f"  {'✗' if use.exceeded else '·'} {use.describe()}"
+            out.append(style(line, fg="red") if use.exceeded else line)
         out.append("")
     if plan.blocked:
         out.append(style("Refused by the safety gate — nothing will be applied:", fg="red", bold=True))

@@ -157,7 +157,9 @@ def test_offboarding_preserves_then_hands_over_then_locks(tenant: Tenant) -> Non
     # a new password for the returning person, in place of the one that stopped working
     assert [line.split("\t")[0] for line in lines].count(zhang.address) == 1
     assert tenant.passwords()[zhang.address] != issued
+    assert lines[-1].split("\t")[0] == zhang.address and lines[-1].split("\t")[1] != issued
     assert lines[-1].split("\t")[1] not in answer
+    assert tenant.fake.password_of(zhang.address) == hashlib.sha256(lines[-1].split("\t")[1].encode()).hexdigest()
     # Back in the organization: the hold goes, as a change of its own.
     tenant.converge(Action.REMOVE, Hold(address=zhang.address), None)
     assert tenant.fake.held() == set()

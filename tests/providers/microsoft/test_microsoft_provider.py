@@ -116,7 +116,8 @@ def test_freeze_blocks_sign_in_and_keeps_the_mailbox(tenant: Tenant) -> None:
 
     answer = tenant.converge(Action.UNFREEZE, frozen, zhang)
     lines = tenant.credential_lines()
-    assert [line[0] for line in lines] == [zhang.address]  # the new password in place of the old one
+    # the returning person's new password replaces the line of the initial one
+    assert [line[0] for line in lines] == [zhang.address] and lines[0][1] != initial
     assert lines[-1][1] == tenant.fake.passwords[user["id"]] and lines[-1][1] not in answer
 
 

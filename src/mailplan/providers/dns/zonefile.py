@@ -15,8 +15,6 @@ changing the SPF value's TTL does not rewrite the verification TXT beside it.
 from __future__ import annotations
 
 import datetime as dt
-import os
-import tempfile
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -26,6 +24,7 @@ import dns.exception
 import dns.zone
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from mailplan.files import write_atomically
 from mailplan.model.change import Action, Change
 from mailplan.model.objects import Record
 from mailplan.model.state import Observed, State
@@ -97,7 +96,8 @@ class ZoneFileProvider(Provider):
         serial, lines = bump_serial(text.splitlines(keepends=True), entries, record.zone, dt.date.today())
         new_text = edit.render(lines)
         self._check(path, record, new_text, expected, after)
-        _write_atomically(path, new_text)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomically(path, new_text)  # a new file is 0644: name servers read it as their own user
         return f"{record.fqdn} {record.rtype}: {edit.summary()} in {path.name}, serial {serial}"
 
     def _entries(self, path: Path, zone: str, text: str) -> list[Entry]:
@@ -279,20 +279,3 @@ def bump_serial(lines: list[str], entries: Sequence[Entry], zone: str, today: dt
 
 def _host(name: str) -> str:
     return name if name.endswith(".") else name + "."
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    """Replace ``path`` with ``text`` so a reader sees the old file or the new one, never half of one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    mode = path.stat().st_mode & 0o777 if path.exists() else 0o644  # name servers read it as their own user
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(temp, mode)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise

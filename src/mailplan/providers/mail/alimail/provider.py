@@ -345,12 +345,17 @@ class AlibabaMailProvider(Provider):
             "info": MARK,
             "status": "FREEZE" if box.frozen else "NORMAL",
         }
-        try:
-            self.client.call("POST", "/v2/users", body=body)
-        except AlimailError:
-            existing = self._get_user(box.address)
-            if existing is None:
-                raise
+        existing: dict[str, Any] | None = None
+        # written ahead: a run killed after Alibaba Mail took the password, before its answer, loses nothing
+        with self.context.credentials.issuing(box.address, password) as issued:
+            try:
+                self.client.call("POST", "/v2/users", body=body)
+            except AlimailError:
+                existing = self._get_user(box.address)
+                if existing is None:
+                    raise
+                self.context.credentials.withdraw(issued)  # it was there already, with its own password
+        if existing is not None:
             if box.frozen:  # someone who left: whatever password the account had stops working
                 self._set_password(box.address, generate_password(), change_at_sign_in=False)
             if (existing.get("employeeType") == "SERVICE") != (box.kind == "functional"):
@@ -363,8 +368,8 @@ class AlibabaMailProvider(Provider):
             self._eventually(lambda: self.client.call("PATCH", self._user_path(box.address), body=update))
             self._waiting.now_there(f"mailbox:{box.address}")
             return "adopted existing user"
-        if not box.frozen:  # created as someone who left: the initial password goes to nobody
-            self.context.credentials.put(box.address, password)
+        if box.frozen:  # created as someone who left: the initial password goes to nobody
+            self.context.credentials.forget(box.address)
         self._last_created = box.address
         self._waiting.now_there(f"mailbox:{box.address}")
         return "created"

@@ -109,19 +109,22 @@ class Mailboxes:
             "cpwd_login": 1,  # the person sets their own password at first login
         }
         adopted = False
-        try:
-            self.client.post("user/create", body)
-        except ExmailError:
-            if self.directory.account_types([box.address]).get(box.address) != ACCOUNT_USER:
-                raise
-            adopted = True  # it is there already: take it over as the config describes it
+        # written ahead: a run killed after Exmail took the password, before its answer, loses nothing
+        with self.credentials.issuing(box.address, password) as issued:
+            try:
+                self.client.post("user/create", body)
+            except ExmailError:
+                if self.directory.account_types([box.address]).get(box.address) != ACCOUNT_USER:
+                    raise
+                adopted = True  # it is there already: take it over as the config describes it
+                self.credentials.withdraw(issued)
+        if adopted:
             update = {k: v for k, v in body.items() if k in ("userid", "name", "department")}
             if box.frozen:  # someone who left: whatever password the account had stops working
                 update.update(password=generate_password(), cpwd_login=0)
             self.directory.eventually(lambda: self.client.post("user/update", update))
-        else:
-            if not box.frozen:  # created as someone who left: the initial password goes to nobody
-                self.credentials.put(box.address, password)
+        if box.frozen:  # created as someone who left: the initial password goes to nobody
+            self.credentials.forget(box.address)
         self.unmarked.append(box.address)  # tagged as mailplan's in one call with the others (``mark_created``)
         if len(self.unmarked) >= TAG_BATCH:
             self.mark_created()

@@ -68,6 +68,7 @@ class TencentExmailProvider(Provider):
          "group.post.senders"}
     )  # fmt: skip
     MANUAL: ClassVar[Mapping[str, str]] = {**MANUAL_WHY, "contact": WHY["tencent-exmail"]}
+    MARKED_APART: ClassVar[frozenset[str]] = frozenset({"mailbox", "department"})  # the marker tag
     SETTINGS_MODEL: ClassVar[type[BaseModel] | None] = ExmailSettings
     ENDPOINTS: ClassVar[Mapping[str, tuple[str, ...]]] = {"base_url": ("api.exmail.qq.com",)}
 

@@ -3,14 +3,15 @@
 Marks (how ``read`` knows what mailplan created, and what it did to a mailbox):
 - users: ``externalIds`` entries ``{"type":"custom","customType":"mailplan","value":TOKEN}`` with
   TOKEN in ``person``/``functional`` (created by mailplan; also the mailbox kind), ``frozen``
-  (login blocked by mailplan), ``gmail`` (mailplan wrote Gmail settings), ``admin`` (mailplan granted
-  an admin role);
+  (login blocked by mailplan) with ``frozen_on:YYYY-MM-DD`` (the day: retention counts from it),
+  ``gmail`` (mailplan wrote Gmail settings), ``admin`` (mailplan granted an admin role);
 - groups and org units: a ``[mailplan ...]`` note at the end of the description, which also
   carries what the resource has no field for (a department's manager).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -40,6 +41,30 @@ def with_tokens(user: Mapping[str, Any], add: Iterable[str] = (), drop: Iterable
         e for e in user.get("externalIds") or [] if not (e.get("type") == "custom" and e.get("customType") == MARK_TYPE)
     ]
     return others + [{"type": "custom", "customType": MARK_TYPE, "value": t} for t in sorted(tokens)]
+
+
+FROZEN_ON = "frozen_on:"
+
+
+def frozen_on_token(day: dt.date) -> str:
+    return f"{FROZEN_ON}{day.isoformat()}"
+
+
+def frozen_on_tokens(user: Mapping[str, Any]) -> list[str]:
+    return sorted(t for t in user_tokens(user) if t.startswith(FROZEN_ON))
+
+
+def frozen_dates(users: Iterable[Mapping[str, Any]]) -> dict[str, str]:
+    """Address -> the day mailplan froze the user, from its mark (a malformed day is left out)."""
+    found = {}
+    for user in users:
+        for token in frozen_on_tokens(user):
+            day = token.removeprefix(FROZEN_ON)
+            try:
+                found[address(str(user["primaryEmail"]))] = dt.date.fromisoformat(day).isoformat()
+            except ValueError:
+                continue
+    return found
 
 
 def kind_token(user: Mapping[str, Any]) -> str | None:

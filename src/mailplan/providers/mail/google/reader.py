@@ -87,6 +87,7 @@ class Reader:
         mailboxes = {codec.address(u["primaryEmail"]) for u in users_in_scope}
         for user in users_in_scope:
             self._user(user, scope, grants, add)
+        found.frozen_on.update(codec.frozen_dates(u for u in users_in_scope if "frozen" in codec.user_tokens(u)))
         for (mailbox, grantee), (read, send, mine) in sorted(grants.items()):
             if mailbox in mailboxes:  # send-as of an address that is not another mailbox is no delegation
                 add(Delegation(mailbox=mailbox, grantee=grantee, read=read, send=send), mine)

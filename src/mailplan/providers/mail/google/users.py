@@ -6,6 +6,7 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
+from mailplan import clock
 from mailplan.model.change import Action, Change
 from mailplan.model.objects import Mailbox
 from mailplan.providers.base import CredentialSink
@@ -64,20 +65,21 @@ class Users:
         }
         api = self.directory.api
         sent = api.attempts("directory", "POST", "users")
-        try:
-            self.directory.call("POST", "users", body)
-        except ApiError as exc:
-            if not exists_already(exc):
-                raise
-            attempts = api.attempts("directory", "POST", "users") - sent
-            user = self.directory.user(box.address)
-            if not made_by_resend(attempts, box.kind, codec.user_tokens(user)):
-                patch = {**self._body(box), "externalIds": codec.with_tokens(user, [box.kind], codec.KIND_TOKENS)}
-                self.directory.call("PATCH", f"users/{box.address}", patch)
-                return "user already there (adopted)"
-            self.credentials.put(box.address, password, RESENT_NOTE)
-        else:
-            self.credentials.put(box.address, password)
+        # written ahead: a run killed after Google took the password, before its answer, loses nothing
+        with self.credentials.issuing(box.address, password) as issued:
+            try:
+                self.directory.call("POST", "users", body)
+            except ApiError as exc:
+                if not exists_already(exc):
+                    raise
+                attempts = api.attempts("directory", "POST", "users") - sent
+                user = self.directory.user(box.address)
+                if not made_by_resend(attempts, box.kind, codec.user_tokens(user)):
+                    self.credentials.withdraw(issued)
+                    patch = {**self._body(box), "externalIds": codec.with_tokens(user, [box.kind], codec.KIND_TOKENS)}
+                    self.directory.call("PATCH", f"users/{box.address}", patch)
+                    return "user already there (adopted)"
+                issued.note = RESENT_NOTE
         self.directory.created("users", box.address)
         return "user created (initial password in the credentials file)"
 
@@ -113,7 +115,9 @@ class Users:
         left += [f"OAuth token of {t.get('displayText') or t['clientId']}" for t in self._listed(address, "tokens")]
         if left:
             raise fail(f"{address}: still holds {', '.join(left)} after revoking them; the freeze is not done")
-        call("PATCH", f"users/{address}", {"externalIds": codec.with_tokens(user, ["frozen"])}, fresh=address)
+        # the day goes with the mark: retention counts from it, whatever the journal holds
+        marks = codec.with_tokens(user, ["frozen", codec.frozen_on_token(clock.today())], codec.frozen_on_tokens(user))
+        call("PATCH", f"users/{address}", {"externalIds": marks}, fresh=address)
         return f"login blocked, signed out, {len(asps)} app passwords and {len(tokens)} tokens revoked"
 
     def _listed(self, address: str, what: str) -> list[dict[str, Any]]:
@@ -127,8 +131,8 @@ class Users:
             "suspended": False,
             "password": password,
             "changePasswordAtNextLogin": True,
-            "externalIds": codec.with_tokens(user, drop=["frozen"]),
+            "externalIds": codec.with_tokens(user, drop=["frozen", *codec.frozen_on_tokens(user)]),
         }
-        self.directory.call("PATCH", f"users/{address}", body, fresh=address)
-        self.credentials.put(address, password)
+        with self.credentials.issuing(address, password):
+            self.directory.call("PATCH", f"users/{address}", body, fresh=address)
         return "login allowed again (new password in the credentials file)"

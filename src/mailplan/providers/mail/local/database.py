@@ -14,6 +14,7 @@ from importlib import resources
 from pathlib import Path
 
 from mailplan.dirs import make_dirs
+from mailplan.files import build_atomically
 from mailplan.providers.base import ProviderError
 from mailplan.providers.mail.local.serverdb import AUTOREPLY_SECRET_KEY
 
@@ -33,16 +34,19 @@ def open_database(path: Path, create: bool, group: str | None = None) -> sqlite3
     Returns None for a missing database that may not be created (reading before
     the first apply must not leave files behind). A new file has mode 0640; with
     ``group`` (and ``create``) the file is made to belong to that group with that
-    mode, also when it was found otherwise.
+    mode, also when it was found otherwise. An empty file (0 bytes) reads as
+    missing: it holds nothing, and the engine compares that with what the journal says
+    mailplan made there (a database emptied or replaced is refused, never started afresh).
     """
-    fresh = not path.exists()
+    fresh = not path.exists() or path.stat().st_size == 0
     if fresh and not create:
         return None
     try:
         gid = _group_id(group)
         if fresh:
             make_dirs(path.parent)
-            _create_file(path)
+            # Made beside it and renamed into place: a run killed while making it leaves none half made.
+            build_atomically(path, _new_database, DATABASE_MODE)
         if create and group is not None and gid is not None:
             _close_down(path, group, gid)
         # Autocommit mode: transactions are explicit (``transaction``), one per change.
@@ -68,6 +72,17 @@ def _group_id(group: str | None) -> int | None:
         raise ProviderError(
             f"the mail database's group {group!r} (database_group) does not exist; create it: groupadd --system {group}"
         ) from None
+
+
+def _new_database(path: Path) -> None:
+    """The schema (and the helper's secret) in a file that is never, even for a moment, readable by others."""
+    _create_file(path)
+    db = sqlite3.connect(path, isolation_level=None)
+    try:
+        db.execute("PRAGMA journal_mode=DELETE")
+        _ensure_schema(db)
+    finally:
+        db.close()
 
 
 def _create_file(path: Path) -> None:

@@ -15,14 +15,16 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from mailplan import clock
 from mailplan.model.change import Action, Change
 from mailplan.model.objects import Contact, Mailbox
 from mailplan.model.state import Observed, State
 from mailplan.providers.base import NotSupported, Provider, ProviderContext, ProviderError
+from mailplan.providers.credentials import Issued
 from mailplan.providers.mail.local.addressbook import apply_contact, read_contacts
 from mailplan.providers.mail.local.database import now, open_database, transaction
 from mailplan.providers.mail.local.passwords import Scheme, generate_password, hash_password
-from mailplan.providers.mail.local.reader import read_managed, read_objects
+from mailplan.providers.mail.local.reader import read_frozen_on, read_managed, read_objects
 from mailplan.providers.mail.local.writer import delete, write
 
 
@@ -62,6 +64,7 @@ class LocalMailProvider(Provider):
             raise ProviderError(f"provider {name!r}: invalid settings: {exc}") from None
         self.database_path = context.path(self.config.database)
         self._db: sqlite3.Connection | None = None
+        self._issued: list[Issued] = []
 
     def read(self, domains: Sequence[str]) -> Observed:
         db = self._connect(create=False)
@@ -70,9 +73,11 @@ class LocalMailProvider(Provider):
         try:
             state = State([*read_objects(db, domains), *read_contacts(db, domains)])
             managed = read_managed(db)
+            marked = read_frozen_on(db)
         except sqlite3.Error as exc:
             raise ProviderError(f"reading the mail database {self.database_path}: {exc}") from None
-        return Observed(state, frozenset(managed & state.idents()))
+        frozen = {o.key for o in state.of_kind(Mailbox.KIND) if isinstance(o, Mailbox) and o.frozen}
+        return Observed(state, frozenset(managed & state.idents()), {k: d for k, d in marked.items() if k in frozen})
 
     def apply(self, change: Change) -> str:
         if change.action is Action.MANUAL:
@@ -82,11 +87,20 @@ class LocalMailProvider(Provider):
             raise NotSupported(f"the local provider cannot hold {', '.join(sorted(missing))}")
         db = self._connect(create=True)
         assert db is not None
+        self._issued = []  # passwords written ahead into the credentials file
         try:
             with transaction(db):
                 verb = self._apply_in(db, change)
         except sqlite3.Error as exc:
+            self._withdraw_issued()
             raise ProviderError(f"{change.describe()}: mail database {self.database_path}: {exc}") from None
+        except BaseException:
+            self._withdraw_issued()
+            raise
+        for issued in self._issued:  # committed: the passwords hold
+            self.context.credentials.confirm(issued)
+        if change.action is Action.FREEZE:  # committed: the old password works no more, so it is not kept
+            self.context.credentials.forget(change.key)
         answer = f"{verb} {change.kind} {change.key}"
         if change.action is Action.REMOVE and isinstance(change.obj, Mailbox):
             answer += " (its Maildir stays on disk)"
@@ -113,12 +127,13 @@ class LocalMailProvider(Provider):
             thawed = dataclasses.replace(obj, frozen=False)
             stored = self._unknown_password() if frozen else self._new_password_for(db)(thawed)
             db.execute("UPDATE mailbox SET password = ? WHERE username = ?", (stored, obj.address))
-            if frozen:
-                self.context.credentials.forget(obj.address)
+            _mark_frozen(db, obj.address, frozen)
             return "froze" if frozen else "unfroze"
         if change.after is None:
             raise ProviderError(f"{change.describe()}: the change carries no object to write")
         verb = write(db, change.after, self._new_password_for(db))
+        if isinstance(change.after, Mailbox) and change.action is Action.CREATE:
+            _mark_frozen(db, change.after.address, change.after.frozen)  # someone who left before mailplan ran
         if change.action is Action.CREATE:
             db.execute(
                 "INSERT OR IGNORE INTO mailplan_managed (kind, key, created) VALUES (?, ?, ?)",
@@ -139,11 +154,17 @@ class LocalMailProvider(Provider):
                 "SELECT password_min_length FROM mailplan_policy WHERE scope = ?", (box.domain,)
             ).fetchone()
             password = generate_password(int(row[0]) if row else 0)
-            # The clear password goes to the owner-only credentials file and nowhere else.
-            self.context.credentials.put(box.address, password)
+            # The clear password goes to the owner-only credentials file and nowhere else, before the
+            # row is committed: a run killed after the commit has not lost it.
+            self._issued.append(self.context.credentials.pending(box.address, password))
             return hash_password(password, self.config.password_scheme)
 
         return new_password
+
+    def _withdraw_issued(self) -> None:
+        """Rolled back: the passwords written ahead never reached the database."""
+        for issued in self._issued:
+            self.context.credentials.withdraw(issued)
 
     def _connect(self, create: bool) -> sqlite3.Connection | None:
         if self._db is None:
@@ -154,3 +175,15 @@ class LocalMailProvider(Provider):
         if self._db is not None:
             self._db.close()
             self._db = None
+
+
+def _mark_frozen(db: sqlite3.Connection, address: str, frozen: bool) -> None:
+    """Keep the day of a freeze with the mailbox. A freeze is only ever applied to a mailbox that is not
+    frozen, so its day replaces any older one (a hand-made unfreeze in between leaves one behind)."""
+    if frozen:
+        db.execute(
+            "INSERT OR REPLACE INTO mailplan_freeze (username, frozen_on) VALUES (?, ?)",
+            (address, clock.today().isoformat()),
+        )
+    else:
+        db.execute("DELETE FROM mailplan_freeze WHERE username = ?", (address,))

@@ -57,6 +57,11 @@ def read_managed(db: sqlite3.Connection) -> set[Ident]:
     return {(kind, key) for kind, key in db.execute("SELECT kind, key FROM mailplan_managed")}
 
 
+def read_frozen_on(db: sqlite3.Connection) -> dict[str, str]:
+    """Frozen mailbox -> the day mailplan froze it."""
+    return dict(db.execute("SELECT username, frozen_on FROM mailplan_freeze").fetchall())
+
+
 def _domains(db: sqlite3.Connection) -> Iterator[Domain]:
     rows = db.execute(
         "SELECT d.domain, d.description, a.target_domain FROM domain d "

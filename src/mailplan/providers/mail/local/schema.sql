@@ -119,6 +119,13 @@ CREATE TABLE IF NOT EXISTS mailplan_archive (
   retention_days INTEGER NOT NULL DEFAULT 0
 );
 
+-- The day mailplan froze a mailbox (kept with the mailbox, not only in the journal): retention
+-- counts from it, so a journal that lost the freeze cannot make a deletion come early.
+CREATE TABLE IF NOT EXISTS mailplan_freeze (
+  username  TEXT PRIMARY KEY,
+  frozen_on TEXT NOT NULL
+);
+
 -- What mailplan created here: only these may ever be removed by it.
 CREATE TABLE IF NOT EXISTS mailplan_managed (
   kind    TEXT NOT NULL,

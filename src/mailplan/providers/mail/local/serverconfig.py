@@ -27,9 +27,9 @@ pair made up here would teach people to click through warnings, and MTA-STS
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
+from mailplan.files import write_atomically
 from mailplan.providers.mail.local.dovecotconf import dovecot_files
 from mailplan.providers.mail.local.postfixconf import main_cf, map_files, master_cf
 from mailplan.providers.mail.local.serverdb import AUTOREPLY_LOGIN
@@ -59,10 +59,7 @@ def write(p: ServerParams, out_dir: Path) -> list[Path]:
     written = []
     for name, text in render(p).items():
         path = out_dir / name
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-        os.fchmod(fd, 0o644)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
+        write_atomically(path, text, 0o644)
         written.append(path)
     return written
 

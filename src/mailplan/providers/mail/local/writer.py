@@ -83,6 +83,7 @@ def delete(db: sqlite3.Connection, obj: MailObject) -> str:
         db.execute("DELETE FROM mailbox WHERE username = ?", (obj.address,))
         db.execute("DELETE FROM alias WHERE address = ?", (obj.address,))
         db.execute("DELETE FROM mailplan_mailbox WHERE username = ?", (obj.address,))
+        db.execute("DELETE FROM mailplan_freeze WHERE username = ?", (obj.address,))
         return "deleted"
     if isinstance(obj, Domain):
         _refuse_if_domain_in_use(db, obj.name)

@@ -75,19 +75,20 @@ class Users:
         if self.usage_location:
             body["usageLocation"] = self.usage_location
         sent = api.attempts("POST", "users")
-        try:
-            created = call("POST", "users", body)
-        except ApiError as exc:
-            if not exists_already(exc):
-                raise
-            attempts = api.attempts("POST", "users") - sent
-            found = call("GET", f"users/{box.address}", **{"$select": "id,onPremisesExtensionAttributes"})
-            if not made_by_resend(attempts, box.kind, codec.user_tokens(found)):
-                return self._adopt(box, codec.user_tokens(found))
-            created = found
-            self.credentials.put(box.address, password, RESENT_NOTE)
-        else:
-            self.credentials.put(box.address, password)
+        # written ahead: a run killed after Graph took the password, before its answer, loses nothing
+        with self.credentials.issuing(box.address, password) as issued:
+            try:
+                created = call("POST", "users", body)
+            except ApiError as exc:
+                if not exists_already(exc):
+                    raise
+                attempts = api.attempts("POST", "users") - sent
+                found = call("GET", f"users/{box.address}", **{"$select": "id,onPremisesExtensionAttributes"})
+                if not made_by_resend(attempts, box.kind, codec.user_tokens(found)):
+                    self.credentials.withdraw(issued)
+                    return self._adopt(box, codec.user_tokens(found))
+                created = found
+                issued.note = RESENT_NOTE
         self.directory.known().users[box.address] = str(created["id"])
         self.directory.created(f"users/{box.address}", box.address)
         if self.license_sku_id:
@@ -171,6 +172,6 @@ class Users:
             "accountEnabled": True,
             "passwordProfile": {"forceChangePasswordNextSignIn": True, "password": password},
         }
-        self.directory.call("PATCH", f"users/{address}", body, fresh=address)
-        self.credentials.put(address, password)
+        with self.credentials.issuing(address, password):
+            self.directory.call("PATCH", f"users/{address}", body, fresh=address)
         return "sign-in allowed again (new password in the credentials file)"
