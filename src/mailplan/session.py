@@ -201,6 +201,9 @@ class Session:
             unfrozen = done.event == APPLIED and change.action is Action.UNFREEZE
             if change.kind == Mailbox.KIND and (done.made or unfrozen):
                 self.credentials.settle(change.key)
+            frozen = done.event == APPLIED and change.action is Action.FREEZE
+            if change.kind == Mailbox.KIND and frozen:  # its password works no more: off the credentials file
+                self.credentials.forget(change.key)
         self._entries = None
 
     def stale_reasons(self, saved: Plan, observed: dict[str, Observed], current: Plan) -> list[str]:

@@ -62,11 +62,17 @@ def fake_state(fake: exmail.ExmailFake) -> dict[str, Any]:
     ))  # fmt: skip
 
 
-def passwords_on_file(folder: Path, fake: exmail.ExmailFake, confirmed_only: bool, probe: Probe) -> None:
+def passwords_on_file(
+    folder: Path, fake: exmail.ExmailFake, confirmed_only: bool, probe: Probe, leaver: str = ""
+) -> None:
     path = folder / ".mailplan" / "credentials.txt"
     lines = [ln.split("\t") for ln in path.read_text(encoding="utf-8").splitlines()] if path.exists() else []
     for userid, held in fake.passwords.items():
         mine = [ln for ln in lines if ln[0] == userid]
+        if userid == leaver or fake.users[userid].get("enable") == 0:
+            # being frozen or frozen: a password nobody knows (the freeze's first step), and none on file once done
+            assert not confirmed_only or mine == [], (str(probe), userid, mine)
+            continue
         if confirmed_only:
             assert len(mine) == 1 and UNCONFIRMED not in "\t".join(mine[0]), (str(probe), userid, mine)
         assert held in [ln[1] for ln in mine], f"{probe}: the password Exmail holds for {userid} is not on file"
@@ -106,7 +112,8 @@ def _sweep(template: Path, tmp: Path, before: str) -> list[Probe]:
             since = journal_length(company)
             code = run_forked(str(company.folder), ["apply", "--auto-approve"], probe.number, f"{where}.log")
             assert code == -9, f"{probe}: not killed there (exit {code})"
-            passwords_on_file(company.folder, fake, confirmed_only=False, probe=probe)
+            leaver = f"{before.split()[0]}@xiaomao.com" if before else ""
+            passwords_on_file(company.folder, fake, confirmed_only=False, probe=probe, leaver=leaver)
 
             recovered = company.run("apply", str(company.config), "--auto-approve")
             assert recovered.exit_code == 0, f"{probe}: {recovered.stdout}{recovered.stderr}"
@@ -117,7 +124,7 @@ def _sweep(template: Path, tmp: Path, before: str) -> list[Probe]:
             verify = company.run("audit", "verify", str(company.config))
             assert verify.exit_code == 0, f"{probe}: {verify.stdout}"
             no_temporary_files(company.folder)
-            passwords_on_file(company.folder, fake, confirmed_only=True, probe=probe)
+            passwords_on_file(company.folder, fake, confirmed_only=True, probe=probe, leaver=leaver)
         shutil.rmtree(where)
     return seen
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 from mailplan.model.change import Action, Change
 from mailplan.model.objects import MailObject
 from mailplan.model.state import Ident, Observed, State
-from mailplan.providers.base import Provider, ProviderError
+from mailplan.providers.base import CredentialSink, Provider, ProviderContext, ProviderError
 
 
 class MemoryProvider(Provider):
@@ -23,6 +24,8 @@ class MemoryProvider(Provider):
         self.fail_on: str | set[str] | None = None  # Change.describe() of the change(s) that must fail
         self.applied: list[str] = []
         self.name = "mem"
+        # no password is made here: a credentials file nobody writes
+        self.context = ProviderContext(base_dir=Path("."), credentials=CredentialSink(Path("/nonexistent/creds.txt")))
 
     def read(self, domains: Sequence[str]) -> Observed:
         return Observed(State(self.objects.values()), frozenset(self.managed))

@@ -198,7 +198,7 @@ def state_locked(config: Path, command: str, timeout: str = "0") -> Iterator[Non
                 "(killed, or its machine stopped)",
                 err=True,
             )
-        for place in (folder, folder / "dkim", config.resolve().parent):
+        for place in (folder, folder / "dkim", folder / "welcome", config.resolve().parent):
             remove_stale_temps(place)
         yield
 

@@ -123,7 +123,7 @@ def _apply_one(
         return "held back"
     try:
         # the journal's hook: intent written before the provider call, outcome after (journal.py)
-        journaled(journal, change, partial(providers[change.provider].apply, change))
+        journaled(journal, change, partial(_make, providers[change.provider], change))
     except Unrecorded as exc:
         # the journal could not take it: say exactly what was done, and stop before doing more
         if exc.applied:
@@ -139,6 +139,15 @@ def _apply_one(
     if change.instructions:  # applied in part (APPLIES_PARTLY): a person still has a step to do
         report.manual.append(change)
     return "ok"
+
+
+def _make(provider: Provider, change: Change) -> str:
+    answer = provider.apply(change)
+    if change.action is Action.FREEZE:
+        # its password works no more: the credentials file lists only those that do (before the outcome is
+        # journaled, so a run killed in between has an open intent, which the next run settles the same way)
+        provider.context.credentials.forget(change.key)
+    return answer
 
 
 def _finish(used: set[str], providers: Mapping[str, Provider], report: ApplyReport) -> None:

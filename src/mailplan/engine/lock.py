@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from mailplan.dirs import make_dirs
 from mailplan.errors import MailplanError
 
 LOCK_FILE = "lock"
@@ -82,8 +83,9 @@ class StateLock:
             self.release()
 
     def acquire(self, timeout: float = 0.0) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        make_dirs(self.path.parent)  # the state folder, with its own mode whatever the umask
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        os.fchmod(fd, 0o644)  # who holds it (pid, host, since) is no secret
         deadline = time.monotonic() + max(timeout, 0.0)
         told = False
         try:

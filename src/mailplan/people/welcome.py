@@ -11,6 +11,8 @@ import stat
 from pathlib import Path
 
 from mailplan import config as config_mod
+from mailplan.dirs import make_dirs
+from mailplan.files import write_atomically
 from mailplan.model.change import Action, Change
 from mailplan.model.objects import Mailbox
 from mailplan.people.dayone import newcomer
@@ -46,10 +48,7 @@ def write_for(session: Session, applied: list[Change]) -> list[Path]:
 
 
 def _write_private(path: Path, text: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_dirs(path.parent, stat.S_IRWXU)
     os.chmod(path.parent, stat.S_IRWXU)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, stat.S_IRUSR | stat.S_IWUSR)
-    os.chmod(path, stat.S_IRUSR | stat.S_IWUSR)  # an existing file keeps no wider mode
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(text)
+    write_atomically(path, text, stat.S_IRUSR | stat.S_IWUSR)  # an existing file keeps no wider mode
     return path

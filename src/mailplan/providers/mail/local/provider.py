@@ -99,8 +99,6 @@ class LocalMailProvider(Provider):
             raise
         for issued in self._issued:  # committed: the passwords hold
             self.context.credentials.confirm(issued)
-        if change.action is Action.FREEZE:  # committed: the old password works no more, so it is not kept
-            self.context.credentials.forget(change.key)
         answer = f"{verb} {change.kind} {change.key}"
         if change.action is Action.REMOVE and isinstance(change.obj, Mailbox):
             answer += " (its Maildir stays on disk)"
