@@ -2,7 +2,21 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
+
+from mailplan import i18n
+
+# Tests read English unless they ask for another language: a developer's zh_CN locale must not change
+# them (subprocesses inherit this too). Tests of the language choice set their own environment.
+os.environ["MAILPLAN_LANG"] = "en"
+
+
+@pytest.fixture(autouse=True)
+def _english() -> None:
+    """Each test starts in English, whatever language the one before it chose in-process."""
+    i18n.select("en")
 
 pytest_plugins: list[str] = [
     # "servers.<module>" for each fixture module, e.g. "servers.mailstack"
