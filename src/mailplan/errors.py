@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 
@@ -28,9 +29,14 @@ class Problem:
     hint: str = ""
 
     def __str__(self) -> str:
+        return self.shown(str)
+
+    def shown(self, translate: Callable[[str], str]) -> str:
+        """``file:line:col: message — hint``, the message and the hint as ``translate`` renders them
+        (the CLI passes ``i18n.localized``: they are English messages, shown in the reader's language)."""
         where = f"{self.location}: " if self.location else ""
-        fix = f" — {self.hint}" if self.hint else ""
-        return f"{where}{self.message}{fix}"
+        fix = f" — {translate(self.hint)}" if self.hint else ""
+        return f"{where}{translate(self.message)}{fix}"
 
 
 class ConfigError(MailplanError):

@@ -16,6 +16,7 @@ from babel.dates import format_date
 
 from mailplan import i18n
 from mailplan.engine.journal import Break
+from mailplan.errors import Location, Problem
 from mailplan.i18n import Msg, _, ngettext, plural_msg
 
 
@@ -75,6 +76,13 @@ def test_a_message_is_english_for_machines_and_translated_for_a_reader() -> None
     for kept in (copy.deepcopy(reason), pickle.loads(pickle.dumps(reason))):  # a copy stays a message
         assert i18n.localized(kept) == i18n.localized(reason)
     assert not isinstance(reason + "!", Msg)  # concatenated: plain English, so write one message instead
+
+
+def test_a_config_problem_keeps_its_place_and_speaks_the_language() -> None:
+    problem = Problem(Msg("not UTF-8 text"), Location("mailplan.yaml", 3, 5), hint=Msg("hash chain intact"))
+    assert str(problem) == "mailplan.yaml:3:5: not UTF-8 text — hash chain intact"  # as before, English
+    i18n.select("zh-CN")
+    assert problem.shown(i18n.localized) == "mailplan.yaml:3:5: 不是 UTF-8 文本 — 哈希链完好"
 
 
 def test_plural_forms() -> None:

@@ -123,7 +123,7 @@ def _guarded() -> Iterator[None]:
         yield
     except ConfigError as exc:
         for problem in exc.problems:
-            typer.echo(str(problem), err=True)
+            typer.echo(problem.shown(i18n.localized), err=True)
         count = len(exc.problems)
         typer.echo(ngettext("{count} problem found; nothing was changed.",
                             "{count} problems found; nothing was changed.", count), err=True)  # fmt: skip
