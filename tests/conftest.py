@@ -9,6 +9,17 @@ import pytest
 # The fakes listen on loopback: the sanctioned way to point providers at an endpoint that is not one
 # of their documented hosts is the environment, never the config file (providers/endpoints.py).
 os.environ.setdefault("MAILPLAN_ALLOW_ENDPOINTS", "http://127.0.0.1")
+from mailplan import i18n
+
+# Tests read English unless they ask for another language: a developer's zh_CN locale must not change
+# them (subprocesses inherit this too). Tests of the language choice set their own environment.
+os.environ["MAILPLAN_LANG"] = "en"
+
+
+@pytest.fixture(autouse=True)
+def _english() -> None:
+    """Each test starts in English, whatever language the one before it chose in-process."""
+    i18n.select("en")
 
 pytest_plugins: list[str] = [
     # "servers.<module>" for each fixture module, e.g. "servers.mailstack"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 # Characters that would break a message's one line or the terminal: shown escaped, never as they are.
@@ -37,9 +38,15 @@ class Problem:
     hint: str = ""
 
     def __str__(self) -> str:
+        return self.shown(str)
+
+    def shown(self, translate: Callable[[str], str]) -> str:
+        """``file:line:col: message — hint``, the message and the hint as ``translate`` renders them
+        (the CLI passes ``i18n.localized``: they are English messages, shown in the reader's language),
+        control characters made visible."""
         where = f"{visible(str(self.location))}: " if self.location else ""
-        fix = f" — {visible(self.hint)}" if self.hint else ""
-        return f"{where}{visible(self.message)}{fix}"
+        fix = f" — {visible(translate(self.hint))}" if self.hint else ""
+        return f"{where}{visible(translate(self.message))}{fix}"
 
 
 class ConfigError(MailplanError):

@@ -10,17 +10,22 @@ from typing import Annotated, Any
 import typer
 
 from mailplan import config as config_mod
+from mailplan import i18n
 from mailplan.cli.common import CONFIG_ARG, fail, guarded
+from mailplan.cli.localized_help import LocalizedCommand, LocalizedGroup
 from mailplan.config.addresses import AddressError, external_address
 from mailplan.config.compile import journal_path
 from mailplan.engine import journal_check
 from mailplan.engine.journal import GENESIS, Break, Head, Journal, parse_head
 from mailplan.errors import ConfigError
 from mailplan.files import write_atomically
+from mailplan.i18n import N_, _, ngettext
 from mailplan.people.select import concerns
 from mailplan.render import audit_html, audit_json, audit_markdown, audit_text
 
-audit = typer.Typer(help="The audit journal: every applied change, hash-chained.", no_args_is_help=True)
+audit = typer.Typer(
+    cls=LocalizedGroup, help=N_("The audit journal: every applied change, hash-chained."), no_args_is_help=True
+)
 
 
 class Format(enum.StrEnum):
@@ -37,12 +42,12 @@ RENDERERS = {
     Format.html: audit_html.render,
 }
 
-JOURNAL_OPT = typer.Option("--journal", help="The journal file (default: the one the config names).")
+JOURNAL_OPT = typer.Option("--journal", help=N_("The journal file (default: the one the config names)."))
 KEY_OPT = typer.Option(
     "--key",
     metavar="env:NAME|file:PATH",
-    help="Check the entries' signatures with this key (default: journal_key of the config, also with --journal; "
-    "a file: path here is relative to the current directory). A reference only.",
+    help=N_("Check the entries' signatures with this key (default: journal_key of the config, also with "
+            "--journal; a file: path here is relative to the current directory). A reference only."),
 )
 DEFAULT_CONFIG = Path("mailplan.yaml")
 
@@ -71,7 +76,8 @@ def _journal_to_verify(config: Path, journal: Path | None, key: str) -> tuple[Jo
         return Journal(journal, actor="-", key_ref=key, base_dir=Path.cwd()), f"--key {key}"
     if cfg is not None and cfg.document.journal_key:
         ref = cfg.document.journal_key
-        return Journal(journal, actor="-", key_ref=ref, base_dir=cfg.base_dir), f"journal_key {ref} of {cfg.path}"
+        where = _("journal_key {ref} of {config}", ref=ref, config=cfg.path)
+        return Journal(journal, actor="-", key_ref=ref, base_dir=cfg.base_dir), where
     return Journal(journal, actor="-"), ""
 
 
@@ -81,10 +87,15 @@ def _signatures_not_checked(record: Journal) -> str:
     signed = sum(1 for entry in entries if "mac" in entry.data)
     if not signed:
         return ""
-    return (
-        f"signatures NOT checked: {signed} of {len(entries)} entries are signed, but no journal key was given, "
-        "so only the hash chain was checked, which whoever edits the file can recompute. Pass --key "
-        "env:NAME|file:PATH, or the config whose journal_key signed them."
+    return ngettext(
+        "signatures NOT checked: {signed} of {count} entry is signed, but no journal key was given, so only the "
+        "hash chain was checked, which whoever edits the file can recompute. Pass --key env:NAME|file:PATH, or "
+        "the config whose journal_key signed it.",
+        "signatures NOT checked: {signed} of {count} entries are signed, but no journal key was given, so only "
+        "the hash chain was checked, which whoever edits the file can recompute. Pass --key env:NAME|file:PATH, "
+        "or the config whose journal_key signed them.",
+        len(entries),
+        signed=signed,
     )
 
 
@@ -110,25 +121,28 @@ def person_addresses(config: Path, query: str) -> tuple[set[str], str]:
     try:
         address = external_address(query)
     except AddressError as exc:
-        fail(f"{query!r} is no person of the config and no address ({exc})")
+        fail(_("'{query}' is no person of the config and no address ({error})", query=query,
+               error=i18n.localized(exc)))  # fmt: skip
     return {address}, address
+
+
+LOG_HELP = N_("What was applied, when, by whom, from which config commit; oldest first.")
 
 
 def log(
     config: CONFIG_ARG = Path("mailplan.yaml"),
-    person: Annotated[str, typer.Option("--person", "-p", help="Only changes concerning this person.")] = "",
-    since: Annotated[str, typer.Option("--since", help="Only changes on or after this date (YYYY-MM-DD).")] = "",
-    fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.text,
+    person: Annotated[str, typer.Option("--person", "-p", help=N_("Only changes concerning this person."))] = "",
+    since: Annotated[str, typer.Option("--since", help=N_("Only changes on or after this date (YYYY-MM-DD)."))] = "",
+    fmt: Annotated[Format, typer.Option("--format", "-f", help=N_("Output format."))] = Format.text,
     journal: Annotated[Path | None, JOURNAL_OPT] = None,
 ) -> None:
-    """What was applied, when, by whom, from which config commit; oldest first."""
     with guarded():
         since_date = None
         if since:
             try:
                 since_date = dt.date.fromisoformat(since)
             except ValueError:
-                fail(f"--since {since!r} is not a date; write it as YYYY-MM-DD")
+                fail(_("--since '{since}' is not a date; write it as YYYY-MM-DD", since=since))
         record = _journal(config, journal)
         entries, damaged = [], []
         for item in record.lines():
@@ -146,8 +160,11 @@ def log(
         if damaged:
             # the readable entries are shown, but a log with holes must not pass for a complete one
             for found in damaged:
-                typer.echo(f"{record.path}: line {found.line}: {found.reason}; left out of the log", err=True)
-            fail(f"{len(damaged)} damaged line(s) in the journal; `mailplan audit verify` checks the rest of it")
+                typer.echo(_("{path}: line {line}: {reason}; left out of the log", path=record.path, line=found.line,
+                             reason=i18n.localized(found.reason)), err=True)  # fmt: skip
+            fail(ngettext("{count} damaged line in the journal; `mailplan audit verify` checks the rest of it",
+                          "{count} damaged lines in the journal; `mailplan audit verify` checks the rest of it",
+                          len(damaged)))  # fmt: skip
 
 
 def _day(entry: dict[str, Any]) -> dt.date | None:
@@ -155,6 +172,10 @@ def _day(entry: dict[str, Any]) -> dt.date | None:
         return dt.datetime.fromisoformat(str(entry.get("time"))).date()
     except ValueError:
         return None
+
+
+VERIFY_HELP = N_("Check the journal: exit 0 intact, 2 when a line was edited, deleted, moved or damaged "
+                  "(says where).")
 
 
 def verify(
@@ -165,27 +186,29 @@ def verify(
         typer.Option(
             "--expect-head",
             metavar="SEQ:HASH|FILE",
-            help="A head printed earlier (by verify or apply), or a file holding it: that entry must still be "
-            "there, unchanged. Shows deleted last lines and a rewritten history, which the chain alone cannot.",
+            help=N_("A head printed earlier (by verify or apply), or a file holding it: that entry must still be "
+                    "there, unchanged. Shows deleted last lines and a rewritten history, which the chain alone "
+                    "cannot."),
         ),
     ] = "",
     save_head: Annotated[
         Path | None,
-        typer.Option("--save-head", help="When intact, write the head (SEQ:HASH) to this file, for --expect-head."),
+        typer.Option("--save-head",
+                     help=N_("When intact, write the head (SEQ:HASH) to this file, for --expect-head.")),
     ] = None,
     key: Annotated[str, KEY_OPT] = "",
 ) -> None:
-    """Check the journal: exit 0 intact, 2 when a line was edited, deleted, moved or damaged (says where)."""
     with guarded():
         expected = _expected_head(expect_head) if expect_head else None
         if key and not key.startswith(("env:", "file:")):
-            fail("--key takes a reference, env:NAME or file:PATH, never the key itself")
+            fail(_("--key takes a reference, env:NAME or file:PATH, never the key itself"))
         record, key_source = _journal_to_verify(config, journal, key)
         if not record.path.exists():
             if expected is not None and expected.seq > 0:
-                typer.echo(f"{record.path}: the journal is gone, but the recorded head is entry {expected.seq}")
+                typer.echo(_("{path}: the journal is gone, but the recorded head is entry {seq}", path=record.path,
+                             seq=expected.seq))  # fmt: skip
                 raise typer.Exit(2)
-            typer.echo(f"{record.path}: no journal yet (nothing has been applied)")
+            typer.echo(_("{path}: no journal yet (nothing has been applied)", path=record.path))
             if save_head is not None:
                 write_atomically(save_head, f"{Head(0, GENESIS)}\n")
             return
@@ -193,25 +216,31 @@ def verify(
         unchecked = "" if record.key_ref else _signatures_not_checked(record)
         if result.breaks:
             for found in result.breaks:
-                where = f"line {found.line}" if found.line else "the journal"
-                typer.echo(f"{record.path}: {where}: {found.reason}")
+                reason = i18n.localized(found.reason)
+                if found.line:
+                    typer.echo(_("{path}: line {line}: {reason}", path=record.path, line=found.line, reason=reason))
+                else:
+                    typer.echo(_("{path}: the journal: {reason}", path=record.path, reason=reason))
             if unchecked:
                 typer.echo(unchecked)
-            typer.echo(
-                f"The journal is not as it was written: {len(result.breaks)} problem(s) in {result.entries} "
-                "entries. Compare it with a backup copy."
-            )
+            problems = ngettext("{count} problem", "{count} problems", len(result.breaks))
+            entries = ngettext("{count} entry", "{count} entries", result.entries)
+            typer.echo(_("The journal is not as it was written: {problems} in {entries}. Compare it with a backup "
+                         "copy.", problems=problems, entries=entries))  # fmt: skip
             raise typer.Exit(2)
-        checks = ["hash chain intact"]
+        checks = [_("hash chain intact")]
         if record.key_ref:
-            checks.append(f"{result.signed} signed with the journal key ({key_source})")
+            checks.append(_("{signed} signed with the journal key ({source})", signed=result.signed,
+                            source=key_source))  # fmt: skip
         elif unchecked:
-            checks.append("signatures not checked (no journal key)")
+            checks.append(_("signatures not checked (no journal key)"))
         if expected is not None:
-            checks.append(f"entry {expected.seq} matches the recorded head")
-        typer.echo(f"{record.path}: {result.entries} entries, {', '.join(checks)}.")
+            checks.append(_("entry {seq} matches the recorded head", seq=expected.seq))
+        typer.echo(ngettext("{path}: {count} entry, {checks}.", "{path}: {count} entries, {checks}.", result.entries,
+                            path=record.path, checks=_(", ").join(checks)))  # fmt: skip
         if unchecked:
             typer.echo(unchecked)
+        # the same in every language: scripts read the head from this line (docs/i18n.md)
         typer.echo(f"head {result.head}")
         if save_head is not None:
             write_atomically(save_head, f"{result.head}\n")
@@ -226,14 +255,15 @@ def _expected_head(value: str) -> Head:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        fail(f"--expect-head {value!r} is neither SEQ:HASH nor a readable file ({exc.strerror or exc})")
+        fail(_("--expect-head '{value}' is neither SEQ:HASH nor a readable file ({error})", value=value,
+               error=exc.strerror or exc))  # fmt: skip
     head = parse_head(text.split()[0] if text.split() else "")
     if head is None:
-        fail(f"--expect-head: {path} does not hold a head: expected SEQ:HASH, e.g. 42:9f86d081884c7d65…")
+        fail(_("--expect-head: {path} does not hold a head: expected SEQ:HASH, e.g. 42:9f86d081884c7d65…", path=path))
     return head
 
 
 def register(app: typer.Typer) -> None:
-    audit.command("log")(log)
-    audit.command("verify")(verify)
+    audit.command("log", cls=LocalizedCommand, help=LOG_HELP)(log)
+    audit.command("verify", cls=LocalizedCommand, help=VERIFY_HELP)(verify)
     app.add_typer(audit, name="audit")

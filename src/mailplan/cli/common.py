@@ -14,7 +14,7 @@ from typing import Annotated, NoReturn
 
 import typer
 
-from mailplan import clock
+from mailplan import clock, i18n
 from mailplan.config.loader import state_dir_of
 from mailplan.dns import spf
 from mailplan.dns.check.context import SpfDns
@@ -22,6 +22,7 @@ from mailplan.dns.check.dnsview import LiveDns
 from mailplan.engine.lock import StateLock, parse_timeout
 from mailplan.errors import ConfigError, MailplanError
 from mailplan.files import remove_stale_temps
+from mailplan.i18n import N_, _, ngettext
 from mailplan.model.change import Change
 from mailplan.model.plan import Plan
 from mailplan.notes import Note, Waiting
@@ -30,7 +31,7 @@ from mailplan.providers.redact import redact
 from mailplan.render import plan_json, plan_markdown, plan_text
 
 CONFIG_ARG = Annotated[
-    Path, typer.Argument(help="The config file.", show_default=True, metavar="[CONFIG]")
+    Path, typer.Argument(help=N_("The config file."), show_default=True, metavar="[CONFIG]")
 ]
 
 
@@ -95,7 +96,8 @@ def today() -> dt.date:
 
 
 def fail(message: str) -> NoReturn:
-    typer.echo(f"error: {redact(message)}", err=True)  # the last line of defence: no secret is ever printed
+    """Print ``error: message`` (the message already in the run's language) and exit 1."""
+    typer.echo(_("error: {message}", message=redact(message)), err=True)  # the last line of defence: no secret
     raise typer.Exit(1)
 
 
@@ -136,18 +138,19 @@ def _guarded() -> Iterator[None]:
         yield
     except ConfigError as exc:
         for problem in exc.problems:
-            typer.echo(str(problem), err=True)
+            typer.echo(problem.shown(i18n.localized), err=True)
         count = len(exc.problems)
-        typer.echo(f"{count} problem{'s' if count != 1 else ''} found; nothing was changed.", err=True)
+        typer.echo(ngettext("{count} problem found; nothing was changed.",
+                            "{count} problems found; nothing was changed.", count), err=True)  # fmt: skip
         raise typer.Exit(1) from None
     except (MailplanError, ProviderError) as exc:
-        fail(str(exc))
+        fail(i18n.localized(exc))
     except OSError as exc:
         # a folder that cannot be made, a file that cannot be written: name it, no traceback
         where = f"{exc.filename}: " if exc.filename else ""
         fail(f"{where}{exc.strerror or exc}")
     except KeyboardInterrupt:
-        typer.echo("interrupted", err=True)
+        typer.echo(_("interrupted"), err=True)
         raise typer.Exit(130) from None
 
 

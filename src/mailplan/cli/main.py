@@ -9,13 +9,40 @@ from typing import Any
 
 import typer
 
+from mailplan import i18n
+from mailplan.cli.localized_help import RootGroup
+from mailplan.i18n import N_, _
+
 app = typer.Typer(
     name="mailplan",
-    help="Declarative mail infrastructure: one YAML file, a plan, an apply.",
+    cls=RootGroup,
+    help=N_("Declarative mail infrastructure: one YAML file, a plan, an apply."),
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+
+def _language(value: str | None) -> str | None:
+    # RootGroup chose the language before parsing (help texts need it); here an unknown one is refused
+    if value and i18n.language_of(value) is None:
+        raise typer.BadParameter(_("'{value}' is no language mailplan speaks: zh-CN or en", value=value))
+    return value
+
+
+@app.callback()
+def options(
+    lang: str | None = typer.Option(
+        None,
+        "--lang",
+        envvar="MAILPLAN_LANG",
+        metavar="zh-CN|en",
+        callback=_language,
+        help=N_("The language of what mailplan prints (default: MAILPLAN_LANG, else the locale: LC_ALL, "
+                "LC_MESSAGES, LANG); JSON, exit codes and the journal are the same in every language."),
+    ),
+) -> None:
+    pass
 
 # Modules with a ``register(app: typer.Typer) -> None`` function.
 COMMAND_MODULES = [
@@ -51,7 +78,7 @@ def run() -> None:
         error.show()
         sys.exit(1 if isinstance(exc, _USAGE_ERROR) else error.exit_code)
     except typer.Abort:
-        typer.echo("aborted", err=True)
+        typer.echo(_("aborted"), err=True)
         sys.exit(1)
     sys.exit(code if isinstance(code, int) else 0)
 

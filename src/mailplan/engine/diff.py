@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from mailplan import notes
 from mailplan.dns.equality import only_form_differs
 from mailplan.engine.order import leavers, order_key, phase_of, plan_order
+from mailplan.i18n import N_
 from mailplan.model.change import Action, Change
 from mailplan.model.objects import Delegation, Domain, Hold, Mailbox, MailObject, Record
 from mailplan.model.plan import Unmanaged
@@ -39,7 +40,7 @@ def diff_provider(
     for obj in desired:
         current = have.get(obj.ident)
         if current is None:
-            changes.append(Change(Action.CREATE, provider, None, obj, "in the config, not yet on the provider"))
+            changes.append(Change(Action.CREATE, provider, None, obj, N_("in the config, not yet on the provider")))
         elif _same_meaning(current, obj):
             continue
         elif current != obj:
@@ -51,13 +52,13 @@ def diff_provider(
             if _worth_reporting(obj, desired):
                 unmanaged.append(Unmanaged(provider, obj))
         elif isinstance(obj, Mailbox) and obj.address in deletions:
-            changes.append(Change(Action.REMOVE, provider, obj, None, "its retention period has ended"))
+            changes.append(Change(Action.REMOVE, provider, obj, None, N_("its retention period has ended")))
         elif obj.KIND in PROTECTED_KINDS:
             orphans.append(obj)
         elif mailbox_of(obj) in deletions:
-            changes.append(Change(Action.REMOVE, provider, obj, None, "goes with its mailbox (retention ended)"))
+            changes.append(Change(Action.REMOVE, provider, obj, None, N_("goes with its mailbox (retention ended)")))
         else:
-            changes.append(Change(Action.REMOVE, provider, obj, None, "no longer in the config"))
+            changes.append(Change(Action.REMOVE, provider, obj, None, N_("no longer in the config")))
     return changes, unmanaged, orphans
 
 
@@ -104,8 +105,8 @@ def _update_action(before: MailObject, after: MailObject) -> Action:
 
 def _reason(before: MailObject, after: MailObject) -> str:
     if isinstance(after, Mailbox) and isinstance(before, Mailbox) and before.frozen != after.frozen:
-        return "left the organization" if after.frozen else "back in the organization"
-    return "differs from the config"
+        return N_("left the organization") if after.frozen else N_("back in the organization")
+    return N_("differs from the config")
 
 
 def diff_all(

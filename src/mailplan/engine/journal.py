@@ -37,6 +37,7 @@ from typing import Any
 from mailplan import clock
 from mailplan.dirs import make_dirs
 from mailplan.errors import MailplanError
+from mailplan.i18n import Msg
 from mailplan.model.change import Change
 
 GENESIS = "0" * 64
@@ -85,22 +86,24 @@ def resolve_key(ref: str, base_dir: Path) -> bytes:
     if kind == "env" and name:
         value = os.environ.get(name, "")
         if not value:
-            raise JournalError(
-                f"the journal key {ref} is not set: export {name}=... (in CI: a secret of the job); "
-                "without it entries cannot be signed or checked"
-            )
+            raise JournalError(Msg(
+                "the journal key {ref} is not set: `export {name}=...` (in CI: a secret of the job); "
+                "without it entries cannot be signed or checked", ref=ref, name=name,
+            ))  # fmt: skip
     elif kind == "file" and name:
         file = Path(name) if Path(name).is_absolute() else base_dir / name
         try:
             value = file.read_text(encoding="utf-8").strip()
         except OSError as exc:
-            raise JournalError(f"cannot read the journal key {ref}: {exc.strerror or exc}") from None
+            reading = Msg("cannot read the journal key {ref}: {error}", ref=ref, error=exc.strerror or exc)
+            raise JournalError(reading) from None
     else:
-        raise JournalError("the journal key must be a reference: env:NAME or file:PATH (never the key itself)")
+        raise JournalError(Msg("the journal key must be a reference: env:NAME or file:PATH (never the key itself)"))
     if len(value) < MIN_KEY_CHARS:
-        raise JournalError(
-            f"the journal key {ref} is shorter than {MIN_KEY_CHARS} characters; make one with `openssl rand -hex 32`"
-        )
+        raise JournalError(Msg(
+            "the journal key {ref} is shorter than {count} characters; make one with `openssl rand -hex 32`",
+            ref=ref, count=MIN_KEY_CHARS,
+        ))  # fmt: skip
     return value.encode()
 
 
@@ -130,7 +133,7 @@ class Entry:
 @dataclass(frozen=True)
 class Break:
     line: int  # 0: the journal as a whole
-    reason: str
+    reason: str  # a Msg: English, translated where it is shown
     torn: bool = False  # the last line, cut short by an interrupted write (recoverable)
 
 
@@ -197,13 +200,14 @@ class Journal:
                 try:
                     data = json.loads(raw.decode("utf-8"))
                 except UnicodeDecodeError:
-                    yield _damaged(number, "not UTF-8 text", torn, raw)
+                    yield _damaged(number, Msg("not UTF-8 text"), torn, raw)
                     continue
                 except json.JSONDecodeError as exc:
-                    yield _damaged(number, f"not valid JSON ({exc.msg} at column {exc.colno})", torn, raw)
+                    not_json = Msg("not valid JSON ({error} at column {column})", error=exc.msg, column=exc.colno)
+                    yield _damaged(number, not_json, torn, raw)
                     continue
                 if not isinstance(data, dict):
-                    yield _damaged(number, "not a journal entry (a JSON object was expected)", torn, raw)
+                    yield _damaged(number, Msg("not a journal entry (a JSON object was expected)"), torn, raw)
                     continue
                 yield Entry(number, data)
 
@@ -345,8 +349,9 @@ def journaled(journal: Journal, change: Change, call: Callable[[], str]) -> str:
     return answer
 
 
-def _damaged(number: int, reason: str, torn: bool, raw: bytes) -> Break:
+def _damaged(number: int, reason: Msg, torn: bool, raw: bytes) -> Break:
     if torn:
-        return Break(number, f"{reason}: the last line was cut short ({len(raw)} bytes and no line end), an "
-                     "interrupted write; the next `mailplan apply` moves it aside and records that", torn=True)
+        cut = Msg("{reason}: the last line was cut short ({size} bytes and no line end), an interrupted write; "
+                  "the next `mailplan apply` moves it aside and records that", reason=reason, size=len(raw))
+        return Break(number, cut, torn=True)
     return Break(number, reason)

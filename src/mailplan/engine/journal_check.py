@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mailplan.engine.journal import GENESIS, Break, Entry, Head, Journal, _digest, _mac
+from mailplan.i18n import Msg, plural_msg
 
 
 @dataclass
@@ -47,16 +48,17 @@ def check(journal: Journal, expect: Head | None = None) -> Verification:
         stored, mac = data.pop("hash", None), data.pop("mac", None)
         seq = data.get("seq")
         if type(seq) is not int:
-            result.breaks.append(Break(line, f"has no entry number (seq is {seq!r})"))
+            result.breaks.append(Break(line, Msg("has no entry number (`seq` is {seq})", seq=repr(seq))))
         elif seq != expected_seq and not resync:
-            result.breaks.append(
-                Break(line, f"entry number {seq} where {expected_seq} was expected (a line was deleted or moved)")
-            )
+            result.breaks.append(Break(line, Msg(
+                "entry number {seq} where {expected} was expected (a line was deleted or moved)",
+                seq=seq, expected=expected_seq,
+            )))  # fmt: skip
         if data.get("prev") != prev and not resync:
-            result.breaks.append(Break(line, "does not follow the line before it (deleted or reordered)"))
+            result.breaks.append(Break(line, Msg("does not follow the line before it (deleted or reordered)")))
         intact = stored == _digest(str(data.get("prev")), data)
         if not intact:
-            result.breaks.append(Break(line, "content does not match its hash (the line was edited)"))
+            result.breaks.append(Break(line, Msg("content does not match its hash (the line was edited)")))
         if key is not None:
             signed, problem = _signature(key, stored, mac, intact, seen_signed=result.signed > 0)
             result.signed += signed
@@ -70,9 +72,12 @@ def check(journal: Journal, expect: Head | None = None) -> Verification:
         if type(seq) is int and isinstance(stored, str):
             result.head = Head(seq, stored)
     if key is not None and result.entries and not result.signed:
-        unsigned = (
-            f"none of the {result.entries} entries is signed with the journal key: they were written before "
-            "the key was set, or the signatures were stripped and the chain recomputed"
+        unsigned = plural_msg(
+            "the entry is not signed with the journal key: it was written before the key was set, or its "
+            "signature was stripped and the chain recomputed",
+            "none of the {count} entries is signed with the journal key: they were written before the key was "
+            "set, or the signatures were stripped and the chain recomputed",
+            result.entries,
         )
         result.breaks.append(Break(0, unsigned))
     if expect is not None and expect.seq > 0:  # head 0 was recorded before anything was applied
@@ -80,39 +85,41 @@ def check(journal: Journal, expect: Head | None = None) -> Verification:
     return result
 
 
-def _signature(key: bytes, stored: Any, mac: Any, intact: bool, *, seen_signed: bool) -> tuple[int, str]:
+def _signature(key: bytes, stored: Any, mac: Any, intact: bool, *, seen_signed: bool) -> tuple[int, Msg | None]:
     """(1 if validly signed, else 0; the problem, or "").
 
     Entries before the first signed one predate the key: the first signature covers them through
     the chain. From it on, every entry must be signed.
     """
     if isinstance(mac, str) and hmac.compare_digest(mac, _mac(key, str(stored))):
-        return 1, ""
+        return 1, None
     if not intact:
-        return 0, ""  # an edit that left the hash wrong is reported as such already
+        return 0, None  # an edit that left the hash wrong is reported as such already
     if mac is not None:
         return (
             0,
-            "its signature does not match the journal key: the entry and its hash were rewritten by someone "
-            "without the key",
+            Msg("its signature does not match the journal key: the entry and its hash were rewritten by someone "
+                "without the key"),
         )
     if seen_signed:
-        return 0, "not signed with the journal key (written without it, or its signature was removed)"
-    return 0, ""
+        return 0, Msg("not signed with the journal key (written without it, or its signature was removed)")
+    return 0, None
 
 
 def _anchor_breaks(expect: Head, anchor: Entry | None, head: Head) -> list[Break]:
     if anchor is None:
-        gone = (
-            f"entry {expect.seq} of the recorded head {expect.seq}:{expect.hash[:16]} is gone: the journal now ends "
-            f"at entry {head.seq}, so entries were deleted from its end (or the file was replaced)"
+        gone = Msg(
+            "entry {seq} of the recorded head {head} is gone: the journal now ends at entry {last}, so entries "
+            "were deleted from its end (or the file was replaced)",
+            seq=expect.seq, head=Head(expect.seq, expect.hash[:16]), last=head.seq,
         )
         return [Break(0, gone)]
     found = str(anchor.data.get("hash", ""))
     if not found.startswith(expect.hash):
-        rewritten = (
-            f"entry {expect.seq} has hash {found[:16]}, the recorded head says {expect.hash[:16]}: the history up to "
-            "this entry was rewritten"
+        rewritten = Msg(
+            "entry {seq} has hash {found}, the recorded head says {recorded}: the history up to this entry was "
+            "rewritten",
+            seq=expect.seq, found=found[:16], recorded=expect.hash[:16],
         )
         return [Break(anchor.line, rewritten)]
     return []

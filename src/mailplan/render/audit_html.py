@@ -5,7 +5,9 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from mailplan.render.audit_common import headline, rows, summary
+from mailplan import i18n
+from mailplan.i18n import _
+from mailplan.render.audit_common import HEADINGS, headline, rows, sentence, summary, why
 
 STYLE = """
 body { font-family: system-ui, "Noto Sans CJK SC", "Microsoft YaHei", sans-serif; margin: 2em; color: #222; }
@@ -19,23 +21,22 @@ ul { margin: 0; padding-left: 1.1em; }
 
 
 def render(entries: list[dict[str, Any]], person: str = "", since: str = "") -> str:
-    title = "mailplan audit log" + (f" — {person}" if person else "")
+    title = _("mailplan audit log — {person}", person=person) if person else _("mailplan audit log")
     out = [
         "<!DOCTYPE html>",
-        '<html lang="en"><head><meta charset="utf-8">',
+        f'<html lang="{i18n.language()}"><head><meta charset="utf-8">',
         f"<title>{escape(title)}</title><style>{STYLE}</style></head><body>",
         f"<h1>{escape(title)}</h1>",
-        f"<p>{escape(summary(entries, person, since))}.</p>",
+        f"<p>{escape(sentence(summary(entries, person, since)))}</p>",
     ]
     if entries:
-        out.append(
-            "<table><thead><tr><th>#</th><th>when (UTC)</th><th>change</th><th>by</th><th>details</th>"
-            "<th>provider's answer</th></tr></thead><tbody>"
-        )
+        headings = "".join(f"<th>{escape(_(h))}</th>" for h in HEADINGS)
+        out.append(f"<table><thead><tr><th>#</th>{headings}</tr></thead><tbody>")
         for row in rows(entries):
-            details = ([f"why: {row.reason}"] if row.reason else []) + list(row.details)
+            details = ([why(row)] if row.reason else []) + list(row.details)
             items = "".join(f"<li>{escape(d)}</li>" for d in details)
-            by = escape(row.actor) + (f"<br><small>config {escape(row.commit)}</small>" if row.commit else "")
+            config = _("config {commit}", commit=row.commit)
+            by = escape(row.actor) + (f"<br><small>{escape(config)}</small>" if row.commit else "")
             out.append(
                 f'<tr class="{escape(row.action)}"><td>{row.seq}</td><td>{escape(row.time)}</td>'
                 f'<td class="change">{escape(headline(row))}<br><small>{escape(row.provider)}</small></td>'

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from mailplan.render.audit_common import headline, rows, summary
+from mailplan.i18n import _
+from mailplan.render.audit_common import HEADINGS, headline, rows, sentence, summary, why
 
 
 def _cell(text: str) -> str:
@@ -12,13 +13,13 @@ def _cell(text: str) -> str:
 
 
 def render(entries: list[dict[str, Any]], person: str = "", since: str = "") -> str:
-    out = ["## Audit log", "", summary(entries, person, since) + ".", ""]
+    out = ["## " + _("Audit log"), "", sentence(summary(entries, person, since)), ""]
     if not entries:
         return "\n".join(out)
-    out += ["| # | when (UTC) | change | by | details | provider's answer |", "|---|---|---|---|---|---|"]
+    out += ["| # | " + " | ".join(_cell(_(h)) for h in HEADINGS) + " |", "|---|" + "---|" * len(HEADINGS)]
     for row in rows(entries):
-        details = "<br>".join(_cell(d) for d in ((f"why: {row.reason}",) if row.reason else ()) + row.details)
-        by = row.actor + (f" (config {row.commit})" if row.commit else "")
+        details = "<br>".join(_cell(d) for d in ((why(row),) if row.reason else ()) + row.details)
+        by = _("{actor} (config {commit})", actor=row.actor, commit=row.commit) if row.commit else row.actor
         out.append(
             f"| {row.seq} | {row.time} | `{_cell(headline(row))}` ({_cell(row.provider)}) | {_cell(by)} "
             f"| {details} | {_cell(row.answer)} |"

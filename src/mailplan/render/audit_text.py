@@ -4,18 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from mailplan.render.audit_common import headline, rows, summary
+from mailplan.i18n import _
+from mailplan.render.audit_common import headline, rows, summary, why
 
 
 def render(entries: list[dict[str, Any]], person: str = "", since: str = "") -> str:
     out = [summary(entries, person, since)]
     for row in rows(entries):
-        commit = f", config {row.commit}" if row.commit else ""
-        out.append(f"#{row.seq} {row.time}  {headline(row)}  ({row.provider})")
-        out.append(f"    by {row.actor}{commit}")
+        out.append(_("#{seq} {time}  {change}  ({provider})", seq=row.seq, time=row.time, change=headline(row),
+                     provider=row.provider))  # fmt: skip
+        if row.commit:
+            out.append("    " + _("by {actor}, config {commit}", actor=row.actor, commit=row.commit))
+        else:
+            out.append("    " + _("by {actor}", actor=row.actor))
         if row.reason:
-            out.append(f"    why: {row.reason}")
+            out.append("    " + why(row))
         out += [f"    {line}" for line in row.details]
         if row.answer:
-            out.append(f"    provider: {row.answer}")
+            out.append("    " + _("provider: {answer}", answer=row.answer))
     return "\n".join(out) + "\n"

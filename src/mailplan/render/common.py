@@ -7,6 +7,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
+from mailplan.i18n import _
 from mailplan.model.change import Action, Change
 from mailplan.model.plan import Plan
 
@@ -32,9 +33,9 @@ def unicode_text(value: str) -> str:
 
 def fmt(value: Any) -> str:
     if value is None:
-        return "(none)"
+        return _("(none)")
     if isinstance(value, bool):
-        return "true" if value else "false"
+        return _("true") if value else _("false")
     if isinstance(value, tuple | list):
         return "[" + ", ".join(unicode_text(str(v)) for v in value) + "]"
     if isinstance(value, str):
