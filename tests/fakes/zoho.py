@@ -66,6 +66,7 @@ ACCOUNT_MODES: dict[str, tuple[str, frozenset[str]]] = {
         frozenset({"blockIncoming", "removeMailforward", "removeGroupMembership", "removeAlias"}),
     ),
     "enableUser": ("accountId", frozenset({"unblockIncoming"})),
+    "resetPassword": ("zuid", frozenset({"password"})),
     "addEmailAlias": ("zuid", frozenset({"emailAlias"})),
     "deleteEmailAlias": ("zuid", frozenset({"emailAlias"})),
     "addMailForward": ("accountId", frozenset({"mailForward"})),
@@ -74,6 +75,8 @@ ACCOUNT_MODES: dict[str, tuple[str, frozenset[str]]] = {
     "deleteMailForward": ("accountId", frozenset({"mailForward"})),
     "deleteZohoMailCopy": ("accountId", frozenset({"deleteCopy"})),
 }
+# modes whose page shows no ``zuid`` in the body (the path's id is the zuid)
+NO_ZUID_IN_BODY = frozenset({"resetPassword"})
 GROUP_FIELDS = {"emailId", "name", "groupDescription", "accessType", "streamsEnabled", "mailGroupMemberList"}
 
 
@@ -421,7 +424,7 @@ class ZohoFake(FakeServer):
         id_kind, allowed = ACCOUNT_MODES[mode]
         self._fields(req, body, allowed | {"mode", "zuid"})
         account = self._by_id(account_key, id_kind)  # the documented id for the mode, or "invalid"
-        if str(body.get("zuid")) != str(account["zuid"]):
+        if mode not in NO_ZUID_IN_BODY and str(body.get("zuid")) != str(account["zuid"]):
             self._violate(req, "zuid missing or not the account's")
             raise _fail(400, "Invalid Input", "ZUID_MISMATCH", "zuid is null or not this account's")
         getattr(self, "_mode_" + re.sub(r"(?<!^)(?=[A-Z])", "_", mode).lower())(req, account, body)
@@ -461,6 +464,15 @@ class ZohoFake(FakeServer):
                 ]
         if self._flag(req, body, "removeAlias"):
             account["emailAddress"] = [e for e in account["emailAddress"] if not e["isAlias"]]
+
+    def _mode_reset_password(self, req: Request, account: dict[str, Any], body: dict[str, Any]) -> None:
+        password = body.get("password")
+        if not isinstance(password, str) or not password:
+            self._violate(req, "missing mandatory password")
+            raise _fail(400, "Invalid Input", "MANDATORY_PARAM_MISSING", "password")
+        if not 8 <= len(password) <= 250:
+            raise _fail(400, "Invalid Input", "INVALID_PASSWORD", "the password does not meet the policy")
+        self.passwords[account["primaryEmailAddress"]] = password
 
     def _mode_enable_user(self, req: Request, account: dict[str, Any], body: dict[str, Any]) -> None:
         account["mailboxStatus"] = "enabled"

@@ -24,8 +24,8 @@ from typing import Any, ClassVar
 from pydantic import BaseModel
 
 from mailplan.model.change import Change
-from mailplan.model.objects import Group
-from mailplan.model.state import Observed
+from mailplan.model.objects import Forwarding, Group
+from mailplan.model.state import Observed, State
 from mailplan.providers.base import NotSupported, Provider, ProviderContext
 from mailplan.providers.http import ZOHO_POLICY, HttpClient
 from mailplan.providers.mail.admin_api import apply_by_kind
@@ -83,6 +83,10 @@ class ZohoMailProvider(Provider):
             "admin_role": (roles := AdminRoles(self.directory)).apply,
         }
         self.forwardings, self.roles = forwardings, roles
+
+    def expect(self, wanted: State) -> None:
+        # a leaver's forwarding is also read while the account is still enabled (its freeze not done yet)
+        self.reader.forwarded = {o.address for o in wanted.of_kind("forwarding") if isinstance(o, Forwarding)}
 
     def read(self, domains: Sequence[str]) -> Observed:
         return self.reader.read(domains)
