@@ -198,7 +198,7 @@ class Company:
         assert code in (0, 2), out
         missing = self.missing()
         assert (code == 0) == (missing == []), f"exit {code}, yet the provider's state lacks {missing}"
-        plan = json.loads(out[: out.rindex("}") + 1])
+        plan, _ = json.JSONDecoder().raw_decode(out, out.index("{"))  # the plan; the waits shown follow it
         manual = [c for c in plan["changes"] if c["action"] == "manual" and c["kind"] != "policy"]
         assert sorted((c["kind"], c["key"]) for c in manual) == sorted(MANUAL[self.provider]), manual
         assert all(c.get("instructions") for c in manual), manual  # each says what a person does
@@ -374,8 +374,9 @@ def company(provider: str, folder: Path, monkeypatch: pytest.MonkeyPatch) -> Ite
         if provider in NO_DEPARTMENTS:
             text = text.replace(DEPARTMENTS, "").replace(IN_SALES, "")
         config.write_text(text, encoding="utf-8")
-        if fake is not None:  # a provider's waits (rate limits, lag) pass on the fake's clock, at once
+        if fake is not None:  # a provider's waits (rate limits, lag, pacing) pass on the fake's clock, at once
             monkeypatch.setattr("mailplan.providers.http.pause", fake.clock.advance)
+            monkeypatch.setattr("mailplan.providers.http.now", fake.clock.now)
         co = Company(provider, folder, config, fake)
         code, out = co.run("apply", "--auto-approve")
         assert code == 0, out
