@@ -122,6 +122,7 @@ class Session:
                 on_provider(name)
             scope = self.desired.scopes.get(name, ())
             try:
+                self.provider(name).expect(self.desired.objects[name])
                 observed[name] = self.provider(name).read(scope)
             except ProviderError as exc:
                 raise MailplanError(f"reading provider {name!r} failed: {exc}") from exc

@@ -46,11 +46,16 @@ Assumed where no source shows it (the provider is written not to depend on the e
   ``getAccountAliasList`` (``{"alias": [addresses]}``, as the open platform answers).
 - The password rule: 8 to 16 characters of at least three kinds (NetEase's help pages on 密码规则管理
   give that as the strict setting).
+- The call limit: none is published (the open platform says only that each API has one). The fake
+  enforces 500 calls a minute per API, the shape and figure Tencent Exmail documents, by the shared
+  fake server's clock (``quotas``); the signature's time window is checked against the wall clock
+  (``now``), which the client signs with.
 
-Fault injection: ``rate_limit_next`` (``REQUEST_FREQUENCY_TOO_HIGH`` in an HTTP 200 answer), ``fail_next``
-(HTTP 429/5xx), ``slow_next`` (the call is carried out but answered late, past a client's timeout),
-``lag`` (accounts and units created from now on stay invisible to their next N lookups), ``refused``
-(an API answers a given error_code).
+Fault injection: ``fail_when`` (a call answered with a given response, once or for good),
+``rate_limit_next`` (``REQUEST_FREQUENCY_TOO_HIGH`` in an HTTP 200 answer), ``fail_next`` (HTTP 429/5xx),
+``slow_next`` (the call is carried out but answered late, past a client's timeout), ``lag_seconds``
+(accounts and units created from now on stay invisible to every lookup for that long, by the clock),
+``lag`` (... to their next N lookups), ``refusing`` (an API answers a given error_code).
 """
 
 from __future__ import annotations
@@ -70,7 +75,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-from fakes.server import FakeServer, Request, Response
+from fakes.server import FakeServer, Quota, Request, Response
 
 PREFIX = "/qiyeservice/api/"
 PAGE = 2000  # accounts per getAccountList page
@@ -143,6 +148,10 @@ class NeteaseFake(FakeServer):
         self._hidden: dict[str, int] = {}
         self._slow: list[float] = []
         self.refusing: dict[str, str] = {}  # api -> error_code it answers (until removed)
+        # The call limit: NetEase publishes none. Assumed per API and enterprise, 500 calls a minute, the
+        # shape and figure Tencent Exmail documents (基础频率); answered as the open platform answers it.
+        over = Response(200, self.rate_limit_body())
+        self.quotas.append(Quota("calls a minute per API (assumed)", 500, 60.0, _api_name, lambda wait: over))
 
     # ---- test controls
 
@@ -237,6 +246,7 @@ class NeteaseFake(FakeServer):
         return params
 
     def _created(self, key: str) -> None:
+        self.created(key)
         if self._lag:
             self._hidden[key] = self._lag
 
@@ -245,7 +255,7 @@ class NeteaseFake(FakeServer):
         if left > 0:
             self._hidden[key] = left - 1
             return False
-        return True
+        return self.seen(key)
 
     # ---- helpers
 
@@ -460,6 +470,10 @@ class NeteaseFake(FakeServer):
 
     def alias_owner(self, local: str) -> str | None:
         return next((a["account_name"] for a in self.accounts.values() if local in a["aliases"]), None)
+
+
+def _api_name(req: Request) -> str | None:
+    return req.path.removeprefix(PREFIX) if req.path.startswith(PREFIX) else None
 
 
 HANDLERS: dict[str, Callable[[NeteaseFake, dict[str, str]], Any]] = {

@@ -29,11 +29,14 @@ Assumptions where nothing public says (named so that they can be checked on a re
 - a new forwarding target is off until ``enableMailForward``; a copy is kept by default;
 - a group's description reads back as ``description``.
 
-Fault injection: ``fail_next`` / ``rate_limit_next`` (429, 5xx), a delayed answer for timeouts
-(``failures.append(Response(..., delay=...))``, or ``answer_late``: done, but answered too late),
-``expire_tokens``, ``lag`` (new accounts unseen,
-changed names and roles read back stale, for the next N reads). Requests that break the contract
-are answered as Zoho would and recorded in ``violations``.
+Time is the shared fake server's ``clock`` (token lifetimes, the call limit's window, read-after-write
+lag): a test hands ``clock.advance`` to the client as its sleep, so a minute-long limit takes no minute.
+Fault injection: ``fail_when`` / ``fail_next`` / ``rate_limit_next`` (429, 5xx), a delayed answer for
+timeouts (``failures.append(Response(..., delay=...))``, or ``answer_late``: done, but answered too
+late), ``expire_tokens``, ``per_minute`` (the call limit enforced), ``lag_seconds`` (new accounts and
+groups unseen by every read for that long), ``lag`` (new accounts unseen, changed names and roles read
+back stale, for the next N reads). Requests that break the contract are answered as Zoho would and
+recorded in ``violations``.
 """
 
 from __future__ import annotations
@@ -41,13 +44,12 @@ from __future__ import annotations
 import itertools
 import json
 import re
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from fakes.server import FakeServer, Request, Response
+from fakes.server import FakeServer, Quota, Request, Response
 
 ZOID = 90000000001
 EMAIL = re.compile(r"^[a-z0-9._%+-]+@[a-z0-9.-]+\.[a-z0-9-]+$")
@@ -66,6 +68,7 @@ ACCOUNT_MODES: dict[str, tuple[str, frozenset[str]]] = {
         frozenset({"blockIncoming", "removeMailforward", "removeGroupMembership", "removeAlias"}),
     ),
     "enableUser": ("accountId", frozenset({"unblockIncoming"})),
+    "resetPassword": ("zuid", frozenset({"password"})),
     "addEmailAlias": ("zuid", frozenset({"emailAlias"})),
     "deleteEmailAlias": ("zuid", frozenset({"emailAlias"})),
     "addMailForward": ("accountId", frozenset({"mailForward"})),
@@ -74,6 +77,8 @@ ACCOUNT_MODES: dict[str, tuple[str, frozenset[str]]] = {
     "deleteMailForward": ("accountId", frozenset({"mailForward"})),
     "deleteZohoMailCopy": ("accountId", frozenset({"deleteCopy"})),
 }
+# modes whose page shows no ``zuid`` in the body (the path's id is the zuid)
+NO_ZUID_IN_BODY = frozenset({"resetPassword"})
 GROUP_FIELDS = {"emailId", "name", "groupDescription", "accessType", "streamsEnabled", "mailGroupMemberList"}
 
 
@@ -111,13 +116,16 @@ class ZohoFake(FakeServer):
         self.refresh_token = "1000.4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a.0a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d"
         self.page_cap = page_cap
         self.licenses = licenses
-        self.now: Callable[[], float] = time.monotonic  # its own clock (tests move it); not the base class's FakeClock
-        self.per_minute: int | None = None  # the call limit; None: not enforced
+        self.now: Callable[[], float] = self.clock.now  # token lifetimes (a test may set its own)
         self.violations: list[str] = []
         self.tokens: dict[str, float] = {}  # alive token -> when it was issued
         self.token_times: list[float] = []  # when each token was issued (the 10-in-10-minutes limit)
-        self.api_times: list[float] = []
         self.limited = 0  # calls answered 429 because they were over ``per_minute``
+        # The call limit, 30 a minute (unverified, see above), answered 429 with the envelope and Retry-After;
+        # off (None) until a test sets ``per_minute``: the provider's own pacing keeps under it.
+        self.call_limit = Quota("calls a minute (assumed)", 30, 60.0, self._counted, self._over_limit)
+        self.quotas.append(self.call_limit)
+        self.per_minute = None
         # The lists as a secondary source says some tenants answer them: accounts with their forwarding,
         # groups with members and description (unverified; off: the lists as the pages show them).
         self.full_lists = False
@@ -196,7 +204,24 @@ class ZohoFake(FakeServer):
         }
 
     def exempt(self, req: Request) -> bool:
-        return req.path == "/oauth/v2/token"  # injected failures are for the Mail API
+        return req.path == "/oauth/v2/token"  # injected failures and the call limit are for the Mail API
+
+    @property
+    def per_minute(self) -> int | None:
+        """The call limit enforced (None: none)."""
+        return self._per_minute
+
+    @per_minute.setter
+    def per_minute(self, calls: int | None) -> None:
+        self._per_minute = calls
+        self.call_limit.limit = calls or 0
+
+    def _counted(self, req: Request) -> str | None:
+        return None if self._per_minute is None else "organization"
+
+    def _over_limit(self, wait: float) -> Response:
+        self.limited += 1
+        return Response(429, self.rate_limit_body(), {"Retry-After": str(max(1, int(wait + 0.999)))})
 
     # ---- plumbing
 
@@ -205,9 +230,6 @@ class ZohoFake(FakeServer):
             if req.path == "/oauth/v2/token":
                 return self._token(req)
             self._authorize(req)
-            limited = self._over_limit()
-            if limited is not None:
-                return limited
             answer = self._route(req)
             if self._late:
                 answer.delay = self._late.pop(0)
@@ -298,25 +320,20 @@ class ZohoFake(FakeServer):
             self.tokens.pop(token, None)
             raise _fail(401, "Invalid Access", "INVALID_OAUTHTOKEN")
 
-    def _over_limit(self) -> Response | None:
-        if self.per_minute is None:
-            return None
-        now = self.now()
-        self.api_times = [t for t in self.api_times if now - t < 60.0]
-        if len(self.api_times) >= self.per_minute:
-            wait = max(1, int(60.0 - (now - self.api_times[0]) + 0.999))
-            self.limited += 1
-            return Response(429, self.rate_limit_body(), {"Retry-After": str(wait)})
-        self.api_times.append(now)
-        return None
-
     # ---- accounts
+
+    def _unseen(self, account: dict[str, Any]) -> bool:
+        """Whether a read misses this account now: created a moment ago (``lag_seconds``, or ``lag``)."""
+        zuid = account["zuid"]
+        if self._hidden.get(zuid, 0) > 0:
+            self._hidden[zuid] -= 1
+            return True
+        return not self.seen(str(zuid))
 
     def _seen(self, account: dict[str, Any]) -> dict[str, Any] | None:
         """The account as a read shows it now (None: not visible yet)."""
         zuid = account["zuid"]
-        if self._hidden.get(zuid, 0) > 0:
-            self._hidden[zuid] -= 1
+        if self._unseen(account):
             return None
         shown = json.loads(json.dumps(account))
         left, old = self._stale.get(zuid, (0, {}))
@@ -332,8 +349,7 @@ class ZohoFake(FakeServer):
     def _by_key(self, key: str) -> dict[str, Any]:
         for account in self.accounts.values():
             if str(account["zuid"]) == key or account["primaryEmailAddress"] == key.lower():
-                if self._hidden.get(account["zuid"], 0) > 0:
-                    self._hidden[account["zuid"]] -= 1
+                if self._unseen(account):
                     break
                 return account
         raise _fail(404, "Invalid Input", more=f"Account id {key} is invalid")
@@ -408,6 +424,7 @@ class ZohoFake(FakeServer):
         account = self.add_account(address, name, role)
         account.update(firstName=str(body.get("firstName") or ""), lastName=str(body.get("lastName") or ""))
         self.passwords[address] = password
+        self.created(str(account["zuid"]))
         if self._lag:
             self._hidden[account["zuid"]] = self._lag
         return _ok(self._public(json.loads(json.dumps(account))), 201)
@@ -421,7 +438,7 @@ class ZohoFake(FakeServer):
         id_kind, allowed = ACCOUNT_MODES[mode]
         self._fields(req, body, allowed | {"mode", "zuid"})
         account = self._by_id(account_key, id_kind)  # the documented id for the mode, or "invalid"
-        if str(body.get("zuid")) != str(account["zuid"]):
+        if mode not in NO_ZUID_IN_BODY and str(body.get("zuid")) != str(account["zuid"]):
             self._violate(req, "zuid missing or not the account's")
             raise _fail(400, "Invalid Input", "ZUID_MISMATCH", "zuid is null or not this account's")
         getattr(self, "_mode_" + re.sub(r"(?<!^)(?=[A-Z])", "_", mode).lower())(req, account, body)
@@ -461,6 +478,15 @@ class ZohoFake(FakeServer):
                 ]
         if self._flag(req, body, "removeAlias"):
             account["emailAddress"] = [e for e in account["emailAddress"] if not e["isAlias"]]
+
+    def _mode_reset_password(self, req: Request, account: dict[str, Any], body: dict[str, Any]) -> None:
+        password = body.get("password")
+        if not isinstance(password, str) or not password:
+            self._violate(req, "missing mandatory password")
+            raise _fail(400, "Invalid Input", "MANDATORY_PARAM_MISSING", "password")
+        if not 8 <= len(password) <= 250:
+            raise _fail(400, "Invalid Input", "INVALID_PASSWORD", "the password does not meet the policy")
+        self.passwords[account["primaryEmailAddress"]] = password
 
     def _mode_enable_user(self, req: Request, account: dict[str, Any], body: dict[str, Any]) -> None:
         account["mailboxStatus"] = "enabled"
@@ -573,14 +599,15 @@ class ZohoFake(FakeServer):
 
     def _group_by_zgid(self, zgid: str) -> dict[str, Any]:
         group = self.groups.get(int(zgid))
-        if group is None:
+        if group is None or not self.seen(zgid):
             raise _fail(404, "Invalid Input", more=f"Group id {zgid} is invalid")
         return group
 
     def _list_groups(self, req: Request) -> Response:
         self._params(req, set())
         hidden = () if self.full_lists else ("mailGroupMemberList", "description")
-        listed = [{k: v for k, v in g.items() if k not in hidden} for g in self.groups.values()]
+        shown = [g for g in self.groups.values() if self.seen(str(g["zgid"]))]
+        listed = [{k: v for k, v in g.items() if k not in hidden} for g in shown]
         return _ok({"count": len(listed), "groups": json.loads(json.dumps(listed))})
 
     def _get_group(self, req: Request, zgid: str) -> Response:
@@ -597,8 +624,7 @@ class ZohoFake(FakeServer):
             if roles and role not in ("member", "moderator"):
                 raise _fail(400, "Invalid Input", "INVALID_ROLE", role)
             account = next((a for a in self.accounts.values() if a["primaryEmailAddress"] == address), None)
-            if account is not None and self._hidden.get(account["zuid"], 0) > 0:
-                self._hidden[account["zuid"]] -= 1
+            if account is not None and self._unseen(account):
                 account = None
             if account is None and not any(g["emailId"] == address for g in self.groups.values()):
                 raise _fail(404, "Invalid Input", "INVALID_MEMBER", f"{address} is not an account of this organization")
@@ -621,6 +647,7 @@ class ZohoFake(FakeServer):
         group = self.add_group(address, name, [], access)
         group["mailGroupMemberList"] = members
         group["description"] = str(body.get("groupDescription") or "")
+        self.created(str(group["zgid"]))
         return _ok({k: v for k, v in group.items() if k != "mailGroupMemberList"}, 201)
 
     def _group_mode(self, req: Request, zgid: str) -> Response:
@@ -703,10 +730,14 @@ def settings_for(fake: ZohoFake, manage_all_accounts: bool = True) -> dict[str, 
 def harness(
     domains: tuple[str, ...] = ("example.com",), alias_domains: tuple[str, ...] = (), **kwargs: Any
 ) -> Iterator[Harness]:
-    """A Zoho organization holding ``domains`` (the first is its primary), and settings pointing at it."""
+    """A Zoho organization holding ``domains`` (the first is its primary), and settings pointing at it.
+    With ``per_minute``, the fake enforces that call limit and the provider paces itself to it."""
     manage_all = bool(kwargs.pop("manage_all_accounts", True))
+    per_minute: int | None = kwargs.pop("per_minute", None)
     fake = ZohoFake(domains=domains, alias_domains=alias_domains, **kwargs).start()
+    fake.per_minute = per_minute
+    settings = settings_for(fake, manage_all) | ({"requests_per_minute": per_minute} if per_minute else {})
     try:
-        yield Harness(provider_type="zoho-mail", settings=settings_for(fake, manage_all), fake=fake)
+        yield Harness(provider_type="zoho-mail", settings=settings, fake=fake)
     finally:
         fake.stop()

@@ -56,6 +56,10 @@ policies:
       body: "请联系 {{successor_name}}：{{successor_address}}。Please write to {{successor_address}}."
 """
 
+# Zoho Mail has no departments (validate refuses them): its company is the same without.
+NO_DEPARTMENTS = frozenset({"zoho"})
+DEPARTMENTS, IN_SALES = "departments:\n  sales: {name: 销售部}\n", ", department: sales"
+
 PlanChange = tuple[str, str, str]  # (action, kind, key) as `plan --format json` shows it
 
 
@@ -78,6 +82,8 @@ def _freeze_part(name: str, method: str, path: str, contains: str = "", first: b
 
 USER = rf"/admin/directory/v1/users/{LEAVER}"
 GMAIL = rf"/gmail/v1/users/{LEAVER}/settings"
+QIYE = "/qiyeservice/api"
+ZOHO_ACCOUNT = r"/api/organization/\d+/accounts/\d+"
 STEPS: dict[str, list[Step]] = {
     "google": [
         Step("preserve: Vault hold", "POST", r"/v1/matters.*", left=(("create", "hold", LEAVER),)),
@@ -113,6 +119,19 @@ STEPS: dict[str, list[Step]] = {
         _freeze_part("password", "POST", rf"/v2/users/{LEAVER}/resetPassword", first=True),
         _freeze_part("status FREEZE", "PATCH", rf"/v2/users/{LEAVER}", '"status"'),
     ],
+    "netease": [
+        _freeze_part("password", "POST", f"{QIYE}/account/updatePassword", first=True),
+        _freeze_part("suspended (status 1)", "POST", f"{QIYE}/account/suspendAccount"),
+    ],
+    "zoho": [
+        Step("hand over: forwarding", "PUT", ZOHO_ACCOUNT, "addMailForward", left=(("create", "forwarding", LEAVER),)),
+        Step("hand over: forwarding turned on", "PUT", ZOHO_ACCOUNT, "enableMailForward",
+             left=(("create", "forwarding", LEAVER),)),
+        _freeze_part("password", "PUT", ZOHO_ACCOUNT, "resetPassword", first=True),
+        _freeze_part("disabled", "PUT", ZOHO_ACCOUNT, "disableUser"),
+        Step("clean up: out of the group", "PUT", r"/api/organization/\d+/groups/\d+", "deleteMailGroupMember",
+             left=(("update", "group", TEAM),)),
+    ],
     "local": [
         # a frozen local mailbox is no recipient: the freeze waits for the forwarding (no bounce)
         Step("hand over: forwarding", kind="forwarding", left=(("create", "forwarding", LEAVER), FREEZE),
@@ -124,6 +143,20 @@ STEPS: dict[str, list[Step]] = {
         Step("clean up: out of the group", kind="group", left=(("update", "group", TEAM),)),
     ],
 }  # fmt: skip
+
+
+# The steps of the departure that are a person's on each provider (its API has no call for them): the
+# plan shows them as manual steps, with instructions, on every run until a person has done them (no read
+# can tell), and they never hold up the rest. The password policy's console step is not the departure's.
+MANUAL: dict[str, tuple[tuple[str, str], ...]] = {
+    "google": (),
+    "microsoft": (("hold", LEAVER), ("forwarding", LEAVER)),  # a litigation hold; forwarding in Exchange
+    "exmail": (("forwarding", LEAVER), ("autoreply", LEAVER)),
+    "alimail": (("group", TEAM), ("forwarding", LEAVER), ("autoreply", LEAVER)),  # no mail-list API
+    "netease": (("group", TEAM), ("forwarding", LEAVER), ("autoreply", LEAVER)),  # mail lists: console only
+    "zoho": (("autoreply", LEAVER),),  # the vacation reply's API fields are not documented in full
+    "local": (),
+}
 
 
 def refusal(provider: str) -> Response:
@@ -138,6 +171,11 @@ def refusal(provider: str) -> Response:
         return graph_error(403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.")
     if provider == "exmail":
         return Response(200, {"errcode": 60011, "errmsg": "no privilege to access/modify contact/party/agent"})
+    if provider == "netease":
+        return Response(200, {"suc": False, "error_code": "PERMISSION_NOT_REGISTER", "ver": 0})
+    if provider == "zoho":
+        body = {"errorCode": "OPERATION_NOT_PERMITTED", "moreInfo": "the operation is not permitted"}
+        return Response(400, {"status": {"code": 400, "description": "Invalid Input"}, "data": body})
     return Response(403, {"detailErrorCode": "Forbidden", "message": "no permission", "developerMessage": ""})
 
 
@@ -160,7 +198,10 @@ class Company:
         assert code in (0, 2), out
         missing = self.missing()
         assert (code == 0) == (missing == []), f"exit {code}, yet the provider's state lacks {missing}"
-        plan = json.loads(out[: out.rindex("}") + 1])
+        plan, _ = json.JSONDecoder().raw_decode(out, out.index("{"))  # the plan; the waits shown follow it
+        manual = [c for c in plan["changes"] if c["action"] == "manual" and c["kind"] != "policy"]
+        assert sorted((c["kind"], c["key"]) for c in manual) == sorted(MANUAL[self.provider]), manual
+        assert all(c.get("instructions") for c in manual), manual  # each says what a person does
         return sorted((c["action"], c["kind"], c["key"]) for c in plan["changes"] if c["action"] != "manual")
 
     def missing(self) -> list[str]:
@@ -239,6 +280,30 @@ def _alimail(co: Company) -> dict[str, bool]:
     }
 
 
+def _netease(co: Company) -> dict[str, bool]:
+    fake: Any = co.fake
+    name = LEAVER.partition("@")[0]
+    return {
+        "password replaced": fake.passwords[name] != co.before["password"],
+        "disabled (status 1), mail kept": fake.accounts[name]["status"] == 1,
+    }
+
+
+def _zoho(co: Company) -> dict[str, bool]:
+    fake: Any = co.fake
+    account = fake.account(LEAVER)
+    forwards = {f["mailForward"]: f for f in account["mailForward"]}
+    handover = forwards.get(SUCCESSOR) or {}
+    return {
+        "password replaced": fake.passwords[LEAVER] != co.before["password"],
+        "disabled": account["mailboxStatus"] == "disabled",
+        "still receives mail": not account["incomingBlocked"],
+        "new mail forwarded to the successor, a copy kept": handover.get("status") == "enabled"
+        and not handover.get("deleteCopy"),
+        "out of the group": LEAVER not in {m["memberEmailId"] for m in fake.group(TEAM)["mailGroupMemberList"]},
+    }
+
+
 def _local(co: Company) -> dict[str, bool]:
     with contextlib.closing(sqlite3.connect(co.folder / "mail.sqlite")) as db:
         active, password = db.execute("SELECT active, password FROM mailbox WHERE username = ?", (LEAVER,)).fetchone()
@@ -259,12 +324,14 @@ def _local(co: Company) -> dict[str, bool]:
 
 
 CHECKS: dict[str, Callable[[Company], dict[str, bool]]] = {
-    "google": _google, "microsoft": _microsoft, "exmail": _exmail, "alimail": _alimail, "local": _local,
+    "google": _google, "microsoft": _microsoft, "exmail": _exmail, "alimail": _alimail, "netease": _netease,
+    "zoho": _zoho, "local": _local,
 }  # fmt: skip
 # The part that means "the leaver can no longer log in with what they knew".
 ACCESS = {
     "google": "password replaced", "microsoft": "sign-in blocked", "exmail": "password replaced",
-    "alimail": "password replaced", "local": "login refused",
+    "alimail": "password replaced", "netease": "password replaced", "zoho": "password replaced",
+    "local": "login refused",
 }  # fmt: skip
 
 
@@ -274,8 +341,10 @@ def _leaver_password(co: Company) -> str:
         return str(fake.passwords[fake.user_by(LEAVER)["id"]])
     if co.provider == "microsoft":
         return str(fake.passwords[fake.user(LEAVER)["id"]])
-    if co.provider in ("exmail", "alimail"):
+    if co.provider in ("exmail", "alimail", "zoho"):
         return str(fake.passwords[LEAVER])
+    if co.provider == "netease":
+        return str(fake.passwords[LEAVER.partition("@")[0]])
     with contextlib.closing(sqlite3.connect(co.folder / "mail.sqlite")) as db:
         return str(db.execute("SELECT password FROM mailbox WHERE username = ?", (LEAVER,)).fetchone()[0])
 
@@ -301,9 +370,13 @@ def company(provider: str, folder: Path, monkeypatch: pytest.MonkeyPatch) -> Ite
                 value = f"env:{env}"
             lines.append(f"    {key}: {json.dumps(value, ensure_ascii=False)}")
         config = folder / "mailplan.yaml"
-        config.write_text(CONFIG.format(domain=DOMAIN, settings="\n".join(lines)), encoding="utf-8")
-        if fake is not None:  # a provider's waits (rate limits, lag) pass on the fake's clock, at once
+        text = CONFIG.format(domain=DOMAIN, settings="\n".join(lines))
+        if provider in NO_DEPARTMENTS:
+            text = text.replace(DEPARTMENTS, "").replace(IN_SALES, "")
+        config.write_text(text, encoding="utf-8")
+        if fake is not None:  # a provider's waits (rate limits, lag, pacing) pass on the fake's clock, at once
             monkeypatch.setattr("mailplan.providers.http.pause", fake.clock.advance)
+            monkeypatch.setattr("mailplan.providers.http.now", fake.clock.now)
         co = Company(provider, folder, config, fake)
         code, out = co.run("apply", "--auto-approve")
         assert code == 0, out

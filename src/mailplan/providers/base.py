@@ -25,7 +25,7 @@ from typing import Any, ClassVar
 from pydantic import BaseModel
 
 from mailplan.model.change import Change
-from mailplan.model.state import Observed
+from mailplan.model.state import Observed, State
 from mailplan.providers import endpoints, redact
 from mailplan.providers.credentials import CredentialSink
 
@@ -94,6 +94,10 @@ class Provider(abc.ABC):
 
         Read in as few calls as the API allows: list endpoints, largest pages.
         """
+
+    def expect(self, wanted: State) -> None:  # noqa: B027 - optional hook, most providers read everything
+        """What the config holds for this provider, told before ``read``: a provider that reads some
+        things only where they can be (a call per account) reads them also where the config wants them."""
 
     @abc.abstractmethod
     def apply(self, change: Change) -> str:

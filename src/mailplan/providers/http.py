@@ -43,6 +43,11 @@ def pause(seconds: float) -> None:
     time.sleep(seconds)
 
 
+def now() -> float:
+    """The clock a provider paces its calls by, looked up at call time (tests read a fake's clock)."""
+    return time.monotonic()
+
+
 @dataclass
 class RetryPolicy:
     """How long requests may keep trying: sized by each provider from its documented limits.

@@ -29,6 +29,14 @@ class Accounts:
         self.directory = directory
         self.client = directory.client
         self.credentials = credentials
+        self.last_created = ""  # the account this run created last (``settle`` waits until it reads back)
+
+    def settle(self) -> None:
+        """Wait until the last account this run created reads back: lists lag like gets, and a plan made
+        right after the run would otherwise miss what it created."""
+        if self.last_created:
+            self.directory.eventually(lambda: self.directory.require_account(self.last_created))
+            self.last_created = ""
 
     def apply(self, change: Change) -> str:
         if change.action is Action.REMOVE:
@@ -81,6 +89,7 @@ class Accounts:
                 return self._adopt(name, box, found)
             if not box.frozen:
                 self.credentials.put(box.address, password, RESENT_NOTE)
+            self.last_created = name
             return "created"
         if isinstance(created, dict) and created.get("remark") != form["remark"]:
             note(
@@ -90,6 +99,7 @@ class Accounts:
             )
         if not box.frozen:  # someone who left before mailplan ran: nobody is to log in with it
             self.credentials.put(box.address, password)
+        self.last_created = name
         return "created (initial password in the credentials file)" if not box.frozen else "created"
 
     def _adopt(self, name: str, box: Mailbox, found: dict[str, Any]) -> str:

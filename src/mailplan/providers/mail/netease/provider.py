@@ -18,7 +18,6 @@ of the enterprise's region, the ``product`` id, and the RSA key pair whose publi
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar, Literal
 
@@ -27,6 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from mailplan.model.change import Action, Change
 from mailplan.model.objects import ArchiveRule
 from mailplan.model.state import Observed
+from mailplan.providers import http
 from mailplan.providers.base import Provider, ProviderContext, ProviderError
 from mailplan.providers.http import NETEASE_POLICY, HttpClient
 from mailplan.providers.mail.admin_api import Waiting, apply_by_kind
@@ -67,7 +67,7 @@ class NeteaseSettings(BaseModel):
         default=None, description="The API URL NetEase gave, instead of region (one of the two regional hosts)"
     )
     consistency_timeout: float = Field(
-        default=15.0, ge=0, description="Seconds to keep retrying a just-written object that is not visible yet"
+        default=60.0, ge=0, description="Seconds to keep retrying a just-written object that is not visible yet"
     )
 
     @model_validator(mode="before")
@@ -111,7 +111,7 @@ class NeteaseQiyeProvider(Provider):
             raise ProviderError(f"provider {name!r}: {exc}") from None
         self.http = HttpClient(self.config.base_url, NETEASE_POLICY, label=self.TYPE)
         self.http.session.auth = SignedForm(key, self.config.domain, self.config.product)
-        self.sleep: Callable[[float], None] = time.sleep
+        self.sleep: Callable[[float], None] = lambda seconds: http.pause(seconds)  # looked up when it waits
         # The directory sleeps through self.sleep at call time: tests replace it after construction.
         self.directory = Directory(
             NeteaseClient(self.http), self.config.domain, self.config.consistency_timeout, lambda s: self.sleep(s)
@@ -146,6 +146,9 @@ class NeteaseQiyeProvider(Provider):
 
     def manual_instructions(self, change: Change) -> str:
         return contact_steps(change, self.TYPE) if change.kind == "contact" else instructions_for(change)
+
+    def finish(self) -> None:
+        self.accounts.settle()
 
     def close(self) -> None:
         self.http.session.close()

@@ -26,9 +26,11 @@ from typing import Any
 
 import requests
 
+from mailplan.notes import waiting
 from mailplan.providers.http import ApiError, HttpClient, RetryableApiError
 
 EXPIRY_MARGIN = 300.0
+WINDOW = 61.0  # the call limit's minute, and a second for the call to arrive
 TOKEN_ERRORS = frozenset({"INVALID_OAUTHTOKEN", "OAUTHTOKEN_EXPIRED"})
 _THROTTLED = ("too many requests", "throttl", "rate limit", "try again after some time")
 
@@ -87,7 +89,8 @@ def _status_of(body: Any) -> int:
 
 
 class Pace:
-    """At most ``per_minute`` calls in any 60 seconds: a call that would pass it waits."""
+    """At most ``per_minute`` calls in any 60 seconds: a call that would pass it waits. The window is
+    counted a second longer than a minute: Zoho counts a call when it arrives, a little after it left."""
 
     def __init__(self, per_minute: int, clock: Callable[[], float], sleep: Callable[[float], None]) -> None:
         self.per_minute = per_minute
@@ -99,10 +102,12 @@ class Pace:
         if not self.per_minute:
             return
         now = self.clock()
-        while self._sent and now - self._sent[0] >= 60.0:
+        while self._sent and now - self._sent[0] >= WINDOW:
             self._sent.popleft()
         if len(self._sent) >= self.per_minute:
-            pause = 60.0 - (now - self._sent[0])
+            pause = WINDOW - (now - self._sent[0])
+            if pause >= 1.0:
+                waiting(f"zoho-mail: keeping to {self.per_minute} calls a minute — waiting {pause:.0f}s")
             self.sleep(pause)
             now += pause
             self._sent.popleft()

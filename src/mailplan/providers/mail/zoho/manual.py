@@ -62,9 +62,9 @@ class Console:
 
     def _autoreply(self, obj: AutoReply) -> str:
         return (
-            f"Before {obj.address} is disabled (or after enabling it for a moment): sign in to Zoho Mail as "
-            f"{obj.address}, or in {self.where} open Users → {obj.address}; Settings → Vacation Reply: turn it on "
-            f"for all senders, with the subject {obj.subject!r} and the text: {obj.body}"
+            f"Before {obj.address} is frozen (the freeze replaces its password and disables it): sign in to Zoho "
+            f"Mail as {obj.address}, or in {self.where} open Users → {obj.address}; Settings → Vacation Reply: turn "
+            f"it on for all senders, with the subject {obj.subject!r} and the text: {obj.body}"
         )
 
     def _delegation(self, obj: Delegation) -> str:

@@ -2,8 +2,9 @@
 
 - every account in pages of ``page_size`` (``GET …/accounts?start=&limit=``): mailboxes, their
   aliases (``emailAddress[]``) and admin roles (``role``), with no call per account;
-- forwarding only of disabled accounts, one call each (``GET /api/accounts/{accountId}``), unless the
-  list shows it: the handover of a leaver is the only forwarding the config language has;
+- forwarding only of disabled accounts and of those the config forwards (a leaver whose freeze is not
+  done yet), one call each (``GET /api/accounts/{accountId}``), unless the list shows it: the handover
+  of a leaver is the only forwarding the config language has;
 - ``GET …/groups``, and ``GET …/groups/{zgid}`` for the members and description of each group in
   scope the list does not show them of;
 - ``GET …/domains/{name}`` for each domain in scope.
@@ -35,6 +36,7 @@ class Reader:
         self.client = directory.client
         self.page_size = page_size
         self.manage_all_accounts = manage_all_accounts
+        self.forwarded: set[str] = set()  # addresses the config forwards (``Provider.expect``)
 
     def read(self, domains: Sequence[str]) -> Observed:
         scope = {normal_address(d) for d in domains}
@@ -79,7 +81,7 @@ class Reader:
                 found.add(Alias(address=alias, targets=(address,)), mine)
         if role != "member":
             found.add(AdminRole(address=address, level="super"), mine)
-        if frozen:
+        if frozen or address in self.forwarded:
             self._forwarding(account, found, mine)
 
     def _forwarding(self, account: dict[str, Any], found: Findings, mine: bool) -> None:

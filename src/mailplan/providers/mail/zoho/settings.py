@@ -44,7 +44,7 @@ class ZohoSettings(BaseModel):
         default=30, ge=0, description="Calls mailplan makes in any minute (Zoho's limit, unverified); 0: no pacing"
     )
     consistency_timeout: float = Field(
-        default=30.0, ge=0, description="Seconds a write waits for Zoho to show what it wrote"
+        default=60.0, ge=0, description="Seconds a write waits for Zoho to show what it wrote"
     )
 
     @property

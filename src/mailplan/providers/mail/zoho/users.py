@@ -1,12 +1,16 @@
 """Mailboxes as Zoho accounts: add (or adopt), rename, the freeze and its undoing, and the deletion
 the retention path asks for.
 
-The freeze is ``mode: disableUser`` with every choice that would lose mail or the handover turned
-off: ``blockIncoming: false`` (new mail still arrives, and the handover forwarding passes it to the
+The freeze is two calls, the one that makes the account read as frozen last: first a random password
+nobody is told (``mode: resetPassword``: the Zoho sign-in, web mail and the mail clients' password stop
+working), then ``mode: disableUser`` with every choice that would lose mail or the handover turned off:
+``blockIncoming: false`` (new mail still arrives, and the handover forwarding passes it to the
 successor), ``removeMailforward: false`` (that forwarding stays), ``removeGroupMembership: false``
 and ``removeAlias: false`` (groups and aliases are the config's: the plan changes them, each as its
-own step). The account can no longer be used; its mail is kept. It is read back before the freeze
-is reported done. An unfreeze is ``mode: enableUser`` with ``unblockIncoming: true``."""
+own step). A freeze cut short after the password reads as not frozen (enabled), and the next plan runs
+it again whole. The account is read back before the freeze is reported done; its mail is kept.
+An unfreeze sets a new password, written to the credentials file before Zoho is asked, then
+``mode: enableUser`` with ``unblockIncoming: true``."""
 
 from __future__ import annotations
 
@@ -21,6 +25,7 @@ from mailplan.providers.mail.zoho import accounts as acc
 from mailplan.providers.mail.zoho.client import ZohoError
 from mailplan.providers.mail.zoho.directory import Directory
 
+REHIRE_NOTE = "set at the rehire: Zoho takes no change-at-first-login flag with it; ask the person to change it"
 FREEZE = {"blockIncoming": False, "removeMailforward": False, "removeGroupMembership": False, "removeAlias": False}
 
 
@@ -90,19 +95,31 @@ class Mailboxes:
         self.directory.refreshed(box.address, lambda a: acc.name(a) == box.name, f"the name of {box.address}")
         return "renamed"
 
+    def _reset_password(self, address: str, password: str) -> None:
+        """``mode: resetPassword`` on ``…/accounts/{zuid}`` (the page's path takes the zuid; no zuid in the body)."""
+        zuid = acc.ident(self.directory.account(address).get("zuid"))
+        body = {"password": password, "mode": "resetPassword"}
+        self.client.call("PUT", f"{self.client.org}/accounts/{zuid}", body=body)
+
     def _freeze(self, address: str) -> str:
+        # A password nobody is told first: should the disable fail, the login is cut all the same, the
+        # account still reads as enabled, and the next plan shows the freeze again.
+        self._reset_password(address, generate_password())
         self._put(address, {"mode": "disableUser", **FREEZE})
         self.directory.refreshed(
             address,
             lambda a: acc.disabled(a) and not acc.incoming_blocked(a),
             f"{address} disabled, still receiving mail",
         )
-        return "disabled (login refused; mail still arrives, forwarding and groups kept)"
+        return "password replaced, disabled (login refused; mail still arrives, forwarding and groups kept)"
 
     def _unfreeze(self, address: str) -> str:
+        # The freeze's password went to nobody: a new one, written down before Zoho is asked to set it.
+        with self.credentials.issuing(address, generate_password(), REHIRE_NOTE) as issued:
+            self._reset_password(address, issued.password)
         self._put(address, {"mode": "enableUser", "unblockIncoming": True})
         self.directory.refreshed(address, lambda a: not acc.disabled(a), f"{address} enabled")
-        return "enabled"
+        return "enabled (new password in the credentials file)"
 
     def _delete(self, address: str) -> str:
         account = self.directory.find(address)
