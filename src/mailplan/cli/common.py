@@ -16,8 +16,6 @@ import typer
 
 from mailplan import clock
 from mailplan.dns import spf
-from mailplan.dns.check.context import SpfDns
-from mailplan.dns.check.dnsview import LiveDns
 from mailplan.errors import ConfigError, MailplanError
 from mailplan.model.change import Change
 from mailplan.model.plan import Plan
@@ -69,6 +67,10 @@ class PlanFormat(enum.StrEnum):
 def spf_resolver(value: str) -> spf.Resolver:
     if not value:
         return OfflineSpf()
+    # a resolver and its transports are imported only by the commands that ask DNS
+    from mailplan.dns.check.context import SpfDns
+    from mailplan.dns.check.dnsview import LiveDns
+
     return SpfDns(LiveDns(None if value == "system" else value))
 
 

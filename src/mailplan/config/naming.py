@@ -17,12 +17,11 @@ suffixes left out (Dr. John Smith Jr. -> john.smith).
 
 from __future__ import annotations
 
+import os
 import re
 import string
 import unicodedata
 from dataclasses import dataclass
-
-from pypinyin import Style, lazy_pinyin
 
 from mailplan.config.addresses import AddressError, check_local_part
 
@@ -100,6 +99,10 @@ def split_chinese(name: str) -> NameParts:
 
 
 def _syllables(text: str) -> list[str]:
+    # pypinyin loads its dictionaries when imported (a quarter of a second, 50 MB): only once a name is read
+    os.environ.setdefault("PYPINYIN_NO_DICT_COPY", "1")  # we never change them: no private copy needed
+    from pypinyin import Style, lazy_pinyin
+
     out: list[str] = []
     for piece in lazy_pinyin(text, style=Style.NORMAL, errors=_latin):
         out.extend(p for p in piece.split() if p)
