@@ -1,5 +1,10 @@
 """Apply a plan: one change at a time, each journaled as soon as the provider confirms it.
 
+A provider that makes a run of changes durable at once (``Provider.BATCH``, a
+database transaction) gets the run in one go; its changes are then journaled in
+turn, each once it is durable. A run that fails is made again one change at a
+time, so that the report names the very change that failed.
+
 On the first failure apply stops and reports what was done and what was not;
 the next ``plan`` reads the live state again and finishes the rest, because
 every change is idempotent and a create adopts what already exists.
@@ -48,6 +53,7 @@ def apply_changes(
     total = len(changes)
     # Deletions wait for --allow-delete, and the mailboxes they keep keep their rights and holds.
     held = set() if allow_delete else set(waiting_for_allow_delete(changes))
+    maker = _Maker(changes, providers, held)
     for index, change in enumerate(changes, start=1):
         if change.action is Action.MANUAL:
             report.manual.append(change)
@@ -58,7 +64,7 @@ def apply_changes(
             _tell(progress, index, total, change, "held back")
             continue
         try:
-            answer = providers[change.provider].apply(change)
+            answer = maker.make(index, change)
         except Exception as exc:  # any failure stops the run with an honest account of what was done
             error = str(exc) if isinstance(exc, ProviderError) else f"{type(exc).__name__}: {exc}"
             report.failed, report.error = change, error
@@ -71,13 +77,49 @@ def apply_changes(
         except (OSError, MailplanError) as exc:
             # done at the provider, but not on record: say exactly that, and stop before doing more
             report.failed, report.error = change, f"applied ({answer}) but NOT written to the journal: {exc}"
-            report.not_attempted = changes[index:]
+            unrecorded = [changes[i - 1] for i in sorted(maker.made)]  # made in the same run as this one
+            if unrecorded:
+                report.error += f"; so are the {len(unrecorded)} changes made with it, listed as applied"
+                report.applied += unrecorded
+            report.not_attempted = changes[index + len(unrecorded) :]
             _tell(progress, index, total, change, "failed")
             break
         if change.instructions:  # applied in part (APPLIES_PARTLY): a person still has a step to do
             report.manual.append(change)
         _tell(progress, index, total, change, "ok")
     return report
+
+
+class _Maker:
+    """Makes each change at its provider, in runs where the provider takes them (``BATCH``)."""
+
+    def __init__(self, changes: list[Change], providers: Mapping[str, Provider], held: set[Change]) -> None:
+        self.changes, self.providers, self.held = changes, providers, held
+        self.made: dict[int, str] = {}  # answers of a run already made, by index, until journaled
+        self.alone_until = 0  # after a failed run its changes go one at a time
+
+    def make(self, index: int, change: Change) -> str:
+        if index not in self.made and index > self.alone_until:
+            self._run_from(index, change)
+        if index in self.made:
+            return self.made.pop(index)
+        return self.providers[change.provider].apply(change)
+
+    def _run_from(self, index: int, first: Change) -> None:
+        provider = self.providers[first.provider]
+        run = [first]
+        for change in self.changes[index : index - 1 + provider.BATCH]:
+            if change.provider != first.provider or change.action is Action.MANUAL or change in self.held:
+                break
+            run.append(change)
+        if len(run) < 2:
+            return
+        try:
+            answers = provider.apply_batch(run)
+        except Exception:  # none of the run was made
+            self.alone_until = index + len(run) - 1
+            return
+        self.made.update(zip(range(index, index + len(run)), answers, strict=True))
 
 
 def _tell(progress: Progress | None, index: int, total: int, change: Change, status: str) -> None:

@@ -84,6 +84,9 @@ class Provider(abc.ABC):
     # Optional pydantic model of the provider's ``settings`` in the config; the config
     # loader validates against it so a wrong setting is reported at its file:line:col.
     SETTINGS_MODEL: ClassVar[type[BaseModel] | None] = None
+    # How many changes ``apply_batch`` may make durable at once (a database transaction). 1: each change
+    # is made on its own and journaled before the next, as an API that answers one call at a time must be.
+    BATCH: ClassVar[int] = 1
 
     def __init__(self, name: str, settings: Mapping[str, Any], context: ProviderContext) -> None:
         self.name = name
@@ -104,6 +107,13 @@ class Provider(abc.ABC):
         Must be idempotent: a create that finds the object already there adopts it.
         Raises ProviderError with a message a person can act on.
         """
+
+    def apply_batch(self, changes: Sequence[Change]) -> list[str]:
+        """Apply up to BATCH changes as one unit: all durable when it returns (their answers, in order),
+        or, when it raises, none of them made."""
+        if len(changes) > 1:
+            raise NotImplementedError(f"{type(self).__name__} applies one change at a time (BATCH = 1)")
+        return [self.apply(change) for change in changes]
 
     def manual_instructions(self, change: Change) -> str:
         """For a change whose capability is in MANUAL: the exact steps for a person."""

@@ -20,7 +20,7 @@ from mailplan.model.objects import Mailbox
 from mailplan.model.state import Observed, State
 from mailplan.providers.base import NotSupported, Provider, ProviderContext, ProviderError
 from mailplan.providers.mail.local.database import now, open_database, transaction
-from mailplan.providers.mail.local.passwords import Scheme, generate_password, hash_password
+from mailplan.providers.mail.local.passwords import Scheme, generate_password, hash_passwords
 from mailplan.providers.mail.local.reader import read_managed, read_objects
 from mailplan.providers.mail.local.writer import delete, write
 
@@ -32,6 +32,27 @@ class LocalMailSettings(BaseModel):
     mx_host: str | None = None  # the MX host name DNS derivation publishes for these domains
     maildir_root: str | None = None  # where the mail server keeps Maildirs (informational)
     password_scheme: Scheme = "SHA512-CRYPT"
+
+
+class _Passwords:
+    """The passwords a transaction sets, hashed all at once before it commits (``hash_passwords`` uses
+    every core): until then their rows hold a placeholder no password matches, never seen outside it."""
+
+    PENDING = "{PENDING}"  # not a Dovecot scheme: nothing verifies against it
+
+    def __init__(self, scheme: Scheme) -> None:
+        self.scheme = scheme
+        self.clear: dict[str, str] = {}
+
+    def set(self, address: str, password: str) -> str:
+        self.clear[address] = password
+        return self.PENDING
+
+    def store(self, db: sqlite3.Connection) -> None:
+        hashes = hash_passwords(list(self.clear.values()), self.scheme)
+        db.executemany(
+            "UPDATE mailbox SET password = ? WHERE username = ?", zip(hashes, self.clear.keys(), strict=True)
+        )
 
 
 class LocalMailProvider(Provider):
@@ -47,6 +68,7 @@ class LocalMailProvider(Provider):
         "admin_role", "archive",
     })  # fmt: skip
     SETTINGS_MODEL: ClassVar[type[BaseModel] | None] = LocalMailSettings
+    BATCH: ClassVar[int] = 500  # changes per transaction: one commit (and its fsyncs) for each batch
 
     def __init__(self, name: str, settings: Mapping[str, Any], context: ProviderContext) -> None:
         super().__init__(name, settings, context)
@@ -69,24 +91,38 @@ class LocalMailProvider(Provider):
         return Observed(state, frozenset(managed & state.idents()))
 
     def apply(self, change: Change) -> str:
-        if change.action is Action.MANUAL:
-            raise NotSupported(f"the local provider has no manual steps ({change.describe()})")
-        missing = change.obj.features() - self.SUPPORTS
-        if missing:
-            raise NotSupported(f"the local provider cannot hold {', '.join(sorted(missing))}")
+        return self.apply_batch([change])[0]
+
+    def apply_batch(self, changes: Sequence[Change]) -> list[str]:
+        """All of ``changes`` in one transaction: durable together at the commit, or none of them."""
+        for change in changes:
+            if change.action is Action.MANUAL:
+                raise NotSupported(f"the local provider has no manual steps ({change.describe()})")
+            missing = change.obj.features() - self.SUPPORTS
+            if missing:
+                raise NotSupported(f"the local provider cannot hold {', '.join(sorted(missing))}")
         db = self._connect(create=True)
         assert db is not None
+        passwords = _Passwords(self.config.password_scheme)
+        answers = []
+        change = changes[0]
         try:
             with transaction(db):
-                verb = self._apply_in(db, change)
+                for change in changes:
+                    answers.append(self._answer(change, self._apply_in(db, change, passwords)))
+                passwords.store(db)  # hashed together, on every core, before the commit
         except sqlite3.Error as exc:
             raise ProviderError(f"{change.describe()}: mail database {self.database_path}: {exc}") from None
+        return answers
+
+    @staticmethod
+    def _answer(change: Change, verb: str) -> str:
         answer = f"{verb} {change.kind} {change.key}"
         if change.action is Action.REMOVE and isinstance(change.obj, Mailbox):
             answer += " (its Maildir stays on disk)"
         return answer
 
-    def _apply_in(self, db: sqlite3.Connection, change: Change) -> str:
+    def _apply_in(self, db: sqlite3.Connection, change: Change, passwords: _Passwords) -> str:
         obj = change.obj
         if change.action is Action.REMOVE:
             verb = delete(db, obj)
@@ -98,16 +134,17 @@ class LocalMailProvider(Provider):
             if db.execute("SELECT 1 FROM mailbox WHERE username = ?", (obj.address,)).fetchone() is None:
                 raise ProviderError(f"mailbox {obj.address} does not exist, so it cannot be {change.action}d")
             frozen = change.action is Action.FREEZE
-            write(db, dataclasses.replace(obj, frozen=frozen), self._new_password_for(db))
+            write(db, dataclasses.replace(obj, frozen=frozen), self._new_password_for(db, passwords))
             # Frozen: a random password nobody ever sees, so no saved password works even if the
             # account were switched back on by hand. Unfrozen: a new initial password, like a new mailbox.
-            secret = generate_password(64) if frozen else self._new_password_for(db)(obj)
-            stored = hash_password(secret, self.config.password_scheme) if frozen else secret
-            db.execute("UPDATE mailbox SET password = ? WHERE username = ?", (stored, obj.address))
+            if frozen:
+                passwords.set(obj.address, generate_password(64))
+            else:
+                self._new_password_for(db, passwords)(obj)
             return "froze" if frozen else "unfroze"
         if change.after is None:
             raise ProviderError(f"{change.describe()}: the change carries no object to write")
-        verb = write(db, change.after, self._new_password_for(db))
+        verb = write(db, change.after, self._new_password_for(db, passwords))
         if change.action is Action.CREATE:
             db.execute(
                 "INSERT OR IGNORE INTO mailplan_managed (kind, key, created) VALUES (?, ?, ?)",
@@ -117,7 +154,7 @@ class LocalMailProvider(Provider):
                 verb = "adopted existing"
         return verb
 
-    def _new_password_for(self, db: sqlite3.Connection) -> Callable[[Mailbox], str]:
+    def _new_password_for(self, db: sqlite3.Connection, passwords: _Passwords) -> Callable[[Mailbox], str]:
         def new_password(box: Mailbox) -> str:
             row = db.execute(
                 "SELECT password_min_length FROM mailplan_policy WHERE scope = ?", (box.domain,)
@@ -125,7 +162,7 @@ class LocalMailProvider(Provider):
             password = generate_password(int(row[0]) if row else 0)
             # The clear password goes to the owner-only credentials file and nowhere else.
             self.context.credentials.put(box.address, password)
-            return hash_password(password, self.config.password_scheme)
+            return passwords.set(box.address, password)
 
         return new_password
 
