@@ -22,7 +22,7 @@ from mailplan.engine.journal_run import for_run as journal_for_run
 from mailplan.errors import ConfigError, MailplanError, Problem
 from mailplan.model.desired import Desired
 from mailplan.model.plan import Plan
-from mailplan.model.state import Observed
+from mailplan.model.state import Observed, State
 from mailplan.providers.base import CredentialSink, Provider, ProviderContext, ProviderError
 from mailplan.providers.registry import UnknownProviderType, provider_class
 
@@ -112,7 +112,8 @@ class Session:
                 on_provider(name)
             scope = self.desired.scopes.get(name, ())
             try:
-                observed[name] = self.provider(name).read(scope)
+                # what the plan diffs against: a DNS provider asks for the rrsets the config writes, no more
+                observed[name] = self.provider(name).read_wanted(scope, self.desired.objects.get(name, State()))
             except ProviderError as exc:
                 raise MailplanError(f"reading provider {name!r} failed: {exc}") from exc
         return observed

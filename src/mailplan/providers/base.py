@@ -27,7 +27,7 @@ from typing import Any, ClassVar
 from pydantic import BaseModel
 
 from mailplan.model.change import Change
-from mailplan.model.state import Observed
+from mailplan.model.state import Observed, State
 
 
 class ProviderError(Exception):
@@ -99,6 +99,11 @@ class Provider(abc.ABC):
 
         Read in as few calls as the API allows: list endpoints, largest pages.
         """
+
+    def read_wanted(self, domains: Sequence[str], wanted: State) -> Observed:
+        """What a plan diffs ``wanted`` against: by default everything ``read`` finds. A provider that can
+        ask for exactly the objects wanted (and holds nothing else a plan needs) reads only those."""
+        return self.read(domains)
 
     @abc.abstractmethod
     def apply(self, change: Change) -> str:
