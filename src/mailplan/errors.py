@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+
+# Characters that would break a message's one line or the terminal: shown escaped, never as they are.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def visible(text: str) -> str:
+    """``text`` with control characters written as escapes (``\\r``, ``\\x1b``): a message stays one line."""
+    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], text)
 
 
 @dataclass(frozen=True, order=True)
@@ -28,9 +37,9 @@ class Problem:
     hint: str = ""
 
     def __str__(self) -> str:
-        where = f"{self.location}: " if self.location else ""
-        fix = f" — {self.hint}" if self.hint else ""
-        return f"{where}{self.message}{fix}"
+        where = f"{visible(str(self.location))}: " if self.location else ""
+        fix = f" — {visible(self.hint)}" if self.hint else ""
+        return f"{where}{visible(self.message)}{fix}"
 
 
 class ConfigError(MailplanError):

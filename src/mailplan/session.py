@@ -16,6 +16,7 @@ from mailplan import clock
 from mailplan import config as config_mod
 from mailplan.dns import spf
 from mailplan.engine import capabilities, gate, retention
+from mailplan.engine.dated import date_warnings
 from mailplan.engine.diff import diff_all, order_key
 from mailplan.engine.journal import Journal
 from mailplan.engine.journal_run import for_run as journal_for_run
@@ -129,10 +130,13 @@ class Session:
         planned = [capabilities.as_planned(self.provider(c.provider), c) for c in changes]
         changes = sorted(planned + expired, key=order_key)
         blocked = gate.check(changes, orphans, observed, settled.retention, settings, self.desired.origins)
+        warnings = [w.problem for w in self.desired.warnings]
+        warnings += date_warnings(changes, self.desired, observed, frozen_on)
         return Plan(
             changes=changes,
             unmanaged=unmanaged,
             blocked=blocked,
+            warnings=warnings,
             config_fingerprint=self.desired.config_fingerprint,
             observed_fingerprints={name: obs.fingerprint() for name, obs in observed.items()},
         )

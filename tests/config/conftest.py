@@ -57,3 +57,34 @@ def problems(path: Path) -> list[str]:
     with pytest.raises(ConfigError) as info:
         load(path)
     return [str(p).split(":", 1)[1] if p.location else str(p) for p in info.value.problems]
+
+
+class Cli:
+    """``mailplan <command>`` run in this process, as a user runs it: the exit code and what stderr shows."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def __call__(self, *args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
+        from typer.testing import CliRunner
+
+        from mailplan.cli.main import build
+
+        result = CliRunner().invoke(build(), list(args), env={"NO_COLOR": "1", "MAILPLAN_TODAY": "2026-11-01",
+                                                              **(env or {})})  # fmt: skip
+        if result.exception is not None and not isinstance(result.exception, SystemExit):
+            raise result.exception
+        return result.exit_code, result.stdout, result.stderr
+
+    def validate(self, text: str, name: str = "mailplan.yaml", **env: str) -> tuple[int, list[str]]:
+        """Write ``text`` (dedented) and validate it: (exit code, stderr lines with the folder taken off)."""
+        path = self.folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text), encoding="utf-8")
+        code, _, err = self(*("validate", str(path)), env=env)
+        return code, [line.replace(str(self.folder) + "/", "") for line in err.splitlines()]
+
+
+@pytest.fixture
+def cli(tmp_path: Path) -> Cli:
+    return Cli(tmp_path)

@@ -139,7 +139,7 @@ CASES: list[tuple[str, str, int, int, tuple[str, ...]]] = [
         "groups nested in a circle",
         "groups:\n  - {address: a, name: A, members: ['group:b']}\n  - {address: b, name: B, members: ['group:a']}\n",
         L + 2,
-        36,
+        37,
         ("groups contain each other in a circle: a@huamao-trade.com -> b@huamao-trade.com -> a@huamao-trade.com",),
     ),
     (

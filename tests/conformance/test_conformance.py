@@ -12,7 +12,7 @@ import dns.rcode
 import dns.update
 import pytest
 
-from fakes import alimail, exmail, google, microsoft, netease
+from fakes import alimail, exmail, google, microsoft, netease, zoho
 from fakes.alidns import FakeAliDns
 from fakes.cloudflare import FakeCloudflare
 from fakes.dnspod import FakeDnsPod
@@ -29,7 +29,9 @@ IDN = "例子.中国".encode("idna").decode()
 
 # --- mail providers -------------------------------------------------------------------------------
 
-MAIL_PROVIDERS = ["local", "google-workspace", "microsoft-365", "tencent-exmail", "alibaba-mail", "netease-qiye"]
+MAIL_PROVIDERS = [
+    "local", "google-workspace", "microsoft-365", "tencent-exmail", "alibaba-mail", "netease-qiye", "zoho-mail",
+]
 
 
 @contextlib.contextmanager
@@ -66,10 +68,18 @@ def mail_provider(provider_type: str, domain: str, workdir: Path) -> Iterator[tu
     elif provider_type == "tencent-exmail":
         with exmail.harness((domain, ALIAS)) as company:
             yield make_provider(company.provider_type, company.settings, workdir), lambda: None
+    elif provider_type == "zoho-mail":
+        with zoho.harness((domain,), alias_domains=(ALIAS,)) as zoho_org:
+            provider = make_provider(zoho_org.provider_type, zoho_org.settings, workdir)
+            yield provider, lambda: _no_violations(zoho_org.fake)
     else:
         with alimail.harness((domain,)) as org:
             org.fake.domains[domain] = [ALIAS]
             yield make_provider(org.provider_type, org.settings, workdir), lambda: None
+
+
+def _no_violations(fake: Any) -> None:
+    assert fake.violations == []
 
 
 @pytest.fixture(scope="module", params=[(p, d) for p in MAIL_PROVIDERS for d in (D, IDN)],

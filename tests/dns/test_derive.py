@@ -122,7 +122,7 @@ def test_mta_sts_id_changes_with_the_policy() -> None:
 
 def test_tls_rpt_and_external_report_authorisation() -> None:
     facts = dataclasses.replace(
-        example_facts("zoho"), tls_rpt_rua=("tls@example.com",), dmarc_report_for=("xn--fiqs8s.cn",)
+        example_facts("zoho-mail"), tls_rpt_rua=("tls@example.com",), dmarc_report_for=("xn--fiqs8s.cn",)
     )
     records = by_name(mail_records(facts))
     assert records["_smtp._tls", "TXT"].values == ("v=TLSRPTv1; rua=mailto:tls@example.com",)

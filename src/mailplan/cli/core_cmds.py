@@ -39,6 +39,8 @@ def validate(
     """Check the config: syntax, references, naming collisions, provider capabilities."""
     with guarded():
         desired = load_desired(config, today(), spf_resolver(spf_dns), create_keys=False)
+        for warning in desired.warnings:  # a policy set to warn: shown, but the config is valid
+            typer.echo(f"warning: {warning.problem}", err=True)
         counts: dict[str, int] = {}
         for state in desired.objects.values():
             for obj in state:

@@ -46,6 +46,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "The self-hosted backend: Postfix and Dovecot serving the local mail database.",
     ),
     "audit": ("mailplan.cli.audit_cmds", "The audit journal: every applied change, hash-chained."),
+    "names": (
+        "mailplan.cli.names_cmd",
+        "List every person's address and how the name was read; exit 2 when a reading is doubtful.",
+    ),
 }
 
 

@@ -69,9 +69,25 @@ def split_address(address: str) -> tuple[str, str | None]:
     return check_local_part(local), to_alabel(domain)
 
 
+# RFC 5322 atext (and, per RFC 6531, any non-ASCII letter): what a dot-atom local part is made of.
+_ATEXT = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~\-\u00a0-\u2027\u202a-\U0010ffff]+$")
+
+
 def external_address(address: str) -> str:
-    """A full address outside the organization (RFC 5321 local parts are more liberal)."""
-    local, at, domain = address.strip().rpartition("@")
-    if not at or not local or not domain or any(c.isspace() for c in local) or len(local) > 64:
+    """A full address outside the organization: an RFC 5321 dot-atom local part (UTF-8 allowed) @ a domain."""
+    text = address.strip()
+    local, at, domain = text.partition("@")
+    if not at or not local or not domain:
         raise AddressError(f"{address!r} is not a valid mail address (expected name@domain)")
+    if "@" in domain:
+        fixed = f"{local}@{domain.lstrip('@')}" if domain.lstrip("@") and "@" not in domain.lstrip("@") else ""
+        raise AddressError(
+            f"{address!r} is not a valid mail address: more than one '@'" + (f" — write {fixed}" if fixed else "")
+        )
+    atoms = local.split(".")
+    if len(local.encode()) > 64 or not all(atoms) or not all(_ATEXT.match(a) for a in atoms):
+        raise AddressError(
+            f"{address!r} is not a valid mail address: the part before @ may hold letters, digits and "
+            "!#$%&'*+/=?^_`{|}~- in dot-separated words, at most 64 bytes (no spaces, quotes or control characters)"
+        )
     return f"{local.lower()}@{to_alabel(domain)}"

@@ -9,10 +9,10 @@ from mailplan.config import models
 from mailplan.config.addresses import AddressError, split_address, to_alabel, to_unicode
 from mailplan.config.entries import Domain, Person, Target, TargetKind
 from mailplan.config.lookup import by_name, lookup
-from mailplan.config.naming import numbered
 from mailplan.config.problems import suggest
 from mailplan.config.source import NodePath, SourceMap
 from mailplan.errors import Problem
+from mailplan.model.desired import ConfigWarning
 
 
 class Claims:
@@ -28,11 +28,13 @@ class Claims:
         self.claims: dict[str, Target] = {}
         self.people: list[Person] = []
         self._person_specs: list[tuple[models.Person, str, bool, NodePath]] = []
+        self._collisions: list[tuple[int, str]] = []  # (index in problems, the address two people derive)
         self._people_index: dict[str, list[Target]] | None = None
         self._people_indexed = 0
         self.managers: dict[str, str] = {}
         self.journal_to: str | None = None
         self.reports: dict[str, dict[str, tuple[str, ...]]] = {}
+        self.warnings: list[ConfigWarning] = []
 
     def fail(self, message: str, path: NodePath, hint: str = "", key: bool = False) -> None:
         loc = self.where.key_at(path) if key else self.where.at(path)
@@ -168,11 +170,6 @@ class Claims:
         except AddressError:
             return domain
 
-    def _free_variant(self, address: str) -> str:
-        local, _, domain = address.partition("@")
-        taken = {a.partition("@")[0] for a in self.claims if a.endswith("@" + domain)}
-        return numbered(local, taken)
-
     def _claim_list(
         self, specs: Iterable[models.Mailbox | models.Group | models.Alias], section: str, kind: TargetKind
     ) -> list[str | None]:
@@ -216,7 +213,11 @@ class Claims:
     def ref(self, ref: str, path: NodePath, kinds: tuple[TargetKind, ...], what: str) -> Target | None:
         target, why = self.lookup(ref)
         if target is None:
-            self.fail(f"unknown {what} {ref!r}: {why}", path)
+            if why.startswith(f"{ref.strip()!r} is not a valid"):  # written wrong, not missing
+                message, _, fix = why.partition(" — ")
+                self.fail(f"{what} {message}", path, fix)
+            else:
+                self.fail(f"unknown {what} {ref!r}: {why}", path)
             return None
         if target.kind not in kinds:
             self.fail(f"{what} {ref!r} is {target.label}, but must be a {' or '.join(kinds)}", path)

@@ -6,6 +6,7 @@ import datetime as dt
 from collections import defaultdict
 from pathlib import Path
 
+from mailplan import notes
 from mailplan.config.addresses import to_alabel
 from mailplan.config.departments import DepartmentTree, by_department
 from mailplan.config.entries import Config, Domain, GroupEntry, Person
@@ -162,6 +163,8 @@ class _Compiler:
                 self.handover(person, provider, origin)
 
     def final_successor(self, person: Person) -> Person | None:
+        """Who is handed ``person``'s mail today: the first successor along the chain who has not left
+        (a successor who left passes it on to theirs); None when the chain ends with someone gone."""
         current, seen = person, {person.address}
         while current.successor and current.has_left(self.today):
             nxt = self.people[current.successor]
@@ -169,12 +172,14 @@ class _Compiler:
                 return None
             seen.add(nxt.address)
             current = nxt
-        return None if current is person else current
+        return None if current is person or current.has_left(self.today) else current
 
     def handover(self, person: Person, provider: str, origin: Location | None) -> None:
         # Preserve first: the mailbox goes on hold (where the provider has one) before anything else.
         self.add(provider, o.Hold(person.address), origin)
         successor = self.final_successor(person)
+        if successor is None and person.successor:
+            self.note_dead_end(person)
         if successor is not None and self.offboarding.deliver_to_successor:
             self.add(provider, o.Forwarding(person.address, (successor.address,)), origin)
         text = person.auto_reply or (self.offboarding.auto_reply if successor is not None else None)
@@ -188,6 +193,19 @@ class _Compiler:
                 "organization": self.doc.organization.name,
             }
             self.add(provider, self.auto_reply(person.address, text, values), origin)
+
+    def note_dead_end(self, person: Person) -> None:
+        """A chain of successors who all left, ending with one who names nobody: say who is not handed the mail."""
+        last = person
+        while last.successor and last.successor in self.people and last.successor != person.address:
+            last = self.people[last.successor]
+            if not last.has_left(self.today):
+                return
+        notes.note(
+            f"{person.name} ({person.address}) left, and their successors have left too: the chain ends with "
+            f"{last.name} ({last.address}), who names no successor, so nobody is handed their new mail "
+            f"(add `successor:` to {last.name})"
+        )
 
     def auto_reply(self, address: str, text: AutoReplyText, values: dict[str, str]) -> o.AutoReply:
         return o.AutoReply(address, text.subject.format_map(values), text.body.format_map(values))
@@ -447,6 +465,7 @@ class _Compiler:
             retention=self.retention(),
             deletions={name: tuple(sorted(boxes, key=lambda b: b.key)) for name, boxes in self.deletions.items()},
             retention_period=self.retention_period or "",
+            warnings=self.config.warnings,
         )
 
     def _journal(self) -> Path:

@@ -3,11 +3,15 @@ and aliases with their references resolved, departments and policies checked."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
+from mailplan import notes
 from mailplan.config import models
 from mailplan.config.addresses import AddressError, to_alabel
 from mailplan.config.claims import Claims
+from mailplan.config.cycles import cycle_problems, delivery_edges
+from mailplan.config.dnsvalues import https_report_uri, report_size_suffix
 from mailplan.config.entries import (
     AliasEntry,
     Config,
@@ -17,9 +21,12 @@ from mailplan.config.entries import (
     Person,
     Target,
 )
-from mailplan.config.naming import derive_local_part
+from mailplan.config.external import ALL_MAIL, free_mail_deliveries
+from mailplan.config.external import describe as describe_delivery
+from mailplan.config.naming import Derived, derive, numbered
 from mailplan.config.source import NodePath, SourceMap
-from mailplan.errors import ConfigError
+from mailplan.errors import ConfigError, Problem
+from mailplan.model.desired import ConfigWarning
 
 
 class Resolver(Claims):
@@ -32,29 +39,58 @@ class Resolver(Claims):
         derived_by: dict[str, int] = {}
         for i, spec in enumerate(self.doc.people):
             path: NodePath = ("people", i)
+            if (spec.given is None) != (spec.family is None):
+                missing = "family" if spec.family is None else "given"
+                self.fail(f"{'given' if missing == 'family' else 'family'}: is written, but {missing}: is not",
+                          (*path, "given" if spec.given is not None else "family"),
+                          "write both, e.g. `given: Mary, family: 王`, or neither")  # fmt: skip
+                continue
             if spec.address is not None:
                 address = self.own_address(spec.address, (*path, "address"))
                 derived = False
             else:
                 try:
-                    local = derive_local_part(spec.name, naming.pattern, naming.latin_pattern)
+                    reading = derive(spec.name, naming.pattern, naming.latin_pattern, spec.given, spec.family)
                 except AddressError as exc:
-                    self.fail(str(exc), (*path, "name"), "write the address with `address:`")
+                    at = (*path, "given") if spec.given is not None else (*path, "name")
+                    self.fail(str(exc), at, "write the address with `address:`")
                     continue
-                address = f"{local}@{self.primary}"
+                address = f"{reading.local}@{self.primary}"
                 derived = True
+                if reading.doubtful:
+                    self._note_doubt(spec.name, address, reading, path)
             if address is None:
                 continue
             label = f"person {spec.name}"
             target = Target("person", address, label, self.where.at(path))
-            hint = ""
-            if (derived or address in derived_by) and address in self.claims:  # only a collision needs the hint
-                hint = f"write `address: {self._free_variant(address)}` for one of them"
-            if not self.claim(address, target, path, hint, spec.address or ""):
+            collision = (derived or address in derived_by) and address in self.claims
+            if not self.claim(address, target, path, "", spec.address or ""):
+                if collision:  # the hint is written once every address is known (suggest_free_addresses)
+                    self._collisions.append((len(self.problems) - 1, address))
                 continue
             if derived:
                 derived_by[address] = i
             self._person_specs.append((spec, address, derived, path))
+
+    def _note_doubt(self, name: str, address: str, reading: Derived, path: NodePath) -> None:
+        where = self.where.at((*path, "name"))
+        doubts = "; ".join(
+            f"{s.char} is read {s.reading}, but in names it is also read {other} ({local})"
+            for s, other, local in reading.alternatives
+        )
+        choices = " or ".join(f"`address: {local}`" for local in (reading.local, *(x[2] for x in reading.alternatives)))
+        notes.note(f"{where}: {name} gets {address}: {doubts} — ask how the name is read, and write {choices}"
+                   if where else f"{name} gets {address}: {doubts} — write {choices}")  # fmt: skip
+
+    def suggest_free_addresses(self) -> None:
+        """The `address:` to write for each collision: free in the whole file, and free of each other."""
+        taken: set[str] = set(self.claims)
+        for index, address in self._collisions:
+            local, _, domain = address.partition("@")
+            free = numbered(local, {a.partition("@")[0] for a in taken if a.endswith("@" + domain)})
+            taken.add(f"{free}@{domain}")
+            problem = self.problems[index]
+            self.problems[index] = dataclasses.replace(problem, hint=f"write `address: {free}` for one of them")
 
     def resolve_extra_addresses(self) -> tuple[list[FunctionalMailbox], list[GroupEntry], list[AliasEntry]]:
         # Claim every address first, so that references below can point at any of them.
@@ -111,6 +147,13 @@ class Resolver(Claims):
                 if successor == address:
                     self.fail("a person cannot be their own successor", (*path, "successor"))
                     successor = None
+            if spec.starts_on is not None and spec.left_on is not None and spec.left_on <= spec.starts_on:
+                self.fail(
+                    f"left_on {spec.left_on} is not after starts_on {spec.starts_on}: {spec.name} would never work "
+                    "a day, and the mailbox would exist only frozen",
+                    (*path, "left_on"),
+                    "correct one of the two dates (left_on is the first day they are gone)",
+                )
             if spec.auto_reply is not None and spec.left_on is None:
                 self.fail(
                     "auto_reply is set, but left_on is not",
@@ -124,6 +167,8 @@ class Resolver(Claims):
                     (*path, "tier"),
                     "add `department: <key>`",
                 )
+            if successor is not None and spec.left_on is not None:
+                self._check_successor_dates(spec, successor, (*path, "successor"))
             self.people.append(
                 Person(
                     name=spec.name,
@@ -142,24 +187,18 @@ class Resolver(Claims):
                     starts_on=spec.starts_on,
                 )
             )
-        self._check_successor_cycles()
 
-    def _check_successor_cycles(self) -> None:
-        by_address = {p.address: p for p in self.people}
-        for person in self.people:
-            seen = [person.address]
-            current = person
-            while current.successor and current.left_on is not None:
-                if current.successor in seen:
-                    if current.successor == person.address:
-                        self.fail(
-                            f"successors go round in a circle: {' -> '.join([*seen, person.address])}",
-                            ("people", person.index, "successor"),
-                            "name a successor who has not left",
-                        )
-                    break
-                seen.append(current.successor)
-                current = by_address[current.successor]
+    def _check_successor_dates(self, spec: models.Person, successor: str, path: NodePath) -> None:
+        """A successor must be there on the day the person leaves: the mail goes to them from that day."""
+        found = next((s for s, address, _, _ in self._person_specs if address == successor), None)
+        if found is None or found.starts_on is None or spec.left_on is None or found.starts_on <= spec.left_on:
+            return
+        self.fail(
+            f"successor {found.name} starts on {found.starts_on}, after {spec.name} leaves on {spec.left_on}: "
+            "mail to them would have nobody to go to in between",
+            path,
+            f"name someone who is there on {spec.left_on}, or correct the dates",
+        )
 
     def _mailboxes(self, addresses: list[str | None]) -> list[FunctionalMailbox]:
         out: list[FunctionalMailbox] = []
@@ -207,6 +246,13 @@ class Resolver(Claims):
                     (*path, "post"),
                     "list who may post, or choose another post rule",
                 )
+            if spec.post != "senders" and spec.senders:
+                self.fail(
+                    f"a `senders:` list is only read with post: senders, and this group has post: {spec.post} "
+                    "(the list would be ignored)",
+                    (*path, "senders"),
+                    "write `post: senders` to let the listed senders post, or remove the senders: list",
+                )
             out.append(
                 GroupEntry(
                     address=address,
@@ -219,7 +265,6 @@ class Resolver(Claims):
                     location=self.where.at(path),
                 )
             )
-        self._check_group_cycles(out)
         return out
 
     def _member(self, ref: str, path: NodePath) -> Member | None:
@@ -245,28 +290,6 @@ class Resolver(Claims):
         target = self.ref(ref, path, ("person", "mailbox", "group", "alias", "external"), "sender")
         return target.address if target else None
 
-    def _check_group_cycles(self, groups: list[GroupEntry]) -> None:
-        nested = {g.address: [m.value for m in g.members if m.kind == "group"] for g in groups}
-        reported: set[frozenset[str]] = set()
-        for group in groups:
-            stack: list[tuple[str, tuple[str, ...]]] = [(group.address, (group.address,))]
-            while stack:
-                current, trail = stack.pop()
-                for child in nested.get(current, []):
-                    if child == group.address:
-                        stack = []
-                        if frozenset(trail) in reported:
-                            break
-                        reported.add(frozenset(trail))
-                        self.fail(
-                            f"groups contain each other in a circle: {' -> '.join((*trail, child))}",
-                            ("groups", group.index, "members"),
-                            "remove one of the nested group: members",
-                        )
-                        break
-                    if child not in trail:
-                        stack.append((child, (*trail, child)))
-
     def _aliases(self, addresses: list[str | None]) -> list[AliasEntry]:
         out: list[AliasEntry] = []
         for i, spec in enumerate(self.doc.aliases):
@@ -281,6 +304,28 @@ class Resolver(Claims):
                     targets.append(target.address)
             out.append(AliasEntry(address, tuple(sorted(set(targets))), i, self.where.at(path)))
         return out
+
+    def check_delivery_cycles(self) -> None:
+        def resolve(ref: str) -> Target | None:
+            return self.lookup(ref)[0]
+
+        people = {path[1]: address for _, address, _, path in self._person_specs if isinstance(path[1], int)}
+        edges = list(delivery_edges(self.doc, resolve, self._quiet_own, people))
+        self.problems.extend(cycle_problems(edges, self.where))
+
+    def check_external_delivery(self) -> None:
+        setting = self.doc.policies.external_delivery
+        if setting == "allow":
+            return
+        for delivery in free_mail_deliveries(self.doc, lambda ref: self.lookup(ref)[0], self._quiet_own):
+            if delivery.reason is not None:
+                continue
+            message, hint = describe_delivery(delivery, setting)
+            if setting == "refuse":
+                self.fail(message, delivery.path, hint)
+            else:
+                domain = self.primary if delivery.source == ALL_MAIL else delivery.source.partition("@")[2]
+                self.warnings.append(ConfigWarning(Problem(message, self.where.at(delivery.path), hint), domain))
 
     # -- departments, policies -------------------------------------------------------------------
 
@@ -337,12 +382,25 @@ class Resolver(Claims):
                 self.reports.setdefault(domain.name, {})[f"{section}_{key}"] = tuple(u for u in uris if u)
 
     def report_uri(self, value: str, path: NodePath, allow_https: bool) -> str | None:
-        """A report destination as a URI: a plain address becomes ``mailto:``; own addresses must exist."""
-        if allow_https and value.startswith("https://"):
-            return value
-        address = value.removeprefix("mailto:")
+        """A report destination as a URI: a plain address becomes ``mailto:``; own addresses must exist.
+
+        A DMARC URI may end in a size limit (``!10m``, RFC 7489 §6.4); TLS-RPT also takes https: URLs.
+        """
+        if allow_https and value.lower().startswith("https:"):
+            try:
+                return https_report_uri(value)
+            except ValueError as exc:
+                self.fail(str(exc), path, "write https://host/path, or an address")
+                return None
+        uri, size = ("", "") if allow_https else report_size_suffix(value)
+        address = (uri or value).removeprefix("mailto:")
+        if ":" in address.partition("@")[0]:
+            scheme = address.partition(":")[0]
+            self.fail(f"{value!r}: reports go to mailto: addresses" + (" or https: URLs" if allow_https else "")
+                      + f", not {scheme}:", path, "write the address, e.g. dmarc-reports@example.com")
+            return None
         target = self.ref(address, path, ("person", "mailbox", "group", "alias", "external"), "report address")
-        return f"mailto:{target.address}" if target else None
+        return f"mailto:{target.address}{size}" if target else None
 
 
 def resolve(doc: models.Document, where: SourceMap, path: Path, files: list[Path], fingerprint: str) -> Config:
@@ -352,7 +410,10 @@ def resolve(doc: models.Document, where: SourceMap, path: Path, files: list[Path
         raise ConfigError(r.problems)
     r.resolve_people()
     mailboxes, groups, aliases = r.resolve_extra_addresses()
+    r.suggest_free_addresses()
     r.finish_people()
+    r.check_delivery_cycles()
+    r.check_external_delivery()
     r.check_departments()
     r.check_policies()
     if r.problems:
@@ -373,4 +434,5 @@ def resolve(doc: models.Document, where: SourceMap, path: Path, files: list[Path
         managers=r.managers,
         journal_to=r.journal_to,
         reports=r.reports,
+        warnings=tuple(r.warnings),
     )

@@ -18,6 +18,7 @@ from mailplan.config import models
 from mailplan.config.addresses import to_unicode
 from mailplan.config.source import SourceMap
 from mailplan.errors import Location
+from mailplan.model.desired import ConfigWarning
 from mailplan.model.objects import PostPolicy
 
 TargetKind = Literal["person", "mailbox", "group", "alias", "external"]
@@ -135,6 +136,7 @@ class Config:
     journal_to: str | None = None  # the archive copy's address
     # domain -> {"dmarc_rua" | "dmarc_ruf" | "tls_rpt_rua": report URIs (mailto:/https:)}
     reports: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)
+    warnings: tuple[ConfigWarning, ...] = ()  # what policies set to warn found (shown by validate, plan, check)
 
     @property
     def base_dir(self) -> Path:

@@ -15,7 +15,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from mailplan.config.dnsvalues import MxPattern, ReportTarget, SpfDomain, SpfIp4, SpfIp6
 from mailplan.config.naming import DEFAULT_LATIN_PATTERN, DEFAULT_PATTERN, check_pattern
+from mailplan.config.text import Line, Reason, Text
 from mailplan.model.periods import RETENTION
 
 AUTO_REPLY_PLACEHOLDERS = ("name", "address", "successor_name", "successor_address", "left_on", "organization")
@@ -31,7 +33,7 @@ def _as_list(value: Any) -> Any:
 
 
 class Organization(Model):
-    name: str = Field(description="The organization's name, shown in auto-replies ({organization}).")
+    name: Line = Field(description="The organization's name, shown in auto-replies ({organization}).")
     primary_domain: str = Field(
         description="The domain people's and mailboxes' addresses are on unless they name another one. "
         "Must be one of `domains:` and not an alias domain. Unicode (IDN) or A-label."
@@ -81,11 +83,17 @@ class ProviderConfig(BaseModel):
 
 
 class Spf(Model):
-    include: list[str] = Field(
-        default_factory=list, description="Extra senders' SPF domains: include:<domain> (a CRM, a newsletter tool)."
+    include: list[SpfDomain] = Field(
+        default_factory=list,
+        description="Extra senders' SPF domains (a CRM, a newsletter tool): the domain only, mailplan writes "
+        "include:<domain>.",
     )
-    ip4: list[str] = Field(default_factory=list, description="Extra sending IPv4 addresses or networks.")
-    ip6: list[str] = Field(default_factory=list, description="Extra sending IPv6 addresses or networks.")
+    ip4: list[SpfIp4] = Field(
+        default_factory=list, description="Extra sending IPv4 addresses or networks (192.0.2.10, 192.0.2.0/24)."
+    )
+    ip6: list[SpfIp6] = Field(
+        default_factory=list, description="Extra sending IPv6 addresses or networks (2001:db8::1, 2001:db8::/48)."
+    )
     all: Literal["~all", "-all"] = Field(
         "~all", description="How receivers treat mail from other servers: ~all (soft fail) or -all (fail)."
     )
@@ -125,8 +133,14 @@ class Dmarc(Model):
     subdomain_policy: Literal["none", "quarantine", "reject"] | None = Field(
         None, description="Policy for subdomains (sp=); default: the same as policy."
     )
-    rua: list[str] = Field(default_factory=list, description="Addresses that receive aggregate reports.")
-    ruf: list[str] = Field(default_factory=list, description="Addresses that receive failure reports.")
+    rua: list[ReportTarget] = Field(
+        default_factory=list,
+        description="Addresses that receive aggregate reports (an address, or mailto:address, optionally with a "
+        "size limit such as !10m).",
+    )
+    ruf: list[ReportTarget] = Field(
+        default_factory=list, description="Addresses that receive failure reports (as for rua)."
+    )
     pct: int = Field(100, ge=0, le=100, description="Percentage of failing mail the policy applies to.")
 
     _lists = field_validator("rua", "ruf", mode="before")(_as_list)
@@ -134,12 +148,17 @@ class Dmarc(Model):
 
 class MtaSts(Model):
     mode: Literal["enforce", "testing", "none"] = Field(description="MTA-STS policy mode.")
-    mx: list[str] = Field(default_factory=list, description="MX host patterns for the policy; default: the MX hosts.")
+    mx: list[MxPattern] = Field(
+        default_factory=list,
+        description="MX host patterns for the policy (mx.example.com, *.example.com); default: the MX hosts.",
+    )
     max_age: int = Field(604800, ge=86400, le=31557600, description="How long senders cache the policy, in seconds.")
 
 
 class TlsRpt(Model):
-    rua: list[str] = Field(description="Where TLS reports go (mailto: or https: URIs, or plain addresses).")
+    rua: list[ReportTarget] = Field(
+        description="Where TLS reports go (mailto: or https: URIs, or plain addresses)."
+    )
 
     _lists = field_validator("rua", mode="before")(_as_list)
 
@@ -178,11 +197,11 @@ class DomainConfig(Model):
     mta_sts: MtaSts | None = Field(None, description="MTA-STS; omit for none.")
     tls_rpt: TlsRpt | None = Field(None, description="SMTP TLS reporting (_smtp._tls); omit for none.")
     ttl: int = Field(3600, ge=60, le=604800, description="TTL of the mail records mailplan publishes, in seconds.")
-    description: str = Field("", description="Free text kept with the domain.")
+    description: Text = Field("", description="Free text kept with the domain.")
 
 
 class Department(Model):
-    name: str = Field(description="The department's display name (销售部).")
+    name: Line = Field(description="The department's display name (销售部).")
     manager: str | None = Field(None, description="The person who manages it: their address, alias or name.")
     parent: str | None = Field(None, description="The key of the department this one belongs to.")
 
@@ -214,8 +233,8 @@ def _check_reply_text(value: str) -> str:
 
 
 class AutoReplyText(Model):
-    subject: str = Field(description="Subject of the automatic reply. May use the placeholders listed under body.")
-    body: str = Field(
+    subject: Line = Field(description="Subject of the automatic reply. May use the placeholders listed under body.")
+    body: Text = Field(
         description="Text of the automatic reply; several languages in one text are fine. Placeholders: {name}, "
         "{address}, {successor_name}, {successor_address}, {left_on}, {organization}."
     )
@@ -224,12 +243,19 @@ class AutoReplyText(Model):
 
 
 class Person(Model):
-    name: str = Field(description="Full name as written (张三, John Smith). The address is derived from it.")
+    name: Line = Field(description="Full name as written (张三, John Smith). The address is derived from it.")
     address: str | None = Field(
         None,
         description="The address, when not the derived one: a local part (lina2) or a full address on one of "
-        "the organization's domains. Write it to settle a collision; it never changes afterwards.",
+        "the organization's domains. Write it to settle a collision or a doubtful reading; it never changes "
+        "afterwards.",
     )
+    given: Line | None = Field(
+        None,
+        description="The given name as written, when the rule cannot tell it from the family name (Mary 王, "
+        "Đặng Văn Lâm): with family:, the address is derived from these two instead of from name.",
+    )
+    family: Line | None = Field(None, description="The family name as written; goes with given:.")
     aliases: list[str] = Field(default_factory=list, description="Extra addresses delivering to this person.")
     department: str | None = Field(None, description="The key of the person's department under `departments:`.")
     tier: str | None = Field(None, description="The key of the person's permission tier under `tiers:`.")
@@ -247,7 +273,7 @@ class Person(Model):
     successor: str | None = Field(
         None, description="Who takes over the mail of a person who left: address, alias or name. Needs left_on."
     )
-    left_reason: str | None = Field(None, description="Why the person left; kept for the record, never sent.")
+    left_reason: Text | None = Field(None, description="Why the person left; kept for the record, never sent.")
     auto_reply: AutoReplyText | None = Field(
         None, description="For a person who left: this auto-reply instead of the offboarding policy's one."
     )
@@ -257,7 +283,7 @@ class Person(Model):
 
 class Mailbox(Model):
     address: str = Field(description="The functional mailbox's address: a local part (info) or a full address.")
-    name: str = Field(description="Display name (信息咨询).")
+    name: Line = Field(description="Display name (信息咨询).")
     owners: list[str] = Field(
         default_factory=list, description="People who work in this mailbox: they may read it and send as it."
     )
@@ -276,7 +302,7 @@ class Mailbox(Model):
 
 class Group(Model):
     address: str = Field(description="The group's address: a local part or a full address.")
-    name: str = Field(description="Display name (销售团队).")
+    name: Line = Field(description="Display name (销售团队).")
     members: list[str] = Field(
         default_factory=list,
         description="Who receives the group's mail: people (address, alias or name), mailboxes, "
@@ -292,6 +318,11 @@ class Group(Model):
         default_factory=list, description="With post: senders — who may post: people, addresses, or @domain."
     )
     owners: list[str] = Field(default_factory=list, description="People who manage the group's membership.")
+    allow_external_delivery: Reason | None = Field(
+        None,
+        description="Why this group may deliver company mail to personal free-mail members (qq.com, gmail.com ...): "
+        "the exception to policies.external_delivery, with its reason.",
+    )
 
     _lists = field_validator("members", "senders", "owners", mode="before")(_as_list)
 
@@ -300,6 +331,11 @@ class Alias(Model):
     address: str = Field(description="The alias address: a local part or a full address.")
     to: list[str] = Field(
         min_length=1, description="Where its mail goes: people, mailboxes, groups, or external addresses."
+    )
+    allow_external_delivery: Reason | None = Field(
+        None,
+        description="Why this alias may deliver company mail to a personal free-mail address (qq.com, gmail.com "
+        "...): the exception to policies.external_delivery, with its reason.",
     )
 
     _lists = field_validator("to", mode="before")(_as_list)
@@ -320,6 +356,11 @@ class ArchivePolicy(Model):
     journal_to: str | None = Field(
         None,
         description="A mailbox (or external address) that receives a copy of every message in and out of each domain.",
+    )
+    allow_external_delivery: Reason | None = Field(
+        None,
+        description="Why journal_to may be a personal free-mail address: the exception to "
+        "policies.external_delivery, with its reason.",
     )
 
     @field_validator("retention")
@@ -349,6 +390,13 @@ class Policies(Model):
         default_factory=OffboardingPolicy, description="What happens to the mail of people who leave."
     )
     mailbox: MailboxPolicy = Field(default_factory=MailboxPolicy, description="Mailbox defaults.")
+    external_delivery: Literal["allow", "warn", "refuse"] = Field(
+        "warn",
+        description="Company mail delivered to personal free-mail addresses (qq.com, 163.com, gmail.com ...: the "
+        "list shipped with mailplan) through a group member, an alias target or the archive copy: allow it, warn "
+        "in validate, plan and check, or refuse it at validate. An entry with allow_external_delivery: <reason> "
+        "is the exception.",
+    )
 
 
 class Document(Model):

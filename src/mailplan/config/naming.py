@@ -17,13 +17,16 @@ suffixes left out (Dr. John Smith Jr. -> john.smith).
 
 from __future__ import annotations
 
-import os
 import re
 import string
 import unicodedata
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+from anyascii import anyascii
 
 from mailplan.config.addresses import AddressError, check_local_part
+from mailplan.config.readings import Syllable, char_reading, read_given
 
 # Two-character surnames, read as one surname.
 COMPOUND_SURNAMES: dict[str, str] = {
@@ -55,17 +58,21 @@ PLACEHOLDERS = ("pinyin", "given", "family", "given_initials", "family_initial",
 DEFAULT_PATTERN = "{pinyin}"
 DEFAULT_LATIN_PATTERN = "{given}.{family}"
 
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ffff]")
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003ffff]")
+_SEPARATORS = frozenset(" \t·・•‧-‐'’.")  # between the parts of a name; not read
 
 
 @dataclass(frozen=True)
 class NameParts:
-    """A name split into romanized parts, ready for a pattern."""
+    """A name split into romanized parts, ready for a pattern, and how each part was read."""
 
     family: str
     given: tuple[str, ...]  # syllables (Chinese) or given names (Latin, without middle names)
     middle: tuple[str, ...] = ()
-    chinese: bool = False
+    chinese: bool = False  # the given name is Chinese: the (Chinese) pattern applies
+    family_read: tuple[Syllable, ...] = ()  # how a Chinese family name was read
+    given_read: tuple[Syllable, ...] = ()  # how a Chinese given name was read
+    how: str = ""  # how a Latin name was split
 
     def values(self) -> dict[str, str]:
         given = "".join(self.given) if self.chinese else "-".join(self.given)
@@ -78,44 +85,88 @@ class NameParts:
             "middle_initials": "".join(m[:1] for m in self.middle),
         }
 
+    @property
+    def doubts(self) -> tuple[Syllable, ...]:
+        return tuple(s for s in (*self.family_read, *self.given_read) if s.doubtful)
+
+    def reading(self, syllable: Syllable, instead: str) -> NameParts:
+        """These parts with ``syllable`` of the given name read as ``instead``."""
+        read = tuple(replace(s, reading=instead) if s is syllable else s for s in self.given_read)
+        return replace(self, given=tuple(s.reading for s in read), given_read=read)
+
 
 def is_chinese(name: str) -> bool:
     return bool(_HAN.search(name))
 
 
-def split_chinese(name: str) -> NameParts:
-    text = "".join(ch for ch in name if _HAN.match(ch) or ch.isalnum())
-    if not text:
-        raise AddressError(f"cannot read a name out of {name!r}")
+def _unreadable(name: str, char: str) -> AddressError:
+    kind = "is outside the pinyin tables" if _HAN.match(char) else "is in a script mailplan cannot romanize here"
+    return AddressError(
+        f"the name {name!r} has the character {char} (U+{ord(char):04X}), which {kind}, so no address can be "
+        "derived from it"
+    )
+
+
+def _chinese_syllables(name: str, text: str, read: Callable[[str], list[Syllable]]) -> list[Syllable]:
+    """Han characters read by ``read``; Latin letters and digits kept as they are; separators dropped."""
+    out: list[Syllable] = []
+    run = ""
+    for ch in text + " ":
+        if _HAN.match(ch):
+            run += ch
+            continue
+        if run:
+            out += read(run)
+            run = ""
+        if ch in _SEPARATORS or ch.isspace():
+            continue
+        if ch.isascii() and ch.isalnum():
+            out.append(Syllable(ch, ch.lower(), "as written"))
+        elif ch.isalnum() or unicodedata.category(ch).startswith("L"):
+            raise _unreadable(name, ch)
+    for syllable in out:
+        if not syllable.reading:
+            raise _unreadable(name, syllable.char)
+    return out
+
+
+def _merge_letters(syllables: list[Syllable]) -> list[Syllable]:
+    """Latin letters written inside a Chinese name stay one word (张Alex -> zhang + alex)."""
+    out: list[Syllable] = []
+    for s in syllables:
+        if out and s.source == "as written" and out[-1].source == "as written":
+            out[-1] = Syllable(out[-1].char + s.char, out[-1].reading + s.reading, "as written")
+        else:
+            out.append(s)
+    return out
+
+
+def _read_surname(text: str) -> list[Syllable]:
     surname = text[:2] if text[:2] in COMPOUND_SURNAMES else text[:1]
     if surname in COMPOUND_SURNAMES:
-        family = COMPOUND_SURNAMES[surname]
+        head = [Syllable(surname, COMPOUND_SURNAMES[surname], "compound surname table")]
     elif surname in SURNAME_READINGS:
-        family = SURNAME_READINGS[surname]
+        head = [Syllable(surname, SURNAME_READINGS[surname], "surname table")]
     else:
-        family = "".join(_syllables(surname))
-    given = tuple(_syllables(text[len(surname) :]))
-    return NameParts(family=family, given=given, chinese=True)
+        head = [Syllable(surname, char_reading(surname), "pypinyin")]
+    return head + ([*read_given(text[len(surname) :])] if len(text) > len(surname) else [])
 
 
-def _syllables(text: str) -> list[str]:
-    # pypinyin loads its dictionaries when imported (a quarter of a second, 50 MB): only once a name is read
-    os.environ.setdefault("PYPINYIN_NO_DICT_COPY", "1")  # we never change them: no private copy needed
-    from pypinyin import Style, lazy_pinyin
-
-    out: list[str] = []
-    for piece in lazy_pinyin(text, style=Style.NORMAL, errors=_latin):
-        out.extend(p for p in piece.split() if p)
-    return [s.lower() for s in out if s]
+def split_chinese(name: str) -> NameParts:
+    syllables = _merge_letters(_chinese_syllables(name, name, _read_surname))
+    if not syllables:
+        raise AddressError(f"cannot read a name out of {name!r}")
+    family, given = syllables[0], tuple(syllables[1:])
+    return NameParts(family=family.reading, given=tuple(s.reading for s in given), chinese=True,
+                     family_read=(family,), given_read=given)  # fmt: skip
 
 
 def _latin(text: str) -> str:
-    """Strip accents and keep letters, digits and hyphens: ``Zoë`` -> ``zoe``, ``O'Neil`` -> ``oneil``."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    ascii_text = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    ascii_text = ascii_text.replace("ß", "ss").replace("ø", "o").replace("Ø", "o").replace("ł", "l")
-    ascii_text = ascii_text.replace("æ", "ae").replace("Æ", "ae").replace("đ", "d")
-    return re.sub(r"[^a-z0-9-]", "", ascii_text.lower()).strip("-")
+    """A word of any script in plain letters: ``Zoë`` -> ``zoe``, ``Łukasz`` -> ``lukasz``, ``O'Neil`` -> ``oneil``.
+
+    anyascii transliterates (Ł, Đ, Þ, Œ, ß, Cyrillic, Greek ... are written, not dropped).
+    """
+    return re.sub(r"[^a-z0-9-]", "", anyascii(text).lower()).strip("-")
 
 
 # Titles before a name and generational or academic suffixes after it are not part of the address
@@ -149,13 +200,40 @@ def split_latin(name: str) -> NameParts:
     given = [_latin(w) for w in words if _latin(w)]
     if not family:
         raise AddressError(f"cannot read a name out of {name!r}")
+    how = f"family name {' '.join(family_words)}"
     if not given:  # a single name (mononym): the pattern's separators fall away
-        return NameParts(family=family, given=())
-    return NameParts(family=family, given=(given[0],), middle=tuple(given[1:]))
+        return NameParts(family=family, given=(), how=how + ", no given name")
+    how = f"given name {words[0]}, " + (f"middle {' '.join(words[1:])} (initials only), " if words[1:] else "") + how
+    return NameParts(family=family, given=(given[0],), middle=tuple(given[1:]), how=how)
 
 
 def split_name(name: str) -> NameParts:
     return split_chinese(name) if is_chinese(name) else split_latin(name)
+
+
+def split_given_family(name: str, given: str, family: str) -> NameParts:
+    """A name whose parts are written out (``given: Mary``, ``family: 王``): each read in its own script."""
+    if is_chinese(family):
+        family_read = _merge_letters(_chinese_syllables(name, family, _read_surname_whole))
+        family_text = "".join(s.reading for s in family_read)
+    else:
+        family_read, family_text = [], "".join(_latin(w) for w in family.split())
+    if not family_text:
+        raise AddressError(f"cannot read a family name out of {family!r}")
+    if is_chinese(given):
+        given_read = _merge_letters(_chinese_syllables(name, given, read_given))
+        return NameParts(family=family_text, given=tuple(s.reading for s in given_read), chinese=True,
+                         family_read=tuple(family_read), given_read=tuple(given_read))  # fmt: skip
+    words = [w for w in (_latin(w) for w in given.split()) if w]
+    how = f"given name {given}, family name {family} (as written under given: and family:)"
+    return NameParts(family=family_text, given=tuple(words), family_read=tuple(family_read), how=how)
+
+
+def _read_surname_whole(text: str) -> list[Syllable]:
+    """A family name written on its own: a compound or single surname, or (rarely) more characters."""
+    if text in COMPOUND_SURNAMES or len(text) == 1:
+        return _read_surname(text)
+    return [_read_surname(text[:1])[0], *(Syllable(c, char_reading(c), "pypinyin") for c in text[1:])]
 
 
 def check_pattern(pattern: str) -> None:
@@ -172,18 +250,73 @@ def check_pattern(pattern: str) -> None:
         raise ValueError(f"unknown placeholder {{{unknown[0]}}} in {pattern!r}; known: {known}")
 
 
-def derive_local_part(name: str, pattern: str = DEFAULT_PATTERN, latin_pattern: str = DEFAULT_LATIN_PATTERN) -> str:
-    """The address (local part) a name gives with the configured patterns."""
-    parts = split_name(name)
+@dataclass(frozen=True)
+class Derived:
+    """The address a name gives, how the name was read, and what each doubtful reading would give instead."""
+
+    local: str
+    parts: NameParts
+    alternatives: tuple[tuple[Syllable, str, str], ...] = ()  # (syllable, other reading, the local part it gives)
+
+    @property
+    def doubtful(self) -> bool:
+        return bool(self.alternatives)
+
+
+def derive(
+    name: str,
+    pattern: str = DEFAULT_PATTERN,
+    latin_pattern: str = DEFAULT_LATIN_PATTERN,
+    given: str | None = None,
+    family: str | None = None,
+) -> Derived:
+    """The address (local part) a name gives with the configured patterns, and how it was read."""
+    parts = split_given_family(name, given, family) if given and family else split_name(name)
     chosen = pattern if parts.chinese else latin_pattern
-    local = chosen.format_map(parts.values())
+    local = _local(name, parts, chosen)
+    alternatives = tuple(
+        (syllable, other, _local(name, parts.reading(syllable, other), chosen))
+        for syllable in parts.doubts
+        for other in syllable.alternatives
+    )
+    return Derived(local, parts, alternatives)
+
+
+def _local(name: str, parts: NameParts, pattern: str) -> str:
+    local = pattern.format_map(parts.values())
     local = re.sub(r"[.\-_]{2,}", lambda m: m.group(0)[0], local).strip("._-")
     try:
         return check_local_part(local)
     except AddressError:
         raise AddressError(
-            f"the name {name!r} gives {local!r} with the pattern {chosen!r}, which is not a valid address"
+            f"the name {name!r} gives {local!r} with the pattern {pattern!r}, which is not a valid address"
         ) from None
+
+
+def derive_local_part(
+    name: str,
+    pattern: str = DEFAULT_PATTERN,
+    latin_pattern: str = DEFAULT_LATIN_PATTERN,
+    given: str | None = None,
+    family: str | None = None,
+) -> str:
+    """The address (local part) a name gives with the configured patterns."""
+    return derive(name, pattern, latin_pattern, given, family).local
+
+
+def describe(derived: Derived) -> str:
+    """How the name was read, for people: '张 zhang (surname table) · 长 chang? (given-name table; or zhang)'."""
+    parts = derived.parts
+    read = [*parts.family_read, *parts.given_read]
+    if not read:
+        return parts.how
+    def one(s: Syllable) -> str:
+        if s.doubtful:
+            return f"{s.char} {s.reading}? ({s.source}; or {', '.join(s.alternatives)})"
+        return f"{s.char} {s.reading}" + (f" ({s.source})" if s.source != "pypinyin" else "")
+
+    shown = " · ".join(one(s) for s in read)
+    return shown + (f"; {parts.how}" if parts.how else "")
 
 
 def numbered(local: str, taken: set[str]) -> str:

@@ -6,7 +6,7 @@ from pydantic import ValidationError
 
 from mailplan.config import models
 from mailplan.config.problems import problems_of, suggest
-from mailplan.config.secrets import literal_secrets
+from mailplan.config.secrets import literal_secrets, misplaced_references
 from mailplan.config.source import NodePath, SourceMap
 from mailplan.errors import Problem
 from mailplan.providers.base import Provider
@@ -28,6 +28,7 @@ def check_providers(doc: models.Document, where: SourceMap) -> list[Problem]:
         path: NodePath = ("providers", name)
         settings = provider.settings()
         problems.extend(literal_secrets(settings, path, where))
+        problems.extend(misplaced_references(settings, path, where))
         if provider.type not in known:
             problems.append(
                 Problem(

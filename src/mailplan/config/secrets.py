@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from mailplan.config.limits import MAX_SECRET_BYTES
 from mailplan.config.source import NodePath, SourceMap
 from mailplan.errors import Problem
 
@@ -39,6 +41,34 @@ def literal_secrets(settings: Mapping[str, Any], path: NodePath, where: SourceMa
                     where.at(child),
                     f"never commit secrets: write `{key}: env:{env_name}` (an environment variable) "
                     f"or `{key}: file:/run/secrets/...` (a file)",
+                )
+            )
+    return problems
+
+
+def misplaced_references(settings: Mapping[str, Any], path: NodePath, where: SourceMap) -> list[Problem]:
+    """A reference in a setting that is not a secret is an error: only secrets are read from env:/file:.
+
+    Its value would otherwise be shown wherever the setting is (a plan's MX record, a
+    pull-request comment); a secret's value is never shown, so only secrets may come from there.
+    """
+    problems: list[Problem] = []
+    for key, value in settings.items():
+        child = (*path, key)
+        if isinstance(value, Mapping):
+            problems.extend(misplaced_references(value, child, where))
+            continue
+        items = enumerate(value) if isinstance(value, list) else [(None, value)]
+        for i, item in items:
+            if is_secret_key(key) or not is_reference(item):
+                continue
+            kind = str(item).partition(":")[0]
+            problems.append(
+                Problem(
+                    f"{key!r} is not a secret, so it cannot be read from {kind}: (only secrets are)",
+                    where.at(child if i is None else (*child, i)),
+                    "write the value itself; env:NAME and file:PATH are for secret settings (password, secret, "
+                    "token, key, and names ending in _password, _secret, _token, _key or _passphrase)",
                 )
             )
     return problems
@@ -77,7 +107,16 @@ def _dereference(ref: str, path: NodePath, where: SourceMap, base_dir: Path, pro
     file = Path(name)
     file = file if file.is_absolute() else base_dir / file
     try:
-        return file.read_text(encoding="utf-8").rstrip("\r\n")
+        if not stat.S_ISREG(file.stat().st_mode):  # a directory, a pipe (would block), a device (endless)
+            raise OSError(0, "not a regular file")
+        with file.open("rb") as fh:
+            data = fh.read(MAX_SECRET_BYTES + 1)
+        if len(data) > MAX_SECRET_BYTES:
+            raise OSError(0, f"larger than {MAX_SECRET_BYTES // 1024} KiB, so not a secret")
+        return data.decode("utf-8").rstrip("\r\n")
+    except UnicodeDecodeError:
+        problems.append(Problem(f"the secret file {name!r} (for {path[-1]!r}) is not UTF-8 text", where.at(path)))
+        return ""
     except OSError as exc:
         problems.append(
             Problem(

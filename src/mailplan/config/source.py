@@ -10,7 +10,6 @@ indexes: ``("people", 3, "left_on")``.
 
 from __future__ import annotations
 
-import glob
 import hashlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -21,6 +20,8 @@ import yaml
 from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from mailplan.config.files import include_targets, read_text
+from mailplan.config.limits import MAX_DEPTH, AliasNode, Budget, LimitedLoader, LimitExceeded
 from mailplan.errors import ConfigError, Location, Problem
 
 NodePath = tuple[str | int, ...]
@@ -70,21 +71,61 @@ def location(file: str, node: Node) -> Location:
 
 
 class _Walker:
-    """Turns one composed YAML document into plain data and a SourceMap."""
+    """Turns one composed YAML document into plain data and a SourceMap.
 
-    def __init__(self, file: str, problems: list[Problem]) -> None:
+    An alias (``*name``) is expanded where it is written, charged to the budget once
+    (with the aliases inside it), and located at the alias; values nested too deep
+    through aliases stop the walk with a problem, as they do when written.
+    """
+
+    def __init__(self, file: str, problems: list[Problem], budget: Budget) -> None:
         self.file = file
         self.problems = problems
+        self.budget = budget
         self.where = SourceMap()
         self._scalars = SafeConstructor()
+        self._depth = 0
+        self._in_alias = 0
+        self._outer_alias: Node | None = None  # the alias written in the file whose value is being walked
+        self.stopped = False
 
     def value(self, node: Node, path: NodePath) -> Any:
+        if self.stopped:
+            return None
+        if isinstance(node, AliasNode):
+            return self._alias(node, path)
         self.where.values[path] = location(self.file, node)
-        if isinstance(node, MappingNode):
-            return self._mapping(node, path)
-        if isinstance(node, SequenceNode):
-            return [self.value(item, (*path, i)) for i, item in enumerate(node.value)]
+        if isinstance(node, MappingNode | SequenceNode):
+            self._depth += 1
+            try:
+                if self._depth > MAX_DEPTH:
+                    return self._stop(f"values are nested more than {MAX_DEPTH} levels deep (through aliases)", node)
+                if isinstance(node, MappingNode):
+                    return self._mapping(node, path)
+                return [self.value(item, (*path, i)) for i, item in enumerate(node.value)]
+            finally:
+                self._depth -= 1
         return self._scalar(node)
+
+    def _alias(self, node: AliasNode, path: NodePath) -> Any:
+        if not self._in_alias:  # an alias inside a repeated value was counted with it
+            wrong = self.budget.charge_alias(node)
+            if wrong:
+                return self._stop(wrong, node, "write the values out, or repeat fewer of them through aliases")
+            self._outer_alias = node
+        self._in_alias += 1
+        try:
+            value = self.value(node.target, path)
+        finally:
+            self._in_alias -= 1
+        self.where.values[path] = location(self.file, node)  # an error in the value points at the alias
+        return value
+
+    def _stop(self, message: str, node: Node, hint: str = "") -> None:
+        at = self._outer_alias if self._in_alias and self._outer_alias is not None else node
+        self.problems.append(Problem(message, location(self.file, at), hint))
+        self.stopped = True
+        return None
 
     def _scalar(self, node: Node) -> Any:
         try:
@@ -101,8 +142,18 @@ class _Walker:
             if key_node.tag == MERGE_TAG:
                 sources = value_node.value if isinstance(value_node, SequenceNode) else [value_node]
                 for source in sources:
+                    if isinstance(source, AliasNode) and not self._in_alias:
+                        wrong = self.budget.charge_alias(source)
+                        if wrong:
+                            self._stop(wrong, source, "write the values out, or repeat fewer of them through aliases")
+                            return
+                    source = source.target if isinstance(source, AliasNode) else source
                     if isinstance(source, MappingNode):
-                        merged.extend(self._pairs(source))
+                        self._in_alias += 1
+                        try:
+                            merged.extend(self._pairs(source))
+                        finally:
+                            self._in_alias -= 1
             else:
                 yield key_node, value_node
         explicit = {k.value for k, _ in node.value if isinstance(k, ScalarNode)}
@@ -136,9 +187,17 @@ class _Walker:
         return out
 
 
-def _parse(text: str, file: str, problems: list[Problem]) -> tuple[Any, SourceMap]:
+def _parse(text: str, file: str, problems: list[Problem], budget: Budget) -> tuple[Any, SourceMap] | None:
+    """The document's data and where each value is; None when it cannot be read (the problem is added)."""
+    loader: LimitedLoader | None = None
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        loader = LimitedLoader(text, budget)
+        node = loader.get_single_node()
+    except LimitExceeded as exc:
+        mark = exc.problem_mark
+        loc = Location(file, mark.line + 1, mark.column + 1) if mark else Location(file, 1, 1)
+        problems.append(Problem(exc.problem or "the config is too large", loc, exc.hint))
+        return None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         loc = Location(file, mark.line + 1, mark.column + 1) if mark else Location(file, 1, 1)
@@ -146,14 +205,28 @@ def _parse(text: str, file: str, problems: list[Problem]) -> tuple[Any, SourceMa
         if exc.problem and exc.context and exc.context_mark and exc.context_mark.line != (mark.line if mark else -1):
             what += f" ({exc.context} at line {exc.context_mark.line + 1})"
         problems.append(Problem(f"YAML syntax error: {what}", loc, _yaml_hint(what)))
-        return None, SourceMap()
+        return None
+    except yaml.reader.ReaderError as exc:
+        loc = _position(text, file, exc.position)
+        what = f"U+{exc.character:04X}" if isinstance(exc.character, int) else "a byte that is not text"
+        problems.append(Problem(f"the control character {what} cannot appear in a YAML file", loc, "remove it"))
+        return None
     except yaml.YAMLError as exc:
         problems.append(Problem(f"YAML error: {exc}", Location(file, 1, 1)))
-        return None, SourceMap()
+        return None
+    finally:
+        if loader is not None:
+            loader.dispose()
     if node is None:  # an empty file: problems about it point at its start
         return {}, SourceMap(values={(): Location(file, 1, 1)})
-    walker = _Walker(file, problems)
-    return walker.value(node, ()), walker.where
+    walker = _Walker(file, problems, budget)
+    data = walker.value(node, ())
+    return None if walker.stopped else (data, walker.where)
+
+
+def _position(text: str, file: str, offset: int) -> Location:
+    before = text[:offset]
+    return Location(file, before.count("\n") + 1, offset - (before.rfind("\n") + 1) + 1)
 
 
 def _yaml_hint(what: str) -> str:
@@ -171,68 +244,34 @@ class _Reader:
         self.problems: list[Problem] = []
         self.files: list[Path] = []
         self.digest = hashlib.sha256()
+        self.budget = Budget()
 
     def read(self, path: Path, label: str, stack: tuple[Path, ...], origin: Location | None) -> Source | None:
         resolved = path.resolve()
         if resolved in stack:
             self.problems.append(Problem(f"{label} includes itself (directly or through another file)", origin))
             return None
-        try:
-            raw = path.read_bytes()
-        except OSError as exc:
-            reason = exc.strerror or str(exc)
-            hint = "check the path; included files are relative to the file that includes them"
-            self.problems.append(Problem(f"cannot read {label}: {reason}", origin, hint if origin else ""))
+        content = read_text(path, label, origin, self.budget)
+        if isinstance(content, Problem):
+            self.problems.append(content)
             return None
+        raw, text = content
         self.files.append(path)
         self.digest.update(raw)
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            self.problems.append(Problem(f"{label} is not UTF-8 text ({exc.reason} at byte {exc.start})", origin))
+        parsed = _parse(text, label, self.problems, self.budget)
+        if parsed is None:
             return None
-        data, where = _parse(text, label, self.problems)
-        if data is None:
-            return None
+        data, where = parsed
         if not isinstance(data, dict):
-            self.problems.append(Problem("the file must be a mapping of keys (version:, people:, ...)", where.at(())))
+            at = where.at(()) or Location(label, 1, 1)
+            self.problems.append(Problem("the file must be a mapping of keys (version:, people:, ...)", at))
             return None
         doc = Source(data, where, [], "")
-        for target, target_label, include_loc in self._includes(data, where, path, label):
+        for target, target_label, include_loc in include_targets(data, where.at, path, label, self.problems):
             included = self.read(target, target_label, (*stack, resolved), include_loc)
             if included is not None:
                 _merge(doc, included, self.problems)
         return doc
-
-    def _includes(
-        self, data: dict[str, Any], where: SourceMap, path: Path, label: str
-    ) -> Iterator[tuple[Path, str, Location | None]]:
-        entries = data.get("include") or []
-        if isinstance(entries, str):
-            entries = [entries]
-            where.values[("include", 0)] = where.at(("include",)) or Location(label, 1, 1)
-        if not isinstance(entries, list):
-            return  # the model reports the wrong type
-        base_label = str(Path(label).parent)
-        for i, entry in enumerate(entries):
-            loc = where.at(("include", i))
-            if not isinstance(entry, str) or not entry.strip():
-                self.problems.append(Problem("an include entry must be a file path", loc))
-                continue
-            target = path.parent / entry
-            if glob.has_magic(entry):
-                matches = sorted(glob.glob(str(target)))
-                if not matches:
-                    self.problems.append(Problem(f"include pattern {entry!r} matches no file", loc))
-                for match in matches:
-                    rel = Path(match).relative_to(path.parent)
-                    yield Path(match), _join_label(base_label, rel), loc
-            else:
-                yield target, _join_label(base_label, Path(entry)), loc
-
-
-def _join_label(base: str, rel: Path) -> str:
-    return str(rel) if rel.is_absolute() or base in ("", ".") else str(Path(base) / rel)
 
 
 def _merge(doc: Source, other: Source, problems: list[Problem]) -> None:
@@ -299,7 +338,7 @@ def read_config(path: Path) -> Source:
     reader = _Reader()
     doc = reader.read(path, str(path), (), None)
     if reader.problems or doc is None:
-        raise ConfigError(reader.problems or [Problem(f"cannot read {path}")])
+        raise ConfigError(reader.problems or [Problem(f"cannot read {path}", Location(str(path), 1, 1))])
     doc.files = reader.files
     doc.fingerprint = reader.digest.hexdigest()
     return doc

@@ -226,7 +226,7 @@ TEMPLATES: dict[str, Template] = {
         Template("netease-qiye", "NetEase Qiye (网易企业邮)", DKIM_INPUTS, _fixed(
             ((10, "qiye163mx01.mxmail.netease.com"), (50, "qiye163mx02.mxmail.netease.com")),
             "include:spf.163.com", None)),
-        Template("zoho", "Zoho Mail", (
+        Template("zoho-mail", "Zoho Mail", (
             Input("region", "zoho.com", "data centre domain: " + ", ".join(ZOHO_REGIONS)), *DKIM_INPUTS,
         ), _zoho),
     )

@@ -28,8 +28,17 @@ def dropped(cls: type[Provider], obj: MailObject) -> bool:
 
 
 def held_by(cls: type[Provider], objects: State) -> State:
-    """``objects`` as a provider of ``cls`` is to hold them: without the optional ones it cannot."""
-    return State(o for o in objects if not dropped(cls, o))
+    """``objects`` as a provider of ``cls`` is to hold them: without the optional ones it cannot, and
+    without the attributes it keeps no trace of (``Provider.UNHELD``)."""
+    return State(_as_held(cls, o) for o in objects if not dropped(cls, o))
+
+
+def _as_held(cls: type[Provider], obj: MailObject) -> MailObject:
+    unheld = cls.UNHELD.get(obj.KIND)
+    if not unheld:
+        return obj
+    defaults = {f.name: f.default for f in dataclasses.fields(obj) if f.name in unheld}
+    return dataclasses.replace(obj, **{k: v for k, v in defaults.items() if v is not dataclasses.MISSING})
 
 
 def handed_over(desired: Desired, classes: Classes) -> Desired:

@@ -131,8 +131,10 @@ class _Builder(PeopleSections):
             self.skip(f"group {group.address}: post rule 'senders' with nobody listed; written as post: members")
             post = "members"
         entry["post"] = post
-        if senders:
+        if senders and post == "senders":
             entry["senders"] = senders
+        elif senders:  # the provider keeps a list its post rule does not read; the config cannot say that
+            self.skip(f"group {group.address}: senders {', '.join(senders)} are not used by its post rule {post}")
         owners = [a for a in group.owners if self._current_person(a)]
         for other in sorted(set(group.owners) - set(owners)):
             self.skip(f"group {group.address}: owner {other} is not a person of this import")

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from mailplan.errors import Location
+from mailplan.errors import Location, Problem
 from mailplan.model.objects import Mailbox
 from mailplan.model.state import Ident, State
 
@@ -17,6 +17,14 @@ class ProviderSpec:
     type: str  # selects the provider class (``local``, ``zonefile``, ...)
     settings: Mapping[str, Any]  # secret references already resolved to their values
     location: Location | None = None
+
+
+@dataclass(frozen=True)
+class ConfigWarning:
+    """What the config allows but a reviewer should see (a policy set to warn): shown by plan and check."""
+
+    problem: Problem
+    domain: str  # the A-label of the domain whose address it is about (check files it under that domain)
 
 
 @dataclass(frozen=True)
@@ -46,3 +54,4 @@ class Desired:
     deletions: Mapping[str, tuple[Mailbox, ...]] = field(default_factory=dict)
     # policies.archive.retention ("5y"; "" for none): dates deletions of mailboxes no longer in the config
     retention_period: str = ""
+    warnings: tuple[ConfigWarning, ...] = ()

@@ -40,6 +40,9 @@ class Plan:
     unmanaged: list[Unmanaged] = field(default_factory=list)
     # Changes the safety gate refuses; a plan with any cannot be applied.
     blocked: list[Problem] = field(default_factory=list)
+    # What a reviewer should look at before applying (a policy set to warn, a date that makes a mailbox
+    # exist only frozen); they do not stop the apply.
+    warnings: list[Problem] = field(default_factory=list)
     config_fingerprint: str = ""
     observed_fingerprints: dict[str, str] = field(default_factory=dict)
     created_at: str = field(default_factory=lambda: dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
@@ -68,10 +71,8 @@ class Plan:
             "summary": self.counts(),
             "changes": [c.to_dict() for c in self.changes],
             "unmanaged": [u.to_dict() for u in self.unmanaged],
-            "blocked": [
-                {"message": p.message, "hint": p.hint, "location": str(p.location) if p.location else None}
-                for p in self.blocked
-            ],
+            "blocked": [_problem(p) for p in self.blocked],
+            "warnings": [_problem(p) for p in self.warnings],
         }
 
     def save(self, path: Path) -> None:
@@ -96,7 +97,12 @@ class Plan:
             changes=[Change.from_dict(c) for c in data["changes"]],
             unmanaged=[Unmanaged(u["provider"], from_dict(u["object"])) for u in data.get("unmanaged", [])],
             blocked=[Problem(b["message"], None, b.get("hint", "")) for b in data.get("blocked", [])],
+            warnings=[Problem(w["message"], None, w.get("hint", "")) for w in data.get("warnings", [])],
             config_fingerprint=data["config_fingerprint"],
             observed_fingerprints=dict(data["observed_fingerprints"]),
             created_at=data.get("created_at", ""),
         )
+
+
+def _problem(p: Problem) -> dict[str, Any]:
+    return {"message": p.message, "hint": p.hint, "location": str(p.location) if p.location else None}

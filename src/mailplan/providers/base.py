@@ -81,6 +81,9 @@ class Provider(abc.ABC):
     MANUAL: ClassVar[Mapping[str, str]] = {}
     # kinds applied in part: the API does what it can, ``manual_instructions`` says what is left
     APPLIES_PARTLY: ClassVar[frozenset[str]] = frozenset()
+    # kind -> attributes the service keeps no trace of (Zoho Mail has one kind of account and no
+    # departments): the provider is handed its objects with these at their defaults
+    UNHELD: ClassVar[Mapping[str, frozenset[str]]] = {}
     # Optional pydantic model of the provider's ``settings`` in the config; the config
     # loader validates against it so a wrong setting is reported at its file:line:col.
     SETTINGS_MODEL: ClassVar[type[BaseModel] | None] = None

@@ -16,6 +16,7 @@ BUILTIN: dict[str, str] = {
     "tencent-exmail": "mailplan.providers.mail.exmail.provider:TencentExmailProvider",
     "alibaba-mail": "mailplan.providers.mail.alimail.provider:AlibabaMailProvider",
     "netease-qiye": "mailplan.providers.mail.netease.provider:NeteaseQiyeProvider",
+    "zoho-mail": "mailplan.providers.mail.zoho.provider:ZohoMailProvider",
     # dns
     "zonefile": "mailplan.providers.dns.zonefile:ZoneFileProvider",
     "rfc2136": "mailplan.providers.dns.rfc2136:Rfc2136Provider",

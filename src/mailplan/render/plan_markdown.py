@@ -16,6 +16,10 @@ def render(plan: Plan, title: str = "Plan") -> str:
         out += ["> [!CAUTION]", "> Refused by the safety gate; nothing will be applied:"]
         out += [f"> - {_cell(str(p))}" for p in plan.blocked]
         out.append("")
+    if plan.warnings:
+        out += ["> [!WARNING]", "> Look at these before applying:"]
+        out += [f"> - {_cell(str(p))}" for p in plan.warnings]
+        out.append("")
     if not plan.has_changes:
         out += [nothing_to_do(plan), ""]
     for domain, changes in by_domain(plan.changes).items():

@@ -44,6 +44,10 @@ def render(plan: Plan, color: bool = False, title: str = "Plan") -> str:
                          bold=True))
         out += [f"  · {u.obj.KIND} {unicode_text(u.obj.key)}  ({u.provider})" for u in plan.unmanaged]
         out.append("")
+    if plan.warnings:
+        out.append(style(f"Warnings ({len(plan.warnings)}): look at these before applying:", fg="yellow", bold=True))
+        out += [style(f"  ! {p}", fg="yellow") for p in plan.warnings]
+        out.append("")
     if plan.blocked:
         out.append(style("Refused by the safety gate — nothing will be applied:", fg="red", bold=True))
         out += [style(f"  ✗ {p}", fg="red") for p in plan.blocked]

@@ -7,6 +7,7 @@ from functools import cached_property
 
 from mailplan.dns import dmarc, spf
 from mailplan.dns.check.dnsview import Answer, DnsView, Undecided
+from mailplan.errors import Problem
 from mailplan.model.objects import Record
 
 
@@ -19,6 +20,8 @@ class Target:
     receives_mail: bool = True
     expected: tuple[Record, ...] = ()  # the records the config derives at or below the domain
     dkim_selectors: tuple[str, ...] = ()  # selectors to check besides those in ``expected``
+    from_config: bool = False  # the domain comes from a config (not --domain): config rules apply
+    policy_warnings: tuple[Problem, ...] = ()  # what the config's policies set to warn found for this domain
 
 
 class SpfDns:

@@ -80,6 +80,7 @@ def all_rules() -> list[Rule]:
         rules_dkim,
         rules_dmarc,
         rules_mx,
+        rules_policy,
         rules_spf,
         rules_sts,
     )

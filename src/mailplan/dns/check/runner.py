@@ -9,6 +9,7 @@ from mailplan.dns.check.dnsview import CheckFailed, DnsView, Undecided
 from mailplan.dns.check.model import DomainReport, Finding, Report
 from mailplan.dns.check.rules import Fail, Outcome, Pass, Rule, all_rules
 from mailplan.dns.derive import NULL_MX, PARKED_SPF
+from mailplan.errors import Problem
 from mailplan.model.desired import Desired
 from mailplan.model.objects import Domain, Record
 
@@ -85,15 +86,16 @@ def targets_from_desired(desired: Desired) -> list[Target]:
         home = max((n for n in names if record.fqdn == n or record.fqdn.endswith("." + n)), key=len, default=None)
         if home is not None:
             owned[home].append(record)
-    return [_target(name, domains.get(name), tuple(owned[name])) for name in names]
+    warnings = {n: tuple(w.problem for w in desired.warnings if w.domain == n) for n in names}
+    return [_target(name, domains.get(name), tuple(owned[name]), warnings[name]) for name in names]
 
 
-def _target(name: str, domain: Domain | None, expected: tuple[Record, ...]) -> Target:
+def _target(name: str, domain: Domain | None, expected: tuple[Record, ...], warnings: tuple[Problem, ...]) -> Target:
     spf = [r for r in expected if r.fqdn == name and r.tag == "v=spf1"]
     mx = [r for r in expected if r.fqdn == name and r.rtype == "MX"]
     sends = spf[0].values != (PARKED_SPF,) if spf else not (domain and domain.alias_of)
     receives = mx[0].values != (NULL_MX,) if mx else True
-    return Target(name, sends, receives, expected)
+    return Target(name, sends, receives, expected, from_config=True, policy_warnings=warnings)
 
 
 def ad_hoc_targets(domains: Sequence[str], parked: bool, selectors: Sequence[str]) -> list[Target]:

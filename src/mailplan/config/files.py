@@ -1,0 +1,134 @@
+"""The files a config is read from: each one readable YAML text file, within the size limits.
+
+``include:`` names files relative to the file that includes them; a wildcard
+pattern (``team/*.yaml``) names every file it matches. Whatever an entry names
+must be a regular ``.yaml``/``.yml`` file of UTF-8 text: a directory, a device,
+a missing file, a binary or a file of another kind is an error at the entry.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import stat
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from mailplan.config.limits import MAX_FILE_BYTES, MAX_FILES, MAX_TOTAL_BYTES, Budget, size_text
+from mailplan.errors import Location, Problem
+
+YAML_SUFFIXES = (".yaml", ".yml")
+_WHERE = "included files are relative to the file that includes them"
+
+
+def read_text(path: Path, label: str, origin: Location | None, budget: Budget) -> tuple[bytes, str] | Problem:
+    """The bytes and text of one config file, or the problem that keeps it from being read.
+
+    Problems point at the ``include:`` entry that named the file, or at the start of the config itself.
+    """
+    included = origin is not None
+    origin = origin or Location(label, 1, 1)
+    try:
+        info = path.stat()
+    except OSError as exc:
+        return Problem(f"cannot read {label}: {exc.strerror or exc}", origin, f"check the path; {_WHERE}" * included)
+    if stat.S_ISDIR(info.st_mode):
+        hint = f"include the files in it with '{label.rstrip('/')}/*.yaml'" if included else "give the config file"
+        return Problem(f"{label} is a directory, not a YAML file", origin, hint)
+    if not stat.S_ISREG(info.st_mode):
+        return Problem(f"{label} is not a regular file (a device, pipe or socket)", origin, "name a YAML file")
+    if info.st_size > MAX_FILE_BYTES:
+        return _too_big(label, info.st_size, origin)
+    budget.files += 1
+    if budget.files > MAX_FILES:
+        return Problem(f"the config reads more than {MAX_FILES} files", origin, "include fewer, larger files")
+    try:
+        with path.open("rb") as fh:
+            raw = fh.read(MAX_FILE_BYTES + 1)  # the file may have grown since stat
+    except OSError as exc:
+        return Problem(f"cannot read {label}: {exc.strerror or exc}", origin, f"check its permissions; {_WHERE}")
+    if len(raw) > MAX_FILE_BYTES:
+        return _too_big(label, len(raw), origin)
+    budget.bytes += len(raw)
+    if budget.bytes > MAX_TOTAL_BYTES:
+        return Problem(
+            f"the config and its includes hold more than {size_text(MAX_TOTAL_BYTES)}",
+            origin,
+            "split the organization into several configs",
+        )
+    nul = raw.find(b"\0")
+    if nul >= 0:
+        return Problem(
+            f"{label} is a binary file, not YAML text (a NUL byte at byte {nul})",
+            origin,
+            "name a YAML file",
+        )
+    try:
+        return raw, raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return Problem(f"{label} is not UTF-8 text ({exc.reason} at byte {exc.start})", origin, "save it as UTF-8")
+
+
+def _too_big(label: str, size: int, origin: Location | None) -> Problem:
+    return Problem(
+        f"{label} is {size} bytes, more than the {size_text(MAX_FILE_BYTES)} a config file may hold",
+        origin,
+        "split it with include:, or check that this is the file you meant",
+    )
+
+
+Where = Callable[[tuple[str | int, ...]], Location | None]
+
+
+def include_targets(
+    data: dict[str, Any], where_at: Where, path: Path, label: str, problems: list[Problem]
+) -> Iterator[tuple[Path, str, Location | None]]:
+    """Each file the ``include:`` entries of ``data`` name: (path, label for messages, the entry's location)."""
+    entries = data.get("include") or []
+    single = isinstance(entries, str)
+    if single:
+        entries = [entries]
+    if not isinstance(entries, list):
+        return  # the model reports the wrong type
+    base_label = str(Path(label).parent)
+    for i, entry in enumerate(entries):
+        loc = where_at(("include",) if single else ("include", i))
+        if not isinstance(entry, str) or not entry.strip():
+            problems.append(Problem("an include entry must be a file path", loc, "write e.g. `include: [people.yaml]`"))
+            continue
+        target = path.parent / entry
+        if not glob.has_magic(entry):
+            if _yaml_name(entry, target, loc, problems, entry):
+                yield target, _join_label(base_label, Path(entry)), loc
+            continue
+        matches = sorted(glob.glob(str(target)))
+        if not matches:
+            problems.append(Problem(f"include pattern {entry!r} matches no file", loc, f"check the pattern; {_WHERE}"))
+        shown = [Path(m) if Path(entry).is_absolute() else Path(os.path.relpath(m, path.parent)) for m in matches]
+        wrong = [str(s) for s, m in zip(shown, matches, strict=True) if Path(m).is_dir() or not _is_yaml(m)]
+        if wrong:
+            listed = ", ".join(wrong[:3]) + (f" and {len(wrong) - 3} more" if len(wrong) > 3 else "")
+            problems.append(Problem(
+                f"include pattern {entry!r} matches what is not a YAML file: {listed}", loc,
+                "make the pattern match .yaml/.yml files only, e.g. 'team/*.yaml'",
+            ))
+            continue
+        for match, rel in zip(matches, shown, strict=True):
+            yield Path(match), _join_label(base_label, rel), loc
+
+
+def _is_yaml(name: str) -> bool:
+    return name.lower().endswith(YAML_SUFFIXES)
+
+
+def _yaml_name(name: str, target: Path, loc: Location | None, problems: list[Problem], entry: str) -> bool:
+    if _is_yaml(name) or target.is_dir() or not target.exists():
+        return True  # a directory or a missing file is reported when it is read
+    problems.append(Problem(f"include {name!r} is not a YAML file: its name does not end in .yaml or .yml",
+                            loc, "include only mailplan YAML files"))
+    return False
+
+
+def _join_label(base: str, rel: Path) -> str:
+    return str(rel) if rel.is_absolute() or base in ("", ".") else str(Path(base) / rel)

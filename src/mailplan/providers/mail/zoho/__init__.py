@@ -1,0 +1,1 @@
+"""Zoho Mail provider (the organization admin API, ``/api/organization/{zoid}/...``)."""
