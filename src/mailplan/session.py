@@ -15,7 +15,7 @@ from pathlib import Path
 from mailplan import clock
 from mailplan import config as config_mod
 from mailplan.dns import spf
-from mailplan.engine import capabilities, gate, retention
+from mailplan.engine import capabilities, gate, journal_index, retention
 from mailplan.engine.dated import date_warnings
 from mailplan.engine.diff import diff_all, order_key
 from mailplan.engine.journal import Journal
@@ -142,8 +142,7 @@ class Session:
         )
 
     def _frozen_on(self) -> dict[tuple[str, str], dt.date]:
-        journal = Journal(self.journal_path, actor="-")  # only read: no git, no key
-        return retention.frozen_since(journal.entries()) if journal.path.exists() else {}
+        return journal_index.frozen_on(self.journal_path)  # the entries since the last plan, not all
 
     def stale_reasons(self, saved: Plan, observed: dict[str, Observed], current: Plan) -> list[str]:
         """Why a saved plan no longer fits the config or the live state ([] if it still does).
