@@ -24,11 +24,9 @@ _PROBE = (b"Hello world!", b"$6$saltstring", b"$6$saltstring$svn8UoSVapNtMuq1ukK
 
 @functools.cache
 def _function() -> Any:
-    name = ctypes.util.find_library("crypt")
-    if name is None:
-        return None
+    # find_library asks ldconfig; libxcrypt's soname is the fallback where that is missing
     try:
-        library = ctypes.CDLL(name)
+        library = ctypes.CDLL(ctypes.util.find_library("crypt") or "libcrypt.so.1")
     except OSError:
         return None
     for symbol in ("crypt_rn", "crypt_r"):
