@@ -16,6 +16,7 @@ asks for ``address:``.
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass
 from types import ModuleType
@@ -80,12 +81,15 @@ def _known(reading: str) -> str:
     return _plain(reading) if reading.isascii() and reading.isalpha() else ""
 
 
+# Readings depend on the characters alone: each is asked of pypinyin once per run (a company repeats them).
+@functools.cache
 def char_reading(char: str) -> str:
     """pypinyin's reading of one character alone ("" when it has none)."""
     found = _pypinyin().lazy_pinyin(char, style=_pypinyin().Style.NORMAL)
     return _known(found[0]) if len(found) == 1 else ""
 
 
+@functools.cache
 def other_readings(char: str, reading: str) -> tuple[str, ...]:
     """Every other toneless reading pypinyin knows for ``char`` (for the record, not a doubt)."""
     found = _pypinyin().pinyin(char, style=_pypinyin().Style.NORMAL, heteronym=True)
@@ -94,6 +98,11 @@ def other_readings(char: str, reading: str) -> tuple[str, ...]:
 
 def read_given(text: str) -> list[Syllable]:
     """The characters of a given name (Han characters only), each read as names read it."""
+    return list(_read_given(text))
+
+
+@functools.cache
+def _read_given(text: str) -> tuple[Syllable, ...]:
     alone = [char_reading(c) for c in text]
     in_context = _pypinyin().lazy_pinyin(text, style=_pypinyin().Style.NORMAL) if all(alone) else alone
     if len(in_context) != len(text):  # pypinyin keeps one item per Han character; be safe if not
@@ -107,7 +116,7 @@ def read_given(text: str) -> list[Syllable]:
         reading, single = _known(word_reading), char_reading(char)
         source = f"pypinyin phrase {text}" if reading and single and reading != single else "pypinyin"
         out.append(Syllable(char, reading, source))
-    return out
+    return tuple(out)
 
 
 def _pypinyin() -> ModuleType:
