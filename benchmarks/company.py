@@ -124,5 +124,24 @@ def offboarded(people: Company, share: float, today: dt.date) -> Company:
     return out
 
 
-def write_yaml(path: Path, doc: dict[str, Any]) -> None:
-    path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
+PEOPLE_PER_FILE = 20_000  # a 100,000-person company is 6 MB: more than one file may hold (include: splits it)
+
+
+def write_yaml(path: Path, doc: dict[str, Any]) -> list[Path]:
+    """Write ``doc`` to ``path``, its people in included files of PEOPLE_PER_FILE each when there are more;
+    returns every file written."""
+    people = doc.get("people", [])
+    files = [path]
+    if len(people) > PEOPLE_PER_FILE:
+        doc = {**doc, "people": people[:PEOPLE_PER_FILE], "include": []}
+        for start in range(PEOPLE_PER_FILE, len(people), PEOPLE_PER_FILE):
+            part = path.with_name(f"{path.stem}-people-{start // PEOPLE_PER_FILE}.yaml")
+            part.write_text(_dump({"people": people[start : start + PEOPLE_PER_FILE]}), encoding="utf-8")
+            doc["include"].append(part.name)
+            files.append(part)
+    path.write_text(_dump(doc), encoding="utf-8")
+    return files
+
+
+def _dump(doc: dict[str, Any]) -> str:
+    return yaml.safe_dump(doc, allow_unicode=True, sort_keys=False)
