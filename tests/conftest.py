@@ -6,6 +6,7 @@ import pytest
 
 pytest_plugins: list[str] = [
     # "servers.<module>" for each fixture module, e.g. "servers.mailstack"
+    "servers.accounts",
     "servers.bind",
     "servers.powerdns",
     "servers.capture_smtp",

@@ -29,16 +29,18 @@ from mailplan.providers.registry import UnknownProviderType, provider_class
 
 
 def load_desired(
-    config_path: Path, today: dt.date, spf_resolver: spf.Resolver | None = None, create_keys: bool = True
+    config_path: Path, today: dt.date, spf_resolver: spf.Resolver | None = None, create_keys: bool = True,
+    secrets: bool = True,
 ) -> Desired:
     """Load, validate and compile the config, and check every provider can hold it.
 
-    ``create_keys=False`` for the commands that must write nothing (validate, check).
+    ``create_keys=False`` for the commands that must write nothing (validate, check);
+    ``secrets=False`` for those that never call a provider (check reads DNS only).
     """
     if not config_path.exists():
         raise MailplanError(f"{config_path}: no such config file — pass the path, or run in the folder holding it")
     cfg = config_mod.load(config_path)
-    desired = config_mod.compile_config(cfg, today, spf_resolver, create_keys)
+    desired = config_mod.compile_config(cfg, today, spf_resolver, create_keys, secrets)
     classes, problems = provider_classes(desired)
     problems += capabilities.check(desired, classes)
     if problems:

@@ -19,6 +19,7 @@ from mailplan.model.objects import (
     Alias,
     ArchiveRule,
     AutoReply,
+    Contact,
     Delegation,
     Department,
     Domain,
@@ -122,6 +123,11 @@ def mail_steps(d: str, alias_domain: str, second_domain: str) -> list[Step]:
     ))
     s.step("the person is rehired", back, drop=handover)
     s.step("the admin role ends", drop=(admin,))
+    books = (Contact.entry("business", outside, "Martin Keller"), Contact.entry("finance", "buch@keller.example"))
+    customer = Contact(d, "Keller Handel GmbH", cat.address, books)
+    s.step("add a customer to the shared address book", (customer,))
+    s.step("the customer passes to another salesperson", (s.edit(customer, owner=bob.address),))
+    s.step("the customer leaves the address book", drop=(customer,))
     s.step("the project group is closed", drop=(project,))
     s.step("the child department is closed, its people move up", (s.edit(cat, department="sales"),), drop=(eu,))
     s.step("add a second mail domain", (Domain(second_domain),))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import pytest
 from check_zones import good_body, rsa_key, txt, zone
 
@@ -163,6 +165,9 @@ class Failing:
         if (name, rtype) in self.failing:
             return Answer(name, rtype, (), exists=False, error=self.error)
         return self.view.get(name, rtype)
+
+    def prefetch(self, queries: Iterable[tuple[str, str]]) -> None:
+        pass
 
 
 def test_a_failed_lookup_is_not_a_finding() -> None:

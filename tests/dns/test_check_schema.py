@@ -52,7 +52,8 @@ def valid(data: dict[str, Any]) -> dict[str, Any]:
     jsonschema.validate(data, SCHEMA)
     findings = [f for d in data["domains"] for f in d["findings"]]
     counted = {s: sum(f["status"] == "fail" and f["severity"] == s for f in findings) for s in SEVERITIES}
-    assert data["summary"] == {**counted, "undecided": sum(f["status"] == "unknown" for f in findings)}
+    assert data["summary"] == {**counted, "undecided": sum(f["status"] == "unknown" for f in findings),
+                               "skipped": sum(f["status"] == "skipped" for f in findings)}
     return data
 
 
@@ -88,9 +89,11 @@ def sample() -> dict[str, Any]:
         Finding("DM01", "a DMARC record", "pass", "error", "", "_dmarc", "", "v=DMARC1; p=none"),
         Finding("SPF03", "at most 10 lookups", "unknown", "error", "the lookup TXT spf.vendor.example got no answer "
                 "(REFUSED)", "spf.vendor.example", "", "TXT spf.vendor.example: REFUSED"),
+        Finding("DK02", "DKIM RSA keys at least 1024 bits", "skipped", "error",
+                "no DKIM key found to examine (looked at: mail._domainkey)"),
     ]
     report = Report([DomainReport("example.test", True, True, findings), DomainReport("parked.test", False, False)],
-                    "127.0.0.1:5353")
+                    "127.0.0.1:5353", 30.0, [])
     data: dict[str, Any] = json.loads(check_json.render(report))
     return data
 
@@ -102,7 +105,10 @@ BROKEN = {
     "finding field renamed": edit((*FINDING, "found"), rename="actual"),
     "finding field dropped": edit((*FINDING, "severity"), drop=True),
     "unknown finding field": edit((*FINDING, "hint"), "x"),
-    "unknown status": edit((*FINDING, "status"), "skipped"),
+    "unknown status": edit((*FINDING, "status"), "ignored"),
+    "skipped without why": edit(("domains", 0, "findings", 4, "message"), ""),
+    "deadline dropped": edit(("deadline",), drop=True),
+    "cut not a list": edit(("deadline", "cut"), "TXT x"),
     "unknown severity": edit((*FINDING, "severity"), "critical"),
     "rule id not an id": edit((*FINDING, "rule"), "spf-plus-all"),
     "failure without a message": edit((*FINDING, "message"), ""),
@@ -192,7 +198,7 @@ def test_a_clean_config_then_a_hand_edit_validate(lab: tuple[BindServer, Path], 
     domains = [(d["domain"], d["sends_mail"]) for d in data["domains"]]
     assert domains == [("clean-old.test", False), ("clean.test", True)]
     assert {f["status"] for d in data["domains"] for f in d["findings"]} == {"pass"}
-    assert data["summary"] == {"error": 0, "warning": 0, "info": 0, "undecided": 0}
+    assert data["summary"] == {"error": 0, "warning": 0, "info": 0, "undecided": 0, "skipped": 0}
     compared = {f["rule"] for d in data["domains"] for f in d["findings"]}
     assert {"SPF16", "CFG01", "DK01"} <= compared  # the rules comparing live DNS with the config ran
 

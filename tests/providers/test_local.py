@@ -281,11 +281,11 @@ def test_dovecot_verifies_the_stored_hash(workdir: Path, scheme: str) -> None:
     assert wrong.returncode != 0
 
 
-def test_new_database_is_readable_by_the_mail_servers(provider: LocalMailProvider, workdir: Path) -> None:
+def test_new_database_is_readable_by_its_group_only(provider: LocalMailProvider, workdir: Path) -> None:
     do(provider, Action.CREATE, None, Domain(name="example.com"))
     path = workdir / "data" / "mail.sqlite"
-    assert stat.S_IMODE(path.stat().st_mode) == 0o644
-    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o755
+    assert stat.S_IMODE(path.stat().st_mode) == 0o640  # it holds password hashes
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o755  # the helpers' user traverses to it
     assert query(workdir, "PRAGMA journal_mode") == [("delete",)]
     assert query(workdir, "SELECT value FROM mailplan_meta WHERE key = 'schema_version'") == [("1",)]
 

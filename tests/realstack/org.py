@@ -63,11 +63,11 @@ class Org:
             self.apply(Action.CREATE, None, obj)
 
     def password(self, address: str) -> str:
-        for line in self.credentials.read_text().splitlines():
-            who, _, password = line.partition("\t")
-            if who == address:
-                found = password
-        return found
+        """The password the credentials file holds for ``address`` (it holds one, or none once frozen)."""
+        found = [p for who, _, p in (line.partition("\t") for line in self.credentials.read_text().splitlines())
+                 if who == address]  # fmt: skip
+        assert len(found) == 1, f"credentials.txt holds {len(found)} passwords for {address}"
+        return found[0]
 
     def freeze_to(self, leaver: str, successor: str, notice: str) -> None:
         """Offboard ``leaver``: frozen, new mail to ``successor``, an auto-reply naming them."""
@@ -84,11 +84,13 @@ class Org:
         self.create([delegation])
 
 
-def build_org(root: Path) -> Org:
-    """The starting organization in ``root``/db/mail.sqlite; ``root`` must be traversable by the mail servers."""
+def build_org(root: Path, group: str) -> Org:
+    """The starting organization in ``root``/db/mail.sqlite, its database in ``group`` (the helpers' user's);
+    ``root`` must be traversable by the mail servers."""
     credentials = root / "credentials.txt"
     context = ProviderContext(base_dir=root, credentials=CredentialSink(credentials))
-    provider = LocalMailProvider("mail", {"database": "db/mail.sqlite"}, context)
+    settings = {"database": "db/mail.sqlite", "database_group": group}
+    provider = LocalMailProvider("mail", settings, context)
     org = Org(provider, provider.database_path, credentials)
     org.create(starting_objects())
     return org

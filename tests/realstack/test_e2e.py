@@ -18,6 +18,8 @@ from pathlib import Path
 import pytest
 
 from mailplan.providers.mail.local.serverconfig import ServerParams
+from realstack.imap_rights import try_to_change
+from servers.accounts import Account
 from servers.common import server_dir
 from servers.mailstack import OUTSIDER, Generate, MailStack, MailStackFactory
 
@@ -42,12 +44,15 @@ def addr(local: str) -> str:
 
 
 class Company:
-    """A copy of the example config in a folder of its own, driven through the CLI."""
+    """A copy of the example config in a folder of its own, driven through the CLI; its database belongs
+    to the group of the user the mail helpers run as."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, helper: Account) -> None:
         self.folder = folder
         self.config = folder / "mailplan.yaml"
         shutil.copy(EXAMPLE, self.config)
+        mx_host = "    mx_host: mx.huamao-trade.com\n"
+        self.edit(mx_host, f"{mx_host}    database_group: {helper.name}\n")
 
     def mailplan(self, *args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
@@ -66,15 +71,18 @@ class Company:
         assert text.count(old) == 1, f"expected one {old!r} in the example config"
         self.config.write_text(text.replace(old, new), encoding="utf-8")
 
-    def password(self, address: str) -> str:
-        """The latest initial password the provider wrote for ``address``."""
-        found = [
+    def passwords(self, address: str) -> list[str]:
+        """What the credentials file lists for ``address``."""
+        return [
             line.partition("\t")[2]
             for line in (self.folder / ".mailplan" / "credentials.txt").read_text().splitlines()
             if line.partition("\t")[0] == address
         ]
-        assert found, f"no credentials for {address}"
-        return found[-1]
+
+    def password(self, address: str) -> str:
+        """The initial password the provider wrote for ``address``: one line, the one that works."""
+        [found] = self.passwords(address)
+        return found
 
     def server_config(self) -> Generate:
         """Generate the servers' files with ``mailplan local server-config``, as a user would."""
@@ -96,9 +104,9 @@ class Company:
 
 
 @pytest.fixture
-def company() -> Iterator[Company]:
+def company(mail_helper: Account) -> Iterator[Company]:
     folder = server_dir("company")
-    yield Company(folder)
+    yield Company(folder, mail_helper)
     shutil.rmtree(folder, ignore_errors=True)
 
 
@@ -136,8 +144,31 @@ def test_example_company_end_to_end(company: Company, mailstack_factory: MailSta
     inbox_has(addr("archive"), "catalogue please")
     # the sales manager's tier lets her open info@ with her own password
     stack.wait_for(f"{addr('info')}*{SUCCESSOR}", company.password(SUCCESSOR), "catalogue please")
+    # an order mailbox that expired before it was made: created frozen, no password issued, yet its
+    # owner opens it (read-only: it is kept as it was)
+    expired = addr("order-2026-097")
+    assert company.passwords(expired) == []
+    with pytest.raises(imaplib.IMAP4.error, match="AUTHENTICATIONFAILED"):
+        stack.imap(expired, "any password")
+    owner = stack.imap(f"{expired}*{addr('carlos.mendes')}", company.password(addr("carlos.mendes")))
+    try:
+        with pytest.raises(imaplib.IMAP4.readonly):
+            owner.select("INBOX")
+        owner.is_readonly = True
+        assert owner.append("INBOX", None, None, b"Subject: x\r\n\r\ny\r\n")[0] == "NO"
+    finally:
+        owner.logout()
+
+    # --- post: senders — supplier-notice@ takes mail from zhaolei and ceo, not from every member ---------------
+    member, listed = addr("qiuhaiyan"), addr("zhaolei")  # both in purchasing, so both members
+    with pytest.raises(smtplib.SMTPRecipientsRefused) as not_a_sender:
+        stack.submit(member, company.password(member), addr("supplier-notice"), "a member writes to suppliers")
+    assert not_a_sender.value.recipients[addr("supplier-notice")][0] == 550
+    assert stack.submit(listed, company.password(listed), addr("supplier-notice"), "notice to suppliers") == {}
+    inbox_has(member, "notice to suppliers")
 
     # --- 张伟 leaves; HR offboards him to 王芳 -----------------------------------------------------------------
+    leaver_password = company.password(LEAVER)
     yesterday = (dt.date.today() - dt.timedelta(days=1)).isoformat()
     before = company.config.read_text(encoding="utf-8")
     offboard = company.mailplan("offboard", "mailplan.yaml", LEAVER, "--successor", "王芳", "--on", yesterday,
@@ -150,7 +181,11 @@ def test_example_company_end_to_end(company: Company, mailstack_factory: MailSta
     company.apply()
 
     with pytest.raises(imaplib.IMAP4.error, match="AUTHENTICATIONFAILED"):
-        stack.imap(LEAVER, company.password(LEAVER))
+        stack.imap(LEAVER, leaver_password)
+    assert company.passwords(LEAVER) == []  # the file lists no password that no longer works
+    # the successor opens the leaver's mailbox with her own password: the old conversations, read-only
+    handed_over = try_to_change(stack, f"{LEAVER}*{SUCCESSOR}", company.password(SUCCESSOR), "quotation for 500 units")
+    assert handed_over.read_only, handed_over
     assert "quotation for 500 units" in stack.stored_subjects(LEAVER)
 
     assert stack.send(LEAVER, "follow-up on the quotation") == {}

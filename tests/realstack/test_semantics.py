@@ -9,7 +9,8 @@ from collections.abc import Callable
 import pytest
 
 from mailplan.model.change import Action
-from mailplan.model.objects import Alias, ArchiveRule, Delegation, Mailbox
+from mailplan.model.objects import Alias, ArchiveRule, Delegation, Group, Mailbox
+from realstack.imap_rights import try_to_change
 from realstack.org import ALIAS_DOMAIN, ARCHIVE, DOMAIN, Org, addr
 from servers.mailstack import OUTSIDER, MailStack
 
@@ -130,6 +131,20 @@ def test_group_posting_rules_are_enforced_at_smtp(stack: MailStack, org: Org) ->
     stack.wait_for(addr("carol"), org.password(addr("carol")), "staff news")
 
 
+def test_post_senders_lets_only_the_listed_senders_post_not_the_members(stack: MailStack, org: Org) -> None:
+    alice, bob, carol = addr("alice"), addr("bob"), addr("carol")
+    org.create([Group(addr("notices"), "Notices", (bob, carol), post_policy="senders", senders=(alice,))])
+
+    with pytest.raises(smtplib.SMTPRecipientsRefused) as refused:
+        stack.submit(bob, org.password(bob), addr("notices"), "a member tries to post")
+    code, text = refused.value.recipients[addr("notices")]
+    assert code == 550 and b"only the group's authorized senders" in text
+    assert stack.submit(alice, org.password(alice), addr("notices"), "a listed sender posts") == {}
+    stack.wait_for(carol, org.password(carol), "a listed sender posts")
+    stack.settle()
+    assert "a member tries to post" not in stack.stored_subjects(carol)
+
+
 def test_an_alias_does_not_open_a_restricted_group(stack: MailStack, org: Org) -> None:
     # team@ is members-only; each of these reaches it by another name
     org.create(
@@ -229,8 +244,45 @@ def test_read_delegation_opens_the_mailbox_over_imap_only_when_granted(stack: Ma
         stack.imap(f"{info}*{bob}", org.password(bob))
     with pytest.raises(imaplib.IMAP4.error, match="AUTHENTICATIONFAILED"):
         stack.imap(f"{info}*{alice}", "not alice's password")
-    # a frozen mailbox is closed to its delegates too
-    box = Mailbox(info, "Info", kind="functional")
-    org.apply(Action.FREEZE, box, box)
-    with pytest.raises(imaplib.IMAP4.error, match="AUTHORIZATIONFAILED"):
-        stack.imap(f"{info}*{alice}", org.password(alice))
+
+
+def test_a_read_grant_is_read_only_and_a_send_grant_works_in_the_mailbox(stack: MailStack, org: Org) -> None:
+    info, alice, bob = addr("info"), addr("alice"), addr("bob")
+    for subject in ("for alice to read", "for bob to file"):
+        assert stack.send(info, subject) == {}
+        stack.wait_for(info, org.password(info), subject)
+    org.grant(Delegation(info, alice, read=True))
+    org.grant(Delegation(info, bob, read=True, send=True))  # an owner works in the mailbox
+
+    reader = try_to_change(stack, f"{info}*{alice}", org.password(alice), "for alice to read")
+    assert reader.read_only, reader
+    assert "for alice to read" in reader.subjects
+    owner = try_to_change(stack, f"{info}*{bob}", org.password(bob), "for bob to file")
+    assert not owner.announced_read_only and owner.flag_stuck and owner.append == "OK" and owner.expunge_removed
+    assert "for alice to read" in stack.stored_subjects(info)
+
+
+def test_a_frozen_mailbox_refuses_its_own_login_and_opens_read_only_to_its_delegates(
+    stack: MailStack, org: Org
+) -> None:
+    dave, bob, carol = addr("dave"), addr("bob"), addr("carol")
+    assert stack.send(dave, "the customer's last order") == {}
+    stack.wait_for(dave, org.password(dave), "the customer's last order")
+    password = org.password(dave)
+    org.grant(Delegation(dave, carol, read=True, send=True))  # even a grant to send as dave
+
+    org.freeze_to(dave, bob, f"Dave has left. Please write to {bob}.")
+    org.grant(Delegation(dave, bob, read=True))  # the handover's grant to the successor
+
+    with pytest.raises(imaplib.IMAP4.error, match="AUTHENTICATIONFAILED"):
+        stack.imap(dave, password)
+    for grantee in (bob, carol):
+        rights = try_to_change(stack, f"{dave}*{grantee}", org.password(grantee), "the customer's last order")
+        assert rights.read_only, (grantee, rights)
+        assert rights.subjects == ("the customer's last order",)
+    assert stack.stored_subjects(dave) == ["the customer's last order"]
+    # a delegate whose own account is frozen gets in nowhere
+    bob_password, bob_box = org.password(bob), Mailbox(bob, "Bob")
+    org.apply(Action.FREEZE, bob_box, bob_box)
+    with pytest.raises(imaplib.IMAP4.error, match="AUTHENTICATIONFAILED"):
+        stack.imap(f"{dave}*{bob}", bob_password)

@@ -16,6 +16,7 @@ import imaplib
 import os
 import shutil
 import smtplib
+import ssl
 import subprocess
 import sys
 import time
@@ -30,6 +31,7 @@ import pytest
 import mailplan
 from mailplan.providers.mail.local import serverconfig
 from mailplan.providers.mail.local.serverconfig import ServerParams
+from servers.accounts import Account
 from servers.capture_smtp import CaptureSmtp, start_capture
 from servers.common import (
     banner,
@@ -41,8 +43,10 @@ from servers.common import (
     wait_sessions_gone,
     wait_until,
 )
+from servers.tlscert import client_context, make_certificate
 
-NOBODY = 65534  # owns the test Maildirs and runs the helpers: no system user to create
+NOBODY = 65534  # owns the test Maildirs: no system user to create (the helpers run as a throwaway user)
+HOSTNAME = "mx.mailplan.test"
 OUTSIDER = "buyer@client.example"  # an address outside the organization
 
 POSTFIX_INSTANCE = """\
@@ -111,15 +115,8 @@ base_dir = {root}/dovecot/run
 state_dir = {root}/dovecot/state
 instance_name = mailplan-{imap_port}
 log_path = {root}/dovecot.log
-ssl = no
-disable_plaintext_auth = no
 auth_verbose = yes
 auth_failure_delay = 0
-service imap-login {{
-  inet_listener imaps {{
-    port = 0
-  }}
-}}
 # tests log in wrongly on purpose: no per-IP auth penalty (needs a fresh base_dir)
 service anvil {{
   unix_listener anvil-auth-penalty {{
@@ -130,24 +127,24 @@ service anvil {{
 """
 
 
-def helper_python() -> str:
-    """A Python the helpers' user (nobody) may run; mailplan's source goes on its path.
+def helper_python(helper: Account) -> str:
+    """A Python the helpers' user may run; mailplan's source goes on its path.
 
-    This test run's interpreter may live where nobody cannot read it (e.g. in root's
+    This test run's interpreter may live where that user cannot read it (e.g. in root's
     home); the helpers need only the standard library, so the system one does too.
     """
     for candidate in (sys.executable, "/usr/bin/python3"):
-        probe = subprocess.run(["runuser", "-u", "nobody", "--", candidate, "-c", "pass"], capture_output=True)
+        probe = subprocess.run(["runuser", "-u", helper.name, "--", candidate, "-c", "pass"], capture_output=True)
         if probe.returncode == 0:
             return candidate
-    raise RuntimeError("no Python that user nobody may run: install Debian's python3")
+    raise RuntimeError(f"no Python that user {helper.name} may run: install Debian's python3")
 
 
 def helper_pythonpath(root: Path) -> Path:
     """A copy of the mailplan package that the helpers' user can read.
 
     The checkout may sit in a folder only its owner can enter (a fresh ``mktemp -d`` clone is
-    0700), and the helpers run as ``nobody``; the stack's own root is world-traversable.
+    0700), and the helpers run as another user; the stack's own root is world-traversable.
     """
     target = root / "python"
     if not (target / "mailplan").exists():
@@ -160,29 +157,48 @@ def helper_pythonpath(root: Path) -> Path:
     return target
 
 
-def instance_params(root: Path, database: Path) -> ServerParams:
-    """server-config's parameters for a test instance under ``root``."""
+def instance_params(root: Path, database: Path, helper: Account, tls: bool = False) -> ServerParams:
+    """server-config's parameters for a test instance under ``root`` (with a certificate when ``tls``)."""
+    cert, key = make_certificate(root / "tls", HOSTNAME) if tls else (None, None)
     return ServerParams(
         database=database,
         config_dir=root / "mailplan",
-        hostname="mx.mailplan.test",
+        hostname=HOSTNAME,
         postmaster="postmaster@mailplan.test",
         vmail_dir=root / "vmail",
         vmail_uid=NOBODY,
         vmail_gid=NOBODY,
         smtp_listen=f"127.0.0.1:{free_port()}",
         submission_listen=f"127.0.0.1:{free_port()}",
+        submissions_listen=f"127.0.0.1:{free_port()}",
         reinject_listen=f"127.0.0.1:{free_port()}",
         imap_address="127.0.0.1",
         imap_port=free_port(),
+        imaps_port=free_port(),
         lmtp_address="127.0.0.1",
         lmtp_port=free_port(),
         postfix_queue_dir=root / "spool",
-        python=helper_python(),
+        python=helper_python(helper),
         pythonpath=str(helper_pythonpath(root)),
-        helper_user="nobody",
+        helper_user=helper.name,
         autoreply_state_dir=root / "autoreply",
+        tls_cert=cert,
+        tls_key=key,
     )
+
+
+def selected_messages(conn: imaplib.IMAP4) -> dict[bytes, EmailMessage]:
+    """Every message of the selected mailbox by number, read without marking it seen."""
+    found = {}
+    _, data = conn.search(None, "ALL")
+    for num in data[0].split():
+        _, parts = conn.fetch(num, "(BODY.PEEK[])")
+        raw = parts[0]
+        assert isinstance(raw, tuple)
+        parsed = email.message_from_bytes(raw[1], policy=email.policy.default)
+        assert isinstance(parsed, EmailMessage)
+        found[num] = parsed
+    return found
 
 
 Generate = Callable[[ServerParams], None]
@@ -201,6 +217,7 @@ class MailStack:
     root: Path
     params: ServerParams
     capture: CaptureSmtp
+    helper: Account
     postfix_wrapper: subprocess.Popen[bytes] | None = None
     dovecot: subprocess.Popen[bytes] | None = None
     sessions: set[int] = field(default_factory=set)
@@ -214,8 +231,21 @@ class MailStack:
         return _port(self.params.submission_listen)
 
     @property
+    def submissions_port(self) -> int:
+        return _port(self.params.submissions_listen)
+
+    @property
+    def reinject_port(self) -> int:
+        return _port(self.params.reinject_listen)
+
+    @property
     def imap_port(self) -> int:
         return self.params.imap_port
+
+    @property
+    def tls(self) -> ssl.SSLContext | None:
+        """A client context trusting this stack's certificate, or None when it has none."""
+        return client_context(self.params.tls_cert) if self.params.tls_cert else None
 
     @property
     def postfix_dir(self) -> Path:
@@ -248,11 +278,15 @@ class MailStack:
         sender: str = OUTSIDER,
         body: str = "",
         headers: Mapping[str, str] | None = None,
+        envelope_sender: str | None = None,
     ) -> dict[str, tuple[int, bytes]]:
-        """Deliver through the public MX port as an outside server would; returns refused recipients."""
+        """Deliver through the public MX port as an outside server would; returns refused recipients.
+
+        ``envelope_sender`` is the MAIL FROM when it differs from the From header ("" for a bounce).
+        """
         msg = self.message(to, subject, sender, body, headers)
         with smtplib.SMTP("127.0.0.1", self.smtp_port, local_hostname="client.example", timeout=30) as smtp:
-            return smtp.send_message(msg)
+            return smtp.send_message(msg, from_addr=envelope_sender)
 
     def submit(
         self, login: str, password: str, to: str | Sequence[str], subject: str, sender: str | None = None
@@ -260,6 +294,8 @@ class MailStack:
         """Send as a logged-in user through the submission port."""
         msg = self.message(to, subject, sender or login)
         with smtplib.SMTP("127.0.0.1", self.submission_port, local_hostname="laptop.example", timeout=30) as smtp:
+            if self.tls is not None:
+                smtp.starttls(context=self.tls)
             smtp.login(login, password)
             return smtp.send_message(msg)
 
@@ -269,6 +305,8 @@ class MailStack:
         """A logged-in IMAP connection (raises imaplib.IMAP4.error when login is refused)."""
         conn = imaplib.IMAP4("127.0.0.1", self.imap_port, timeout=30)
         try:
+            if self.tls is not None:
+                conn.starttls(self.tls)
             conn.login(user, password)
         except BaseException:
             conn.shutdown()
@@ -279,16 +317,7 @@ class MailStack:
         conn = self.imap(user, password)
         try:
             conn.select("INBOX", readonly=True)
-            _, data = conn.search(None, "ALL")
-            found = []
-            for num in data[0].split():
-                _, parts = conn.fetch(num, "(RFC822)")
-                raw = parts[0]
-                assert isinstance(raw, tuple)
-                parsed = email.message_from_bytes(raw[1], policy=email.policy.default)
-                assert isinstance(parsed, EmailMessage)
-                found.append(parsed)
-            return found
+            return list(selected_messages(conn).values())
         finally:
             conn.logout()
 
@@ -347,9 +376,10 @@ class MailStack:
             for made in ("spool", "data"):
                 subprocess.run(["cp", "-a", str(spool_template / made), str(self.root / made)], check=True)
             (p.postfix_queue_dir / "quick-start").touch()
-        for owned in (p.vmail_dir, p.autoreply_state_dir):
-            owned.mkdir(parents=True)
-            os.chown(owned, NOBODY, NOBODY)
+        p.vmail_dir.mkdir(parents=True)
+        os.chown(p.vmail_dir, NOBODY, NOBODY)
+        p.autoreply_state_dir.mkdir(parents=True)
+        os.chown(p.autoreply_state_dir, self.helper.uid, self.helper.gid)
         generate(p)
         fragment = (p.config_dir / "main.cf.fragment").read_text()
         main_cf = POSTFIX_INSTANCE.format(root=self.root, capture_port=self.capture.port) + fragment
@@ -413,11 +443,16 @@ class MailStack:
 
 
 def start_mailstack(
-    database: Path, generate: Generate = generate_with_module, spool_template: Path | None = None
+    database: Path,
+    helper: Account,
+    generate: Generate = generate_with_module,
+    spool_template: Path | None = None,
+    tls: bool = False,
 ) -> MailStack:
     """Start Postfix + Dovecot on ``database``; the caller must ``stop()`` it."""
     root = server_dir("mailstack")
-    stack = MailStack(root=root, params=instance_params(root, database), capture=start_capture())
+    params = instance_params(root, database, helper, tls)
+    stack = MailStack(root=root, params=params, capture=start_capture(), helper=helper)
     try:
         stack.start(generate, spool_template)
     except BaseException:
@@ -465,12 +500,15 @@ MailStackFactory = Callable[..., MailStack]
 
 
 @pytest.fixture
-def mailstack_factory(postfix_spool_template: Path) -> Iterator[MailStackFactory]:
-    """``start(database, generate=...) -> MailStack``; every stack started is stopped at teardown."""
+def mailstack_factory(postfix_spool_template: Path, mail_helper: Account) -> Iterator[MailStackFactory]:
+    """``start(database, generate=..., tls=...) -> MailStack``; every stack started is stopped at teardown.
+
+    The helpers run as ``mail_helper``: the database must belong to its group (``database_group``).
+    """
     started: list[MailStack] = []
 
-    def start(database: Path, generate: Generate = generate_with_module) -> MailStack:
-        stack = start_mailstack(database, generate, postfix_spool_template)
+    def start(database: Path, generate: Generate = generate_with_module, tls: bool = False) -> MailStack:
+        stack = start_mailstack(database, mail_helper, generate, postfix_spool_template, tls)
         started.append(stack)
         return stack
 

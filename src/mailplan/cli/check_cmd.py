@@ -8,9 +8,11 @@ from typing import Annotated
 
 import typer
 
-from mailplan.cli.common import CONFIG_ARG, color_wanted, guarded, today
+from mailplan.cli.common import CONFIG_ARG, color_wanted, fail, guarded, today
+from mailplan.dns.check.deadline import Deadline
 from mailplan.dns.check.dnsview import LiveDns
 from mailplan.dns.check.model import Report
+from mailplan.dns.check.policy_fetch import ConnectTo, PolicyFetcher
 from mailplan.dns.check.runner import ad_hoc_targets, run, targets_from_desired
 from mailplan.render import check_html, check_json, check_markdown, check_text
 
@@ -49,18 +51,40 @@ def check(
         bool, typer.Option("--parked", help="With --domain: the domains send and receive no mail.")
     ] = False,
     selector: Annotated[
-        list[str] | None, typer.Option("--selector", help="With --domain: DKIM selectors to check (repeatable).")
+        list[str] | None,
+        typer.Option("--selector", help="DKIM selectors to look at too (repeatable); with --domain, instead of the "
+                                        "common ones."),
+    ] = None,
+    timeout: Annotated[
+        float, typer.Option("--timeout", min=1, help="Seconds the whole check may take; what it cuts is reported.")
+    ] = 30.0,
+    connect_to: Annotated[
+        list[str] | None,
+        typer.Option("--connect-to", metavar="HOST1:PORT1:HOST2:PORT2",
+                     help="Fetch MTA-STS policies from another address, as curl's --connect-to (the certificate is "
+                          "still checked for the policy host)."),
     ] = None,
 ) -> None:
     """Query live DNS for every domain and report rule findings. Exit 0 fine, 2 findings, 1 the check failed."""
     with guarded():
+        rules = [ConnectTo.parse(text) for text in connect_to or []]
         if domain:
             targets = ad_hoc_targets(domain, parked, selector or [])
         else:
             from mailplan.session import load_desired
 
-            targets = targets_from_desired(load_desired(config, today(), create_keys=False))
-        report = run(targets, LiveDns(nameserver), nameserver or "")
+            if parked:
+                fail("--parked describes domains named with --domain; in a config, a domain that sends no mail "
+                     "says `sends_mail: false` (and `receives_mail: false` for no MX)")
+            # DNS is all check reads: the providers' secrets are not needed, and not read
+            desired = load_desired(config, today(), create_keys=False, secrets=False)
+            targets = targets_from_desired(desired, selector or [])
+        deadline = Deadline(timeout)
+        view = LiveDns(nameserver, deadline=deadline)
+        try:
+            report = run(targets, view, nameserver or "", PolicyFetcher(deadline, rules), deadline)
+        finally:
+            view.close()
         color = out is None and fmt is CheckFormat.text and color_wanted()
         text = render_report(report, fmt, color=color, passes=verbose)
         if out is not None:
@@ -69,17 +93,26 @@ def check(
         else:
             typer.echo(text, nl=False)
     failed = report.failed_queries()
-    if failed:  # the report is printed, but the check itself did not finish: say which lookups failed
-        shown = "; ".join(failed[:5]) + (f"; and {len(failed) - 5} more" if len(failed) > 5 else "")
+    if report.cut:
         typer.echo(
-            f"error: {len(report.undecided)} rule(s) could not be checked because DNS lookups got no answer: "
-            f"{shown}. Check that the server answers for these names (or use the system resolver), then run "
-            "the check again.",
+            f"error: the check's deadline (--timeout {timeout:g} s) cut {len(report.cut)} lookup(s) before they were "
+            f"answered: {_first(report.cut)}. Give it more time with --timeout, or find out why the server is slow.",
+            err=True,
+        )
+    elif failed:  # the report is printed, but the check itself did not finish: say which lookups failed
+        typer.echo(
+            f"error: {len(report.undecided)} rule(s) could not be checked because lookups got no answer: "
+            f"{_first(failed)}. Check that the server answers for these names (or use the system resolver), then "
+            "run the check again.",
             err=True,
         )
     code = report.exit_code(strict)
     if code:
         raise typer.Exit(code)
+
+
+def _first(items: list[str], shown: int = 5) -> str:
+    return "; ".join(items[:shown]) + (f"; and {len(items) - shown} more" if len(items) > shown else "")
 
 
 def register(app: typer.Typer) -> None:

@@ -27,6 +27,7 @@ from mailplan.engine.apply import apply_changes, waiting_for_allow_delete
 from mailplan.engine.drift import in_sync
 from mailplan.model.change import Change
 from mailplan.model.plan import Plan
+from mailplan.people import welcome
 from mailplan.session import Session, load_desired
 
 FORMAT_OPT = typer.Option("--format", "-f", help="Output format.")
@@ -142,6 +143,9 @@ def _apply(session: Session, changes: list[Change], allow_delete: bool, actor: s
             f"initial passwords of {session.credentials.written} new mailboxes written to "
             f"{session.credentials.path} (owner-only; hand them over securely, then delete the file)"
         )
+    sheets = welcome.write_for(session, report.applied)
+    if sheets:
+        lines.append(f"welcome sheets of {len(sheets)} new people written to {sheets[0].parent} (owner-only; print)")
     # the head, kept in the CI log or elsewhere, lets `audit verify --expect-head` see a deleted tail
     lines.append(f"journal: {journal.path}, head {journal.head()}")
     if not report.ok:

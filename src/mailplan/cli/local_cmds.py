@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import sys
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from mailplan.cli.common import CONFIG_ARG, fail, guarded, today
-from mailplan.providers.mail.local import serverconfig
+from mailplan.providers.mail.local import servercheck, serverconfig
 from mailplan.providers.mail.local.provider import LocalMailProvider
 from mailplan.providers.mail.local.serverconfig import ServerParams
+from mailplan.providers.mail.local.serverparams import listen_host
 from mailplan.session import Session, load_desired
 
 local_app = typer.Typer(
@@ -24,10 +26,12 @@ local_app = typer.Typer(
 _DEFAULTS = {f.name: f.default for f in dataclasses.fields(ServerParams)}
 
 
-def _opt(name: str, help_text: str) -> Any:
-    default = _DEFAULTS.get(name.replace("-", "_"), dataclasses.MISSING)
-    shown = "" if default is dataclasses.MISSING or default is None else f" [default: {default}]"
-    return typer.Option(f"--{name}", help=help_text + shown, show_default=False)
+def _opt(name: str, help_text: str, default: str | None = None) -> Any:
+    """An option whose help shows its default: ``default`` when given, else ServerParams' own."""
+    if default is None:
+        value = _DEFAULTS.get(name.replace("-", "_"))
+        default = "none" if value is None or value is dataclasses.MISSING else str(value)
+    return typer.Option(f"--{name}", help=help_text, show_default=default)
 
 
 @local_app.command("server-config")
@@ -35,31 +39,50 @@ def server_config(
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write the files into.")],
     config: CONFIG_ARG = Path("mailplan.yaml"),
     provider: Annotated[
-        str | None, _opt("provider", "The local provider's name (when the config has several).")
+        str | None, _opt("provider", "The local provider's name.", "the config's only local provider")
     ] = None,
     config_dir: Annotated[
-        Path | None, _opt("config-dir", "Where the files will be installed [default: the --out folder].")
+        Path | None, _opt("config-dir", "Where the files will be installed.", "the --out folder")
     ] = None,
-    hostname: Annotated[
-        str | None, _opt("hostname", "The mail server's name [default: the provider's mx_host].")
+    hostname: Annotated[str | None, _opt("hostname", "The mail server's name.", "the provider's mx_host")] = None,
+    postmaster: Annotated[
+        str | None, _opt("postmaster", "The postmaster address.", "postmaster@ the first domain")
     ] = None,
-    postmaster: Annotated[str | None, _opt("postmaster", "[default: postmaster@ the first domain]")] = None,
     vmail_dir: Annotated[Path | None, _opt("vmail-dir", "Where Maildirs are stored.")] = None,
     vmail_uid: Annotated[int | None, _opt("vmail-uid", "Owner of the Maildirs.")] = None,
     vmail_gid: Annotated[int | None, _opt("vmail-gid", "Group of the Maildirs.")] = None,
-    smtp_listen: Annotated[str | None, _opt("smtp-listen", "Public MX listener (service name or host:port).")] = None,
-    submission_listen: Annotated[str | None, _opt("submission-listen", "Submission listener (login required).")] = None,
-    reinject_listen: Annotated[str | None, _opt("reinject-listen", "Loopback listener for auto-replies.")] = None,
-    imap_address: Annotated[str | None, _opt("imap-address", "IMAP listen address.")] = None,
-    imap_port: Annotated[int | None, _opt("imap-port", "IMAP port.")] = None,
+    smtp_listen: Annotated[
+        str | None, _opt("smtp-listen", "Public MX listener (service name: every interface, or host:port).")
+    ] = None,
+    submission_listen: Annotated[
+        str | None, _opt("submission-listen", "Submission listener (login required; STARTTLS with a certificate).")
+    ] = None,
+    submissions_listen: Annotated[
+        str | None, _opt("submissions-listen", "Implicit-TLS submission listener (only with a certificate).")
+    ] = None,
+    reinject_listen: Annotated[
+        str | None, _opt("reinject-listen", "Loopback listener the auto-reply helper alone logs in to.")
+    ] = None,
+    imap_address: Annotated[str | None, _opt("imap-address", "IMAP listen address(es).")] = None,
+    imap_port: Annotated[int | None, _opt("imap-port", "IMAP port (STARTTLS with a certificate).")] = None,
+    imaps_port: Annotated[int | None, _opt("imaps-port", "IMAPS port (only with a certificate).")] = None,
     lmtp_address: Annotated[str | None, _opt("lmtp-address", "Dovecot LMTP listen address.")] = None,
     lmtp_port: Annotated[int | None, _opt("lmtp-port", "Dovecot LMTP port.")] = None,
     postfix_queue_dir: Annotated[Path | None, _opt("postfix-queue-dir", "Postfix's queue_directory.")] = None,
-    python: Annotated[str | None, _opt("python", "Python that runs the helpers (mailplan importable).")] = None,
+    python: Annotated[
+        str | None,
+        _opt(
+            "python",
+            "Python that runs the helpers (the helper user must run it and import mailplan).",
+            f"the Python running mailplan, {sys.executable}",
+        ),
+    ] = None,
     pythonpath: Annotated[str | None, _opt("pythonpath", "Extra PYTHONPATH for the helpers.")] = None,
-    helper_user: Annotated[str | None, _opt("helper-user", "User the helpers run as (not root).")] = None,
+    helper_user: Annotated[
+        str | None, _opt("helper-user", "User the helpers run as (not root; its group reads the database).")
+    ] = None,
     autoreply_state_dir: Annotated[
-        Path | None, _opt("autoreply-state-dir", "Writable folder of the reply log.")
+        Path | None, _opt("autoreply-state-dir", "Folder of the reply log, writable by the helper user.")
     ] = None,
     autoreply_domain: Annotated[
         str | None, _opt("autoreply-domain", "Pseudo-domain routing mail to the auto-reply helper.")
@@ -67,21 +90,77 @@ def server_config(
     autoreply_days: Annotated[
         int | None, _opt("autoreply-days", "One auto-reply per sender in this many days.")
     ] = None,
-    tls_cert: Annotated[Path | None, _opt("tls-cert", "TLS certificate for submission and IMAP.")] = None,
+    tls_cert: Annotated[
+        Path | None,
+        _opt(
+            "tls-cert",
+            "TLS certificate (full chain) for every listener.",
+            "none: then submission and IMAP must be on loopback",
+        ),
+    ] = None,
     tls_key: Annotated[Path | None, _opt("tls-key", "TLS private key.")] = None,
+    no_check: Annotated[
+        bool,
+        typer.Option(
+            "--no-check",
+            help="Do not check this host (when the files are made for another one).",
+            show_default="checks run",
+        ),
+    ] = False,
 ) -> None:
-    """Write the Postfix and Dovecot configuration that serves the local provider's database."""
+    """Write the Postfix and Dovecot configuration that serves the local provider's database.
+
+    Run it as root on the mail host: it first checks that the helper user can run the chosen
+    Python, import mailplan, read the database and write the reply log's folder, and stops
+    with the command that fixes what is missing.
+    """
     given = {name: value for name, value in locals().items() if name in _DEFAULTS and value is not None}
     with guarded():
         facts = _deployment_facts(config, provider, today())
         out = out.resolve()
         params = ServerParams(**{"config_dir": out, **facts, **given})
-        if (params.tls_cert is None) != (params.tls_key is None):
-            fail("--tls-cert and --tls-key go together")
+        _refuse_unsafe(params)
+        warnings = [] if no_check else _check_host(params)
         written = serverconfig.write(params, out)
     for path in written:
         typer.echo(str(path))
+    for warning in warnings:
+        typer.echo(f"warning: {warning}", err=True)
+    typer.echo(
+        f"The database is read by user {params.helper_user} (the helpers) through its group; Postfix opens its "
+        "tables as root and Dovecot's auth worker runs as root, so they need no group.",
+        err=True,
+    )
     typer.echo(f"Next: read {out / 'README.txt'} for what goes where.", err=True)
+
+
+def _refuse_unsafe(params: ServerParams) -> None:
+    if (params.tls_cert is None) != (params.tls_key is None):
+        fail("--tls-cert and --tls-key go together")
+    if not serverconfig.is_loopback(listen_host(params.reinject_listen)):
+        fail(f"--reinject-listen {params.reinject_listen} must be on loopback (127.0.0.1:PORT)")
+    exposed = serverconfig.cleartext_listeners_off_loopback(params)
+    if exposed:
+        fail(
+            f"no TLS certificate: refusing to write listeners that take passwords in cleartext on every "
+            f"interface: {', '.join(exposed)}. Give --tls-cert FULLCHAIN --tls-key KEY (e.g. from certbot; see "
+            "docs/self-hosting.md), or, on a test machine only, keep them on loopback: "
+            "--submission-listen 127.0.0.1:587 --imap-address 127.0.0.1"
+        )
+    if not params.tls:
+        typer.echo(
+            "warning: no TLS certificate: submission and IMAP take passwords in cleartext, on loopback only "
+            "(a test machine); the MX port offers no STARTTLS",
+            err=True,
+        )
+
+
+def _check_host(params: ServerParams) -> list[str]:
+    problems, warnings = servercheck.check(params)
+    if problems:
+        lines = [f"  - {finding.problem}\n    fix: {finding.fix}" for finding in problems]
+        fail("this host cannot run the generated configuration yet (nothing was written):\n" + "\n".join(lines))
+    return warnings
 
 
 def _deployment_facts(config: Path, name: str | None, day: dt.date) -> dict[str, Any]:

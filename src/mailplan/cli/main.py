@@ -50,7 +50,18 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "mailplan.cli.names_cmd",
         "List every person's address and how the name was read; exit 2 when a reading is doubtful.",
     ),
+    "export": ("mailplan.cli.export_cmds", "Files for other systems: a CRM, mail clients' address books."),
 }
+
+# module -> modules that add subcommands to its group (imported with it)
+EXTENDS: dict[str, tuple[str, ...]] = {
+    "mailplan.cli.local_cmds": ("mailplan.cli.client_config_cmd",),
+}
+
+
+def _register(module: str, app: typer.Typer) -> None:
+    for name in (module, *EXTENDS.get(module, ())):
+        importlib.import_module(name).register(app)
 
 
 class _Listed(TyperCommand):
@@ -72,7 +83,7 @@ class LazyGroup(TyperGroup):
 
     def load(self, module: str) -> None:
         registered = typer.Typer()
-        importlib.import_module(module).register(registered)
+        _register(module, registered)
         for name, command in typer.main.get_group(registered).commands.items():
             self.commands[name] = command
 
@@ -92,7 +103,7 @@ def build() -> typer.Typer:
     # once: tests build the app for every invocation, and each registration would add the commands again
     if not app.registered_commands:
         for module in dict.fromkeys(module for module, _ in COMMANDS.values()):
-            importlib.import_module(module).register(app)
+            _register(module, app)
     return app
 
 

@@ -70,7 +70,7 @@ def mta_sts(
         from mailplan import config as config_mod
         from mailplan.session import load_desired
 
-        desired = load_desired(config, today(), create_keys=False)
+        desired = load_desired(config, today(), create_keys=False, secrets=False)  # writes nothing, calls no provider
         entries = config_mod.load(config).domains
         with_sts = {d.name: d for d in entries.values() if d.spec.mta_sts is not None}
         wanted = [_alabel(d) for d in domain] if domain else sorted(with_sts)

@@ -14,10 +14,12 @@ from mailplan.config.models import AutoReplyText
 from mailplan.config.secrets import is_secret_key, resolve
 from mailplan.config.source import NodePath
 from mailplan.dns import spf
-from mailplan.dns.derive import mail_records
+from mailplan.dns.derive import mail_records, mta_sts_policy
+from mailplan.dns.dkim_record import ACCEPTED_FORMS, console_record
 from mailplan.dns.facts import MailDomainFacts
-from mailplan.dns.templates import TemplateError
+from mailplan.dns.templates import TemplateError, dkim_selectors, dkim_source
 from mailplan.errors import ConfigError, Location, Problem
+from mailplan.model import desired as o_desired
 from mailplan.model import objects as o
 from mailplan.model.desired import Desired, ProviderSpec
 from mailplan.model.periods import retained_until, retention_days
@@ -27,11 +29,13 @@ from mailplan.providers.base import Provider
 
 class _Compiler:
     def __init__(
-        self, config: Config, today: dt.date, spf_resolver: spf.Resolver | None = None, create_keys: bool = True
+        self, config: Config, today: dt.date, spf_resolver: spf.Resolver | None = None, create_keys: bool = True,
+        secrets: bool = True,
     ) -> None:
         self.config = config
         self.spf_resolver = spf_resolver
         self.create_keys = create_keys
+        self.secrets = secrets
         self.doc = config.document
         self.today = today
         self.objects: dict[str, list[o.MailObject]] = defaultdict(list)
@@ -48,6 +52,7 @@ class _Compiler:
         self.deletions: dict[str, list[o.Mailbox]] = defaultdict(list)
         # provider -> its class (None for an unknown type, reported by the capability check)
         self.classes: dict[str, type[Provider] | None] = {}
+        self.mail_dns: dict[str, o_desired.MailDns] = {}
 
     # -- helpers ---------------------------------------------------------------------------------
 
@@ -96,7 +101,9 @@ class _Compiler:
         specs: dict[str, ProviderSpec] = {}
         for name, provider in self.doc.providers.items():
             path: NodePath = ("providers", name)
-            settings = resolve(provider.settings(), path, self.config.where, self.config.base_dir, self.problems)
+            settings = resolve(
+                provider.settings(), path, self.config.where, self.config.base_dir, self.problems, self.secrets
+            )
             specs[name] = ProviderSpec(name, provider.type, settings, self.config.where.key_at(path))
         return specs
 
@@ -333,6 +340,16 @@ class _Compiler:
             role = o.AdminRole(person.address, tier.admin, departments)
             self.add(self.mail_provider(person.address), role, self.where("people", person.index, "tier"))
 
+    def contacts(self) -> None:
+        """The shared address book lives with the primary domain's mail provider; a customer whose
+        owner has left passes to the successor (the same heir as a group's ownership)."""
+        primary = self.config.primary_domain
+        for entry in self.config.contacts:
+            addresses = tuple(sorted(o.Contact.entry(*item) for item in entry.addresses))
+            owner = self.heir(entry.owner) or entry.owner
+            obj = o.Contact(primary, entry.company, owner, addresses, entry.note)
+            self.add(self.mail_provider(primary), obj, entry.location)
+
     def retention(self) -> dict[str, dict[str, str]]:
         period = self.doc.policies.archive.retention
         out: dict[str, dict[str, str]] = defaultdict(dict)
@@ -359,6 +376,7 @@ class _Compiler:
             origin = self.config.where.key_at(("domains", domain.key))
             try:
                 records = mail_records(facts, self.spf_resolver)
+                self.mail_dns[domain.name] = self.dns_extras(domain, facts)
             except TemplateError as exc:
                 self.problems.append(Problem(str(exc), origin, "add the missing setting to the mail provider"))
                 continue
@@ -367,6 +385,21 @@ class _Compiler:
                 continue
             for record in records:
                 self.add(str(domain.spec.dns), record, origin)
+
+    def dns_extras(self, domain: Domain, facts: MailDomainFacts) -> o_desired.MailDns:
+        """What ``check`` needs besides the records: the selectors, keys not known here, the MTA-STS policy."""
+        selectors = dkim_selectors(facts) if domain.spec.dkim.enabled else ()
+        unknown = []
+        if facts.mail_provider_type == "local" and selectors and facts.dkim_public_key is None:
+            from mailplan.dns.dkim import key_path
+
+            path = key_path(self.config.state_dir / "dkim", domain.name, selectors[0])
+            unknown.append((f"{selectors[0]}._domainkey.{domain.name}", "TXT",
+                            f"the key file {path} is not on this machine, so the key the config derives is unknown "
+                            "here (the live key's own rules still run)"))
+        receives = facts.sends_mail if facts.receives_mail is None else facts.receives_mail
+        policy = mta_sts_policy(facts) if facts.mta_sts_mode is not None and receives else ""
+        return o_desired.MailDns(selectors, tuple(unknown), policy)
 
     def facts(self, domain: Domain, specs: dict[str, ProviderSpec]) -> MailDomainFacts:
         spec = domain.spec
@@ -383,8 +416,8 @@ class _Compiler:
             receives_mail=receives,
             spf_extra=spec.spf.mechanisms(),
             spf_all=spec.spf.all,
-            dkim_selector=spec.dkim.selector,
-            dkim_public_key=self.dkim_key(domain, mail.type) if sends else None,
+            dkim_selector=self.dkim_selector(domain, mail),
+            dkim_public_key=self.dkim_key(domain, mail, sends),
             dmarc_policy=spec.dmarc.policy,
             dmarc_subdomain_policy=spec.dmarc.subdomain_policy,
             dmarc_rua=reports.get("dmarc_rua", ()),
@@ -414,19 +447,71 @@ class _Compiler:
                     senders.add(name)
         return tuple(sorted(senders))
 
-    def dkim_key(self, domain: Domain, mail_type: str) -> str | None:
-        """mailplan holds the DKIM key only for the self-hosted backend; cloud providers publish their own.
+    def dkim_selector(self, domain: Domain, mail: ProviderSpec) -> str | None:
+        """The domain's own selector, else the provider's ``dkim_selector`` setting (None: the template's)."""
+        if mail.type == "local" or self._written("domains", domain.key, "dkim", "selector"):
+            return domain.spec.dkim.selector
+        setting = mail.settings.get("dkim_selector")
+        return str(setting) if setting else None
 
-        Without ``create_keys`` (validate, check) a missing key is not generated: those commands write nothing.
+    def dkim_key(self, domain: Domain, mail: ProviderSpec, sends: bool) -> str | None:
+        """The public key to publish at the domain's selector, None when it is not known.
+
+        Self-hosted (``local``): mailplan holds the key; without ``create_keys`` (validate, check) a
+        missing key is not generated, since those commands write nothing. A console provider: the key
+        the admin copied, checked. Microsoft 365 keeps its keys behind CNAMEs: no key is given.
         """
-        if mail_type != "local" or not domain.spec.dkim.enabled:
+        given = self.given_dkim_key(domain, mail)
+        source = dkim_source(mail.type)
+        if not (sends and domain.spec.dkim.enabled):
+            if given is not None and domain.spec.dkim.public_key is not None:
+                why = "sends no mail" if not sends else "has dkim.enabled: false"
+                self.problems.append(Problem(f"domain {domain.name}: a DKIM public key is given, but the domain {why}, "
+                                             "so no key is published", given[1], "remove the public key"))
             return None
-        from mailplan.dns.dkim import ensure_key, existing_key
+        if source != "console" and given is not None:
+            why = ("mailplan generates and keeps a local domain's key" if source == "generated" else
+                   "Microsoft 365 publishes DKIM through the selector1/selector2 CNAMEs it derives")
+            self.problems.append(Problem(f"domain {domain.name}: a DKIM public key is given, but {why}", given[1],
+                                         "remove the public key"))
+            return None
+        if source == "generated":
+            from mailplan.dns.dkim import ensure_key, existing_key
 
-        keys_dir, selector = self.config.state_dir / "dkim", domain.spec.dkim.selector
-        if not self.create_keys:
-            return existing_key(keys_dir, domain.name, selector)
-        return ensure_key(keys_dir, domain.name, selector)
+            keys_dir, selector = self.config.state_dir / "dkim", domain.spec.dkim.selector
+            if not self.create_keys:
+                return existing_key(keys_dir, domain.name, selector)
+            return ensure_key(keys_dir, domain.name, selector)
+        if given is None:
+            return None
+        try:
+            return console_record(given[0])
+        except ValueError as exc:
+            self.problems.append(Problem(f"domain {domain.name}: DKIM public key: {exc}", given[1], ACCEPTED_FORMS))
+            return None
+
+    def given_dkim_key(self, domain: Domain, mail: ProviderSpec) -> tuple[str, Location | None] | None:
+        """The key text from the domain's ``dkim.public_key`` (``env:``/``file:`` read), else from the mail
+        provider's ``dkim_public_key`` — which only a provider hosting one sending domain may carry."""
+        path: NodePath = ("domains", domain.key, "dkim")
+        own = domain.spec.dkim.public_key
+        if own is not None:
+            read = resolve({"public_key": own}, path, self.config.where, self.config.base_dir, self.problems)
+            return str(read["public_key"]), self.where(*path, "public_key")
+        shared = mail.settings.get("dkim_public_key")
+        if not shared:
+            return None
+        where = self.where("providers", mail.name, "dkim_public_key")
+        sending = sorted(d.name for d in self.config.domains.values() if d.mail == mail.name and d.spec.dns
+                         and d.alias_of is None and d.spec.sends_mail is not False)
+        if len(sending) > 1:
+            self.problems.append(Problem(
+                f"provider {mail.name!r}: dkim_public_key would publish one key for {len(sending)} domains "
+                f"({', '.join(sending)}), but each domain has its own key in the console", where,
+                "write each domain's key as domains.<domain>.dkim.public_key instead",
+            ))
+            return None
+        return str(shared), where
 
     # -- all -------------------------------------------------------------------------------------
 
@@ -442,6 +527,7 @@ class _Compiler:
         self.aliases()
         self.grants()
         self.admins()
+        self.contacts()
         self.records(specs)
         if self.problems:
             raise ConfigError(self.problems)
@@ -466,6 +552,7 @@ class _Compiler:
             deletions={name: tuple(sorted(boxes, key=lambda b: b.key)) for name, boxes in self.deletions.items()},
             retention_period=self.retention_period or "",
             warnings=self.config.warnings,
+            mail_dns=self.mail_dns,
         )
 
     def _journal(self) -> Path:
@@ -481,11 +568,14 @@ def journal_path(config: Config) -> Path:
 
 
 def compile_config(
-    config: Config, today: dt.date, spf_resolver: spf.Resolver | None = None, create_keys: bool = True
+    config: Config, today: dt.date, spf_resolver: spf.Resolver | None = None, create_keys: bool = True,
+    secrets: bool = True,
 ) -> Desired:
     """The objects each provider should hold on ``today`` (people who left by then are frozen).
 
     With ``spf_resolver``, SPF lookups are counted through the includes as live DNS answers them.
     With ``create_keys`` false, DKIM keys that do not exist yet are not generated (and not published).
+    With ``secrets`` false, the providers' secret settings are not read (their references stay as
+    written): for commands that only read DNS, which must run where no provider secret is set.
     """
-    return _Compiler(config, today, spf_resolver, create_keys).run()
+    return _Compiler(config, today, spf_resolver, create_keys, secrets).run()

@@ -10,6 +10,7 @@ from mailplan import notes
 from mailplan.config import models
 from mailplan.config.addresses import AddressError, to_alabel
 from mailplan.config.claims import Claims
+from mailplan.config.contacts import resolve_contacts
 from mailplan.config.cycles import cycle_problems, delivery_edges
 from mailplan.config.dnsvalues import https_report_uri, report_size_suffix
 from mailplan.config.entries import (
@@ -416,6 +417,7 @@ def resolve(doc: models.Document, where: SourceMap, path: Path, files: list[Path
     r.check_external_delivery()
     r.check_departments()
     r.check_policies()
+    contacts = resolve_contacts(r)
     if r.problems:
         raise ConfigError(r.problems)
     return Config(
@@ -435,4 +437,5 @@ def resolve(doc: models.Document, where: SourceMap, path: Path, files: list[Path
         journal_to=r.journal_to,
         reports=r.reports,
         warnings=tuple(r.warnings),
+        contacts=contacts,
     )

@@ -107,6 +107,18 @@ class AliasEntry:
 
 
 @dataclass(frozen=True)
+class CustomerEntry:
+    """A customer company of ``contacts:``, its addresses checked and its owner resolved."""
+
+    company: str
+    owner: str  # the owning salesperson's address
+    addresses: tuple[tuple[str, str, str], ...]  # (role, address, person's name or "")
+    note: str
+    index: int
+    location: Location | None
+
+
+@dataclass(frozen=True)
 class Target:
     """What an address of the organization belongs to."""
 
@@ -137,6 +149,7 @@ class Config:
     # domain -> {"dmarc_rua" | "dmarc_ruf" | "tls_rpt_rua": report URIs (mailto:/https:)}
     reports: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)
     warnings: tuple[ConfigWarning, ...] = ()  # what policies set to warn found (shown by validate, plan, check)
+    contacts: tuple[CustomerEntry, ...] = ()  # customer companies (the shared address book)
 
     @property
     def base_dir(self) -> Path:

@@ -114,6 +114,12 @@ _SELECTOR = re.compile(rf"{_LABEL}(?:\.{_LABEL})*")
 class Dkim(Model):
     selector: str = Field("mail", description="The DKIM selector: the key is published at <selector>._domainkey.")
     enabled: bool = Field(True, description="Publish a DKIM key for this domain.")
+    public_key: str | None = Field(
+        None,
+        description="The public key a hosted provider's console shows for this domain (Google, Exmail, Alibaba, "
+        "NetEase, Zoho): the whole record (v=DKIM1; k=rsa; p=…), the p= value alone, quoted zone-file strings or a "
+        "PEM public key; inline (it is public), or file:PATH / env:NAME. Not for local or microsoft-365 domains.",
+    )
 
     @field_validator("selector")
     @classmethod
@@ -399,6 +405,30 @@ class Policies(Model):
     )
 
 
+ContactRole = Literal["inquiry", "business", "finance", "project"]
+
+
+class CustomerAddress(Model):
+    address: str = Field(description="The customer's address (name@their-domain).")
+    role: ContactRole = Field(
+        description="What the address is for: inquiry (first contact), business (the core business), finance "
+        "(invoices, payments) or project (one order or project)."
+    )
+    name: str | None = Field(None, description="The person at that address, when there is one (Martin Keller).")
+
+
+class Customer(Model):
+    company: str = Field(description="The customer company's name, as the address book shows it.")
+    owner: str = Field(
+        description="The salesperson who owns the customer: their address, alias or name. When they leave, "
+        "the customer passes to their successor."
+    )
+    addresses: list[CustomerAddress] = Field(
+        min_length=1, description="The company's addresses, each with its role; several per role are allowed."
+    )
+    note: str = Field("", description="Free text shown with every address in the address book.")
+
+
 class Document(Model):
     """mailplan.yaml: the whole mail setup of one organization."""
 
@@ -436,6 +466,10 @@ class Document(Model):
     groups: list[Group] = Field(default_factory=list, description="Distribution groups.")
     aliases: list[Alias] = Field(default_factory=list, description="Extra addresses delivering elsewhere.")
     policies: Policies = Field(default_factory=Policies, description="Organization-wide policies.")
+    contacts: list[Customer] = Field(
+        default_factory=list,
+        description="Customer companies and their addresses: the shared address book every colleague sees.",
+    )
 
     _lists = field_validator("include", mode="before")(_as_list)
 

@@ -14,12 +14,14 @@ from mailplan.errors import Problem
 
 SECRET_KEYS = frozenset({"password", "secret", "token", "key", "api_key", "client_secret", "private_key"})
 SECRET_SUFFIXES = ("_password", "_secret", "_token", "_key", "_passphrase")
+# The public half of a key pair is published (a DKIM key in DNS): it may be written in the file.
+PUBLIC_SUFFIXES = ("public_key",)
 REFERENCE_PREFIXES = ("env:", "file:")
 
 
 def is_secret_key(key: str) -> bool:
     k = key.lower()
-    return k in SECRET_KEYS or k.endswith(SECRET_SUFFIXES)
+    return (k in SECRET_KEYS or k.endswith(SECRET_SUFFIXES)) and not k.endswith(PUBLIC_SUFFIXES)
 
 
 def is_reference(value: Any) -> bool:
@@ -75,15 +77,20 @@ def misplaced_references(settings: Mapping[str, Any], path: NodePath, where: Sou
 
 
 def resolve(
-    settings: Mapping[str, Any], path: NodePath, where: SourceMap, base_dir: Path, problems: list[Problem]
+    settings: Mapping[str, Any], path: NodePath, where: SourceMap, base_dir: Path, problems: list[Problem],
+    secrets: bool = True,
 ) -> dict[str, Any]:
-    """``settings`` with every ``env:``/``file:`` reference replaced by its value."""
+    """``settings`` with every ``env:``/``file:`` reference replaced by its value.
+
+    ``secrets=False`` leaves the references of secret settings as they are: a command that
+    only reads DNS (``check``) runs where no provider secret is set.
+    """
     out: dict[str, Any] = {}
     for key, value in settings.items():
         child = (*path, key)
         if isinstance(value, Mapping):
-            out[key] = resolve(value, child, where, base_dir, problems)
-        elif is_reference(value):
+            out[key] = resolve(value, child, where, base_dir, problems, secrets)
+        elif is_reference(value) and (secrets or not is_secret_key(key)):
             out[key] = _dereference(str(value), child, where, base_dir, problems)
         else:
             out[key] = value

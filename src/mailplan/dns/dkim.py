@@ -14,6 +14,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from mailplan.dirs import make_dirs
 from mailplan.errors import MailplanError
 
 
@@ -37,7 +38,8 @@ def existing_key(keys_dir: Path, domain: str, selector: str) -> str | None:
 
 
 def _write_new_key(keys_dir: Path, path: Path, bits: int) -> None:
-    keys_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    make_dirs(keys_dir.parent)
+    keys_dir.mkdir(mode=0o700, exist_ok=True)
     os.chmod(keys_dir, 0o700)
     pem = rsa.generate_private_key(public_exponent=65537, key_size=bits).private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()

@@ -21,8 +21,10 @@ class MailDomainFacts:
     receives_mail: bool | None = None
     spf_extra: tuple[str, ...] = ()  # extra SPF mechanisms from the config: "include:spf.crm.example", "ip4:..."
     spf_all: str = "~all"  # the closing qualifier mechanism: "-all" or "~all"
-    dkim_selector: str = "mail"
-    dkim_public_key: str | None = None  # base64 of the DER public key, when mailplan holds the key
+    dkim_selector: str | None = None  # None: the provider's own ("mail" for local, "google" for Google)
+    # local: base64 of the DER public key mailplan holds; a console provider: the TXT value to publish
+    # (checked by dkim_record.console_record); None: no key known
+    dkim_public_key: str | None = None
     dmarc_policy: str = "quarantine"  # none | quarantine | reject
     dmarc_subdomain_policy: str | None = None
     dmarc_rua: tuple[str, ...] = ()  # mailto: addresses for aggregate reports

@@ -117,3 +117,16 @@ def parse_policy(text: str) -> Tags:
     if out.tags.get("mode") != "none" and not mx:
         out.errors.append("at least one mx line is required unless mode is none")
     return out
+
+
+def mx_patterns(policy: Tags) -> list[str]:
+    return [m.strip().lower().rstrip(".") for m in policy.tags.get("mx", "").split(",") if m.strip()]
+
+
+def mx_matches(host: str, pattern: str) -> bool:
+    """RFC 8461 §4.1: a pattern names a host, or ``*.`` and one more leftmost label of it."""
+    host, pattern = host.lower().rstrip("."), pattern.lower().rstrip(".")
+    if pattern.startswith("*."):
+        label, dot, rest = host.partition(".")
+        return bool(label) and bool(dot) and rest == pattern[2:]
+    return host == pattern

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
+from mailplan.dns.clients import AUTODISCOVER_SRV, client_settings, srv_values
 from mailplan.dns.dkim import dkim_txt
 from mailplan.dns.facts import MailDomainFacts
 from mailplan.errors import MailplanError
@@ -49,6 +50,11 @@ class ProviderRecords:
     owned: tuple[OwnedRecord, ...] = ()
 
 
+# Where a provider's DKIM key comes from: mailplan generates it (local), the admin copies it from the
+# provider's console (published as TXT), or the provider keeps it behind CNAMEs (Microsoft 365).
+DkimSource = Literal["generated", "console", "cname"]
+
+
 @dataclass(frozen=True)
 class Template:
     type: str
@@ -56,6 +62,8 @@ class Template:
     inputs: tuple[Input, ...]
     build: Callable[[MailDomainFacts], ProviderRecords]
     notes: str = ""
+    dkim: DkimSource = "console"
+    dkim_selector: str | None = None  # the selector the provider uses when the config names none
 
 
 def value(facts: MailDomainFacts, key: str, default: Any = None) -> Any:
@@ -74,19 +82,40 @@ def required(facts: MailDomainFacts, key: str, why: str) -> str:
     return str(found).rstrip(".")
 
 
-def console_dkim(facts: MailDomainFacts, default_selector: str | None) -> tuple[OwnedRecord, ...]:
-    """A DKIM TXT whose key the provider's console generates: published once the key is given."""
-    key = value(facts, "dkim_public_key", facts.dkim_public_key)
-    selector = value(facts, "dkim_selector", default_selector)
-    if not key or not selector:
+def console_dkim(facts: MailDomainFacts) -> tuple[OwnedRecord, ...]:
+    """A DKIM TXT whose key the provider's console generates: published once the key is given.
+
+    ``facts.dkim_public_key`` is the record value, already checked (``dkim_record.console_record``).
+    """
+    key = facts.dkim_public_key
+    if not key:
         return ()
-    text = str(key) if str(key).startswith("v=DKIM1") else dkim_txt(str(key))
-    return (OwnedRecord(f"{selector}._domainkey", "TXT", text),)
+    selector = dkim_selectors(facts)
+    if not selector:
+        raise TemplateError(
+            f"{facts.mail_provider_type} domain {facts.domain}: a DKIM public key is given but no selector; set "
+            "the domain's dkim.selector to the selector the console shows with the key"
+        )
+    return (OwnedRecord(f"{selector[0]}._domainkey", "TXT", key),)
+
+
+def dkim_selectors(facts: MailDomainFacts) -> tuple[str, ...]:
+    """Where the domain's DKIM keys are published — also when the key itself is not known (yet, or here)."""
+    if not facts.sends_mail:
+        return ()
+    template = template_for(facts.mail_provider_type)
+    if template.dkim == "cname":
+        return ("selector1", "selector2")  # Microsoft rotates between the two
+    if template.dkim == "generated":
+        return (facts.dkim_selector or "mail",)
+    selector = facts.dkim_selector or template.dkim_selector
+    return (selector,) if selector else ()
 
 
 DKIM_INPUTS = (
-    Input("dkim_selector", "the provider's selector", "DKIM selector shown by the provider's console"),
-    Input("dkim_public_key", "none (no DKIM record until given)", "the key from the console (p= value or whole TXT)"),
+    Input("dkim.selector", "the provider's selector", "the domain's DKIM selector, as the console shows it"),
+    Input("dkim.public_key", "none (no DKIM record until given)",
+          "the domain's key from the console (docs/dns.md lists the forms accepted)"),
 )
 
 
@@ -97,10 +126,22 @@ def _local(facts: MailDomainFacts) -> ProviderRecords:
     mx_host = required(facts, "mx_host", "the host name of the local mail server")
     # No key: DKIM is turned off, the domain sends no mail, or a read-only command did not generate one.
     key = facts.dkim_public_key
-    return ProviderRecords(
-        mx=((10, mx_host),),
-        spf=("mx",),
-        owned=(OwnedRecord(f"{facts.dkim_selector}._domainkey", "TXT", dkim_txt(key)),) if key else (),
+    selector = facts.dkim_selector or "mail"
+    dkim = (OwnedRecord(f"{selector}._domainkey", "TXT", dkim_txt(key)),) if key else ()
+    return ProviderRecords(mx=((10, mx_host),), spf=("mx",), owned=dkim + _local_clients(facts, mx_host))
+
+
+def _local_clients(facts: MailDomainFacts, host: str) -> tuple[OwnedRecord, ...]:
+    """What mail clients look up (RFC 6186 SRV; Thunderbird's autoconfig and Outlook's autodiscover
+    names, answered by the web server ``mailplan local client-config`` configures on the mail host)."""
+    settings = client_settings(facts)
+    assert settings is not None
+    srv = [OwnedRecord(name, "SRV", v) for name, v in sorted(srv_values(settings).items())]
+    return (
+        *srv,
+        OwnedRecord(AUTODISCOVER_SRV, "SRV", f"0 1 443 {host}"),
+        OwnedRecord("autoconfig", "CNAME", host),
+        OwnedRecord("autodiscover", "CNAME", host),
     )
 
 
@@ -124,7 +165,7 @@ def _google(facts: MailDomainFacts) -> ProviderRecords:
     return ProviderRecords(
         mx=GOOGLE_MX if form == "smtp" else GOOGLE_LEGACY_MX,
         spf=("include:_spf.google.com",),
-        owned=console_dkim(facts, "google"),
+        owned=console_dkim(facts),
     )
 
 
@@ -165,9 +206,9 @@ def _m365(facts: MailDomainFacts) -> ProviderRecords:
 MxSet = tuple[tuple[int, str], ...]
 
 
-def _fixed(mx: MxSet, spf: str, selector: str | None) -> Callable[[MailDomainFacts], ProviderRecords]:
+def _fixed(mx: MxSet, spf: str) -> Callable[[MailDomainFacts], ProviderRecords]:
     def build(facts: MailDomainFacts) -> ProviderRecords:
-        return ProviderRecords(mx=mx, spf=(spf,), owned=console_dkim(facts, selector))
+        return ProviderRecords(mx=mx, spf=(spf,), owned=console_dkim(facts))
 
     return build
 
@@ -183,7 +224,7 @@ def _alibaba(facts: MailDomainFacts) -> ProviderRecords:
     return ProviderRecords(
         mx=ALIBABA_MX if form == "qiye" else ALIBABA_LEGACY_MX,
         spf=("include:spf.mxhichina.com",),
-        owned=console_dkim(facts, None),
+        owned=console_dkim(facts),
     )
 
 
@@ -197,40 +238,52 @@ def _zoho(facts: MailDomainFacts) -> ProviderRecords:
     return ProviderRecords(
         mx=((10, f"mx.{region}"), (20, f"mx2.{region}"), (50, f"mx3.{region}")),
         spf=(f"include:{region}",),
-        owned=console_dkim(facts, None),
+        owned=console_dkim(facts),
     )
 
 
+# Hosted providers document their client servers (dns/clients.py) but no SRV or autoconfig record in
+# the customer's zone: nothing is derived for them rather than records of our own invention.
+NO_CLIENT_RECORDS = "no client SRV/autoconfig records documented"
 MX_FORM = "'smtp' (smtp.google.com) or 'legacy' (aspmx set); never both"
 TEMPLATES: dict[str, Template] = {
     t.type: t
     for t in (
         Template("local", "Self-hosted Postfix + Dovecot", (
             Input("mx_host", "", "host name of the mail server"),
-        ), _local, "DKIM key generated and kept by mailplan (2048-bit RSA)"),
+        ), _local, "DKIM key generated and kept by mailplan (2048-bit RSA); client SRV (RFC 6186), "
+                   "autoconfig and autodiscover on the mail host", dkim="generated"),
         Template("google-workspace", "Google Workspace", (
             Input("mx_form", "smtp", MX_FORM), *DKIM_INPUTS,
-        ), _google, "DKIM selector 'google'; the key comes from the Admin console"),
+        ), _google, "DKIM selector 'google'; the key comes from the Admin console; " + NO_CLIENT_RECORDS,
+            dkim_selector="google"),
         Template("microsoft-365", "Microsoft 365", (
             Input("mx_host", "<domain-with-dashes>.mail.protection.outlook.com", "MX host from the admin centre"),
             Input("tenant", "", "<tenant>.onmicrosoft.com, for the DKIM CNAME targets",
                   required_for="a domain that sends mail, unless both DKIM targets are given"),
             Input("dkim_selector1_target", "selector1-<dashed>._domainkey.<tenant>.onmicrosoft.com", "from Defender"),
             Input("dkim_selector2_target", "selector2-<dashed>._domainkey.<tenant>.onmicrosoft.com", "from Defender"),
-        ), _m365, "autodiscover CNAME; both DKIM selectors (Microsoft rotates between them)"),
+        ), _m365, "autodiscover CNAME; both DKIM selectors (Microsoft rotates between them)", dkim="cname"),
         Template("tencent-exmail", "Tencent Exmail (腾讯企业邮)", DKIM_INPUTS,
-                 _fixed(((5, "mxbiz1.qq.com"), (10, "mxbiz2.qq.com")), "include:spf.mail.qq.com", None)),
+                 _fixed(((5, "mxbiz1.qq.com"), (10, "mxbiz2.qq.com")), "include:spf.mail.qq.com"),
+                 NO_CLIENT_RECORDS),
         Template("alibaba-mail", "Alibaba Mail (阿里企业邮)", (
             Input("mx_form", "qiye", "'qiye' (mx1-3.qiye.aliyun.com) or 'legacy' (mxhichina)"), *DKIM_INPUTS,
-        ), _alibaba),
+        ), _alibaba, NO_CLIENT_RECORDS),
         Template("netease-qiye", "NetEase Qiye (网易企业邮)", DKIM_INPUTS, _fixed(
             ((10, "qiye163mx01.mxmail.netease.com"), (50, "qiye163mx02.mxmail.netease.com")),
-            "include:spf.163.com", None)),
+            "include:spf.163.com"), NO_CLIENT_RECORDS),
         Template("zoho-mail", "Zoho Mail", (
             Input("region", "zoho.com", "data centre domain: " + ", ".join(ZOHO_REGIONS)), *DKIM_INPUTS,
-        ), _zoho),
+        ), _zoho, NO_CLIENT_RECORDS),
     )
 }
+
+
+def dkim_source(provider_type: str) -> DkimSource:
+    """Where the provider's DKIM key comes from; ``console`` for a type without a template (its error comes later)."""
+    found = TEMPLATES.get(provider_type)
+    return found.dkim if found else "console"
 
 
 def template_for(provider_type: str) -> Template:

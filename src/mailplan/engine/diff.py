@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from mailplan import notes
+from mailplan.dns.equality import only_form_differs
 from mailplan.model.change import Action, Change
 from mailplan.model.objects import Delegation, Domain, Group, Hold, Mailbox, MailObject, Record
 from mailplan.model.plan import Unmanaged
@@ -76,6 +78,8 @@ def diff_provider(
         current = have.get(obj.ident)
         if current is None:
             changes.append(Change(Action.CREATE, provider, None, obj, "in the config, not yet on the provider"))
+        elif _same_meaning(current, obj):
+            continue
         elif current != obj:
             changes.append(Change(_update_action(current, obj), provider, current, obj, _reason(current, obj)))
     for obj in have:
@@ -93,6 +97,19 @@ def diff_provider(
         else:
             changes.append(Change(Action.REMOVE, provider, obj, None, "no longer in the config"))
     return changes, unmanaged, orphans
+
+
+def _same_meaning(live: MailObject, wanted: MailObject) -> bool:
+    """A record whose live values say what the config's say, written another way: no change, a note."""
+    if not (isinstance(live, Record) and isinstance(wanted, Record)) or live.ttl != wanted.ttl:
+        return False
+    if not only_form_differs(wanted.rtype, live.values, wanted.values):
+        return False
+    notes.note(
+        f"{wanted.fqdn} {wanted.rtype}: the live value {' | '.join(live.values)!r} means what the config's "
+        f"{' | '.join(wanted.values)!r} means (only tag order, case, spacing or separators differ); it is left as it is"
+    )
+    return True
 
 
 def mailbox_of(obj: MailObject | None) -> str | None:

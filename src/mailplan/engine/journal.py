@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from mailplan import clock
+from mailplan.dirs import make_dirs
 from mailplan.errors import MailplanError
 from mailplan.model.change import Change
 
@@ -200,7 +201,7 @@ class Journal:
         try:
             head = self.head()
             _ = self.key
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            make_dirs(self.path.parent)
             os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o640))
         except OSError as exc:
             raise JournalError(
@@ -239,7 +240,7 @@ class Journal:
         key = self.key
         if key is not None:
             body["mac"] = _mac(key, body["hash"])
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        make_dirs(self.path.parent)
         # O_APPEND: concurrent writers cannot interleave inside a line
         fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o640)
         with os.fdopen(fd, "a", encoding="utf-8") as fh:

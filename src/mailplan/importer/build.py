@@ -65,6 +65,7 @@ class _Builder(PeopleSections):
         top_level = [a for a in self.aliases.values() if a.address not in attached_addresses]
         doc["aliases"] = [entry for entry in map(self._alias, top_level) if entry]
         doc["policies"] = self._policies(default_quota, offboarding, people)
+        doc["contacts"] = [self._contact(c) for c in sorted(self._of(o.Contact), key=lambda c: c.company)]
         self._report_leftovers()
         self.out.document = {k: v for k, v in doc.items() if v or k in ("providers", "domains")}
         for obj in self.objects:
@@ -249,6 +250,16 @@ class _Builder(PeopleSections):
         if text is not None:
             out["auto_reply"] = text.model_dump(mode="json")
         return out
+
+    def _contact(self, contact: o.Contact) -> dict[str, Any]:
+        """A customer of the shared address book (only the local backend holds them)."""
+        entry: dict[str, Any] = {"company": contact.company, "owner": self.ref(contact.owner), "addresses": [
+            {"address": address, "role": role, **({"name": name} if name else {})}
+            for role, address, name in contact.entries()
+        ]}
+        if contact.note:
+            entry["note"] = contact.note
+        return entry
 
     def _report_leftovers(self) -> None:
         for fwd in self.forwardings.values():

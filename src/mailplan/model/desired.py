@@ -28,6 +28,18 @@ class ConfigWarning:
 
 
 @dataclass(frozen=True)
+class MailDns:
+    """What the config says of one mail domain's DNS beyond the records it derives (``check`` reads it)."""
+
+    # where the domain's DKIM keys are published, also when the key itself is not known here
+    dkim_selectors: tuple[str, ...] = ()
+    # (fqdn, rtype, why) of records the config derives whose value cannot be known here
+    # (a self-hosted domain's DKIM key when its key file is on another machine)
+    unknown: tuple[tuple[str, str, str], ...] = ()
+    mta_sts_policy: str = ""  # the policy text to serve at https://mta-sts.<domain>/.well-known/mta-sts.txt
+
+
+@dataclass(frozen=True)
 class Desired:
     """The compiled config. The core needs nothing else from the YAML."""
 
@@ -55,3 +67,5 @@ class Desired:
     # policies.archive.retention ("5y"; "" for none): dates deletions of mailboxes no longer in the config
     retention_period: str = ""
     warnings: tuple[ConfigWarning, ...] = ()
+    # per mail domain (A-label) whose DNS mailplan derives: what ``check`` needs besides the records
+    mail_dns: Mapping[str, MailDns] = field(default_factory=dict)

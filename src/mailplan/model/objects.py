@@ -357,6 +357,44 @@ class Record(MailObject):
         return frozenset(feats)
 
 
+@dataclass(frozen=True)
+class Contact(MailObject):
+    """A customer company in the organization's shared address book, and the salesperson who owns it.
+
+    Each address is ``"<role>: <address>"``, with ``" (<name>)"`` when a person is named
+    (``"finance: buchhaltung@keller.example"``), so that the object stays flat and diffable.
+    """
+
+    KIND: ClassVar[str] = "contact"
+    KEY_FIELDS: ClassVar[tuple[str, ...]] = ("scope", "company")
+    ORDER: ClassVar[int] = 55
+    # A provider without an address book holds none; the exported files still carry them.
+    OPTIONAL: ClassVar[bool] = True
+
+    scope: str  # the primary domain: the address book belongs to the organization
+    company: str
+    owner: str  # the owning salesperson's address (their successor's once they have left)
+    addresses: tuple[str, ...]
+    note: str = ""
+
+    @property
+    def domain(self) -> str:
+        return self.scope
+
+    def entries(self) -> list[tuple[str, str, str]]:
+        """``(role, address, name)`` for every address."""
+        out = []
+        for item in self.addresses:
+            role, _, rest = item.partition(": ")
+            address, _, name = rest.partition(" (")
+            out.append((role, address, name.removesuffix(")")))
+        return out
+
+    @staticmethod
+    def entry(role: str, address: str, name: str = "") -> str:
+        return f"{role}: {address}" + (f" ({name})" if name else "")
+
+
 ALL_KINDS: tuple[type[MailObject], ...] = (
     Domain,
     Policy,
@@ -370,6 +408,7 @@ ALL_KINDS: tuple[type[MailObject], ...] = (
     AutoReply,
     Delegation,
     AdminRole,
+    Contact,
     Record,
 )
 KINDS: dict[str, type[MailObject]] = {cls.KIND: cls for cls in ALL_KINDS}

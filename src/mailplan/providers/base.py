@@ -26,6 +26,7 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel
 
+from mailplan.dirs import make_dirs
 from mailplan.model.change import Change
 from mailplan.model.state import Observed, State
 
@@ -41,7 +42,9 @@ class NotSupported(ProviderError):
 class CredentialSink:
     """Where generated initial passwords go: an owner-only file, never the terminal.
 
-    Opened lazily, so a run that generates nothing creates no file.
+    One line per account, holding the password that works now: a new password replaces the
+    account's earlier line, and ``forget`` takes out the line of an account nobody may log in
+    to any more. Opened lazily, so a run that generates nothing creates no file.
     """
 
     def __init__(self, path: Path) -> None:
@@ -49,13 +52,32 @@ class CredentialSink:
         self.written = 0
 
     def put(self, address: str, password: str, note: str = "") -> None:
-        """One line ``address<TAB>password``, with ``<TAB># note`` when the password needs one."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, stat.S_IRUSR | stat.S_IWUSR)
-        os.chmod(self.path, stat.S_IRUSR | stat.S_IWUSR)
-        with os.fdopen(fd, "a", encoding="utf-8") as fh:
-            fh.write(f"{address}\t{password}" + (f"\t# {note}" if note else "") + "\n")
+        """``address<TAB>password``, with ``<TAB># note`` when the password needs one."""
+        self._rewrite(address, f"{address}\t{password}" + (f"\t# {note}" if note else ""))
         self.written += 1
+
+    def forget(self, address: str) -> None:
+        if self.path.is_file():
+            self._rewrite(address, None)
+
+    def _rewrite(self, address: str, line: str | None) -> None:
+        make_dirs(self.path.parent)
+        if self.path.exists() and not self.path.is_file():  # e.g. /dev/null: nothing to rewrite
+            if line is not None:
+                with self.path.open("a", encoding="utf-8") as sink:
+                    sink.write(line + "\n")
+            return
+        old = self.path.read_text(encoding="utf-8").splitlines() if self.path.exists() else []
+        lines = [kept for kept in old if kept.partition("\t")[0] != address] + ([line] if line else [])
+        # A new file beside the old one, then renamed over it: a crash leaves one or the other, whole.
+        temp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, stat.S_IRUSR | stat.S_IWUSR)
+        os.fchmod(fd, stat.S_IRUSR | stat.S_IWUSR)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write("".join(f"{kept}\n" for kept in lines))
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(temp, self.path)
 
 
 @dataclass

@@ -35,6 +35,7 @@ FEATURE_NAMES = {
     "admin_role": "admin roles",
     "archive": "archive journal copy",
     "hold": "hold on a leaver's mailbox (optional)",
+    "contact": "shared address book of customers (optional)",
 }
 
 

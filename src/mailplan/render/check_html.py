@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from html import escape
 
-from mailplan.dns.check.model import DomainReport, Finding, Report
-from mailplan.render.check_common import mark, show, summary, title
+from mailplan.dns.check.model import DomainReport, Finding, Report, Severity
+from mailplan.render.check_common import LABEL, folded, label, mark, show, summary, title
 
 CSS = """
 body{font:15px/1.45 system-ui,-apple-system,"Segoe UI","Noto Sans CJK SC","Microsoft YaHei",sans-serif;
@@ -27,7 +27,7 @@ code{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:12.5px;word-bre
 .error{background:#fff1f1}.error td.m{color:#c62828}
 .warning{background:#fff9e8}.warning td.m{color:#b26a00}
 .info td.m{color:#1d5fbf}.pass td.m{color:#2e7d32}
-.unknown{background:#f3effa}.unknown td.m{color:#6b3fa0}
+.unknown{background:#f3effa}.unknown td.m{color:#6b3fa0}.skipped td.m{color:#6b7280}
 .b-error{background:#fde2e2;color:#a11}.b-warning{background:#fff0c2;color:#7a4b00}
 .b-info{background:#dde9fb;color:#1d4f9c}.b-ok{background:#dcf2df;color:#1b5e20}
 .b-unknown{background:#e9e0f5;color:#4a2a7a}
@@ -40,22 +40,22 @@ ul.toc .counts span{font-size:12px;padding:0 8px}
 
 ORDER = {"error": 0, "warning": 1, "info": 2}
 UNDECIDED = -1  # rules that could not be checked come first: the report is incomplete without them
+SKIPPED = 3  # rules that had nothing to examine come after the failures
 
 
-def _badges(errors: int, warnings: int, infos: int, undecided: int = 0) -> str:
-    if not (errors or warnings or infos or undecided):
+def _badges(errors: int, warnings: int, notes: int, undecided: int = 0) -> str:
+    if not (errors or warnings or notes or undecided):
         return '<span class="b-ok">✓ all good</span>'
-    parts = [(errors, "error"), (warnings, "warning"), (infos, "info")]
-    shown = "".join(f'<span class="b-{k}">{n} {k}{"s" if n != 1 else ""}</span>' for n, k in parts if n)
+    parts: list[tuple[int, Severity]] = [(errors, "error"), (warnings, "warning"), (notes, "info")]
+    shown = "".join(f'<span class="b-{k}">{n} {LABEL[k]}{"s" if n != 1 else ""}</span>' for n, k in parts if n)
     return (f'<span class="b-unknown">{undecided} not checked</span>' if undecided else "") + shown
 
 
 def _row(f: Finding) -> str:
-    css = "unknown" if f.undecided else f.severity if f.failed else "pass"
+    css = f.status if f.undecided or f.skipped else f.severity if f.failed else "pass"
     what = escape(f.title)
-    if f.failed or f.undecided:
-        label = "not checked" if f.undecided else f.severity
-        what += f'<br><span class="sev">{escape(label)}</span>{escape(show(f.message))}'
+    if f.status != "pass":
+        what += f'<br><span class="sev">{escape(label(f))}</span>{escape(show(f.message))}'
     name = f'<br><span class="label">{escape(show(f.name))}</span>' if f.name else ""
     exp = f"<code>{escape(show(f.expected))}</code>" if f.expected else ""
     found = f"<code>{escape(show(f.found))}</code>" if f.found else ""
@@ -70,8 +70,8 @@ def _table(findings: list[Finding]) -> str:
 
 
 def _section(d: DomainReport) -> str:
-    failed = sorted((f for f in d.findings if f.status != "pass"),
-                    key=lambda f: (UNDECIDED if f.undecided else ORDER[f.severity], f.rule))
+    failed = sorted((f for f in folded(d.findings) if f.status != "pass"),
+                    key=lambda f: (UNDECIDED if f.undecided else SKIPPED if f.skipped else ORDER[f.severity], f.rule))
     passed = [f for f in d.findings if f.status == "pass"]
     counts = _badges(d.count("error"), d.count("warning"), d.count("info"), len(d.undecided))
     body = _table(failed) if failed else ""

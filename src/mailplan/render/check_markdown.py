@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from mailplan.dns.check.model import Report
-from mailplan.render.check_common import mark, show, summary, title
+from mailplan.render.check_common import folded, label, mark, show, summary, title
 
 
 def _cell(text: str) -> str:
@@ -15,9 +15,8 @@ def render(report: Report, heading: str = "Mail DNS check") -> str:
     for domain in report.domains:
         out += [f"## {title(domain.domain, domain.sends_mail, domain.receives_mail)}", "",
                 "| | rule | check | message | expected | found |", "|---|---|---|---|---|---|"]
-        for f in domain.findings:
-            label = "not checked" if f.undecided else f.severity
-            message = f"**{label}**: {_cell(f.message)}" if f.failed or f.undecided else ""
+        for f in folded(domain.findings):
+            message = f"**{label(f)}**: {_cell(f.message)}" if f.status != "pass" else ""
             expected = f"`{_cell(f.expected)}`" if f.expected else ""
             found = f"`{_cell(f.found)}`" if f.found else ""
             out.append(f"| {mark(f)} | {f.rule} | {f.title} | {message} | {expected} | {found} |")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from mailplan.dns.check.model import Report
-from mailplan.render.check_common import mark, show, summary, title
+from mailplan.render.check_common import folded, label, mark, show, summary, title
 
 COLORS = {"error": "red", "warning": "yellow", "info": "blue"}
 
@@ -15,16 +15,17 @@ def render(report: Report, color: bool = False, passes: bool = False) -> str:
     lines: list[str] = []
     for domain in report.domains:
         lines.append(title(domain.domain, domain.sends_mail, domain.receives_mail))
-        for f in domain.findings:
+        for f in folded(domain.findings):
             if f.status == "pass" and not passes:
                 continue
-            head = f"  {mark(f)} {f.rule:<5} {f.title}"
-            if f.undecided:
+            # one line for the rules one cause left unchecked: their ids say enough
+            head = f"  {mark(f)} {f.rule}" if "," in f.rule else f"  {mark(f)} {f.rule:<5} {f.title}"
+            if f.undecided or f.skipped:
                 head += f" [not checked]: {show(f.message)}"
                 if color:
                     head = typer.style(head, fg="magenta")
             elif f.failed:
-                head += f" [{f.severity}]: {show(f.message)}"
+                head += f" [{label(f)}]: {show(f.message)}"
                 if color:
                     head = typer.style(head, fg=COLORS[f.severity])
             elif f.found:

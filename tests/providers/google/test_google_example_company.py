@@ -15,16 +15,18 @@ def test_example_company_plans_applies_offboards_and_replans_clean(tmp_path: Pat
         first = company.plan()
         assert any(c["action"] == "create" and c["key"] == "zhangsan@huamao-trade.com" for c in first)
         company.apply()
-        # Password policy and archive routing have no Google API: they stay as manual steps.
+        # Password policy, archive routing and the customers' address book have no Google API mailplan uses:
+        # they stay as manual steps.
         left = company.plan()
-        assert sorted((c["action"], c["kind"]) for c in left) == [("manual", "archive"), ("manual", "policy")]
+        assert sorted((c["action"], c["kind"]) for c in left) == [
+            ("manual", "archive"), *[("manual", "contact")] * 3, ("manual", "policy")]
 
         offboard = company.run("offboard", "mailplan.yaml", "单雄信", "--successor", "wangfang", "--no-plan")
         assert offboard.returncode == 0, offboard.stderr
         changes = company.plan()
         assert ("freeze", "shanxiongxin@huamao-trade.com") in {(c["action"], c["key"]) for c in changes}
         company.apply()
-        assert sorted(c["kind"] for c in company.plan()) == ["archive", "policy"]
+        assert sorted(c["kind"] for c in company.plan()) == ["archive", "contact", "contact", "contact", "policy"]
 
         user = h.fake.user_by("shanxiongxin@huamao-trade.com")
         assert user is not None

@@ -27,6 +27,7 @@ def test_example_company_plans_applies_offboards_and_replans_clean(tmp_path: Pat
         left = company.plan()
         assert left and {c["action"] for c in left} == {"manual"}
         assert {c["kind"] for c in left} <= {
+            "contact",  # customers: New-MailContact in Exchange
             "alias",
             "delegation",
             "forwarding",

@@ -7,6 +7,7 @@ from functools import cached_property
 
 from mailplan.dns import dmarc, spf
 from mailplan.dns.check.dnsview import Answer, DnsView, Undecided
+from mailplan.dns.check.policy_fetch import Fetched, PolicyFetcher
 from mailplan.errors import Problem
 from mailplan.model.objects import Record
 
@@ -22,6 +23,9 @@ class Target:
     dkim_selectors: tuple[str, ...] = ()  # selectors to check besides those in ``expected``
     from_config: bool = False  # the domain comes from a config (not --domain): config rules apply
     policy_warnings: tuple[Problem, ...] = ()  # what the config's policies set to warn found for this domain
+    # (fqdn, rtype, why) of records the config derives but whose value is not known here
+    unknown: tuple[tuple[str, str, str], ...] = ()
+    mta_sts_policy: str = ""  # the policy text the config derives ("" = none, or no config)
 
 
 class SpfDns:
@@ -56,9 +60,10 @@ class SpfDns:
 
 
 class Ctx:
-    def __init__(self, target: Target, view: DnsView) -> None:
+    def __init__(self, target: Target, view: DnsView, fetcher: PolicyFetcher | None = None) -> None:
         self.target = target
         self.view = view
+        self.fetcher = fetcher  # None: no HTTPS (zone text is checked), the MTA-STS policy is not fetched
         self.domain = target.domain
 
     def fqdn(self, name: str) -> str:
@@ -123,6 +128,23 @@ class Ctx:
             pref, _, host = value.partition(" ")
             out.append((int(pref), host))
         return sorted(out)
+
+    # --- MTA-STS ---
+    @cached_property
+    def sts_fetch(self) -> Fetched | None:
+        """The policy file, fetched once for every rule that reads it (None when nothing is fetched)."""
+        if self.fetcher is None:
+            return None
+        host = f"mta-sts.{self.domain}"
+        a, aaaa = self.view.get(host, "A"), self.view.get(host, "AAAA")
+        addresses = [*a.values, *aaaa.values]
+        if not addresses:
+            failed = a if a.error else aaaa if aaaa.error else None
+            if failed is not None:
+                raise Undecided(failed.query, failed.error)
+            return Fetched(f"https://{host}/.well-known/mta-sts.txt",
+                           problem=f"{host} has no address (A or AAAA)")
+        return self.fetcher.fetch(host, addresses)
 
     # --- what the config derives ---
     def expected(self, fqdn: str, rtype: str) -> Record | None:

@@ -7,8 +7,11 @@ tested on zone text without a server, and run unchanged against the network.
 from __future__ import annotations
 
 import ipaddress
+import re
 import socket
+import threading
 from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -23,10 +26,13 @@ import dns.resolver
 import dns.rrset
 import dns.zone
 
+from mailplan.dns.check.deadline import Deadline
 from mailplan.dns.txt import join_txt
 from mailplan.errors import MailplanError
 
 MAX_CNAME_HOPS = 8  # resolvers give up on longer chains too
+LOOKUP_TIMEOUT = 5.0  # seconds one lookup may take (the run's deadline may leave it less)
+PARALLEL_LOOKUPS = 64  # lookups in flight at once: independent names are asked together
 
 
 class CheckFailed(MailplanError):
@@ -55,6 +61,8 @@ class Answer:
     strings: tuple[tuple[bytes, ...], ...] = ()  # TXT only: the character-strings of each value
     error: str = ""  # the server refused or failed (SERVFAIL, REFUSED, timeout): nothing is known
     via: tuple[str, ...] = ()  # the CNAMEs followed to reach the data, first the queried name
+    loop: bool = False  # the CNAME chain from the name comes back on itself: the zone holds no data there
+    cut: bool = False  # the run's deadline stopped the lookup (``error`` says so)
 
     def __bool__(self) -> bool:
         return bool(self.values)
@@ -73,14 +81,17 @@ def present(rdata: dns.rdata.Rdata) -> str:
 
 
 def _answer(name: str, rtype: str, rdatas: Iterable[dns.rdata.Rdata], exists: bool,
-            via: tuple[str, ...] = ()) -> Answer:
+            via: tuple[str, ...] = (), loop: bool = False) -> Answer:
     items = list(rdatas)
     strings = tuple(tuple(getattr(r, "strings", ())) for r in items if hasattr(r, "strings"))
-    return Answer(name, rtype, tuple(present(r) for r in items), exists, strings, via=via)
+    return Answer(name, rtype, tuple(present(r) for r in items), exists, strings, via=via, loop=loop)
 
 
 class DnsView(Protocol):
     def get(self, name: str, rtype: str) -> Answer: ...
+
+    def prefetch(self, queries: Iterable[tuple[str, str]]) -> None:
+        """Start asking these (name, type) pairs; ``get`` then waits for their answers."""
 
 
 class LiveDns:
@@ -89,9 +100,14 @@ class LiveDns:
     A query for any type but CNAME follows a CNAME chain, as a resolver would for a
     sender (``_dmarc CNAME dmarc.vendor.example`` with the TXT there); a CNAME query
     sees only the name itself, for the rules about CNAMEs (an MX host that is one).
+
+    Lookups run on a pool of threads: ``prefetch`` starts many at once, and ``get`` waits
+    for one (each name is asked once, however many rules want it). Each lookup gets
+    ``timeout`` seconds or what is left of ``deadline``, whichever is less.
     """
 
-    def __init__(self, nameserver: str | None = None, timeout: float = 5.0) -> None:
+    def __init__(self, nameserver: str | None = None, timeout: float = LOOKUP_TIMEOUT,
+                 deadline: Deadline | None = None) -> None:
         if nameserver:
             host, port = parse_nameserver(nameserver)
             self.resolver = dns.resolver.Resolver(configure=False)
@@ -100,13 +116,29 @@ class LiveDns:
         else:
             self.resolver = dns.resolver.Resolver()
         self.resolver.lifetime = timeout
-        self._cache: dict[tuple[str, str], Answer] = {}
+        self.timeout = timeout
+        self.deadline = deadline or Deadline()
+        self._answers: dict[tuple[str, str], Future[Answer]] = {}
+        self._lock = threading.Lock()
+        self._pool = ThreadPoolExecutor(PARALLEL_LOOKUPS, thread_name_prefix="dns")
 
     def get(self, name: str, rtype: str) -> Answer:
+        return self._future(name, rtype).result()
+
+    def prefetch(self, queries: Iterable[tuple[str, str]]) -> None:
+        for name, rtype in queries:
+            self._future(name, rtype)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+    def _future(self, name: str, rtype: str) -> Future[Answer]:
         key = (name.lower().rstrip("."), rtype)
-        if key not in self._cache:
-            self._cache[key] = self._ask(*key)
-        return self._cache[key]
+        with self._lock:
+            found = self._answers.get(key)
+            if found is None:
+                found = self._answers[key] = self._pool.submit(self._ask, *key)
+            return found
 
     def _ask(self, name: str, rtype: str) -> Answer:
         wanted = dns.rdatatype.from_text(rtype)
@@ -114,53 +146,125 @@ class LiveDns:
         current: dns.name.Name | None = dns.name.from_text(name)
         for _ in range(MAX_CNAME_HOPS):
             assert current is not None
+            lifetime = self.deadline.remaining(self.timeout)
+            if lifetime <= 0:
+                return Answer(name, rtype, (), exists=False, error=self.deadline.record_cut(f"{rtype} {name}"),
+                              via=tuple(chain), cut=True)
             try:
-                reply = self.resolver.resolve(current, rtype, raise_on_no_answer=False, search=False)
+                reply = self.resolver.resolve(current, rtype, raise_on_no_answer=False, search=False,
+                                              lifetime=lifetime)
             except dns.resolver.NXDOMAIN:
                 return Answer(name, rtype, (), exists=False, via=tuple(chain))
             except dns.resolver.NoNameservers as exc:
+                # A server fails (SERVFAIL) on a CNAME chain that goes round in a circle, or hands it over and
+                # dnspython gives up on it: either way it is the zone's fault, not the server's.
+                looped = _looping_response(exc)
+                if looped is not None:
+                    _follow(looped, current, wanted, chain)
+                    return _answer(name, rtype, [], True, tuple(chain), loop=True)
+                circle = self._cname_circle(current) if wanted != dns.rdatatype.CNAME else None
+                if circle is not None:
+                    return _answer(name, rtype, [], True, tuple(dict.fromkeys([*chain, *circle])), loop=True)
                 # Not fatal here: a name outside the checked zones (a vendor's include) may be unreachable;
                 # the runner fails the check when the domain's own names cannot be asked.
-                return Answer(name, rtype, (), exists=False, error=_refusal(exc), via=tuple(chain))
+                return Answer(name, rtype, (), exists=False, error=_why_no_answer(exc), via=tuple(chain))
             except dns.exception.Timeout:
-                error = f"no answer within {self.resolver.lifetime:g} s"
-                return Answer(name, rtype, (), exists=False, error=error, via=tuple(chain))
-            data, current = _follow(reply.response, current, wanted, chain)
+                if lifetime < self.timeout:  # the deadline left this lookup less time than it would have had
+                    return Answer(name, rtype, (), exists=False, error=self.deadline.record_cut(f"{rtype} {name}"),
+                                  via=tuple(chain), cut=True)
+                return Answer(name, rtype, (), exists=False, error=f"no answer within {lifetime:g} s",
+                              via=tuple(chain))
+            data, current, looped_here = _follow(reply.response, current, wanted, chain)
+            if looped_here:
+                return _answer(name, rtype, [], True, tuple(chain), loop=True)
             if data is not None or current is None:
                 return _answer(name, rtype, data or [], True, tuple(chain))
-        return _answer(name, rtype, [], True, tuple(chain))  # a chain too long (or a loop): no data
+        return _answer(name, rtype, [], True, tuple(chain), loop=True)  # a chain too long: no data
+
+    def _cname_circle(self, start: dns.name.Name) -> list[str] | None:
+        """The names of a CNAME chain from ``start`` that comes back on itself, asked one CNAME at a time
+        (a CNAME query is answered without following); None when the chain ends or cannot be asked."""
+        seen: list[str] = []
+        current = start
+        for _ in range(MAX_CNAME_HOPS):
+            text = current.to_text(omit_final_dot=True).lower()
+            if text in seen:
+                return seen
+            seen.append(text)
+            lifetime = self.deadline.remaining(self.timeout)
+            try:
+                reply = self.resolver.resolve(current, "CNAME", raise_on_no_answer=False, search=False,
+                                              lifetime=lifetime) if lifetime > 0 else None
+            except dns.exception.DNSException:
+                return None
+            found = reply.response.get_rrset(reply.response.answer, current, dns.rdataclass.IN,
+                                             dns.rdatatype.CNAME) if reply is not None else None
+            if found is None:
+                return None
+            current = found[0].target
+        return None
 
 
 def _follow(response: dns.message.Message, qname: dns.name.Name, wanted: dns.rdatatype.RdataType,
-            chain: list[str]) -> tuple[dns.rrset.RRset | None, dns.name.Name | None]:
+            chain: list[str]) -> tuple[dns.rrset.RRset | None, dns.name.Name | None, bool]:
     """The rrset of type ``wanted`` reached from ``qname`` through the answer's CNAMEs.
 
-    Returns ``(rrset, None)`` when found, ``(None, None)`` when the chain ends without
-    it, and ``(None, name)`` when the chain leaves the answer at ``name`` (ask there).
+    Returns ``(rrset, None, False)`` when found, ``(None, None, False)`` when the chain ends
+    without it, ``(None, name, False)`` when the chain leaves the answer at ``name`` (ask
+    there), and ``(None, None, True)`` when it comes back to a name already passed (a loop).
     """
     current = qname
     for _ in range(MAX_CNAME_HOPS):
         found = response.get_rrset(response.answer, current, dns.rdataclass.IN, wanted)
         if found is not None:
-            return found, None
+            return found, None, False
         if wanted == dns.rdatatype.CNAME:
-            return None, None  # a CNAME query is about the name itself
+            return None, None, False  # a CNAME query is about the name itself
         cname = response.get_rrset(response.answer, current, dns.rdataclass.IN, dns.rdatatype.CNAME)
         if cname is None:
-            return None, None if current == qname else current
+            return None, None if current == qname else current, False
         chain.append(current.to_text(omit_final_dot=True).lower())
         target = cname[0].target
         if target.to_text(omit_final_dot=True).lower() in chain:
-            return None, None  # a loop: there is no data to find
+            return None, None, True
         current = target
-    return None, None
+    return None, None, True
 
 
-def _refusal(exc: dns.resolver.NoNameservers) -> str:
-    """``REFUSED from Do53:127.0.0.1@5399`` rather than dnspython's full sentence."""
-    errors = exc.kwargs.get("errors") or []
-    parts = [f"{err[3]} from {err[0]}" for err in errors]
-    return "; ".join(dict.fromkeys(parts)) or str(exc)
+def _looping_response(exc: dns.resolver.NoNameservers) -> dns.message.Message | None:
+    """The answer dnspython gave up on because its CNAME chain never ends, if that is why it failed."""
+    for *_, error, response in exc.kwargs.get("errors") or []:
+        if isinstance(error, dns.message.ChainTooLong) and response is not None:
+            return response  # type: ignore[no-any-return]
+    return None
+
+
+def _why_no_answer(exc: dns.resolver.NoNameservers) -> str:
+    """Why the server gave no answer, in words: ``REFUSED from 127.0.0.1:5399``, or
+    ``answer truncated over UDP; TCP to 127.0.0.1:5399: connection refused``."""
+    parts = []
+    for server, tcp, port, error, _ in exc.kwargs.get("errors") or []:
+        address = re.sub(r"^[A-Za-z0-9]+:|@\d+$", "", str(server))
+        where = f"{address}:{port}" if ":" not in address else f"[{address}]:{port}"
+        if isinstance(error, str):  # an rcode: the server answered, and said no
+            parts.append(f"{error} from {where}")
+        elif isinstance(error, dns.message.Truncated):
+            parts.append("answer truncated over UDP")
+        else:
+            parts.append(f"{'TCP' if tcp else 'UDP'} to {where}: {_error_text(error)}")
+    return "; ".join(dict.fromkeys(parts)) or "no server answered"
+
+
+def _error_text(error: object) -> str:
+    if isinstance(error, OSError) and error.strerror:
+        return error.strerror[0].lower() + error.strerror[1:]
+    if isinstance(error, EOFError):
+        return "the server closed the connection before answering"
+    if isinstance(error, dns.exception.Timeout):
+        return "no answer in time"
+    if isinstance(error, dns.exception.FormError):
+        return "the answer is malformed"
+    return f"{type(error).__name__}: {error}".rstrip(": ")
 
 
 def parse_nameserver(text: str) -> tuple[str, int]:
@@ -219,7 +323,10 @@ class ZoneDns:
             current = cname[0].target.to_text(omit_final_dot=True).lower()
             if current in chain:
                 break
-        return _answer(name, rtype, [], True, tuple(chain))
+        return _answer(name, rtype, [], True, tuple(chain), loop=True)
+
+    def prefetch(self, queries: Iterable[tuple[str, str]]) -> None:
+        """Nothing to start: zone text answers at once."""
 
     def _node(self, name: str) -> tuple[dns.node.Node | None, bool]:
         """The node at ``name`` (or the wildcard covering it), and whether the name exists."""

@@ -6,7 +6,9 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 Severity = Literal["error", "warning", "info"]
-Status = Literal["pass", "fail", "unknown"]  # unknown: a DNS lookup the rule needs got no answer
+# unknown: a lookup (or the MTA-STS fetch) the rule needs got no answer, or the run's deadline cut it;
+# skipped: the rule had nothing to examine or compare with (no key at any selector, a key not known here)
+Status = Literal["pass", "fail", "unknown", "skipped"]
 SEVERITIES: tuple[Severity, ...] = ("error", "warning", "info")
 
 
@@ -30,6 +32,11 @@ class Finding:
         """The rule could not be checked: a lookup failed (SERVFAIL, REFUSED, timeout); ``name`` is the query."""
         return self.status == "unknown"
 
+    @property
+    def skipped(self) -> bool:
+        """The rule looked at nothing: reported as not checked, with why, but the check itself finished."""
+        return self.status == "skipped"
+
 
 @dataclass
 class DomainReport:
@@ -45,11 +52,17 @@ class DomainReport:
     def undecided(self) -> list[Finding]:
         return [f for f in self.findings if f.undecided]
 
+    @property
+    def skipped(self) -> list[Finding]:
+        return [f for f in self.findings if f.skipped]
+
 
 @dataclass
 class Report:
     domains: list[DomainReport]
     nameserver: str = ""  # "" = the system resolver
+    deadline: float | None = None  # seconds the run was allowed (--timeout)
+    cut: list[str] = field(default_factory=list)  # the lookups and fetches the deadline cut, each once
 
     def count(self, severity: Severity) -> int:
         return sum(d.count(severity) for d in self.domains)
@@ -57,6 +70,10 @@ class Report:
     @property
     def undecided(self) -> list[Finding]:
         return [f for d in self.domains for f in d.undecided]
+
+    @property
+    def skipped(self) -> list[Finding]:
+        return [f for d in self.domains for f in d.skipped]
 
     def failed_queries(self) -> list[str]:
         """The lookups that got no answer, each once (``TXT spf.vendor.example (REFUSED …)``)."""
@@ -78,7 +95,9 @@ class Report:
         return {
             "version": 1,
             "nameserver": self.nameserver or None,
-            "summary": {**{s: self.count(s) for s in SEVERITIES}, "undecided": len(self.undecided)},
+            "summary": {**{s: self.count(s) for s in SEVERITIES}, "undecided": len(self.undecided),
+                        "skipped": len(self.skipped)},
+            "deadline": {"seconds": self.deadline, "cut": list(self.cut)},
             "domains": [
                 {
                     "domain": d.domain,

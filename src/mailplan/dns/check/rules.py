@@ -33,12 +33,22 @@ class Pass:
     name: str = ""
 
 
-class _NotApplicable:
+@dataclass(frozen=True)
+class Skip:
+    """The rule had nothing to examine here (no key at any selector, a value not known on this machine):
+    it is reported as not checked, saying why, and never as passed. Unlike a failed lookup it does not
+    make the check itself fail."""
+
+    reason: str
+    name: str = ""
+
+
+class NotApplicable:
     pass
 
 
-NA = _NotApplicable()
-Outcome = Fail | Pass | _NotApplicable
+NA = NotApplicable()
+Outcome = Fail | Pass | Skip | NotApplicable
 Check = Callable[[Ctx], Iterable[Outcome]]
 
 
@@ -76,6 +86,7 @@ def rule(rule_id: str, severity: Severity, title: str, scope: Scope = "any") -> 
 def all_rules() -> list[Rule]:
     """Every rule, in id order (importing the rule modules registers them)."""
     from mailplan.dns.check import (  # noqa: F401
+        rules_clients,
         rules_config,
         rules_dkim,
         rules_dmarc,

@@ -8,11 +8,9 @@ from collections.abc import Iterator
 
 from mailplan.dns.check.context import Ctx
 from mailplan.dns.check.rules import NA, Fail, Outcome, Pass, rule
+from mailplan.dns.clients import CLIENT_NAMES
+from mailplan.dns.equality import same_values
 from mailplan.model.objects import Record
-
-
-def _norm(rtype: str, value: str) -> str:
-    return value if rtype == "TXT" else value.lower().rstrip(".") + "."
 
 
 def live_values(ctx: Ctx, record: Record) -> tuple[str, ...]:
@@ -28,8 +26,16 @@ def compare(ctx: Ctx, record: Record) -> Fail | Pass:
     found = live_values(ctx, record)
     name = record.fqdn
     shown = f"{record.rtype} " + " | ".join(record.values)
-    if {_norm(record.rtype, v) for v in found} == {_norm(record.rtype, v) for v in record.values}:
-        return Pass(" | ".join(found), shown, name)
+    if same_values(record.rtype, found, record.values):
+        if record.rtype != "TXT" or sorted(found) == sorted(record.values):
+            return Pass(" | ".join(found), shown, name)
+        return Fail(f"{name} {record.rtype} says what the config derives, written differently (tag order, case, "
+                    "spacing or separators); nothing to change", shown, f"{record.rtype} " + " | ".join(found), name,
+                    severity="info")
+    answer = ctx.lookup(record.fqdn, record.rtype)
+    if not found and answer.loop:
+        return Fail(f"{name} is a CNAME loop ({' → '.join(answer.via)} → back): the zone holds no {record.rtype} "
+                    "there; fix the CNAMEs", shown, "CNAME loop", name)
     if not found:
         return Fail(f"{name} {record.rtype} is missing (run mailplan apply)", shown, "(none)", name)
     return Fail(f"{name} {record.rtype} differs from what the config derives (changed by hand, or not applied)",
@@ -43,7 +49,7 @@ def _family(ctx: Ctx, record: Record) -> str:
         return "MX06"
     if record.fqdn.endswith(f"._domainkey.{ctx.domain}"):
         return "DK01"
-    if record.fqdn.startswith(("autodiscover.", "autoconfig.", "_autodiscover.")):
+    if record.fqdn.startswith(tuple(f"{n}." for n in CLIENT_NAMES)):
         return "AD01"
     return "CFG01"
 

@@ -7,15 +7,27 @@ from collections.abc import Iterator
 from mailplan.dns import dmarc
 from mailplan.dns.check.context import Ctx
 from mailplan.dns.check.rules import NA, Fail, Outcome, Pass, rule
+from mailplan.dns.txt import hidden_prefix
 
 
 @rule("DM01", "error", "DMARC record published", "sending")
 def dmarc_present(ctx: Ctx) -> Iterator[Outcome]:
-    if not ctx.dmarc_records:
+    if ctx.dmarc_records:
+        yield Pass(ctx.dmarc_records[0], name="_dmarc")
+        return
+    answer = ctx.dmarc_answer
+    near = [(v, why) for v in answer.values if (why := hidden_prefix(v, "v=DMARC1"))]
+    if answer.loop:
+        yield Fail(f"no DMARC record: _dmarc.{ctx.domain} is a CNAME loop ({' → '.join(answer.via)} → back), so "
+                   "no resolver finds the record; fix the CNAMEs in the zone", "v=DMARC1; p=…",
+                   "CNAME loop: " + " → ".join(answer.via), "_dmarc")
+    elif near:
+        value, why = near[0]
+        yield Fail(f"no DMARC record: the TXT at _dmarc looks like one, but {why}; publish it again without them",
+                   "v=DMARC1; p=…", repr(value), "_dmarc")
+    else:
         yield Fail("no DMARC record: receivers apply no policy and send no reports", "v=DMARC1; p=…",
                    "(none)", "_dmarc")
-    else:
-        yield Pass(ctx.dmarc_records[0], name="_dmarc")
 
 
 @rule("DM02", "error", "exactly one DMARC record")
@@ -138,9 +150,11 @@ def dmarc_obsolete(ctx: Ctx) -> Iterator[Outcome]:
 @rule("DM11", "warning", "nothing but DMARC at _dmarc")
 def dmarc_unrelated(ctx: Ctx) -> Iterator[Outcome]:
     other = [v for v in ctx.dmarc_answer.values if not dmarc.is_dmarc(v)]
-    if other:
-        yield Fail("other TXT records at _dmarc confuse some receivers", "only v=DMARC1", " | ".join(other),
-                   "_dmarc")
+    for value in other:
+        why = hidden_prefix(value, "v=DMARC1")
+        message = (f"this TXT at _dmarc is not read as DMARC: {why}" if why else
+                   "other TXT records at _dmarc confuse some receivers")
+        yield Fail(message, "only v=DMARC1", repr(value) if why else value, "_dmarc")
 
 
 @rule("DM12", "warning", "policy tag p= present")

@@ -8,7 +8,7 @@ from mailplan.dns import spf
 from mailplan.dns.check.context import Ctx
 from mailplan.dns.check.dnsview import Undecided
 from mailplan.dns.check.rules import NA, Fail, Outcome, Pass, rule
-from mailplan.dns.txt import MAX_STRING
+from mailplan.dns.txt import MAX_STRING, hidden_prefix
 
 
 def _undecided(count: spf.Count) -> Undecided | None:
@@ -21,7 +21,11 @@ def _undecided(count: spf.Count) -> Undecided | None:
 
 @rule("SPF01", "error", "SPF record published", "sending")
 def spf_present(ctx: Ctx) -> Iterator[Outcome]:
-    if not ctx.spf_records:
+    near = [(v, why) for v in ctx.apex_txt.values if (why := hidden_prefix(v, "v=spf1"))]
+    if not ctx.spf_records and near:
+        yield Fail(f"no SPF record: a TXT value looks like one, but {near[0][1]}; publish it again without them",
+                   "v=spf1 … -all|~all", repr(near[0][0]), "@")
+    elif not ctx.spf_records:
         yield Fail("the domain sends mail but publishes no SPF record", "v=spf1 … -all|~all", "(none)", "@")
     else:
         yield Pass(ctx.spf_records[0])

@@ -3,29 +3,45 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 from mailplan.dns.check.context import Ctx, Target
+from mailplan.dns.check.deadline import Deadline
 from mailplan.dns.check.dnsview import CheckFailed, DnsView, Undecided
 from mailplan.dns.check.model import DomainReport, Finding, Report
-from mailplan.dns.check.rules import Fail, Outcome, Pass, Rule, all_rules
+from mailplan.dns.check.policy_fetch import PolicyFetcher
+from mailplan.dns.check.prefetch import first_wave, second_wave
+from mailplan.dns.check.rules import Fail, Outcome, Pass, Rule, Skip, all_rules
 from mailplan.dns.derive import NULL_MX, PARKED_SPF
 from mailplan.errors import Problem
-from mailplan.model.desired import Desired
+from mailplan.model.desired import Desired, MailDns
 from mailplan.model.objects import Domain, Record
 
 COMMON_SELECTORS = ("default", "mail", "dkim", "google", "selector1", "selector2", "s1", "s2", "k1")
 
 
-def run(targets: Sequence[Target], view: DnsView, nameserver: str = "") -> Report:
+PARALLEL_DOMAINS = 8
+
+
+def run(targets: Sequence[Target], view: DnsView, nameserver: str = "", fetcher: PolicyFetcher | None = None,
+        deadline: Deadline | None = None) -> Report:
+    """Every domain checked, the domains side by side and each one's lookups started together."""
     rules = all_rules()
-    return Report([check_domain(t, view, rules) for t in targets], nameserver)
+    view.prefetch(query for target in targets for query in first_wave(target))
+    with ThreadPoolExecutor(max(1, min(PARALLEL_DOMAINS, len(targets))), thread_name_prefix="check") as pool:
+        reports = list(pool.map(lambda target: check_domain(target, view, rules, fetcher), targets))
+    if deadline is None:
+        return Report(reports, nameserver)
+    return Report(reports, nameserver, deadline.seconds, sorted(deadline.cut))
 
 
-def check_domain(target: Target, view: DnsView, rules: Sequence[Rule] | None = None) -> DomainReport:
-    ctx = Ctx(target, view)
+def check_domain(target: Target, view: DnsView, rules: Sequence[Rule] | None = None,
+                 fetcher: PolicyFetcher | None = None) -> DomainReport:
+    ctx = Ctx(target, view, fetcher)
     txt, soa = view.get(target.domain, "TXT"), view.get(target.domain, "SOA")
-    if txt.error and soa.error:
+    if txt.error and soa.error and not (txt.cut or soa.cut):  # a cut lookup is reported with the rest
         raise CheckFailed(f"cannot query DNS for {target.domain}: {txt.error}")
+    view.prefetch(second_wave(ctx))
     report = DomainReport(target.domain, target.sends_mail, target.receives_mail)
     for rule in rules if rules is not None else all_rules():
         if rule.applies(ctx):
@@ -60,6 +76,9 @@ def evaluate(rule: Rule, ctx: Ctx) -> list[Finding]:
     if found:
         return found
     passes = [o for o in outcomes if isinstance(o, Pass)]
+    skips = [o for o in outcomes if isinstance(o, Skip)]
+    if not passes and skips:  # it looked at nothing: not checked, never passed
+        return [Finding(rule.id, rule.title, "skipped", rule.severity, skips[0].reason, skips[0].name)]
     if not passes and outcomes:  # only "not applicable"
         return []
     return [Finding(
@@ -70,8 +89,8 @@ def evaluate(rule: Rule, ctx: Ctx) -> list[Finding]:
     )]
 
 
-def targets_from_desired(desired: Desired) -> list[Target]:
-    """Each configured domain with the records the config derives for it."""
+def targets_from_desired(desired: Desired, selectors: Sequence[str] = ()) -> list[Target]:
+    """Each configured domain with the records the config derives for it; ``selectors`` are looked at too."""
     domains: dict[str, Domain] = {}
     records: list[Record] = []
     for state in desired.objects.values():
@@ -87,15 +106,22 @@ def targets_from_desired(desired: Desired) -> list[Target]:
         if home is not None:
             owned[home].append(record)
     warnings = {n: tuple(w.problem for w in desired.warnings if w.domain == n) for n in names}
-    return [_target(name, domains.get(name), tuple(owned[name]), warnings[name]) for name in names]
+    return [
+        _target(name, domains.get(name), tuple(owned[name]), desired.mail_dns.get(name, MailDns()), selectors,
+                warnings[name])
+        for name in names
+    ]
 
 
-def _target(name: str, domain: Domain | None, expected: tuple[Record, ...], warnings: tuple[Problem, ...]) -> Target:
+def _target(name: str, domain: Domain | None, expected: tuple[Record, ...], extras: MailDns,
+            selectors: Sequence[str], warnings: tuple[Problem, ...]) -> Target:
     spf = [r for r in expected if r.fqdn == name and r.tag == "v=spf1"]
     mx = [r for r in expected if r.fqdn == name and r.rtype == "MX"]
     sends = spf[0].values != (PARKED_SPF,) if spf else not (domain and domain.alias_of)
     receives = mx[0].values != (NULL_MX,) if mx else True
-    return Target(name, sends, receives, expected, from_config=True, policy_warnings=warnings)
+    return Target(name, sends, receives, expected, tuple(dict.fromkeys([*extras.dkim_selectors, *selectors])),
+                  from_config=True, policy_warnings=warnings, unknown=extras.unknown,
+                  mta_sts_policy=extras.mta_sts_policy)
 
 
 def ad_hoc_targets(domains: Sequence[str], parked: bool, selectors: Sequence[str]) -> list[Target]:

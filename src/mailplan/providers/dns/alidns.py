@@ -152,7 +152,7 @@ def _to_api(rtype: str, value: str) -> tuple[int | None, str]:
         return priority, target.rstrip(".") or "."  # the root stays "." (a null MX never gets here: SUPPORTS)
     if rtype == "SRV":
         prio, weight, port, srv_target = value.split()
-        return None, f"{prio} {weight} {port} {srv_target.rstrip('.')}"
+        return None, f"{prio} {weight} {port} {srv_target.rstrip('.') or '.'}"
     return priority, value
 
 

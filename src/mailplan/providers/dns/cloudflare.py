@@ -118,7 +118,8 @@ def _to_api(zone: str, name: str, rtype: str, ttl: int, value: str) -> dict[str,
         body.update(content=target.rstrip(".") or ".", priority=priority)
     elif rtype == "SRV":
         prio, weight, port, target = value.split()
-        body["data"] = {"priority": int(prio), "weight": int(weight), "port": int(port), "target": target.rstrip(".")}
+        target = target.rstrip(".") or "."  # "." alone: the service is not offered (RFC 2782)
+        body["data"] = {"priority": int(prio), "weight": int(weight), "port": int(port), "target": target}
     elif rtype == "CNAME":
         body["content"] = value.rstrip(".")
     else:

@@ -30,6 +30,7 @@ from mailplan.providers.http import HttpClient
 from mailplan.providers.mail.admin_api import Waiting, apply_by_kind, eventually
 from mailplan.providers.mail.alimail.client import AlimailClient, AlimailError
 from mailplan.providers.mail.alimail.manual import MANUAL_WHY, instructions_for
+from mailplan.providers.mail.contacts_manual import WHY, contact_steps
 from mailplan.providers.mail.exmail.mapping import (
     a_label_address,
     a_label_domain,
@@ -77,7 +78,7 @@ class AlibabaMailProvider(Provider):
     TYPE: ClassVar[str] = "alibaba-mail"
     ROLE: ClassVar[str] = "mail"
     SUPPORTS: ClassVar[frozenset[str]] = frozenset({"department", "mailbox", "alias"})
-    MANUAL: ClassVar[Mapping[str, str]] = MANUAL_WHY
+    MANUAL: ClassVar[Mapping[str, str]] = {**MANUAL_WHY, "contact": WHY["alibaba-mail"]}
     SETTINGS_MODEL: ClassVar[type[BaseModel] | None] = AlimailSettings
 
     def __init__(self, name: str, settings: Mapping[str, Any], context: ProviderContext) -> None:
@@ -200,7 +201,7 @@ class AlibabaMailProvider(Provider):
         return apply_by_kind(change, handlers, "Alibaba Mail cannot {action} a {kind} through its public API")
 
     def manual_instructions(self, change: Change) -> str:
-        return instructions_for(change)
+        return contact_steps(change, self.TYPE) if change.kind == "contact" else instructions_for(change)
 
     # departments
 

@@ -27,6 +27,7 @@ from mailplan.model.state import Observed
 from mailplan.providers.base import Provider, ProviderContext
 from mailplan.providers.http import HttpClient
 from mailplan.providers.mail.admin_api import Waiting, apply_by_kind
+from mailplan.providers.mail.contacts_manual import WHY, contact_steps
 from mailplan.providers.mail.exmail.client import ExmailClient
 from mailplan.providers.mail.exmail.departments import Departments
 from mailplan.providers.mail.exmail.directory import Directory
@@ -66,7 +67,7 @@ class TencentExmailProvider(Provider):
         {"department", "mailbox", "alias", "alias.multi", "group", "group.post.organization", "group.post.members",
          "group.post.senders"}
     )  # fmt: skip
-    MANUAL: ClassVar[Mapping[str, str]] = MANUAL_WHY
+    MANUAL: ClassVar[Mapping[str, str]] = {**MANUAL_WHY, "contact": WHY["tencent-exmail"]}
     SETTINGS_MODEL: ClassVar[type[BaseModel] | None] = ExmailSettings
 
     def __init__(self, name: str, settings: Mapping[str, Any], context: ProviderContext) -> None:
@@ -103,4 +104,4 @@ class TencentExmailProvider(Provider):
         return apply_by_kind(change, handlers, "Tencent Exmail cannot {action} a {kind} through its API")
 
     def manual_instructions(self, change: Change) -> str:
-        return instructions_for(change)
+        return contact_steps(change, self.TYPE) if change.kind == "contact" else instructions_for(change)

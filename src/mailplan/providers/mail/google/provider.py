@@ -17,6 +17,7 @@ from mailplan.model.objects import Delegation, Domain, Hold
 from mailplan.model.state import Observed
 from mailplan.providers.base import NotSupported, Provider, ProviderContext
 from mailplan.providers.http import ApiError, HttpClient
+from mailplan.providers.mail.contacts_manual import WHY, contact_steps
 
 from . import console
 from .api import GoogleApi, exists_already, fail
@@ -94,6 +95,7 @@ class GoogleWorkspaceProvider(Provider):
         "policy": "the Admin SDK has no API for password policy: set it in the Admin console",
         "policy.2fa": "2-Step Verification enforcement has no Admin SDK API: turn it on in the Admin console",
         "archive": "Gmail compliance routing and Vault retention rules have no API: set them in the Admin console",
+        "contact": WHY["google-workspace"],
     }
 
     def __init__(self, name: str, settings: Mapping[str, Any], context: ProviderContext) -> None:
@@ -205,6 +207,8 @@ class GoogleWorkspaceProvider(Provider):
     # Manual steps -----------------------------------------------------------------------------
 
     def manual_instructions(self, change: Change) -> str:
+        if change.kind == "contact":
+            return contact_steps(change, self.TYPE)
         return console.instructions(change, self.cfg.vault_matter)
 
     def close(self) -> None:

@@ -7,8 +7,13 @@ with the row's subject and body, following RFC 3834: never to bounces, mailing
 lists or other automatic mail, only when the address was written in To/Cc, at
 most once per sender and address in ``--days`` days, with a null envelope
 sender and ``Auto-Submitted: auto-replied``. The reply goes back into Postfix
-through a loopback SMTP listener, with the archive address as an extra envelope
+through a loopback SMTP listener that takes mail only from this helper's login
+(``serverdb.AUTOREPLY_LOGIN``, with the secret kept in the database; over STARTTLS
+when Postfix has a certificate), with the archive address as an extra envelope
 recipient when the archive policy covers the domain (the journal copy).
+
+Postfix's pipe passes the null sender of a bounce as an empty ``--sender=``
+(``null_sender=`` in master.cf; by default it would pass ``MAILER-DAEMON``).
 
 Run as ``python -m mailplan.providers.mail.local.autoreply --db PATH ...``.
 Exit status 75 (temporary failure) makes Postfix retry later.
@@ -17,8 +22,10 @@ Exit status 75 (temporary failure) makes Postfix retry later.
 from __future__ import annotations
 
 import argparse
+import os
 import smtplib
 import sqlite3
+import ssl
 import sys
 import time
 from contextlib import closing
@@ -43,8 +50,8 @@ def address_of(pseudo_recipient: str) -> str:
 
 def reason_not_to_reply(message: Message, sender: str, own: set[str]) -> str | None:
     """Why this message must not be answered, or None when it may be."""
-    local = sender.rpartition("@")[0]
-    if not sender:
+    local = sender.rpartition("@")[0] if "@" in sender else sender  # a bare MAILER-DAEMON has no domain
+    if not sender or sender == "<>":
         return "null sender (a bounce)"
     if sender in own:
         return "the sender is the address itself"
@@ -69,8 +76,14 @@ class ReplyLog:
     """Whom each address already answered, and when (its own small database)."""
 
     def __init__(self, state_dir: Path) -> None:
+        path = state_dir / "autoreply.sqlite"
+        if not path.exists():
+            # Whom we answered is nobody else's business: owner-only, whatever the umask.
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
+            os.fchmod(fd, 0o600)
+            os.close(fd)
         # Autocommit: ``claim`` runs its own write transaction.
-        self.db = sqlite3.connect(state_dir / "autoreply.sqlite", timeout=30, isolation_level=None)
+        self.db = sqlite3.connect(path, timeout=30, isolation_level=None)
         self.db.execute(
             "CREATE TABLE IF NOT EXISTS replied (address TEXT, sender TEXT, at REAL, PRIMARY KEY (address, sender))"
         )
@@ -127,6 +140,7 @@ def run(args: argparse.Namespace, raw: bytes) -> str:
         name_row = db.execute("SELECT name FROM mailbox WHERE username = ?", (address,)).fetchone()
         own = serverdb.spellings(db, address)
         archive = serverdb.archive_copy_to(db, address.rpartition("@")[2])
+        secret = serverdb.autoreply_secret(db)
     why_not = reason_not_to_reply(message, sender, own)
     if why_not:
         return f"not answered: {why_not}"
@@ -137,15 +151,32 @@ def run(args: argparse.Namespace, raw: bytes) -> str:
     # The null envelope sender never matches sender_bcc_maps, so the archive's journal copy
     # of the reply is asked for here, as one more envelope recipient (not in the headers).
     recipients = [sender] + ([archive] if archive and archive != sender else [])
-    host, _, port = args.reinject.rpartition(":")
     try:
-        with smtplib.SMTP(host, int(port), timeout=60) as smtp:
-            smtp.send_message(reply, from_addr="", to_addrs=recipients)
-    except OSError:
+        reinject(args.reinject, secret, reply, recipients)
+    except (OSError, smtplib.SMTPException):
         log.release(address, sender)
         raise
     copied = f", copy to {archive}" if len(recipients) > 1 else ""
     return f"auto-reply from {address} sent to {sender}{copied}"
+
+
+def reinject(host_port: str, secret: str | None, reply: EmailMessage, recipients: list[str]) -> None:
+    """Hand the reply to Postfix's re-injection listener, logged in as the helper, with a null sender."""
+    if secret is None:
+        raise OSError("the database has no auto-reply login secret yet: run mailplan apply")
+    host, _, port = host_port.rpartition(":")
+    with smtplib.SMTP(host, int(port), timeout=60) as smtp:
+        smtp.ehlo()
+        if smtp.has_extn("starttls"):
+            # Loopback to our own Postfix: encrypted so the login is never in cleartext; the
+            # certificate names the public host, not 127.0.0.1, so it is not checked here.
+            context = ssl.create_default_context()
+            context.check_hostname = False
+            context.verify_mode = ssl.CERT_NONE
+            smtp.starttls(context=context)
+            smtp.ehlo()
+        smtp.login(serverdb.AUTOREPLY_LOGIN, secret)
+        smtp.send_message(reply, from_addr="", to_addrs=recipients)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -159,7 +190,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         print(run(args, sys.stdin.buffer.read()), file=sys.stderr)
-    except (OSError, sqlite3.Error) as exc:
+    except (OSError, sqlite3.Error, smtplib.SMTPException) as exc:
         print(f"mailplan-autoreply: {exc}", file=sys.stderr)
         return EX_TEMPFAIL
     return 0

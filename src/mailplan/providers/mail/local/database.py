@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
+import grp
 import os
+import secrets
 import sqlite3
+import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
 
+from mailplan.dirs import make_dirs
 from mailplan.providers.base import ProviderError
+from mailplan.providers.mail.local.serverdb import AUTOREPLY_SECRET_KEY
 
 SCHEMA_VERSION = 1
+# It holds password hashes: its owner writes, its group reads (the mail helpers' user), nobody else.
+DATABASE_MODE = 0o640
 
 
 def now() -> str:
@@ -20,18 +27,24 @@ def now() -> str:
     return dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
-def open_database(path: Path, create: bool) -> sqlite3.Connection | None:
+def open_database(path: Path, create: bool, group: str | None = None) -> sqlite3.Connection | None:
     """Connect to ``path``; create it with the schema when missing and ``create`` is set.
 
     Returns None for a missing database that may not be created (reading before
-    the first apply must not leave files behind).
+    the first apply must not leave files behind). A new file has mode 0640; with
+    ``group`` (and ``create``) the file is made to belong to that group with that
+    mode, also when it was found otherwise.
     """
     fresh = not path.exists()
     if fresh and not create:
         return None
     try:
+        gid = _group_id(group)
         if fresh:
-            _make_dirs(path.parent)
+            make_dirs(path.parent)
+            _create_file(path)
+        if create and group is not None and gid is not None:
+            _close_down(path, group, gid)
         # Autocommit mode: transactions are explicit (``transaction``), one per change.
         db = sqlite3.connect(path, isolation_level=None)
         # Postfix and Dovecot read this file as other users; WAL would need them
@@ -43,21 +56,42 @@ def open_database(path: Path, create: bool) -> sqlite3.Connection | None:
         raise ProviderError(f"cannot open the mail database {path}: {exc}") from None
     except OSError as exc:  # its folder cannot be made (a file in the way, no permission)
         raise ProviderError(f"cannot create the mail database {path}: {exc.strerror} ({exc.filename})") from None
-    if fresh:
-        # Readable by the mail servers' users; only the owner writes.
-        os.chmod(path, 0o644)
     return db
 
 
-def _make_dirs(directory: Path) -> None:
-    missing = []
-    for parent in [directory, *directory.parents]:
-        if parent.exists():
-            break
-        missing.append(parent)
-    directory.mkdir(parents=True, exist_ok=True)
-    for created in missing:
-        os.chmod(created, 0o755)  # the mail servers must traverse to the file
+def _group_id(group: str | None) -> int | None:
+    if group is None:
+        return None
+    try:
+        return grp.getgrnam(group).gr_gid
+    except KeyError:
+        raise ProviderError(
+            f"the mail database's group {group!r} (database_group) does not exist; create it: groupadd --system {group}"
+        ) from None
+
+
+def _create_file(path: Path) -> None:
+    """An empty file (SQLite fills it) that is never, even for a moment, readable by others."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, DATABASE_MODE)
+    try:
+        os.fchmod(fd, DATABASE_MODE)
+    finally:
+        os.close(fd)
+
+
+def _close_down(path: Path, group: str, gid: int) -> None:
+    """Give the file its group and mode 0640 (others lose what they could read)."""
+    info = path.stat()
+    try:
+        if info.st_gid != gid:
+            os.chown(path, -1, gid)
+        if stat.S_IMODE(info.st_mode) != DATABASE_MODE:
+            os.chmod(path, DATABASE_MODE)
+    except PermissionError:
+        raise ProviderError(
+            f"cannot give the mail database {path} the group {group} and mode 0640: run mailplan as its "
+            f"owner or as root, or once by hand: chgrp {group} {path} && chmod 0640 {path}"
+        ) from None
 
 
 def _ensure_schema(db: sqlite3.Connection) -> None:
@@ -71,6 +105,10 @@ def _ensure_schema(db: sqlite3.Connection) -> None:
             f"the mail database has schema version {row[0]}, newer than this mailplan knows "
             f"({SCHEMA_VERSION}); upgrade mailplan"
         )
+    # The auto-reply helper's login to Postfix's re-injection listener (serverdb.AUTOREPLY_LOGIN).
+    db.execute(
+        "INSERT OR IGNORE INTO mailplan_meta(key, value) VALUES (?, ?)", (AUTOREPLY_SECRET_KEY, secrets.token_hex(24))
+    )
 
 
 @contextmanager

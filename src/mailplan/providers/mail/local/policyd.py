@@ -74,16 +74,16 @@ def _may_post(
 ) -> bool:
     if not sender:
         return False  # bounces and other null-sender mail do not reach restricted groups
+    domain = sender.rpartition("@")[2]
+    if policy == "senders":
+        # exactly the listed senders: being a member or an owner does not make one
+        return sender in senders or f"@{domain}" in senders
     if sender in owners:
         return True
-    domain = sender.rpartition("@")[2]
     if policy == "organization":
         return serverdb.is_own_domain(db, domain)
-    is_member = sender in serverdb.members(db, group)
     if policy == "members":
-        return is_member
-    if policy == "senders":
-        return is_member or sender in senders or f"@{domain}" in senders
+        return sender in serverdb.members(db, group)
     return False  # an unknown policy: closed, not open
 
 

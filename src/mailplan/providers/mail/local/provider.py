@@ -16,9 +16,10 @@ from typing import Any, ClassVar
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from mailplan.model.change import Action, Change
-from mailplan.model.objects import Mailbox
+from mailplan.model.objects import Contact, Mailbox
 from mailplan.model.state import Observed, State
 from mailplan.providers.base import NotSupported, Provider, ProviderContext, ProviderError
+from mailplan.providers.mail.local.addressbook import apply_contact, read_contacts
 from mailplan.providers.mail.local.database import now, open_database, transaction
 from mailplan.providers.mail.local.passwords import Scheme, generate_password, hash_passwords
 from mailplan.providers.mail.local.reader import read_managed, read_objects
@@ -32,6 +33,9 @@ class LocalMailSettings(BaseModel):
     mx_host: str | None = None  # the MX host name DNS derivation publishes for these domains
     maildir_root: str | None = None  # where the mail server keeps Maildirs (informational)
     password_scheme: Scheme = "SHA512-CRYPT"
+    # The group the database belongs to (mode 0640): the primary group of the user the mail
+    # helpers run as (server-config's --helper-user), so they can read it and nobody else can.
+    database_group: str | None = None
 
 
 class _Passwords:
@@ -65,7 +69,7 @@ class LocalMailProvider(Provider):
         "group.external",
         "group", "group.post.organization", "group.post.members", "group.post.senders",
         "forwarding", "autoreply", "delegation", "delegation.read", "delegation.send",
-        "admin_role", "archive",
+        "admin_role", "archive", "contact",
     })  # fmt: skip
     SETTINGS_MODEL: ClassVar[type[BaseModel] | None] = LocalMailSettings
     BATCH: ClassVar[int] = 500  # changes per transaction: one commit (and its fsyncs) for each batch
@@ -84,7 +88,7 @@ class LocalMailProvider(Provider):
         if db is None:
             return Observed(State())
         try:
-            state = State(read_objects(db, domains))
+            state = State([*read_objects(db, domains), *read_contacts(db, domains)])
             managed = read_managed(db)
         except sqlite3.Error as exc:
             raise ProviderError(f"reading the mail database {self.database_path}: {exc}") from None
@@ -124,6 +128,8 @@ class LocalMailProvider(Provider):
 
     def _apply_in(self, db: sqlite3.Connection, change: Change, passwords: _Passwords) -> str:
         obj = change.obj
+        if isinstance(obj, Contact):
+            return apply_contact(db, change)
         if change.action is Action.REMOVE:
             verb = delete(db, obj)
             db.execute("DELETE FROM mailplan_managed WHERE kind = ? AND key = ?", (obj.KIND, obj.key))
@@ -136,11 +142,13 @@ class LocalMailProvider(Provider):
             frozen = change.action is Action.FREEZE
             write(db, dataclasses.replace(obj, frozen=frozen), self._new_password_for(db, passwords))
             # Frozen: a random password nobody ever sees, so no saved password works even if the
-            # account were switched back on by hand. Unfrozen: a new initial password, like a new mailbox.
+            # account were switched back on by hand (and the credentials file forgets the old one).
+            # Unfrozen: a new initial password, like a new mailbox.
             if frozen:
                 passwords.set(obj.address, generate_password(64))
+                self.context.credentials.forget(obj.address)
             else:
-                self._new_password_for(db, passwords)(obj)
+                self._new_password_for(db, passwords)(dataclasses.replace(obj, frozen=False))
             return "froze" if frozen else "unfroze"
         if change.after is None:
             raise ProviderError(f"{change.describe()}: the change carries no object to write")
@@ -156,6 +164,8 @@ class LocalMailProvider(Provider):
 
     def _new_password_for(self, db: sqlite3.Connection, passwords: _Passwords) -> Callable[[Mailbox], str]:
         def new_password(box: Mailbox) -> str:
+            if box.frozen:  # created frozen: nobody logs in, so nobody is told
+                return passwords.set(box.address, generate_password(64))
             row = db.execute(
                 "SELECT password_min_length FROM mailplan_policy WHERE scope = ?", (box.domain,)
             ).fetchone()
@@ -168,7 +178,7 @@ class LocalMailProvider(Provider):
 
     def _connect(self, create: bool) -> sqlite3.Connection | None:
         if self._db is None:
-            self._db = open_database(self.database_path, create=create)
+            self._db = open_database(self.database_path, create=create, group=self.config.database_group)
         return self._db
 
     def close(self) -> None:

@@ -12,6 +12,11 @@ from pathlib import Path
 
 from mailplan.providers.mail.local.reader import split_list
 
+# The auto-reply helper logs in to Postfix's re-injection listener with this name and a secret kept
+# in the database (mailplan_meta), which only the database's readers can see.
+AUTOREPLY_LOGIN = "mailplan-autoreply"
+AUTOREPLY_SECRET_KEY = "autoreply_secret"
+
 
 def connect(path: Path) -> sqlite3.Connection:
     """Open the mailplan database read-only (the helpers never write it)."""
@@ -93,9 +98,17 @@ def is_own_domain(db: sqlite3.Connection, domain: str) -> bool:
     return row is not None
 
 
+def autoreply_secret(db: sqlite3.Connection) -> str | None:
+    row = db.execute("SELECT value FROM mailplan_meta WHERE key = ?", (AUTOREPLY_SECRET_KEY,)).fetchone()
+    return str(row[0]) if row else None
+
+
 def members(db: sqlite3.Connection, group: str) -> tuple[str, ...]:
     row = db.execute("SELECT goto FROM alias WHERE address = ? AND active = 1", (group,)).fetchone()
     return split_list(row[0]) if row else ()
 
 
-__all__ = ["archive_copy_to", "canonical", "connect", "is_own_domain", "members", "reached", "spellings", "split_list"]
+__all__ = [
+    "AUTOREPLY_LOGIN", "AUTOREPLY_SECRET_KEY", "archive_copy_to", "autoreply_secret", "canonical", "connect",
+    "is_own_domain", "members", "reached", "spellings", "split_list",
+]  # fmt: skip

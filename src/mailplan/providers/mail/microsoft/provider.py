@@ -21,6 +21,7 @@ from mailplan.model.objects import AutoReply, Domain, Group, Mailbox
 from mailplan.model.state import Observed
 from mailplan.providers.base import NotSupported, Provider, ProviderContext
 from mailplan.providers.http import ApiError, HttpClient
+from mailplan.providers.mail.contacts_manual import WHY, contact_steps
 
 from . import exo
 from .api import GRAPH, LOGIN, ClientCredentials, GraphApi, exists_already
@@ -68,6 +69,7 @@ class Microsoft365Provider(Provider):
         {"domain", "department", "mailbox", "group", "group.external", "autoreply", "admin_role"}
     )
     MANUAL: ClassVar[Mapping[str, str]] = {
+        "contact": WHY["microsoft-365"],
         "domain.alias": "Exchange Online has no alias domains: each mailbox needs the address (Set-Mailbox)",
         "policy": "password expiry is Update-MgDomain; length and MFA are Entra settings/Conditional Access",
         "policy.2fa": "MFA is enforced by Conditional Access or Security defaults, not by a Graph call here",
@@ -138,6 +140,8 @@ class Microsoft365Provider(Provider):
         return self.groups.apply(change)
 
     def manual_instructions(self, change: Change) -> str:
+        if change.kind == "contact":
+            return contact_steps(change, self.TYPE)
         tenant = self.directory.tenant or Tenant()
         return exo.instructions(change, distribution_lists=tenant.distribution_lists)
 

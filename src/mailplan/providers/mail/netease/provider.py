@@ -32,6 +32,7 @@ from mailplan.model.state import Observed
 from mailplan.providers.base import Provider, ProviderContext, ProviderError
 from mailplan.providers.http import HttpClient
 from mailplan.providers.mail.admin_api import Waiting, apply_by_kind
+from mailplan.providers.mail.contacts_manual import WHY, contact_steps
 from mailplan.providers.mail.netease.accounts import Accounts
 from mailplan.providers.mail.netease.aliases import Aliases
 from mailplan.providers.mail.netease.archive import Archive, is_archive_account
@@ -113,7 +114,7 @@ class NeteaseQiyeProvider(Provider):
     TYPE: ClassVar[str] = "netease-qiye"
     ROLE: ClassVar[str] = "mail"
     SUPPORTS: ClassVar[frozenset[str]] = frozenset({"department", "mailbox", "alias"})
-    MANUAL: ClassVar[Mapping[str, str]] = MANUAL_WHY
+    MANUAL: ClassVar[Mapping[str, str]] = {**MANUAL_WHY, "contact": WHY["netease-qiye"]}
     # The API names the archive account; opening the archive and its retention are console steps.
     APPLIES_PARTLY: ClassVar[frozenset[str]] = frozenset({"archive"})
     SETTINGS_MODEL: ClassVar[type[BaseModel] | None] = NeteaseSettings
@@ -161,7 +162,7 @@ class NeteaseQiyeProvider(Provider):
         return False
 
     def manual_instructions(self, change: Change) -> str:
-        return instructions_for(change)
+        return contact_steps(change, self.TYPE) if change.kind == "contact" else instructions_for(change)
 
     def close(self) -> None:
         self.http.session.close()

@@ -29,6 +29,7 @@ from mailplan.model.state import Observed
 from mailplan.providers.base import NotSupported, Provider, ProviderContext
 from mailplan.providers.http import HttpClient
 from mailplan.providers.mail.admin_api import apply_by_kind
+from mailplan.providers.mail.contacts_manual import WHY, contact_steps
 from mailplan.providers.mail.zoho.aliases import Aliases
 from mailplan.providers.mail.zoho.client import Pace, ZohoClient
 from mailplan.providers.mail.zoho.directory import Directory
@@ -48,7 +49,7 @@ class ZohoMailProvider(Provider):
         {"mailbox", "alias", "alias.multi", "group", "group.post.organization", "group.post.members", "forwarding",
          "admin_role"}
     )  # fmt: skip
-    MANUAL: ClassVar[Mapping[str, str]] = MANUAL_WHY
+    MANUAL: ClassVar[Mapping[str, str]] = {**MANUAL_WHY, "contact": WHY["zoho-mail"]}
     # a group's new name, and a department admin, are left to a person; the rest is applied
     APPLIES_PARTLY: ClassVar[frozenset[str]] = frozenset({"group", "admin_role"})
     UNHELD: ClassVar[Mapping[str, frozenset[str]]] = {"mailbox": frozenset({"kind", "department"})}
@@ -97,6 +98,8 @@ class ZohoMailProvider(Provider):
         return False
 
     def manual_instructions(self, change: Change) -> str:
+        if change.kind == "contact":
+            return contact_steps(change, self.TYPE)
         if change.kind == "admin_role":
             return self.console.admin_role(change, self.roles.live_role(change.key))
         if change.kind == "group":

@@ -1,0 +1,87 @@
+"""``mailplan local client-config``: the files mail clients fetch from a self-hosted server (autoconfig,
+autodiscover, Apple profiles), the nginx that serves them and the Radicale that serves the customers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from mailplan import config as config_mod
+from mailplan.cli.common import CONFIG_ARG, fail, guarded, today
+from mailplan.cli.local_cmds import local_app
+from mailplan.config.secrets import is_secret_key
+from mailplan.dns.clients import client_settings_for
+from mailplan.model.objects import Contact, Domain, Mailbox
+from mailplan.providers.mail.local import clientconfig
+from mailplan.providers.mail.local.clientconfig import ClientParams, MailDomain
+from mailplan.providers.mail.local.provider import LocalMailProvider
+from mailplan.render.contacts_export import cards, vcard
+from mailplan.session import Session, load_desired
+
+
+@local_app.command("client-config")
+def client_config(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write the files into.")],
+    config: CONFIG_ARG = Path("mailplan.yaml"),
+    provider: Annotated[str | None, typer.Option("--provider", help="The local provider's name, if several.")] = None,
+    listen: Annotated[str, typer.Option("--listen", help="nginx's listen address (443 with --tls-cert).")] = "80",
+    tls_cert: Annotated[Path | None, typer.Option("--tls-cert", help="Certificate for HTTPS.")] = None,
+    tls_key: Annotated[Path | None, typer.Option("--tls-key", help="Its private key.")] = None,
+    carddav_url: Annotated[str, typer.Option("--carddav-url", help="Public https:// URL of the address book "
+                                             "server, put into the Apple profiles.")] = "",
+    carddav_listen: Annotated[str, typer.Option("--carddav-listen", help="Radicale's listen address.")] = (
+        "127.0.0.1:5232"
+    ),
+) -> None:
+    """Write autoconfig, autodiscover and per-person Apple profiles, with nginx's and Radicale's configs."""
+    if (tls_cert is None) != (tls_key is None):
+        fail("--tls-cert and --tls-key go together")
+    with guarded():
+        day = today()
+        loaded = config_mod.load(config)
+        desired = load_desired(config, day, create_keys=False)
+        local = [n for n, spec in desired.providers.items() if spec.type == LocalMailProvider.TYPE]
+        if provider is None and len(local) != 1:
+            fail(f"the config has {len(local)} local providers ({', '.join(local) or 'none'}); "
+                 "name one with --provider")
+        chosen = provider or local[0]
+        if chosen not in local:
+            fail(f"{chosen!r} is not a local provider in {config}; local providers: {', '.join(local) or 'none'}")
+        spec = desired.providers[chosen]
+        objects = desired.objects[chosen]
+        settings = {k: v for k, v in spec.settings.items() if not is_secret_key(k)}
+        domains = [o for o in objects if isinstance(o, Domain)]
+        mail_domains = []
+        for d in sorted((d for d in domains if d.alias_of is None), key=lambda d: d.name):
+            clients = client_settings_for(spec.type, settings, d.name)
+            assert clients is not None
+            aliases = tuple(sorted(a.name for a in domains if a.alias_of == d.name))
+            mail_domains.append(MailDomain(d.name, aliases, clients))
+        accounts = clientconfig.accounts_of(
+            [(o.address, o.name) for o in objects if isinstance(o, Mailbox) and not o.frozen])
+        session = Session(desired, day)
+        try:
+            box = session.provider(chosen)
+            assert isinstance(box, LocalMailProvider)
+            # the address book as applied (the database), not as the config wishes it
+            held = box.read(desired.scopes.get(chosen, ())).state
+            database = box.database_path.resolve()
+        finally:
+            session.close()
+        names = {p.address: p.name for p in loaded.people}
+        contacts = [o for o in held if isinstance(o, Contact)]
+        params = ClientParams(
+            organization=loaded.document.organization.name, domains=tuple(mail_domains), accounts=accounts,
+            out_dir=out.resolve(), database=database, listen=listen, tls_cert=tls_cert, tls_key=tls_key,
+            carddav_url=carddav_url, carddav_listen=carddav_listen,
+            vcards=tuple((c.uid, vcard(c)) for c in cards(contacts, names)),
+        )
+        written = clientconfig.write(params)
+    typer.echo(f"wrote {len(written)} files under {out}", err=True)
+    typer.echo(f"Next: read {out / 'README.txt'} for what goes where.", err=True)
+
+
+def register(app: typer.Typer) -> None:
+    """The command registers itself on ``mailplan local`` when this module is imported."""

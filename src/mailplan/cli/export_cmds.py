@@ -1,0 +1,95 @@
+"""``mailplan export crm|contacts``: files for a CRM's mailbox binding and for mail clients' address books."""
+
+from __future__ import annotations
+
+import csv
+import enum
+import io
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from mailplan import config as config_mod
+from mailplan.cli.common import CONFIG_ARG, guarded, today
+from mailplan.model.objects import Contact
+from mailplan.people.dayone import crm_rows
+from mailplan.render.contacts_export import outlook_csv, vcards
+from mailplan.session import load_desired
+
+export_app = typer.Typer(name="export", help="Files for other systems: a CRM, mail clients' address books.",
+                         no_args_is_help=True)
+
+
+class CrmFormat(enum.StrEnum):
+    csv = "csv"
+    json = "json"
+
+
+class CrmTarget(enum.StrEnum):
+    generic = "generic"
+    hubspot = "hubspot"
+    zoho_crm = "zoho-crm"
+
+
+class ContactsFormat(enum.StrEnum):
+    vcard = "vcard"
+    outlook_csv = "outlook-csv"
+
+
+OUT_OPT = typer.Option("--out", "-o", help="Write to this file instead of standard output.")
+
+
+@export_app.command("crm")
+def export_crm(
+    config: CONFIG_ARG = Path("mailplan.yaml"),
+    fmt: Annotated[CrmFormat, typer.Option("--format", "-f", help="csv or json.")] = CrmFormat.csv,
+    target: Annotated[CrmTarget, typer.Option("--for", help="Column names as this CRM's import expects.")] = (
+        CrmTarget.generic
+    ),
+    out: Annotated[Path | None, OUT_OPT] = None,
+) -> None:
+    """One row per active person: address, name, department, IMAP/SMTP/POP servers, login. Never a password."""
+    with guarded():
+        rows = crm_rows(config_mod.load(config), today(), target.value)
+        if fmt is CrmFormat.json:
+            text = json.dumps(rows, ensure_ascii=False, indent=2) + "\n"
+        else:
+            buffer = io.StringIO()
+            writer = csv.DictWriter(buffer, fieldnames=list(rows[0]) if rows else [], lineterminator="\n")
+            writer.writeheader()
+            writer.writerows(rows)
+            text = buffer.getvalue()
+        _emit(text, out, f"{len(rows)} people")
+
+
+@export_app.command("contacts")
+def export_contacts(
+    config: CONFIG_ARG = Path("mailplan.yaml"),
+    fmt: Annotated[ContactsFormat, typer.Option("--format", "-f", help="vcard (RFC 6350 vCard 4.0) or outlook-csv "
+                                                "(Outlook and Foxmail import).")] = ContactsFormat.vcard,
+    out: Annotated[Path | None, OUT_OPT] = None,
+) -> None:
+    """The customers of ``contacts:`` as one address book, each customer with its owner as of today."""
+    with guarded():
+        day = today()
+        loaded = config_mod.load(config)
+        desired = load_desired(config, day, create_keys=False)
+        contacts = [o for state in desired.objects.values() for o in state if isinstance(o, Contact)]
+        names = {p.address: p.name for p in loaded.people}
+        text = vcards(contacts, names) if fmt is ContactsFormat.vcard else outlook_csv(contacts, names)
+        count = sum(len(c.addresses) for c in contacts)
+        _emit(text, out, f"{count} addresses of {len(contacts)} customers")
+
+
+def _emit(text: str, out: Path | None, what: str) -> None:
+    if out is None:
+        typer.echo(text, nl=False)
+        return
+    out.write_text(text, encoding="utf-8", newline="")
+    typer.echo(f"wrote {what} to {out}", err=True)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(export_app)

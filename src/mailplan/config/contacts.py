@@ -1,0 +1,58 @@
+"""``contacts:``: customer companies, their addresses by role, and the salesperson who owns each.
+
+Checked like the rest of the file, every problem at its ``file:line:col``: an address must be a
+valid outside address (a customer's, not one of ours), appear once in the whole section, and the
+owner must be a person of the organization. A company listed twice is refused too: its addresses
+would be split between two address-book entries with possibly two owners.
+"""
+
+from __future__ import annotations
+
+from mailplan.config.addresses import AddressError, external_address, to_unicode
+from mailplan.config.claims import Claims
+from mailplan.config.entries import CustomerEntry
+from mailplan.config.source import NodePath
+
+
+def resolve_contacts(r: Claims) -> tuple[CustomerEntry, ...]:
+    out: list[CustomerEntry] = []
+    companies: dict[str, NodePath] = {}
+    addresses: dict[str, tuple[str, NodePath]] = {}
+    for i, spec in enumerate(r.doc.contacts):
+        path: NodePath = ("contacts", i)
+        key = " ".join(spec.company.casefold().split())
+        if key in companies:
+            r.fail(f"customer {spec.company!r} is listed twice (first at {r.where.at(companies[key])})",
+                   (*path, "company"), "list each company once, with all its addresses")
+        companies.setdefault(key, path)
+        owner = r.person_ref(spec.owner, (*path, "owner"), "owner")
+        found: list[tuple[str, str, str]] = []
+        for j, entry in enumerate(spec.addresses):
+            where: NodePath = (*path, "addresses", j, "address")
+            address = _customer_address(r, entry.address, where)
+            if address is None:
+                continue
+            if address in addresses:
+                company, first = addresses[address]
+                r.fail(f"customer address {address} is listed twice: also for {company!r} ({r.where.at(first)})",
+                       where, "an address belongs to one company; remove one of the two")
+                continue
+            addresses[address] = (spec.company, where)
+            found.append((entry.role, address, entry.name or ""))
+        if owner is not None:
+            out.append(CustomerEntry(spec.company, owner, tuple(found), spec.note, i, r.where.at(path)))
+    return tuple(out)
+
+
+def _customer_address(r: Claims, written: str, where: NodePath) -> str | None:
+    try:
+        address = external_address(written)
+    except AddressError as exc:
+        r.fail(str(exc), where, "write the customer's full address, e.g. inquiry@customer.example")
+        return None
+    domain = address.rpartition("@")[2]
+    if domain in r.domains:
+        r.fail(f"{written} is an address of the organization ({to_unicode(domain)}), not a customer's",
+               where, "contacts: lists customers' own addresses; staff are in people:")
+        return None
+    return address

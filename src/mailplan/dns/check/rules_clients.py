@@ -1,0 +1,82 @@
+"""The records mail clients look up to configure themselves: RFC 6186 SRV and the autoconfig names.
+
+AD01 (rules_config.py) compares them with what the config derives; these rules check that what is
+published can be used, whoever published it: a client that follows a broken SRV record gives up
+where a guess would have worked.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterator
+
+from mailplan.dns.check.context import Ctx
+from mailplan.dns.check.dnsview import Undecided
+from mailplan.dns.check.rules import NA, Fail, Outcome, Pass, rule
+from mailplan.dns.clients import AUTODISCOVER_SRV, SRV_SERVICES
+
+
+def _has_address(ctx: Ctx, host: str) -> bool:
+    a, aaaa = ctx.view.get(host, "A"), ctx.view.get(host, "AAAA")
+    if a.values or aaaa.values:
+        return True
+    for answer in (a, aaaa):
+        if answer.error:
+            raise Undecided(answer.query, answer.error)
+    return False
+
+
+@rule("AD03", "error", "client SRV records usable ('.' alone, targets with addresses, no CNAME targets)")
+def client_srv(ctx: Ctx) -> Iterator[Outcome]:
+    """RFC 6186 §3–4 and RFC 2782: a service not offered is the target "." alone; a target is a host
+    name with an address record, never an alias (CNAME)."""
+    seen = 0
+    for service in (*dict.fromkeys(SRV_SERVICES.values()), AUTODISCOVER_SRV):
+        name = ctx.fqdn(service)
+        values = ctx.lookup(name, "SRV").values
+        if not values:
+            continue
+        seen += 1
+        targets = [v.split()[-1] for v in values]
+        if "." in targets and len(values) > 1:
+            yield Fail(f"{name} says the service is not offered ('.') and names servers too",
+                       "'0 0 0 .' alone, or servers only", " | ".join(values), name)
+            continue
+        for value, target in zip(values, targets, strict=True):
+            if target == ".":
+                continue
+            try:
+                ipaddress.ip_address(target.rstrip("."))
+                yield Fail(f"{name} names an IP address; an SRV target is a host name", "a host name", value, name)
+                continue
+            except ValueError:
+                pass
+            cname = ctx.lookup(target, "CNAME").values
+            if cname:
+                yield Fail(f"{name}: the target {target} is a CNAME (to {cname[0]}); RFC 2782 forbids an alias there",
+                           "a host name with A/AAAA", f"{target} CNAME {cname[0]}", name)
+            elif not _has_address(ctx, target):
+                yield Fail(f"{name}: the target {target} has no A or AAAA record; clients cannot connect",
+                           "A/AAAA", "(none)", name)
+    if not seen:
+        yield NA
+    else:
+        yield Pass(f"{seen} client SRV record sets usable")
+
+
+@rule("AD04", "warning", "self-hosted autoconfig/autodiscover names reach the web server")
+def autoconfig_reachable(ctx: Ctx) -> Iterator[Outcome]:
+    """Thunderbird asks ``autoconfig.<domain>``, Outlook ``autodiscover.<domain>``: where the config
+    points them at a host of the domain itself (the self-hosted backend), that host needs an address."""
+    wanted = [r for r in ctx.target.expected if r.rtype == "CNAME"
+              and r.fqdn.split(".", 1)[0] in ("autoconfig", "autodiscover")
+              and any(v.rstrip(".").endswith(ctx.domain) for v in r.values)]
+    if not wanted:
+        yield NA
+    for record in wanted:
+        host = record.values[0].rstrip(".")
+        if not _has_address(ctx, host):
+            yield Fail(f"{record.fqdn} points at {host}, which has no A or AAAA record: mail clients cannot fetch "
+                       "their settings", f"{host} A/AAAA", "(none)", record.fqdn)
+        else:
+            yield Pass(f"{record.fqdn} → {host}", name=record.fqdn)
