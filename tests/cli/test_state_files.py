@@ -46,6 +46,9 @@ def test_state_folder_and_files_have_explicit_modes_under_umask_000(company: Pat
     assert modes.pop("credentials.txt") == 0o600
     assert modes.pop("journal.jsonl") == 0o640
     assert modes.pop("dkim") == 0o700
+    assert modes.pop("welcome") == 0o700  # the welcome sheets (0600) hold initial passwords
+    # the journal's index (written by a plan once there is a journal), as readable as the journal
+    assert modes.pop("journal.jsonl.freezes.json", 0o640) == 0o640
     assert set(modes.values()) == {0o600}, modes  # the DKIM private keys
     assert grp.getgrgid((state / "mail.sqlite").stat().st_gid).gr_name == GROUP
 

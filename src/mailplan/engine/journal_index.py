@@ -100,7 +100,11 @@ def _save(journal: Path, offset: int, seq: int, digest: str, frozen: FrozenOn) -
     }
     temporary = path.with_name(path.name + f".{os.getpid()}.tmp")
     try:
-        temporary.write_text(json.dumps(body, ensure_ascii=False), encoding="utf-8")
+        # as readable as the journal it comes from (0640), whatever the umask
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o640)
+        os.fchmod(fd, 0o640)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(json.dumps(body, ensure_ascii=False))
         os.replace(temporary, path)
     except OSError:  # a read-only state folder: the next plan reads the journal again, nothing is lost
         temporary.unlink(missing_ok=True)

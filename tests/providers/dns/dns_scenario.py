@@ -62,8 +62,11 @@ def plan(provider: Provider, zone: str, desired: Sequence[Record]) -> list[Chang
     the whole zone finds there."""
     observed = provider.read_wanted([zone], State(desired)).state
     at = {(r.zone, r.name, r.rtype) for r in desired}
-    whole = [o for o in provider.read([zone]).state if isinstance(o, Record) and (o.zone, o.name, o.rtype) in at]
-    assert sorted(map(repr, observed)) == sorted(map(repr, whole))
+
+    def there(state: State) -> list[str]:
+        return sorted(repr(o) for o in state if isinstance(o, Record) and (o.zone, o.name, o.rtype) in at)
+
+    assert there(observed) == there(provider.read([zone]).state)
     changes = []
     for record in desired:
         found = observed.get(record.ident)
