@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import stat
 from pathlib import Path
 
 import pytest
@@ -69,7 +70,9 @@ def test_a_plan_reads_only_the_entries_written_since_the_last_one(
     freeze(journal, "p3")
     assert journal_index.frozen_on(journal.path) == {("mail", f"p2@{D}"): today(), ("mail", f"p3@{D}"): today()}
     assert counts == [22, 2]
-    assert json.loads(journal_index.index_path(journal.path).read_text())["offset"] == journal.path.stat().st_size
+    index = journal_index.index_path(journal.path)
+    assert json.loads(index.read_text())["offset"] == journal.path.stat().st_size
+    assert stat.S_IMODE(index.stat().st_mode) == 0o640  # as readable as the journal, no more
 
 
 @pytest.mark.parametrize("damage", ["missing", "unreadable", "another journal"])
