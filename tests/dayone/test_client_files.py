@@ -127,8 +127,9 @@ def test_thunderbird_finds_the_settings_where_it_looks(served: Served, host: str
     imap, smtp = provider.find("incomingServer"), provider.find("outgoingServer")
     assert imap is not None and smtp is not None
     assert (imap.get("type"), imap.findtext("hostname"), imap.findtext("port"), imap.findtext("socketType")) == (
-        "imap", f"mx.{D}", "143", "STARTTLS")
-    assert (smtp.findtext("port"), smtp.findtext("username")) == ("587", "%EMAILADDRESS%")
+        "imap", f"mx.{D}", "993", "SSL")
+    assert (smtp.findtext("port"), smtp.findtext("socketType"), smtp.findtext("username")) == (
+        "465", "SSL", "%EMAILADDRESS%")
 
 
 def test_nothing_else_is_served(served: Served) -> None:
@@ -146,8 +147,8 @@ def test_outlook_gets_the_settings_of_the_address_it_asks_for(served: Served) ->
     assert set(protocols) == {"IMAP", "SMTP"}  # the self-hosted backend serves no POP
     imap = protocols["IMAP"]
     assert (imap.findtext(f"{A}Server"), imap.findtext(f"{A}Port"), imap.findtext(f"{A}Encryption"),
-            imap.findtext(f"{A}LoginName")) == (f"mx.{D}", "143", "TLS", f"zhangsan@{D}")
-    assert protocols["SMTP"].findtext(f"{A}Port") == "587"
+            imap.findtext(f"{A}LoginName")) == (f"mx.{D}", "993", "SSL", f"zhangsan@{D}")
+    assert protocols["SMTP"].findtext(f"{A}Port") == "465"
 
 
 def test_outlook_asking_with_the_alias_domain_logs_in_with_the_primary_address(served: Served) -> None:
@@ -175,7 +176,7 @@ def test_the_apple_profile_sets_up_mail_and_the_address_book_without_a_password(
     assert mail["PayloadType"] == "com.apple.mail.managed" and mail["EmailAccountType"] == "EmailTypeIMAP"
     assert (mail["EmailAddress"], mail["EmailAccountName"], mail["IncomingMailServerHostName"],
             mail["IncomingMailServerPortNumber"], mail["OutgoingMailServerPortNumber"]) == (
-        f"john.smith@{D}", "John Smith", f"mx.{D}", 143, 587)
+        f"john.smith@{D}", "John Smith", f"mx.{D}", 993, 465)
     assert carddav["PayloadType"] == "com.apple.carddav.account" and carddav["CardDAVHostName"] == f"dav.{D}"
     flat = answer.content.decode().lower()
     assert "password</key>" not in flat.replace("outgoingpasswordsameasincomingpassword</key>", "")

@@ -25,8 +25,8 @@ def test_crm_export_has_one_row_per_active_person_and_no_password(company: Path,
     assert zs == {
         "address": "zhangsan@huamao-trade.com", "display_name": "张三", "first_name": "三", "last_name": "张",
         "department": "销售部", "login": "zhangsan@huamao-trade.com",
-        "imap_host": "mx.huamao-trade.com", "imap_port": "143", "imap_security": "STARTTLS",
-        "smtp_host": "mx.huamao-trade.com", "smtp_port": "587", "smtp_security": "STARTTLS",
+        "imap_host": "mx.huamao-trade.com", "imap_port": "993", "imap_security": "SSL/TLS",
+        "smtp_host": "mx.huamao-trade.com", "smtp_port": "465", "smtp_security": "SSL/TLS",
         "pop_host": "", "pop_port": "", "pop_security": "",
         "takes_over": "lina2@huamao-trade.com",  # the frozen mailbox whose successor zhangsan is
     }

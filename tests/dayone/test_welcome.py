@@ -38,7 +38,7 @@ def test_apply_writes_an_owner_only_sheet_per_new_person(applied: Path, mailplan
     assert all(stat.S_IMODE(p.stat().st_mode) == 0o600 for p in sheets.values())
     page = sheets["zhangsan@huamao-trade.com.html"].read_text(encoding="utf-8")
     for text in ("欢迎加入 华贸进出口有限公司", "Welcome to", "zhangsan@huamao-trade.com", "销售部",
-                 "mx.huamao-trade.com", "<td>143</td>", "<td>587</td>", "STARTTLS", "第一次登录", "First sign-in"):
+                 "mx.huamao-trade.com", "<td>993</td>", "<td>465</td>", "SSL/TLS", "第一次登录", "First sign-in"):
         assert text in page
     passwords = [line.split("\t")[1] for line in (applied / ".mailplan" / "credentials.txt").read_text(
         encoding="utf-8").splitlines()]

@@ -17,8 +17,9 @@ D = "example.test"
 
 CLIENTS = (
     "_imap._tcp IN SRV 0 1 143 mx\n"
-    "_imaps._tcp IN SRV 0 0 0 .\n"
+    "_imaps._tcp IN SRV 0 1 993 mx\n"
     "_submission._tcp IN SRV 0 1 587 mx\n"
+    "_submissions._tcp IN SRV 0 1 465 mx\n"
     "_pop3s._tcp IN SRV 0 0 0 .\n"
     "_autodiscover._tcp IN SRV 0 1 443 mx\n"
     "autoconfig IN CNAME mx\n"
@@ -42,10 +43,12 @@ def findings(report: DomainReport, rule: str) -> list:
 
 def test_the_self_hosted_backend_publishes_what_rfc_6186_clients_ask_for() -> None:
     values = {(r.name, r.rtype): r.values for r in derived()}
-    assert values["_imap._tcp", "SRV"] == (f"0 1 143 mx.{D}.",)  # what server-config serves: IMAP with STARTTLS
+    # what server-config serves: implicit TLS (993, 465) and STARTTLS (143, 587)
+    assert values["_imaps._tcp", "SRV"] == (f"0 1 993 mx.{D}.",)
+    assert values["_imap._tcp", "SRV"] == (f"0 1 143 mx.{D}.",)
+    assert values["_submissions._tcp", "SRV"] == (f"0 1 465 mx.{D}.",)
     assert values["_submission._tcp", "SRV"] == (f"0 1 587 mx.{D}.",)
-    assert values["_imaps._tcp", "SRV"] == ("0 0 0 .",)  # RFC 6186 §4: not offered, said so
-    assert values["_pop3s._tcp", "SRV"] == ("0 0 0 .",)
+    assert values["_pop3s._tcp", "SRV"] == ("0 0 0 .",)  # RFC 6186 §4: no POP, said so
     assert values["autoconfig", "CNAME"] == values["autodiscover", "CNAME"] == (f"mx.{D}.",)
 
 

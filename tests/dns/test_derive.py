@@ -33,7 +33,7 @@ def local_facts(tmp_path: Path, **changes: object) -> MailDomainFacts:
 def test_local_domain_gets_mx_spf_dkim_dmarc(tmp_path: Path) -> None:
     facts = local_facts(tmp_path, spf_extra=("include:spf.crm.example",), spf_all="-all")
     records = by_name(mail_records(facts))
-    clients = {(n, "SRV") for n in ("_imap._tcp", "_imaps._tcp", "_submission._tcp", "_pop3s._tcp",
+    clients = {(n, "SRV") for n in ("_imap._tcp", "_imaps._tcp", "_submission._tcp", "_submissions._tcp", "_pop3s._tcp",
                                      "_autodiscover._tcp")} | {("autoconfig", "CNAME"), ("autodiscover", "CNAME")}
     assert set(records) == {("@", "MX"), ("@", "TXT"), ("mail._domainkey", "TXT"), ("_dmarc", "TXT")} | clients
     assert records["@", "MX"].values == ("10 mx.example.com.",)
@@ -55,7 +55,7 @@ def test_parked_domain_is_locked_down(tmp_path: Path) -> None:
 def test_subdomain_records_are_named_relative_to_the_zone(tmp_path: Path) -> None:
     facts = local_facts(tmp_path, domain="eu.example.com")
     names = {r.name for r in mail_records(facts)}
-    clients = {f"{n}.eu" for n in ("_imap._tcp", "_imaps._tcp", "_submission._tcp", "_pop3s._tcp",
+    clients = {f"{n}.eu" for n in ("_imap._tcp", "_imaps._tcp", "_submission._tcp", "_submissions._tcp", "_pop3s._tcp",
                                     "_autodiscover._tcp", "autoconfig", "autodiscover")}
     assert names == {"eu", "mail._domainkey.eu", "_dmarc.eu"} | clients
 

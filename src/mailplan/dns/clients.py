@@ -20,8 +20,9 @@ documents one, the ``autodiscover`` CNAME, which its DNS template publishes):
   pop3-and-imap4): outlook.office365.com 993 SSL/TLS (IMAP), 995 (POP), smtp.office365.com 587 STARTTLS.
 - Zoho Mail: zoho.com/mail/help/imap-access.html and pop-access.html, organization accounts:
   imappro.<region> 993 SSL, smtppro.<region> 465 SSL, poppro.<region> 995 SSL.
-- local: what ``mailplan local server-config`` serves: IMAP on 143 and submission on 587, both
-  with STARTTLS (TLS once a certificate is given), no POP.
+- local: what ``mailplan local server-config`` serves (it needs a certificate for anything off
+  loopback): implicit TLS on 993 (IMAP) and 465 (submission), which clients are told first
+  (RFC 8314 §3 prefers it), and STARTTLS on 143 and 587; no POP.
 """
 
 from __future__ import annotations
@@ -59,6 +60,7 @@ class ClientSettings:
     source: str  # the document the values follow
     unverified: bool = False
     webmail: str = ""  # where the person logs in first in a browser ("" when there is none)
+    also: tuple[Server, ...] = ()  # further ways in to the same servers (STARTTLS beside implicit TLS): SRV only
 
     @property
     def servers(self) -> tuple[Server, ...]:
@@ -82,8 +84,9 @@ def client_settings(facts: MailDomainFacts) -> ClientSettings | None:
     if kind == "local":
         host = _setting(facts, "mx_host") or f"mail.{facts.domain}"
         return ClientSettings(
-            kind, Server("imap", host, 143, "starttls"), Server("smtp", host, 587, "starttls"), None,
+            kind, Server("imap", host, 993, "tls"), Server("smtp", host, 465, "tls"), None,
             "mailplan local server-config (Dovecot IMAP, Postfix submission)",
+            also=(Server("imap", host, 143, "starttls"), Server("smtp", host, 587, "starttls")),
         )
     if kind == "tencent-exmail":
         return _hosted(kind, "imap.exmail.qq.com", "smtp.exmail.qq.com", "pop.exmail.qq.com",
@@ -141,10 +144,10 @@ def srv_values(settings: ClientSettings) -> dict[str, str]:
     """Name (relative to the mail domain) → SRV value, for the services RFC 6186 names.
 
     The three the issue names always get a record, ``.`` where the service is not offered, so
-    a client asking for ``_imaps._tcp`` learns that IMAP is on 143 with STARTTLS instead of
-    guessing; the others only where they are offered.
+    a client asking for ``_pop3s._tcp`` learns that there is no POP instead of guessing; the
+    others only where they are offered.
     """
     out: dict[str, str] = {name: NOT_OFFERED for name in ("_imaps._tcp", "_submission._tcp", "_pop3s._tcp")}
-    for server in settings.servers:
+    for server in (*settings.servers, *settings.also):
         out[SRV_SERVICES[(server.protocol, server.security)]] = f"0 1 {server.port} {server.host}"
     return out
