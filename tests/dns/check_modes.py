@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-CONFIG_ONLY = {"SPF16", "MX06", "DK01", "AD01", "CFG01", "STS06", "POL01"}
+CONFIG_ONLY = {"SPF16", "MX06", "DK01", "AD01", "AD04", "CFG01", "STS06", "POL01"}
 
 
 def verdicts(report: dict[str, Any], domain: str) -> dict[str, list[tuple[str, str, str]]]:
