@@ -32,7 +32,7 @@ from typing import Any
 
 import benchlib
 from benchlib import table
-from mail_scale import company
+from company import company
 
 from fakes.google import GoogleFake, harness
 from mailplan.providers.base import CredentialSink, ProviderContext

@@ -1,7 +1,8 @@
 """The local mail backend at 100 / 1,000 / 10,000 people, through the config language.
 
-For each size: a ``mailplan.yaml`` with Chinese names (departments, managers,
-functional mailboxes, groups, aliases) is written to a temp dir, then
+For each size: a ``mailplan.yaml`` of the generated company (``company.py``:
+departments, managers, functional mailboxes and groups growing with it) is
+written to a temp dir, then
 
 1. validate + compile (load the YAML, check it, derive addresses and objects);
 2. first apply (read, diff, gate, apply every change to the SQLite database);
@@ -27,122 +28,20 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import benchlib
-import yaml
 from benchlib import ROOT, Stopwatch, table
+from company import DOMAIN, company, document, local_mail, offboarded, write_yaml
 
 from mailplan import config as config_mod
-from mailplan.config.naming import derive_local_part, numbered
 from mailplan.engine import capabilities
 from mailplan.engine.apply import apply_changes
 from mailplan.model.objects import Alias, Group, Mailbox, MailObject
 from mailplan.model.state import State
 from mailplan.providers.mail.local.reader import read_managed, read_objects, split_list
 from mailplan.session import Session
-
-DOMAIN = "huamao-bench.com"
-DEPARTMENTS = 20
-SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"  # noqa: E501
-GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超霞平刚桂华建国文博晓东海峰雪梅志婷玉兰春燕红宇浩然子涵思远佳怡欣雨萱梓轩俊辰皓天泽瑞嘉琪凯琳鹏飞"  # noqa: E501
-
-
-# --- the generated company --------------------------------------------------------------------
-
-
-@dataclass
-class Company:
-    people: list[dict[str, Any]] = field(default_factory=list)
-    addresses: list[str] = field(default_factory=list)  # each person's local part, same order
-
-    def managers(self) -> list[str]:
-        return self.addresses[:DEPARTMENTS]  # the first person of each department leads it
-
-
-def company(size: int) -> Company:
-    """``size`` people with Chinese names; a name whose address is taken gets ``address:`` (as onboard does)."""
-    out = Company()
-    taken: set[str] = set()
-    for i in range(size):
-        surname = SURNAMES[i % len(SURNAMES)]
-        rest = i // len(SURNAMES)
-        given = GIVEN[rest % len(GIVEN)] + (GIVEN[(rest // len(GIVEN)) % len(GIVEN)] if rest >= len(GIVEN) else "")
-        name = surname + given
-        local = derive_local_part(name)
-        entry: dict[str, Any] = {"name": name, "department": f"d{i % DEPARTMENTS}"}
-        if local in taken:
-            local = numbered(local, taken)
-            entry["address"] = local
-        taken.add(local)
-        entry["tier"] = "manager" if i < DEPARTMENTS else "staff"
-        if i % 10 == 3:
-            entry["aliases"] = [f"x{i}"]
-        out.people.append(entry)
-        out.addresses.append(local)
-    return out
-
-
-def document(people: Company, database: str, scheme: str) -> dict[str, Any]:
-    managers = people.managers()
-    return {
-        "version": 1,
-        "organization": {"name": "华贸进出口有限公司", "primary_domain": DOMAIN},
-        "state_dir": ".mailplan",
-        "providers": {"mail": {"type": "local", "database": database, "password_scheme": scheme}},
-        "domains": {DOMAIN: {"mail": "mail"}},
-        "departments": {
-            f"d{k}": {"name": f"第{k + 1}业务部", "manager": managers[k] if k < len(managers) else None}
-            for k in range(DEPARTMENTS)
-        },
-        "tiers": {"manager": {"read_department_mailboxes": True, "send_as_department_mailboxes": True}, "staff": {}},
-        "people": people.people,
-        "mailboxes": [
-            {"address": f"info-d{k}", "name": f"第{k + 1}业务部询盘", "department": f"d{k}", "owners": [managers[k]]}
-            for k in range(min(DEPARTMENTS, len(managers)))
-        ],
-        "groups": [
-            {
-                "address": f"team-d{k}",
-                "name": f"第{k + 1}业务部全体",
-                "members": [f"department:d{k}"],
-                "post": "organization",
-            }
-            for k in range(DEPARTMENTS)
-        ],
-        "aliases": [{"address": "postmaster", "to": [managers[0]]}, {"address": "abuse", "to": [managers[0]]}],
-        "policies": {
-            "password": {"min_length": 12},
-            "archive": {"retention": "5y"},
-            "offboarding": {
-                "deliver_to_successor": True,
-                "remove_from_groups": True,
-                "auto_reply": {"subject": "{name} 已离职 / {name} has left", "body": "请联系 {successor_address}。"},
-            },
-        },
-    }
-
-
-def offboarded(people: Company, share: float, today: dt.date) -> Company:
-    """The same company with ``share`` of the staff (never a manager) gone yesterday, handed to their manager."""
-    out = Company(addresses=list(people.addresses))
-    count = round(len(people.people) * share)
-    managers = people.managers()
-    for i, entry in enumerate(people.people):
-        entry = dict(entry)
-        if i >= DEPARTMENTS and count > 0 and i % 5 in (1, 2, 3):
-            entry["left_on"] = (today - dt.timedelta(days=1)).isoformat()
-            entry["successor"] = managers[i % DEPARTMENTS]
-            count -= 1
-        out.people.append(entry)
-    return out
-
-
-def write_yaml(path: Path, doc: dict[str, Any]) -> None:
-    path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
-
 
 # --- the peer: one SELECT per object ----------------------------------------------------------
 
@@ -242,7 +141,7 @@ def run_size(size: int, workdir: Path, scheme: str) -> dict[str, Any]:
     folder.mkdir()
     people = company(size)
     config = folder / "mailplan.yaml"
-    write_yaml(config, document(people, ".mailplan/mail.sqlite", scheme))
+    write_yaml(config, document(people, local_mail(scheme=scheme)))
     out: dict[str, Any] = {
         "size": size,
         "yaml_kib": config.stat().st_size // 1024,
@@ -296,7 +195,7 @@ def run_size(size: int, workdir: Path, scheme: str) -> dict[str, Any]:
 
     leaving = offboarded(people, 0.40, today)
     out["leaving"] = sum(1 for p in leaving.people if "left_on" in p)
-    write_yaml(config, document(leaving, ".mailplan/mail.sqlite", scheme))
+    write_yaml(config, document(leaving, local_mail(scheme=scheme)))
     out["gate"] = cli(config)
     out["forced"] = cli(config, "--force")
     out["watch"] = watch.seconds

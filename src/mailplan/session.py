@@ -16,10 +16,10 @@ from pathlib import Path
 from mailplan import clock
 from mailplan import config as config_mod
 from mailplan.dns import spf
-from mailplan.engine import capabilities, gate, retention
+from mailplan.engine import capabilities, gate, journal_index, retention
 from mailplan.engine.dated import date_warnings
 from mailplan.engine.diff import diff_all
-from mailplan.engine.journal import APPLIED, Entry, Journal
+from mailplan.engine.journal import APPLIED, Journal
 from mailplan.engine.journal_reconcile import reconcile, unmarked_creates
 from mailplan.engine.journal_recover import recover
 from mailplan.engine.journal_run import for_run as journal_for_run
@@ -29,7 +29,7 @@ from mailplan.model.change import Action
 from mailplan.model.desired import Desired
 from mailplan.model.objects import Mailbox
 from mailplan.model.plan import Plan
-from mailplan.model.state import Observed
+from mailplan.model.state import Observed, State
 from mailplan.providers.base import CredentialSink, Provider, ProviderContext, ProviderError
 from mailplan.providers.registry import UnknownProviderType, provider_class
 
@@ -78,7 +78,7 @@ class Session:
         self.base_dir = Path(desired.config_path).resolve().parent if desired.config_path else Path.cwd()
         self.credentials = CredentialSink(self._path(desired.credentials_file or ".mailplan/credentials.txt"))
         self._providers: dict[str, Provider] = {}
-        self._entries: list[Entry] | None = None
+        self._journaled: journal_index.Summary | None = None
 
     @classmethod
     def open(
@@ -122,8 +122,8 @@ class Session:
                 on_provider(name)
             scope = self.desired.scopes.get(name, ())
             try:
-                self.provider(name).expect(self.desired.objects[name])
-                observed[name] = self.provider(name).read(scope)
+                # what the plan diffs against: a DNS provider asks for the rrsets the config writes, no more
+                observed[name] = self.provider(name).read_wanted(scope, self.desired.objects.get(name, State()))
             except ProviderError as exc:
                 raise MailplanError(f"reading provider {name!r} failed: {exc}") from exc
         return observed
@@ -131,17 +131,18 @@ class Session:
     def plan(self, observed: dict[str, Observed], settings: gate.GateSettings | None = None) -> Plan:
         settings = settings or gate.GateSettings(today=self.today)
         limits = self.desired.safety  # counted with what the journal shows in the window
-        entries = [e.data for e in self.journal_entries()]
-        recent = gate.history(entries, settings.today, limits.window_days)
-        made = gate.journaled_mailboxes(entries)
+        journaled = self.journal_summary()  # what the plan needs of the journal, kept in its index
+        recent = gate.history(journaled.limited, settings.today, limits.window_days)
+        made = journaled.made
         settings = dataclasses.replace(settings, limits=limits, history=recent, journaled=made)
-        frozen_on = retention.freeze_dates(self._frozen_on(), observed) if self.desired.retention_period else {}
-        settled = retention.settle(self.desired, observed, frozen_on, self.today, self._journal_start())
+        frozen_on = retention.freeze_dates(journaled.frozen, observed) if self.desired.retention_period else {}
+        start = journaled.journal_start() or self.today  # the first day the journal vouches for
+        settled = retention.settle(self.desired, observed, frozen_on, self.today, start)
         changes, unmanaged, orphans = diff_all(settled.objects, observed, settled.deletions)
         # made but never marked as mailplan's (a create cut short): made again, which adopts and marks it,
         # instead of any other change of it (the create sets it as the config describes it)
         marked_apart = {name: type(self.provider(name)).MARKED_APART for name in observed}
-        again = unmarked_creates(self.journal_entries(), settled.objects, observed, marked_apart)
+        again = unmarked_creates(journaled.started, settled.objects, observed, marked_apart)
         redone = {(c.provider, c.obj.ident) for c in again}
         changes = [c for c in changes if (c.provider, c.obj.ident) not in redone] + again
         expired = retention.expire_orphans(
@@ -162,25 +163,13 @@ class Session:
             safety=gate.limit_uses(changes, observed, settings),
         )
 
-    def _frozen_on(self) -> dict[tuple[str, str], dt.date]:
-        return retention.frozen_since(self.journal_entries())
-
-    def _journal_start(self) -> dt.date:
-        """The first day the journal vouches for (today for an empty one)."""
-        for entry in self.journal_entries():
-            try:
-                return dt.datetime.fromisoformat(str(entry.data.get("time"))).astimezone().date()
-            except ValueError:
-                continue
-        return self.today
-
-    def journal_entries(self) -> list[Entry]:
-        """The journal's entries, read once per run. A torn last line is left out: the next command that
-        writes moves it aside (``settle_journal``); a plan only reads past it."""
-        if self._entries is None:
-            journal = Journal(self.journal_path, actor="-")  # only read: no git, no key
-            self._entries = list(journal.entries(skip_torn=True)) if journal.path.exists() else []
-        return self._entries
+    def journal_summary(self) -> journal_index.Summary:
+        """What the plan needs of the journal, read once per run: from its index, and the entries written
+        since. A torn last line is left out: the next command that writes moves it aside
+        (``settle_journal``); a plan only reads past it."""
+        if self._journaled is None:
+            self._journaled = journal_index.summary(self.journal_path)
+        return self._journaled
 
     def settle_journal(
         self, journal: Journal, observed: dict[str, Observed], tell: Callable[[str], None]
@@ -205,7 +194,7 @@ class Session:
             frozen = done.event == APPLIED and change.action is Action.FREEZE
             if change.kind == Mailbox.KIND and frozen:  # its password works no more: off the credentials file
                 self.credentials.forget(change.key)
-        self._entries = None
+        self._journaled = None
 
     def stale_reasons(self, saved: Plan, observed: dict[str, Observed], current: Plan) -> list[str]:
         """Why a saved plan no longer fits the config or the live state ([] if it still does).

@@ -48,6 +48,8 @@ def test_state_folder_and_files_have_explicit_modes_under_umask_000(company: Pat
     assert modes.pop("dkim") == 0o700
     assert modes.pop("welcome") == 0o700  # each new person's welcome sheet is for their eyes
     assert modes.pop("lock") == 0o644  # who holds the lock is no secret
+    # the journal's index (written by a plan once there is a journal), as readable as the journal
+    assert modes.pop("journal.jsonl.index.json", 0o640) == 0o640
     assert set(modes.values()) == {0o600}, modes  # the DKIM private keys and the welcome sheets
     assert grp.getgrgid((state / "mail.sqlite").stat().st_gid).gr_name == GROUP
 

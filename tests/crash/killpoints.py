@@ -7,14 +7,18 @@ in a child process forked from the test (no interpreter start-up to pay for each
 kills). Each probe reached is appended to the log as ``number<TAB>kind<TAB>detail``; with N = 0
 none kills (a dry run lists them). The probes (all test-side, by patching):
 
-* ``torn line`` — a journal line half written, then killed (as a write cut short by a crash);
-* ``line written`` — just after a whole journal line: after an intent, before the provider is
-  asked; after an outcome, a change boundary;
-* ``password written ahead`` — a generated password on file, before the provider has it;
-* ``before commit`` — the local database's transaction done but not committed;
+* ``torn line`` — a journal line half written, then killed (as a write cut short by a crash); of
+  a batch's lines (written at once), each in turn: those before it whole, it half;
+* ``line written`` — just after a whole journal write (one line, or a batch's): after intents,
+  before the provider is asked; after outcomes, a change (or batch) boundary;
+* ``password written ahead`` — generated passwords on file (a batch's at once; the detail lists
+  their addresses), before the provider has them;
+* ``before commit`` — the local database's transaction (one change's, or a batch's) done but not
+  committed;
 * ``before rename`` — a file (zone, key, credentials, database) fully written beside its place;
 * ``provider took the call`` — a cloud API answered a write, before the client read the answer;
-* ``provider answered`` — the provider's apply returned, its outcome not yet journaled.
+* ``provider answered`` — the provider's apply (of one change, or a batch) returned, its outcomes
+  not yet journaled; the detail names the changes.
 """
 
 from __future__ import annotations
@@ -66,41 +70,44 @@ def install(kill_at: int, log: str) -> None:
 
     real_append = journal_mod._append_line
 
-    def append_line(path: Any, line: bytes) -> None:
-        detail = _line_detail(line)
-        if reached("torn line", detail):
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o640)
-            os.write(fd, line[: len(line) // 2])
-            os.fsync(fd)
-            die()
-        real_append(path, line)
-        if reached("line written", detail):
+    def append_line(path: Any, block: bytes) -> None:
+        lines = block.splitlines(keepends=True)
+        for number, line in enumerate(lines):
+            if reached("torn line", _line_detail(line)):
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o640)
+                os.write(fd, b"".join(lines[:number]) + line[: len(line) // 2])
+                os.fsync(fd)
+                die()
+        real_append(path, block)
+        details = [_line_detail(line) for line in lines]
+        more = f" (and {len(lines) - 1} more)" if len(lines) > 1 else ""
+        if reached("line written", details[-1] + more):
             die()
 
     journal_mod._append_line = append_line
 
-    real_journaled = apply_mod.journaled
+    real_journaled = apply_mod.journaled_all
 
-    def journaled(journal: Any, change: Any, call: Callable[[], str]) -> str:
-        def probed() -> str:
-            answer = call()
-            if reached("provider answered", f"{change.describe()}"):
+    def journaled_all(journal: Any, changes: Any, call: Callable[[], list[str]]) -> list[str]:
+        def probed() -> list[str]:
+            answers = call()
+            if reached("provider answered", "; ".join(change.describe() for change in changes)):
                 die()
-            return answer
+            return answers
 
-        return real_journaled(journal, change, probed)
+        return real_journaled(journal, changes, probed)
 
-    apply_mod.journaled = journaled  # type: ignore[assignment]
+    apply_mod.journaled_all = journaled_all  # type: ignore[assignment]
 
-    real_pending = CredentialSink.pending
+    real_pending = CredentialSink.pending_all
 
-    def pending(self: Any, address: str, password: str, note: str = "") -> Any:
-        issued = real_pending(self, address, password, note)
-        if reached("password written ahead", address):
+    def pending_all(self: Any, issued: Any) -> Any:
+        written = real_pending(self, issued)
+        if issued and reached("password written ahead", " ".join(one.address for one in issued)):
             die()
-        return issued
+        return written
 
-    CredentialSink.pending = pending  # type: ignore[method-assign]
+    CredentialSink.pending_all = pending_all  # type: ignore[method-assign]
 
     real_transaction = local_provider.transaction
 

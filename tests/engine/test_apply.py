@@ -150,15 +150,15 @@ def test_a_change_the_journal_could_not_record_is_reported_as_such_and_apply_sto
     mem = MemoryProvider()
     journal = Journal(tmp_path / "j.jsonl", actor="t")
     changes = _plan(mem, _desired())
-    real_outcome, calls = journal.outcome, []
+    real_outcome, calls = journal.outcome_all, []
 
-    def outcome(change: Change, intent: int, event: str, answer: str) -> dict[str, object]:
-        calls.append(change)
+    def outcome_all(changes: list[Change], intents: list[int], event: str, answers: list[str]) -> None:
+        calls.append(changes)
         if len(calls) == 2:
             raise OSError(28, "No space left on device")
-        return real_outcome(change, intent, event, answer)
+        real_outcome(changes, intents, event, answers)
 
-    monkeypatch.setattr(journal, "outcome", outcome)
+    monkeypatch.setattr(journal, "outcome_all", outcome_all)
     report = apply_changes(changes, {"mem": mem}, journal)
     assert not report.ok
     assert "NOT written to the journal" in report.error and "No space left on device" in report.error

@@ -17,8 +17,6 @@ import typer
 from mailplan import clock, i18n
 from mailplan.config.loader import state_dir_of
 from mailplan.dns import spf
-from mailplan.dns.check.context import SpfDns
-from mailplan.dns.check.dnsview import LiveDns
 from mailplan.engine.lock import StateLock, parse_timeout
 from mailplan.errors import ConfigError, MailplanError
 from mailplan.files import remove_stale_temps
@@ -81,6 +79,10 @@ class PlanFormat(enum.StrEnum):
 def spf_resolver(value: str) -> spf.Resolver:
     if not value:
         return OfflineSpf()
+    # a resolver and its transports are imported only by the commands that ask DNS
+    from mailplan.dns.check.context import SpfDns
+    from mailplan.dns.check.dnsview import LiveDns
+
     return SpfDns(LiveDns(None if value == "system" else value))
 
 

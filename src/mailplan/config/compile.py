@@ -8,7 +8,7 @@ from pathlib import Path
 
 from mailplan import notes
 from mailplan.config.addresses import to_alabel
-from mailplan.config.directory import department_tree
+from mailplan.config.departments import DepartmentTree, by_department
 from mailplan.config.entries import Config, Domain, GroupEntry, Person
 from mailplan.config.models import AutoReplyText
 from mailplan.config.secrets import is_secret_key, resolve
@@ -42,6 +42,10 @@ class _Compiler:
         self.origins: dict[Ident, Location] = {}
         self.problems: list[Problem] = []
         self.people = {p.address: p for p in config.people}
+        # indexed once: asked per person and per group, a scan each time would make a compile quadratic
+        self.tree = DepartmentTree({key: dept.parent for key, dept in self.doc.departments.items()})
+        self.staff = by_department(config.people)
+        self.department_mailboxes = by_department(config.mailboxes)
         self.offboarding = self.doc.policies.offboarding
         self.retention_period = self.doc.policies.archive.retention
         # provider -> mailboxes whose retention has passed: left out, their deletion proposed
@@ -258,8 +262,8 @@ class _Compiler:
             if member.kind == "address":
                 out.add(member.value)
             elif member.kind == "department":
-                tree = department_tree(self.doc, member.value)
-                out.update(p.address for p in self.config.people if p.department in tree)
+                for department in self.tree.below(member.value):
+                    out.update(p.address for p in self.staff.get(department, ()))
             elif member.value not in seen:
                 out |= self.expand(groups[member.value], groups, seen | {member.value})
         out = {a for a in out if not self.absent(a) or (self.gone(a) and not self.offboarding.remove_from_groups)}
@@ -312,9 +316,10 @@ class _Compiler:
             tier = self.doc.tiers.get(person.tier or "")
             if tier is None or person.department is None or self.absent(person.address):
                 continue
-            tree = department_tree(self.doc, person.department)
-            for box in self.config.mailboxes:
-                if box.department in tree:
+            if not (tier.read_department_mailboxes or tier.send_as_department_mailboxes):
+                continue
+            for department in self.tree.below(person.department):
+                for box in self.department_mailboxes.get(department, ()):
                     grant(
                         box.address,
                         person.address,
@@ -334,7 +339,7 @@ class _Compiler:
                 continue
             departments: tuple[str, ...] = ()
             if tier.admin == "department" and person.department:
-                departments = tuple(sorted(department_tree(self.doc, person.department)))
+                departments = tuple(sorted(self.tree.below(person.department)))
             role = o.AdminRole(person.address, tier.admin, departments)
             self.add(self.mail_provider(person.address), role, self.where("people", person.index, "tier"))
 

@@ -439,16 +439,3 @@ def resolve(doc: models.Document, where: SourceMap, path: Path, files: list[Path
         warnings=tuple(r.warnings),
         contacts=contacts,
     )
-
-
-def department_tree(doc: models.Document, key: str) -> set[str]:
-    """``key`` and every department below it."""
-    out = {key}
-    changed = True
-    while changed:
-        changed = False
-        for name, dept in doc.departments.items():
-            if dept.parent in out and name not in out:
-                out.add(name)
-                changed = True
-    return out

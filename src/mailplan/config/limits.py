@@ -14,8 +14,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
-from yaml.events import AliasEvent
+from yaml.composer import Composer
+from yaml.constructor import SafeConstructor
+from yaml.events import AliasEvent, CollectionStartEvent, ScalarEvent
 from yaml.nodes import MappingNode, Node, SequenceNode
+from yaml.resolver import Resolver
 
 MAX_FILE_BYTES = 4 * 1024 * 1024  # one file
 MAX_TOTAL_BYTES = 16 * 1024 * 1024  # the config and everything it includes
@@ -48,9 +51,10 @@ class AliasNode(Node):
 
     id = "alias"
 
-    def __init__(self, target: Node, start_mark: Any, end_mark: Any) -> None:
+    def __init__(self, target: Node, start_mark: Any, end_mark: Any, anchor: str = "") -> None:
         super().__init__(target.tag, target.value, start_mark, end_mark)
         self.target = target
+        self.anchor = anchor
 
 
 @dataclass
@@ -62,6 +66,14 @@ class Budget:
     nodes: int = 0
     alias_values: int = 0
     _sizes: dict[int, int] = field(default_factory=dict)
+
+    def copy(self) -> Budget:
+        return Budget(self.bytes, self.files, self.nodes, self.alias_values, dict(self._sizes))
+
+    def restore(self, saved: Budget) -> None:
+        """Back to ``saved`` (a copy): a file composed again is charged once."""
+        self.bytes, self.files, self.nodes = saved.bytes, saved.files, saved.nodes
+        self.alias_values, self._sizes = saved.alias_values, dict(saved._sizes)
 
     def charge_alias(self, alias: AliasNode) -> str:
         """Count the values ``alias`` repeats; '' when within bounds, else what is wrong."""
@@ -96,27 +108,30 @@ class Budget:
 
 
 def _anchor_name(alias: AliasNode) -> str:
-    buffer = getattr(alias.start_mark, "buffer", None)
-    if isinstance(buffer, str):
-        start, end = alias.start_mark.pointer, alias.end_mark.pointer
-        return buffer[start + 1 : end].rstrip("\0")
-    return "…"
+    return alias.anchor or "…"
 
 
-class LimitedLoader(yaml.SafeLoader):
-    """PyYAML's safe loader, composing with a depth and node limit and keeping aliases as ``AliasNode``."""
+class _Limits:
+    """Composing with a depth and node limit, keeping aliases as ``AliasNode`` and noting which nodes
+    are anchored (the walk may let go of every other node once it has read it)."""
 
-    def __init__(self, stream: str, budget: Budget) -> None:
-        super().__init__(stream)
+    budget: Budget
+    depth: int
+    anchored: set[int]
+    check_event: Any
+    peek_event: Any
+
+    def limits(self, budget: Budget) -> None:
         self.budget = budget
         self.depth = 0
+        self.anchored = set()
 
     def compose_node(self, parent: Node | None, index: Any) -> Node:
         if self.check_event(AliasEvent):
-            event = self.peek_event()  # type: ignore[no-untyped-call]
-            target = super().compose_node(parent, index)
+            event = self.peek_event()
+            target = super().compose_node(parent, index)  # type: ignore[misc]
             assert target is not None  # an alias always names a node (PyYAML raises for an unknown one)
-            alias = AliasNode(target, event.start_mark, event.end_mark)
+            alias = AliasNode(target, event.start_mark, event.end_mark, event.anchor)
             if isinstance(target, SequenceNode | MappingNode) and target.end_mark is None:
                 raise LimitExceeded(
                     f"alias *{_anchor_name(alias)} is used inside the value it names (a loop)",
@@ -125,7 +140,7 @@ class LimitedLoader(yaml.SafeLoader):
                 )
             self.budget.size(alias)
             return alias
-        event = self.peek_event()  # type: ignore[no-untyped-call]
+        event = self.peek_event()
         self.budget.nodes += 1
         if self.budget.nodes > MAX_NODES:
             raise LimitExceeded(
@@ -141,8 +156,35 @@ class LimitedLoader(yaml.SafeLoader):
                 "a mailplan config needs a few levels; check the indentation and brackets above this line",
             )
         try:
-            node = super().compose_node(parent, index)
+            node: Node | None = super().compose_node(parent, index)  # type: ignore[misc]
         finally:
             self.depth -= 1
         assert node is not None  # an event that starts a node was peeked above
+        if isinstance(event, ScalarEvent | CollectionStartEvent) and event.anchor is not None:
+            self.anchored.add(id(node))
         return node
+
+
+class LimitedLoader(_Limits, yaml.SafeLoader):
+    """PyYAML's safe loader in Python, with the limits: what reports a file's mistakes."""
+
+    def __init__(self, stream: str, budget: Budget) -> None:
+        yaml.SafeLoader.__init__(self, stream)
+        self.limits(budget)
+
+
+FAST = yaml.__with_libyaml__  # PyYAML was built with libyaml (its wheels are)
+
+if FAST:
+    from yaml._yaml import CParser
+
+    class FastLimitedLoader(_Limits, Composer, CParser, SafeConstructor, Resolver):
+        """libyaml scans and parses (C: most of the time a load takes), our composer above builds the
+        nodes with the limits, from the same events with the same marks."""
+
+        def __init__(self, stream: str, budget: Budget) -> None:
+            CParser.__init__(self, stream)
+            SafeConstructor.__init__(self)
+            Resolver.__init__(self)
+            Composer.__init__(self)
+            self.limits(budget)

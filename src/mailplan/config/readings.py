@@ -16,9 +16,10 @@ asks for ``address:``.
 
 from __future__ import annotations
 
+import functools
+import os
 from dataclasses import dataclass
-
-from pypinyin import Style, lazy_pinyin, pinyin
+from types import ModuleType
 
 # character -> (the reading used in given names, other readings that also occur in given names)
 # Sources checked for each entry: 现代汉语词典 (7th ed.) readings, and how the character is read in common
@@ -80,22 +81,30 @@ def _known(reading: str) -> str:
     return _plain(reading) if reading.isascii() and reading.isalpha() else ""
 
 
+# Readings depend on the characters alone: each is asked of pypinyin once per run (a company repeats them).
+@functools.cache
 def char_reading(char: str) -> str:
     """pypinyin's reading of one character alone ("" when it has none)."""
-    found = lazy_pinyin(char, style=Style.NORMAL)
+    found = _pypinyin().lazy_pinyin(char, style=_pypinyin().Style.NORMAL)
     return _known(found[0]) if len(found) == 1 else ""
 
 
+@functools.cache
 def other_readings(char: str, reading: str) -> tuple[str, ...]:
     """Every other toneless reading pypinyin knows for ``char`` (for the record, not a doubt)."""
-    found = pinyin(char, style=Style.NORMAL, heteronym=True)
+    found = _pypinyin().pinyin(char, style=_pypinyin().Style.NORMAL, heteronym=True)
     return tuple(dict.fromkeys(_known(r) for r in (found[0] if found else []) if _known(r) not in ("", reading)))
 
 
 def read_given(text: str) -> list[Syllable]:
     """The characters of a given name (Han characters only), each read as names read it."""
+    return list(_read_given(text))
+
+
+@functools.cache
+def _read_given(text: str) -> tuple[Syllable, ...]:
     alone = [char_reading(c) for c in text]
-    in_context = lazy_pinyin(text, style=Style.NORMAL) if all(alone) else alone
+    in_context = _pypinyin().lazy_pinyin(text, style=_pypinyin().Style.NORMAL) if all(alone) else alone
     if len(in_context) != len(text):  # pypinyin keeps one item per Han character; be safe if not
         in_context = alone
     out: list[Syllable] = []
@@ -107,4 +116,13 @@ def read_given(text: str) -> list[Syllable]:
         reading, single = _known(word_reading), char_reading(char)
         source = f"pypinyin phrase {text}" if reading and single and reading != single else "pypinyin"
         out.append(Syllable(char, reading, source))
-    return out
+    return tuple(out)
+
+
+def _pypinyin() -> ModuleType:
+    """pypinyin, imported when a name is first read: loading its dictionaries costs a quarter of a second
+    and some 50 MB, which commands that read no name (``--help``, a config of written addresses) skip."""
+    os.environ.setdefault("PYPINYIN_NO_DICT_COPY", "1")  # they are never changed here: no private copy
+    import pypinyin
+
+    return pypinyin

@@ -4,6 +4,13 @@ PyYAML's composed nodes carry marks; we walk them ourselves instead of letting
 the constructor throw them away, so that every later error (a pydantic error,
 an unknown reference, a duplicate address) can point at the exact spot.
 
+libyaml (in PyYAML's wheels) scans and parses, our composer builds the nodes
+(``limits.py``); a file libyaml finds a mistake in is read again by PyYAML's
+Python parser, so that every mistake is worded and located as it always was.
+That parser also reads a file with a tab (it refuses some tabs libyaml allows)
+and every file where libyaml is absent. The walk lets go of
+each node once it has read it (an anchored one stays for its aliases).
+
 Paths are tuples of mapping keys (always strings, as written) and list
 indexes: ``("people", 3, "left_on")``.
 """
@@ -21,7 +28,7 @@ from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from mailplan.config.files import include_targets, read_text
-from mailplan.config.limits import MAX_DEPTH, AliasNode, Budget, LimitedLoader, LimitExceeded
+from mailplan.config.limits import FAST, MAX_DEPTH, AliasNode, Budget, LimitedLoader, LimitExceeded
 from mailplan.errors import ConfigError, Location, Problem
 
 NodePath = tuple[str | int, ...]
@@ -78,8 +85,10 @@ class _Walker:
     through aliases stop the walk with a problem, as they do when written.
     """
 
-    def __init__(self, file: str, problems: list[Problem], budget: Budget) -> None:
+    def __init__(self, file: str, problems: list[Problem], budget: Budget, anchored: set[int]) -> None:
         self.file = file
+        self.anchored = anchored  # nodes aliases repeat: kept; every other node is let go once read
+        self._keep = 0  # > 0 inside an anchored node
         self.problems = problems
         self.budget = budget
         self.where = SourceMap()
@@ -97,15 +106,28 @@ class _Walker:
         self.where.values[path] = location(self.file, node)
         if isinstance(node, MappingNode | SequenceNode):
             self._depth += 1
+            kept = id(node) in self.anchored  # an alias may repeat it: all of it stays
+            self._keep += kept
             try:
                 if self._depth > MAX_DEPTH:
                     return self._stop(f"values are nested more than {MAX_DEPTH} levels deep (through aliases)", node)
                 if isinstance(node, MappingNode):
                     return self._mapping(node, path)
-                return [self.value(item, (*path, i)) for i, item in enumerate(node.value)]
+                return self._sequence(node, path)
             finally:
                 self._depth -= 1
+                self._keep -= kept
+                if not kept and not self._keep and not self._in_alias:
+                    node.value = []  # read: its children can go
         return self._scalar(node)
+
+    def _sequence(self, node: SequenceNode, path: NodePath) -> list[Any]:
+        items, out = node.value, []
+        for i, item in enumerate(items):
+            out.append(self.value(item, (*path, i)))
+            if not self._keep and not self._in_alias:
+                items[i] = None  # let the item's nodes go as soon as it is read
+        return out
 
     def _alias(self, node: AliasNode, path: NodePath) -> Any:
         if not self._in_alias:  # an alias inside a repeated value was counted with it
@@ -189,10 +211,8 @@ class _Walker:
 
 def _parse(text: str, file: str, problems: list[Problem], budget: Budget) -> tuple[Any, SourceMap] | None:
     """The document's data and where each value is; None when it cannot be read (the problem is added)."""
-    loader: LimitedLoader | None = None
     try:
-        loader = LimitedLoader(text, budget)
-        node = loader.get_single_node()
+        node, anchored = _compose(text, budget)
     except LimitExceeded as exc:
         mark = exc.problem_mark
         loc = Location(file, mark.line + 1, mark.column + 1) if mark else Location(file, 1, 1)
@@ -214,14 +234,33 @@ def _parse(text: str, file: str, problems: list[Problem], budget: Budget) -> tup
     except yaml.YAMLError as exc:
         problems.append(Problem(f"YAML error: {exc}", Location(file, 1, 1)))
         return None
-    finally:
-        if loader is not None:
-            loader.dispose()
     if node is None:  # an empty file: problems about it point at its start
         return {}, SourceMap(values={(): Location(file, 1, 1)})
-    walker = _Walker(file, problems, budget)
+    walker = _Walker(file, problems, budget, anchored)
     data = walker.value(node, ())
     return None if walker.stopped else (data, walker.where)
+
+
+def _compose(text: str, budget: Budget) -> tuple[Node | None, set[int]]:
+    """The document's nodes and which of them are anchored; raises what PyYAML's Python loader raises."""
+    # A tab between values is refused by PyYAML and allowed by libyaml: a file with a tab is read by
+    # PyYAML's parser alone, so that what is valid does not depend on the machine.
+    if FAST and "\t" not in text:
+        from mailplan.config.limits import FastLimitedLoader
+
+        saved = budget.copy()
+        fast = FastLimitedLoader(text, budget)
+        try:
+            return fast.get_single_node(), fast.anchored
+        except yaml.YAMLError:
+            budget.restore(saved)  # read again below, to word and place the mistake as PyYAML does
+        finally:
+            fast.dispose()
+    loader = LimitedLoader(text, budget)
+    try:
+        return loader.get_single_node(), loader.anchored
+    finally:
+        loader.dispose()
 
 
 def _position(text: str, file: str, offset: int) -> Location:

@@ -8,6 +8,14 @@ never keeps another person — or the same person — from being frozen. The nex
 ``plan`` reads the live state again and finishes exactly what is left, because
 every change is idempotent and a create adopts what already exists.
 
+A provider that makes a batch of changes durable at once (``Provider.BATCH``: the local
+backend's database transaction) is handed consecutive changes together, up to its batch size and
+only while none of them waits for a change that failed or was held back. The batch's intents are
+journaled (in one durable write) before it is handed over, its outcomes once it is committed, so a
+run killed anywhere leaves what a killed single change leaves: nothing, or intents the next run
+reconciles. A batch that fails is journaled so and made again one change at a time: each failure is
+named, and only what depends on it is skipped.
+
 Only a journal that cannot take an entry stops the run at once: a change made
 but not on record must not be followed by more of them.
 """
@@ -21,7 +29,7 @@ from functools import partial
 from mailplan.engine.depends import dependencies
 from mailplan.engine.diff import mailbox_of
 from mailplan.engine.gate import needs_allow_delete
-from mailplan.engine.journal import Journal, Unrecorded, journaled
+from mailplan.engine.journal import Journal, Unrecorded, journaled_all
 from mailplan.model.change import Action, Change
 from mailplan.model.objects import Mailbox
 from mailplan.providers.base import Provider, ProviderError
@@ -86,16 +94,76 @@ def apply_changes(
     needs = dependencies(changes, lambda name: name in providers and providers[name].FREEZE_STOPS_DELIVERY)
     not_done: dict[int, Change] = {}  # index -> the failed or held back change at the root of it
     used: set[str] = set()
-    for index, change in enumerate(changes):
-        status = _apply_one(index, change, needs[index], not_done, held, providers, journal, report)
-        if status == "ok":
-            used.add(change.provider)
-        _tell(progress, index + 1, total, change, status)
-        if status == "journal failed":
-            report.not_attempted = changes[index + 1 :]
+    index = 0
+    while index < total:
+        batch = _batch_at(index, changes, needs, not_done, held, providers)
+        statuses = _apply_batch([changes[i] for i in batch], providers, journal, report) if len(batch) > 1 else []
+        if not statuses:  # one change, or a batch that failed and was journaled so: one at a time
+            for i in batch:
+                statuses.append(_apply_one(i, changes[i], needs[i], not_done, held, providers, journal, report))
+                if statuses[-1] == "journal failed":
+                    break
+        for i, status in zip(batch, statuses, strict=False):  # fewer statuses: the journal failed
+            if status == "ok":
+                used.add(changes[i].provider)
+            _tell(progress, i + 1, total, changes[i], status)
+        if "journal failed" in statuses:
+            report.not_attempted = changes[batch[len(statuses) - 1] + 1 :]
             return report
+        index = batch[-1] + 1
     _finish(used, providers, report)
     return report
+
+
+def _batch_at(
+    index: int,
+    changes: list[Change],
+    needs: list[list[int]],
+    not_done: dict[int, Change],
+    held: set[Change],
+    providers: Mapping[str, Provider],
+) -> list[int]:
+    """The indexes of the changes from ``index`` on that their provider makes in one batch: consecutive,
+    of that provider, each of its own object, none manual, held back or waiting for a change not done.
+    Just ``[index]`` when that is one change, or the provider takes one at a time."""
+    first = changes[index]
+    provider = providers.get(first.provider)
+    size = provider.BATCH if provider is not None else 1
+    batch: list[int] = []
+    objects: set[tuple[str, str]] = set()  # one change per object: a killed batch's intents are judged apart
+    for i in range(index, min(index + size, len(changes))):
+        change = changes[i]
+        if change.provider != first.provider or change.action is Action.MANUAL or change in held:
+            break
+        if change.obj.ident in objects or any(j in not_done for j in needs[i]):
+            break
+        objects.add(change.obj.ident)
+        batch.append(i)
+    return batch if len(batch) > 1 else [index]
+
+
+def _apply_batch(
+    changes: list[Change], providers: Mapping[str, Provider], journal: Journal, report: ApplyReport
+) -> list[str]:
+    """Make ``changes`` in one go. Their progress statuses; none when the batch failed and was journaled
+    so: the caller makes them one at a time, so that each failure is named and skips only what needs it."""
+    first = changes[0]
+    try:
+        journaled_all(journal, changes, partial(_make, providers[first.provider], changes))
+    except Unrecorded as exc:
+        if not exc.applied:  # nothing was asked: the first is reported, the others were not attempted
+            report.failures.append(Failure(first, first.provider, str(exc)))
+            return ["journal failed"]
+        # all of them made, none on record: the next run finds them done (journal_reconcile.py)
+        report.applied += changes
+        others = f"; so are the {len(changes) - 1} other changes made with it, listed as applied"
+        report.failures.append(Failure(first, first.provider, str(exc) + others))
+        return ["journal failed"] * len(changes)
+    except Exception:
+        return []
+    report.applied += changes
+    report.manual += [c for c in changes if c.instructions]  # applied in part: a person has a step to do
+    return ["ok"] * len(changes)
 
 
 def _apply_one(
@@ -123,7 +191,7 @@ def _apply_one(
         return "held back"
     try:
         # the journal's hook: intent written before the provider call, outcome after (journal.py)
-        journaled(journal, change, partial(_make, providers[change.provider], change))
+        journaled_all(journal, [change], partial(_make, providers[change.provider], [change]))
     except Unrecorded as exc:
         # the journal could not take it: say exactly what was done, and stop before doing more
         if exc.applied:
@@ -141,13 +209,15 @@ def _apply_one(
     return "ok"
 
 
-def _make(provider: Provider, change: Change) -> str:
-    answer = provider.apply(change)
-    if change.action is Action.FREEZE:
-        # its password works no more: the credentials file lists only those that do (before the outcome is
-        # journaled, so a run killed in between has an open intent, which the next run settles the same way)
-        provider.context.credentials.forget(change.key)
-    return answer
+def _make(provider: Provider, changes: list[Change]) -> list[str]:
+    answers = provider.apply_batch(changes) if len(changes) > 1 else [provider.apply(changes[0])]
+    for change in changes:
+        if change.action is Action.FREEZE:
+            # its password works no more: the credentials file lists only those that do (before the outcome
+            # is journaled, so a run killed in between has an open intent, which the next run settles the
+            # same way)
+            provider.context.credentials.forget(change.key)
+    return answers
 
 
 def _finish(used: set[str], providers: Mapping[str, Provider], report: ApplyReport) -> None:

@@ -56,9 +56,12 @@ class GateSettings:
     journaled: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
 
-def journaled_mailboxes(entries: Iterable[Mapping[str, Any]]) -> dict[str, frozenset[str]]:
-    """Provider -> the mailboxes the journal shows made (created) there and not removed since."""
-    made: dict[str, set[str]] = {}
+def journaled_mailboxes(
+    entries: Iterable[Mapping[str, Any]], start: Mapping[str, Iterable[str]] | None = None
+) -> dict[str, frozenset[str]]:
+    """Provider -> the mailboxes the journal shows made (created) there and not removed since.
+    ``start``: what earlier entries gave (the journal's index, journal_index.py)."""
+    made: dict[str, set[str]] = {provider: set(keys) for provider, keys in (start or {}).items()}
     for data in entries:
         if data.get("kind") != Mailbox.KIND or data.get("event") != APPLIED:
             continue
@@ -70,15 +73,21 @@ def journaled_mailboxes(entries: Iterable[Mapping[str, Any]]) -> dict[str, froze
     return {provider: frozenset(keys) for provider, keys in made.items()}
 
 
+def limited(data: Mapping[str, Any]) -> bool:
+    """Whether a journal entry is a freeze or removal done, which the safety limits' window counts."""
+    return data.get("event") in (APPLIED, PARTLY_APPLIED) and data.get("action") in (
+        Action.FREEZE.value,
+        Action.REMOVE.value,
+    )
+
+
 def history(entries: Iterable[Mapping[str, Any]], today: dt.date, window_days: int) -> History:
     """What the journal's entries show was frozen or removed within ``window_days`` before ``today``."""
     recent: Counter[tuple[str, str]] = Counter()
     removed: Counter[tuple[str, str]] = Counter()
     first_day = today - dt.timedelta(days=window_days - 1)
     for data in entries:
-        if window_days <= 0 or data.get("event") not in (APPLIED, PARTLY_APPLIED):
-            continue
-        if data.get("action") not in (Action.FREEZE.value, Action.REMOVE.value):
+        if window_days <= 0 or not limited(data):
             continue
         try:
             day = dt.datetime.fromisoformat(str(data.get("time"))).astimezone().date()

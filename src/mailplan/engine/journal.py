@@ -29,7 +29,7 @@ import hmac
 import json
 import os
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -143,7 +143,7 @@ def is_done(data: dict[str, Any]) -> bool:
 
 
 def _append_line(path: Path, line: bytes) -> None:
-    """Append one whole line and make it durable before the provider is asked anything more."""
+    """Append whole lines (one, or a batch's) and make them durable before the provider is asked anything more."""
     # O_APPEND and a single write: concurrent writers cannot interleave inside a line
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o640)
     try:
@@ -267,51 +267,79 @@ class Journal:
         self, change: Change, answer: str, event: str = APPLIED, extra: dict[str, Any] | None = None
     ) -> dict[str, Any]:
         """One entry about ``change``: by default, that the provider confirmed it."""
-        body: dict[str, Any] = {
-            "event": event,
-            "provider": change.provider,
-            "action": change.action.value,
-            "kind": change.kind,
-            "key": change.key,
-            "reason": change.reason,
-            "before": change.before.to_dict() if change.before else None,
-            "after": change.after.to_dict() if change.after else None,
-            "answer": answer,
-        }
-        return self.record({**body, **(extra or {})})
+        return self.record(_about(change, answer, event, extra))
 
     def intend(self, change: Change) -> int:
         """Before the provider is asked: the intent, whose number the outcome names."""
-        seq: int = self.append(change, "", INTENDED)["seq"]
-        return seq
+        return self.intend_all([change])[0]
+
+    def intend_all(self, changes: Sequence[Change]) -> list[int]:
+        """The intents of changes the provider is asked to make together, durable at once."""
+        return [body["seq"] for body in self.record_all([_about(c, "", INTENDED) for c in changes])]
 
     def outcome(self, change: Change, intent: int, event: str, answer: str) -> dict[str, Any]:
         """After the provider answered: what became of the intent ``intent``."""
         return self.append(change, answer, event, {"intent": intent})
 
+    def outcome_all(
+        self, changes: Sequence[Change], intents: Sequence[int], event: str, answers: Sequence[str]
+    ) -> None:
+        """What became of the intents of changes made together, durable at once."""
+        self.record_all([
+            _about(c, answer, event, {"intent": intent})
+            for c, intent, answer in zip(changes, intents, answers, strict=True)
+        ])  # fmt: skip
+
     def record(self, fields: dict[str, Any]) -> dict[str, Any]:
         """Append an entry holding ``fields``, numbered, chained to the last one, signed if there is a key."""
+        return self.record_all([fields])[0]
+
+    def record_all(self, entries: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Append an entry for each of ``entries``, chained in turn, in one write made durable once."""
         head = self.head()
-        body: dict[str, Any] = {
-            "seq": head.seq + 1,
-            "time": clock.now().isoformat(timespec="seconds"),
-            "actor": self.actor,
-            "config_commit": self.commit,
-            "config_dirty": self.dirty,
-            "config_fingerprint": self.fingerprint,
-            **fields,
-            "prev": head.hash,
-        }
-        if self.as_of is not None:
-            body["as_of"] = self.as_of.isoformat()
-        body["hash"] = _digest(head.hash, body)
         key = self.key
-        if key is not None:
-            body["mac"] = _mac(key, body["hash"])
+        bodies = []
+        for fields in entries:
+            body: dict[str, Any] = {
+                "seq": head.seq + 1,
+                "time": clock.now().isoformat(timespec="seconds"),
+                "actor": self.actor,
+                "config_commit": self.commit,
+                "config_dirty": self.dirty,
+                "config_fingerprint": self.fingerprint,
+                **fields,
+                "prev": head.hash,
+            }
+            if self.as_of is not None:
+                body["as_of"] = self.as_of.isoformat()
+            body["hash"] = _digest(head.hash, body)
+            if key is not None:
+                body["mac"] = _mac(key, body["hash"])
+            bodies.append(body)
+            head = Head(body["seq"], body["hash"])
+        if not bodies:
+            return []
         make_dirs(self.path.parent)
-        _append_line(self.path, (json.dumps(body, ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8"))
-        self._head = Head(body["seq"], body["hash"])
-        return body
+        lines = "".join(json.dumps(body, ensure_ascii=False, sort_keys=True) + "\n" for body in bodies)
+        _append_line(self.path, lines.encode("utf-8"))
+        self._head = head
+        return bodies
+
+
+def _about(change: Change, answer: str, event: str, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The fields of an entry about ``change``."""
+    body: dict[str, Any] = {
+        "event": event,
+        "provider": change.provider,
+        "action": change.action.value,
+        "kind": change.kind,
+        "key": change.key,
+        "reason": change.reason,
+        "before": change.before.to_dict() if change.before else None,
+        "after": change.after.to_dict() if change.after else None,
+        "answer": answer,
+    }
+    return {**body, **(extra or {})}
 
 
 class Unrecorded(JournalError):
@@ -323,30 +351,45 @@ class Unrecorded(JournalError):
 
 
 def journaled(journal: Journal, change: Change, call: Callable[[], str]) -> str:
-    """Make ``change`` through ``call`` (the provider's apply) between its intent and its outcome.
+    """Make ``change`` through ``call`` (the provider's apply) between its intent and its outcome."""
+    return journaled_all(journal, [change], lambda: [call()])[0]
 
-    The intent is on disk before the provider is asked, so a run killed at any point leaves either
-    nothing or an intent the next run reconciles with the live state. Raises ``Unrecorded`` when the
-    journal cannot take an entry, and whatever ``call`` raises after journaling the failure.
+
+def journaled_all(journal: Journal, changes: Sequence[Change], call: Callable[[], list[str]]) -> list[str]:
+    """Make ``changes`` through ``call`` (the provider's apply, of one change or of a batch made durable
+    together) between their intents and their outcomes.
+
+    The intents are on disk before the provider is asked, so a run killed at any point leaves either
+    nothing or intents the next run reconciles with the live state. Raises ``Unrecorded`` when the
+    journal cannot take an entry, and whatever ``call`` raises after journaling the failure (a batch
+    that raises made none of its changes: each is recorded failed, and the caller makes them again).
     """
     try:
-        intent = journal.intend(change)
+        intents = journal.intend_all(changes)
     except (OSError, JournalError) as exc:
         raise Unrecorded(f"not attempted: the journal cannot take its intent: {exc}", applied=False) from None
     try:
-        answer = call()
+        answers = call()
     except Exception:
         # no error text: it may quote a request; the run's output has it. A journal that fails here
-        # leaves the intent open, and the next run reconciles it.
+        # leaves the intents open, and the next run reconciles them.
+        failed = ("the provider reported an error (in the run's output); what was done of it, the next plan "
+                  "reads from the provider") if len(changes) == 1 else _BATCH_FAILED.format(count=len(changes))
         with contextlib.suppress(OSError, JournalError):
-            journal.outcome(change, intent, FAILED, "the provider reported an error (in the run's output); "
-                            "what was done of it, the next plan reads from the provider")
+            journal.outcome_all(changes, intents, FAILED, [failed] * len(changes))
         raise
     try:
-        journal.outcome(change, intent, APPLIED, answer)
+        journal.outcome_all(changes, intents, APPLIED, answers)
     except (OSError, JournalError) as exc:
-        raise Unrecorded(f"applied ({answer}) but NOT written to the journal: {exc}", applied=True) from None
-    return answer
+        made = answers[0] if len(answers) == 1 else f"{len(answers)} changes in one transaction: {answers[0]}, ..."
+        raise Unrecorded(f"applied ({made}) but NOT written to the journal: {exc}", applied=True) from None
+    return answers
+
+
+_BATCH_FAILED = (
+    "its batch of {count} changes failed at the provider (the error is in the run's output); each of them is "
+    "made again on its own, and what was done of it the next plan reads from the provider"
+)
 
 
 def _damaged(number: int, reason: Msg, torn: bool, raw: bytes) -> Break:

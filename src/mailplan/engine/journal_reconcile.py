@@ -58,16 +58,13 @@ def open_intents(entries: Iterable[Entry]) -> list[Entry]:
     return list(intents.values())
 
 
-def unmarked_creates(
-    entries: Iterable[Entry],
-    desired: Mapping[str, State],
-    observed: Mapping[str, Observed],
-    marked_apart: Mapping[str, frozenset[str]],
-) -> list[Change]:
-    """Creates to make again: the journal shows mailplan set out to make the object, the provider holds it
-    but without mailplan's mark, and marking is a call of its own there (``Provider.MARKED_APART``): the
-    run was cut short (killed, or the marking failed) between the two. Making it again adopts and marks it."""
-    started: set[tuple[str, str, str]] = set()
+Started = set[tuple[str, str, str]]  # (provider, kind, key) of creates mailplan set out to make
+
+
+def started_creates(entries: Iterable[Entry], start: Started | None = None) -> Started:
+    """The creates the journal shows mailplan set out to make (an intent), of objects not removed since.
+    ``start``: what earlier entries gave (the journal's index, journal_index.py)."""
+    started = set(start or ())
     for entry in entries:
         data = entry.data
         which = (str(data.get("provider")), str(data.get("kind")), str(data.get("key")))
@@ -75,10 +72,23 @@ def unmarked_creates(
             started.add(which)
         elif data.get("event") == APPLIED and data.get("action") == Action.REMOVE.value:
             started.discard(which)
+    return started
+
+
+def unmarked_creates(
+    started: Started,
+    desired: Mapping[str, State],
+    observed: Mapping[str, Observed],
+    marked_apart: Mapping[str, frozenset[str]],
+) -> list[Change]:
+    """Creates to make again: the journal shows mailplan set out to make the object (``started_creates``),
+    the provider holds it but without mailplan's mark, and marking is a call of its own there
+    (``Provider.MARKED_APART``): the run was cut short (killed, or the marking failed) between the two.
+    Making it again adopts and marks it."""
     again = []
-    for provider, kind, key in sorted(started):
+    for provider, kind, key in sorted(w for w in started if w[1] in marked_apart.get(w[0], frozenset())):
         live, wanted = observed.get(provider), desired.get(provider)
-        if live is None or wanted is None or kind not in marked_apart.get(provider, frozenset()):
+        if live is None or wanted is None:
             continue
         obj = wanted.get((kind, key))
         if obj is not None and (kind, key) in live.state and (kind, key) not in live.managed:

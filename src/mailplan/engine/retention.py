@@ -38,13 +38,15 @@ class Settled:
     retention: dict[str, dict[str, str]]  # provider -> mailbox -> ISO date before which it may not go
 
 
-def frozen_since(entries: Iterable[Entry]) -> dict[tuple[str, str], dt.date]:
+def frozen_since(
+    entries: Iterable[Entry], start: dict[tuple[str, str], dt.date] | None = None
+) -> dict[tuple[str, str], dt.date]:
     """(provider, mailbox) -> the day the journal last saw it become frozen (and not unfrozen since).
 
     A mailbox becomes frozen by a ``freeze``, or by being created already frozen
-    (someone who left before mailplan first ran).
+    (someone who left before mailplan first ran). ``start``: what earlier entries gave.
     """
-    out: dict[tuple[str, str], dt.date] = {}
+    out: dict[tuple[str, str], dt.date] = dict(start or {})
     for entry in entries:
         data = entry.data
         if data.get("kind") != Mailbox.KIND or not is_done(data):

@@ -78,6 +78,9 @@ class Provider(abc.ABC):
     # Endpoint settings -> the documented hosts they may name in the config (``providers/endpoints.py``);
     # an empty tuple: self-hosted, any host, but only where the environment allows it.
     ENDPOINTS: ClassVar[Mapping[str, tuple[str, ...]]] = {}
+    # How many changes ``apply_batch`` may make durable at once (a database transaction). 1: each change
+    # is made on its own and journaled before the next, as an API that answers one call at a time must be.
+    BATCH: ClassVar[int] = 1
 
     def __init__(self, name: str, settings: Mapping[str, Any], context: ProviderContext) -> None:
         self.name = name
@@ -95,9 +98,10 @@ class Provider(abc.ABC):
         Read in as few calls as the API allows: list endpoints, largest pages.
         """
 
-    def expect(self, wanted: State) -> None:  # noqa: B027 - optional hook, most providers read everything
-        """What the config holds for this provider, told before ``read``: a provider that reads some
-        things only where they can be (a call per account) reads them also where the config wants them."""
+    def read_wanted(self, domains: Sequence[str], wanted: State) -> Observed:
+        """What a plan diffs ``wanted`` against: by default everything ``read`` finds. A provider that can
+        ask for exactly the objects wanted (and holds nothing else a plan needs) reads only those."""
+        return self.read(domains)
 
     @abc.abstractmethod
     def apply(self, change: Change) -> str:
@@ -106,6 +110,13 @@ class Provider(abc.ABC):
         Must be idempotent: a create that finds the object already there adopts it.
         Raises ProviderError with a message a person can act on.
         """
+
+    def apply_batch(self, changes: Sequence[Change]) -> list[str]:
+        """Apply up to BATCH changes as one unit: all durable when it returns (their answers, in order),
+        or, when it raises, none of them made."""
+        if len(changes) > 1:
+            raise NotImplementedError(f"{type(self).__name__} applies one change at a time (BATCH = 1)")
+        return [self.apply(change) for change in changes]
 
     def manual_instructions(self, change: Change) -> str:
         """For a change whose capability is in MANUAL: the exact steps for a person."""

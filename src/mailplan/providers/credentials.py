@@ -59,33 +59,48 @@ class CredentialSink:
             self.confirm(issued, issued.note)
 
     def pending(self, address: str, password: str, note: str = "") -> Issued:
-        redact.register(password)  # an error quoting the request that sets it must not show it
-        if self._special():
-            return Issued(address, password, note)
-        lines = self._lines()
-        lines.append(_line(address, password, UNCONFIRMED))
-        self._write(lines)
-        return Issued(address, password, note)
+        return self.pending_all([Issued(address, password, note)])[0]
+
+    def pending_all(self, issued: list[Issued]) -> list[Issued]:
+        """Passwords about to be handed to the provider (a batch's, together): unconfirmed lines, one write."""
+        for one in issued:
+            redact.register(one.password)  # an error quoting the request that sets it must not show it
+        if issued and not self._special():
+            self._write([*self._lines(), *(_line(i.address, i.password, UNCONFIRMED) for i in issued)])
+        return issued
 
     def confirm(self, issued: Issued, note: str = "") -> None:
         """The provider took it: this line holds, older lines of the address go."""
+        if note:
+            issued.note = note
+        self.confirm_all([issued])
+
+    def confirm_all(self, issued: list[Issued]) -> None:
+        """The provider took them (a batch committed): their lines hold, older lines of their addresses go."""
+        if not issued:
+            return
+        confirmed = [_line(i.address, i.password, i.note) for i in issued]
         if self._special():
             with self.path.open("a", encoding="utf-8") as sink:
-                sink.write(_line(issued.address, issued.password, note or issued.note) + "\n")
-            issued.settled = True
-            self.written += 1
-            return
-        lines = [ln for ln in self._lines() if _address(ln) != issued.address]
-        lines.append(_line(issued.address, issued.password, note or issued.note))
-        self._write(lines)
-        issued.settled = True
-        self.written += 1
+                sink.writelines(f"{line}\n" for line in confirmed)
+        else:
+            addresses = {i.address for i in issued}
+            self._write([ln for ln in self._lines() if _address(ln) not in addresses] + confirmed)
+        for one in issued:
+            one.settled = True
+        self.written += len(issued)
 
     def withdraw(self, issued: Issued) -> None:
         """The provider certainly did not take it (the account existed already, with its own password)."""
-        mine = _line(issued.address, issued.password, UNCONFIRMED)
-        self._write([ln for ln in self._lines() if ln != mine])
-        issued.settled = True
+        self.withdraw_all([issued])
+
+    def withdraw_all(self, issued: list[Issued]) -> None:
+        """The provider certainly took none of them (a batch rolled back)."""
+        mine = {_line(i.address, i.password, UNCONFIRMED) for i in issued}
+        if mine:
+            self._write([ln for ln in self._lines() if ln not in mine])
+        for one in issued:
+            one.settled = True
 
     def forget(self, address: str) -> None:
         """Nobody logs in to ``address`` any more (it was frozen): its password is of no use to anyone."""

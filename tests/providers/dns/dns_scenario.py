@@ -56,8 +56,17 @@ def mail_records(zone: str, spf: str = SPF) -> list[Record]:
 
 
 def plan(provider: Provider, zone: str, desired: Sequence[Record]) -> list[Change]:
-    """Creates and updates that make the zone hold ``desired`` (what the engine's diff does for records)."""
-    observed = provider.read([zone]).state
+    """Creates and updates that make the zone hold ``desired`` (what the engine's diff does for records).
+
+    Read as a plan reads: only the rrsets at the desired names and types, which must be what a read of
+    the whole zone finds there."""
+    observed = provider.read_wanted([zone], State(desired)).state
+    at = {(r.zone, r.name, r.rtype) for r in desired}
+
+    def there(state: State) -> list[str]:
+        return sorted(repr(o) for o in state if isinstance(o, Record) and (o.zone, o.name, o.rtype) in at)
+
+    assert there(observed) == there(provider.read([zone]).state)
     changes = []
     for record in desired:
         found = observed.get(record.ident)

@@ -14,6 +14,7 @@ import pytest
 from dns_scenario import Backend, context, mail_records, plan, run_scenario
 
 from mailplan.model.change import Action, Change
+from mailplan.model.state import State
 from mailplan.providers.base import ProviderError
 from mailplan.providers.dns.rfc2136 import Rfc2136Provider
 from mailplan.providers.dns.values import fqdn, from_rdata, to_rdata
@@ -86,3 +87,39 @@ def test_write_fails_when_the_rrset_changed_since_it_was_read(bind_server: BindS
         provider.apply(Change(Action.CREATE, "bind", None, spf))
     assert backend.resolve is not None and backend.resolve("@", "TXT") == ["someone else's value"]
     assert plan(provider, "example.test", [spf])  # still to do
+
+
+def test_a_plan_asks_for_its_rrsets_and_never_transfers_the_zone(
+    bind_server: BindServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # what goes to the server, counted where dnspython sends it: the same for 3 or 300 other records
+    zone = "example.test"
+    backend = bind_backend(bind_server, zone)
+    desired = mail_records(zone)
+    creates = plan(backend.provider, zone, desired)  # creates, read as a plan reads
+    for change in creates:
+        backend.provider.apply(change)
+    sent: list[str] = []
+    real_tcp = dns.query.tcp
+
+    def tcp(message: dns.message.Message, *args: object, **kwargs: object) -> dns.message.Message:
+        sent.append(message.question[0].to_text() if message.question else "update")
+        return real_tcp(message, *args, **kwargs)  # type: ignore[arg-type]
+
+    def xfr(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a plan transferred the whole zone")
+
+    counts = []
+    for others in (3, 300):
+        update = dns.update.UpdateMessage(zone, keyring=bind_server.keyring)
+        for i in range(others):
+            update.replace(f"web{i}", 300, "A", f"192.0.2.{i % 250 + 1}")
+        assert dns.query.tcp(update, bind_server.host, port=bind_server.port, timeout=5).rcode() == dns.rcode.NOERROR
+        sent.clear()
+        monkeypatch.setattr(dns.query, "tcp", tcp)
+        monkeypatch.setattr(dns.query, "xfr", xfr)
+        observed = backend.provider.read_wanted([zone], State(desired)).state
+        monkeypatch.undo()
+        assert {r.ident for r in desired} <= observed.idents()  # every mail record found, as applied
+        counts.append(len(sent))
+    assert counts[0] == counts[1] == len({(r.name, r.rtype) for r in desired})

@@ -53,15 +53,10 @@ class RecordApiProvider(RrsetProvider):
         self._tag = ""
 
     def zone_rrsets(self, zone: str) -> list[RRset]:
-        # One rrset per (name, type, tag): each API record has its own TTL, and the TTL
-        # of mailplan's values must not be confused with the TTL of somebody else's.
-        groups: dict[tuple[str, str, str], list[ApiRecord]] = defaultdict(list)
-        for record in self.list_records(zone):
-            groups[(record.name, record.rtype, ownership.tag_of(record.rtype, record.value))].append(record)
-        return [
-            RRset(name, rtype, min(r.ttl for r in recs), tuple(sorted(r.value for r in recs)))
-            for (name, rtype, _), recs in groups.items()
-        ]
+        return _by_tag(self.list_records(zone))
+
+    def rrsets_at(self, zone: str, name: str, rtype: str) -> list[RRset]:
+        return _by_tag(self.list_records(zone, name, rtype))
 
     def current_rrset(self, zone: str, name: str, rtype: str) -> RRset | None:
         live = self.list_records(zone, name, rtype)
@@ -103,3 +98,15 @@ class RecordApiProvider(RrsetProvider):
                     self.update_record(zone, record, ttl, record.value)
                     calls += 1
         return f"{target.name} {target.rtype}: {calls} call(s)"
+
+
+def _by_tag(records: list[ApiRecord]) -> list[RRset]:
+    # One rrset per (name, type, tag): each API record has its own TTL, and the TTL
+    # of mailplan's values must not be confused with the TTL of somebody else's.
+    groups: dict[tuple[str, str, str], list[ApiRecord]] = defaultdict(list)
+    for record in records:
+        groups[(record.name, record.rtype, ownership.tag_of(record.rtype, record.value))].append(record)
+    return [
+        RRset(name, rtype, min(r.ttl for r in recs), tuple(sorted(r.value for r in recs)))
+        for (name, rtype, _), recs in groups.items()
+    ]

@@ -2,9 +2,15 @@
 rrsets, split them into the Records mailplan may own, and apply a Record
 change to the live rrset without touching the values mailplan does not own.
 
-A provider supplies two things: the zone's rrsets (one paginated list, or an
-AXFR), and a way to replace one rrset. The merge of a change into the live
-values happens here, once, for all of them.
+A provider supplies three things: the zone's rrsets (one paginated list, or an
+AXFR), one rrset by name and type, and a way to replace one rrset. The merge of
+a change into the live values happens here, once, for all of them.
+
+A plan reads only the rrsets at the names and types the config writes, one
+query each: the diff looks at nothing else (another name's records are neither
+mailplan's nor reported), so a plan costs what mailplan owns, not what the zone
+holds. A provider whose API can only list the zone (``QUERIES_RRSETS = False``)
+reads the zone instead.
 """
 
 from __future__ import annotations
@@ -47,6 +53,8 @@ class RrsetProvider(Provider):
     # The lowest MX preference the API accepts. Above 0, record derivation raises a lower
     # preference to it where that keeps the order of the MX set, and says so in a note.
     MX_PREFERENCE_MIN: ClassVar[int] = 0
+    # Whether ``current_rrset`` asks for one rrset (a query, a filtered list) rather than listing the zone.
+    QUERIES_RRSETS: ClassVar[bool] = True
 
     @abc.abstractmethod
     def zone_rrsets(self, zone: str) -> list[RRset]:
@@ -71,6 +79,22 @@ class RrsetProvider(Provider):
                     continue
                 objects.extend(ownership.split(zone, rrset.name, rrset.rtype, rrset.ttl, rrset.values))
         return Observed(State(objects))
+
+    def read_wanted(self, domains: Sequence[str], wanted: State) -> Observed:
+        if not self.QUERIES_RRSETS:
+            return self.read(domains)
+        zones = {d.rstrip(".").lower() for d in domains}
+        at = sorted({(r.zone, r.name, r.rtype) for r in wanted if isinstance(r, Record) and r.zone in zones})
+        objects: list[Record] = []
+        for zone, name, rtype in at:
+            for rrset in self.rrsets_at(zone, name, rtype):
+                objects.extend(ownership.split(zone, rrset.name, rrset.rtype, rrset.ttl, rrset.values))
+        return Observed(State(objects))
+
+    def rrsets_at(self, zone: str, name: str, rtype: str) -> list[RRset]:
+        """The live rrset at one name and type as ``zone_rrsets`` would list it (empty when there is none)."""
+        rrset = self.current_rrset(zone, name, rtype)
+        return [] if rrset is None else [rrset]
 
     def apply(self, change: Change) -> str:
         record = change.obj

@@ -1,7 +1,8 @@
-"""Initial passwords and the hashes Dovecot verifies, in pure Python.
+"""Initial passwords and the hashes Dovecot verifies.
 
-``SHA512-CRYPT`` is the glibc ``$6$`` scheme (Drepper's SHA-crypt), written out
-here because the ``crypt`` module is deprecated and gone in Python 3.13.
+``SHA512-CRYPT`` is the glibc ``$6$`` scheme (Drepper's SHA-crypt), computed by
+the system's libxcrypt (``libcrypt.py``) and, where there is none, by the Python
+code below (the ``crypt`` module is deprecated and gone in Python 3.13).
 ``SSHA512`` is a salted SHA-512, ``base64(sha512(password + salt) + salt)``.
 Both are stored with Dovecot's ``{SCHEME}`` prefix so a Dovecot ``passdb sql``
 reads them without a ``default_pass_scheme``.
@@ -12,9 +13,14 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import os
 import secrets
 import string
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Literal
+
+from mailplan.providers.mail.local import libcrypt
 
 Scheme = Literal["SHA512-CRYPT", "SSHA512"]
 SCHEMES: tuple[Scheme, ...] = ("SHA512-CRYPT", "SSHA512")
@@ -58,6 +64,14 @@ def hash_password(password: str, scheme: Scheme) -> str:
     raise ValueError(f"unknown password scheme {scheme!r}; known: {', '.join(SCHEMES)}")
 
 
+def hash_passwords(passwords: Sequence[str], scheme: Scheme) -> list[str]:
+    """``hash_password`` of each, on every core where the C library does the work (it releases the GIL)."""
+    if len(passwords) < 2 or scheme != "SHA512-CRYPT" or not libcrypt.available():
+        return [hash_password(p, scheme) for p in passwords]
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        return list(pool.map(hash_password, passwords, [scheme] * len(passwords)))
+
+
 def verify_password(password: str, stored: str) -> bool:
     """True when ``stored`` (``{SCHEME}hash``) is the hash of ``password``."""
     scheme, _, hashed = stored.partition("}")
@@ -81,6 +95,12 @@ def verify_password(password: str, stored: str) -> bool:
 
 def sha512_crypt(password: str, salt: str, rounds: int = _DEFAULT_ROUNDS) -> str:
     """The ``$6$salt$hash`` string glibc's crypt(3) gives for ``password``."""
+    setting = "$6$" + (salt if rounds == _DEFAULT_ROUNDS else f"rounds={rounds}${salt}")
+    return libcrypt.crypt(password, setting) or python_sha512_crypt(password, salt, rounds)
+
+
+def python_sha512_crypt(password: str, salt: str, rounds: int = _DEFAULT_ROUNDS) -> str:
+    """SHA-crypt in Python, for systems without libxcrypt."""
     pw = password.encode()
     salt_bytes = salt.encode()[:16]
     rounds = min(max(rounds, 1000), 999_999_999)

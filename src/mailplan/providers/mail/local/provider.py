@@ -20,10 +20,10 @@ from mailplan.model.change import Action, Change
 from mailplan.model.objects import Contact, Mailbox
 from mailplan.model.state import Observed, State
 from mailplan.providers.base import NotSupported, Provider, ProviderContext, ProviderError
-from mailplan.providers.credentials import Issued
+from mailplan.providers.credentials import CredentialSink, Issued
 from mailplan.providers.mail.local.addressbook import apply_contact, read_contacts
 from mailplan.providers.mail.local.database import now, open_database, transaction
-from mailplan.providers.mail.local.passwords import Scheme, generate_password, hash_password
+from mailplan.providers.mail.local.passwords import Scheme, generate_password, hash_passwords
 from mailplan.providers.mail.local.reader import read_frozen_on, read_managed, read_objects
 from mailplan.providers.mail.local.writer import delete, write
 
@@ -38,6 +38,41 @@ class LocalMailSettings(BaseModel):
     # The group the database belongs to (mode 0640): the primary group of the user the mail
     # helpers run as (server-config's --helper-user), so they can read it and nobody else can.
     database_group: str | None = None
+
+
+class _Passwords:
+    """The passwords a transaction sets. Before it commits, those a person is told are written ahead to
+    the credentials file (in one write: ``CredentialSink.pending_all``) and all are hashed at once
+    (``hash_passwords`` uses every core); until then their rows hold a placeholder no password matches,
+    never seen outside the transaction. After it: confirmed, or, rolled back, withdrawn."""
+
+    PENDING = "{PENDING}"  # not a Dovecot scheme: nothing verifies against it
+
+    def __init__(self, scheme: Scheme, credentials: CredentialSink) -> None:
+        self.scheme, self.credentials = scheme, credentials
+        self.clear: dict[str, str] = {}  # address -> the password its row gets
+        self.told: dict[str, str] = {}  # ... of those whose owner is told it (not a frozen mailbox's)
+        self.issued: list[Issued] = []
+
+    def set(self, address: str, password: str, tell: bool = False) -> str:
+        self.clear[address] = password
+        if tell:
+            self.told[address] = password
+        return self.PENDING
+
+    def store(self, db: sqlite3.Connection) -> None:
+        self.issued = self.credentials.pending_all([Issued(a, p) for a, p in self.told.items()])
+        hashes = hash_passwords(list(self.clear.values()), self.scheme)
+        db.executemany(
+            "UPDATE mailbox SET password = ? WHERE username = ?", zip(hashes, self.clear.keys(), strict=True)
+        )
+
+    def confirm(self) -> None:
+        self.credentials.confirm_all(self.issued)
+
+    def withdraw(self) -> None:
+        """Rolled back: the passwords written ahead never reached the database."""
+        self.credentials.withdraw_all(self.issued)
 
 
 class LocalMailProvider(Provider):
@@ -55,6 +90,7 @@ class LocalMailProvider(Provider):
     SETTINGS_MODEL: ClassVar[type[BaseModel] | None] = LocalMailSettings
     # A frozen mailbox (active = 0) is no recipient any more: without the forwarding, mail bounces.
     FREEZE_STOPS_DELIVERY: ClassVar[bool] = True
+    BATCH: ClassVar[int] = 500  # changes per transaction: one commit (and its fsyncs) for each batch
 
     def __init__(self, name: str, settings: Mapping[str, Any], context: ProviderContext) -> None:
         super().__init__(name, settings, context)
@@ -64,7 +100,6 @@ class LocalMailProvider(Provider):
             raise ProviderError(f"provider {name!r}: invalid settings: {exc}") from None
         self.database_path = context.path(self.config.database)
         self._db: sqlite3.Connection | None = None
-        self._issued: list[Issued] = []
 
     def read(self, domains: Sequence[str]) -> Observed:
         db = self._connect(create=False)
@@ -80,31 +115,45 @@ class LocalMailProvider(Provider):
         return Observed(state, frozenset(managed & state.idents()), {k: d for k, d in marked.items() if k in frozen})
 
     def apply(self, change: Change) -> str:
-        if change.action is Action.MANUAL:
-            raise NotSupported(f"the local provider has no manual steps ({change.describe()})")
-        missing = change.obj.features() - self.SUPPORTS
-        if missing:
-            raise NotSupported(f"the local provider cannot hold {', '.join(sorted(missing))}")
+        return self.apply_batch([change])[0]
+
+    def apply_batch(self, changes: Sequence[Change]) -> list[str]:
+        """All of ``changes`` in one transaction: durable together at the commit, or none of them."""
+        for change in changes:
+            if change.action is Action.MANUAL:
+                raise NotSupported(f"the local provider has no manual steps ({change.describe()})")
+            missing = change.obj.features() - self.SUPPORTS
+            if missing:
+                raise NotSupported(f"the local provider cannot hold {', '.join(sorted(missing))}")
         db = self._connect(create=True)
         assert db is not None
-        self._issued = []  # passwords written ahead into the credentials file
+        passwords = _Passwords(self.config.password_scheme, self.context.credentials)
+        answers = []
+        change = changes[0]
         try:
             with transaction(db):
-                verb = self._apply_in(db, change)
+                for change in changes:
+                    answers.append(self._answer(change, self._apply_in(db, change, passwords)))
+                # written ahead to the credentials file, then hashed together (on every core), before the
+                # commit: a run killed after the commit has lost no password
+                passwords.store(db)
         except sqlite3.Error as exc:
-            self._withdraw_issued()
+            passwords.withdraw()
             raise ProviderError(f"{change.describe()}: mail database {self.database_path}: {exc}") from None
         except BaseException:
-            self._withdraw_issued()
+            passwords.withdraw()
             raise
-        for issued in self._issued:  # committed: the passwords hold
-            self.context.credentials.confirm(issued)
+        passwords.confirm()  # committed: the passwords hold
+        return answers
+
+    @staticmethod
+    def _answer(change: Change, verb: str) -> str:
         answer = f"{verb} {change.kind} {change.key}"
         if change.action is Action.REMOVE and isinstance(change.obj, Mailbox):
             answer += " (its Maildir stays on disk)"
         return answer
 
-    def _apply_in(self, db: sqlite3.Connection, change: Change) -> str:
+    def _apply_in(self, db: sqlite3.Connection, change: Change, passwords: _Passwords) -> str:
         obj = change.obj
         if isinstance(obj, Contact):
             return apply_contact(db, change)
@@ -118,18 +167,19 @@ class LocalMailProvider(Provider):
             if db.execute("SELECT 1 FROM mailbox WHERE username = ?", (obj.address,)).fetchone() is None:
                 raise ProviderError(f"mailbox {obj.address} does not exist, so it cannot be {change.action}d")
             frozen = change.action is Action.FREEZE
-            write(db, dataclasses.replace(obj, frozen=frozen), self._new_password_for(db))
+            write(db, dataclasses.replace(obj, frozen=frozen), self._new_password_for(db, passwords))
             # Frozen: a random password nobody ever sees, so no saved password works even if the
             # account were switched back on by hand (and the credentials file forgets the old one).
             # Unfrozen: a new initial password, like a new mailbox.
-            thawed = dataclasses.replace(obj, frozen=False)
-            stored = self._unknown_password() if frozen else self._new_password_for(db)(thawed)
-            db.execute("UPDATE mailbox SET password = ? WHERE username = ?", (stored, obj.address))
+            if frozen:  # (the engine takes its line off the credentials file once this is committed)
+                passwords.set(obj.address, generate_password(64))
+            else:
+                self._new_password_for(db, passwords)(dataclasses.replace(obj, frozen=False))
             _mark_frozen(db, obj.address, frozen)
             return "froze" if frozen else "unfroze"
         if change.after is None:
             raise ProviderError(f"{change.describe()}: the change carries no object to write")
-        verb = write(db, change.after, self._new_password_for(db))
+        verb = write(db, change.after, self._new_password_for(db, passwords))
         if isinstance(change.after, Mailbox) and change.action is Action.CREATE:
             _mark_frozen(db, change.after.address, change.after.frozen)  # someone who left before mailplan ran
         if change.action is Action.CREATE:
@@ -141,28 +191,19 @@ class LocalMailProvider(Provider):
                 verb = "adopted existing"
         return verb
 
-    def _unknown_password(self) -> str:
-        return hash_password(generate_password(64), self.config.password_scheme)
-
-    def _new_password_for(self, db: sqlite3.Connection) -> Callable[[Mailbox], str]:
+    def _new_password_for(self, db: sqlite3.Connection, passwords: _Passwords) -> Callable[[Mailbox], str]:
         def new_password(box: Mailbox) -> str:
-            if box.frozen:
-                return self._unknown_password()  # created frozen: nobody logs in, so nobody is told
+            if box.frozen:  # created frozen: nobody logs in, so nobody is told
+                return passwords.set(box.address, generate_password(64))
             row = db.execute(
                 "SELECT password_min_length FROM mailplan_policy WHERE scope = ?", (box.domain,)
             ).fetchone()
             password = generate_password(int(row[0]) if row else 0)
             # The clear password goes to the owner-only credentials file and nowhere else, before the
-            # row is committed: a run killed after the commit has not lost it.
-            self._issued.append(self.context.credentials.pending(box.address, password))
-            return hash_password(password, self.config.password_scheme)
+            # row is committed (``_Passwords.store``): a run killed after the commit has not lost it.
+            return passwords.set(box.address, password, tell=True)
 
         return new_password
-
-    def _withdraw_issued(self) -> None:
-        """Rolled back: the passwords written ahead never reached the database."""
-        for issued in self._issued:
-            self.context.credentials.withdraw(issued)
 
     def _connect(self, create: bool) -> sqlite3.Connection | None:
         if self._db is None:

@@ -84,9 +84,10 @@ class ZohoMailProvider(Provider):
         }
         self.forwardings, self.roles = forwardings, roles
 
-    def expect(self, wanted: State) -> None:
+    def read_wanted(self, domains: Sequence[str], wanted: State) -> Observed:
         # a leaver's forwarding is also read while the account is still enabled (its freeze not done yet)
         self.reader.forwarded = {o.address for o in wanted.of_kind("forwarding") if isinstance(o, Forwarding)}
+        return self.read(domains)
 
     def read(self, domains: Sequence[str]) -> Observed:
         return self.reader.read(domains)

@@ -36,7 +36,7 @@ class Reader:
         self.client = directory.client
         self.page_size = page_size
         self.manage_all_accounts = manage_all_accounts
-        self.forwarded: set[str] = set()  # addresses the config forwards (``Provider.expect``)
+        self.forwarded: set[str] = set()  # addresses the config forwards (``Provider.read_wanted``)
 
     def read(self, domains: Sequence[str]) -> Observed:
         scope = {normal_address(d) for d in domains}
