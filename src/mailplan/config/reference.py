@@ -6,6 +6,7 @@ differs from what this prints, so a new key or a changed default shows up in the
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import unicodedata
@@ -28,7 +29,9 @@ PAGES = {
     "alibaba-mail": "providers/alibaba-mail.md",
     "netease-qiye": "providers/netease-qiye.md",
     "zoho-mail": "providers/zoho-mail.md",
+    **dict.fromkeys(("zonefile", "rfc2136", "powerdns", "cloudflare", "alidns", "dnspod"), "dns.md#dns-providers"),
 }
+EMBEDDED = ("local", "zonefile")
 _CODE = re.compile(r"(`+)(.+?)\1")
 
 INTRO = f"""\
@@ -153,13 +156,9 @@ def _text(text: str) -> str:
     flat = " ".join(text.split()).replace("|", "\\|")
     pieces, last = [], 0
     for match in _CODE.finditer(flat):
-        pieces += [_html(flat[last : match.start()]), f"`{match.group(2).strip()}`"]
+        pieces += [html.escape(flat[last : match.start()], quote=False), f"`{match.group(2).strip()}`"]
         last = match.end()
-    return "".join([*pieces, _html(flat[last:])])
-
-
-def _html(text: str) -> str:
-    return text.replace("<", "&lt;").replace(">", "&gt;")
+    return "".join([*pieces, html.escape(flat[last:], quote=False)])
 
 
 def _provider_settings(where: Mapping[str, str]) -> list[str]:
@@ -173,17 +172,21 @@ def _provider_settings(where: Mapping[str, str]) -> list[str]:
         "allowed by `MAILPLAN_ALLOW_ENDPOINTS` in the environment ([reliability.md]"
         "(reliability.md#endpoints-cannot-be-redirected-from-the-config-file)).",
     ]
-    # mail before DNS, the embedded defaults first in each
-    classes = sorted(map(provider_class, known_types()), key=lambda c: (c.ROLE != "mail", c.TYPE not in PAGES, c.TYPE))
-    for cls in classes:
+    for cls in sorted(map(provider_class, known_types()), key=_reading_order):
         out += ["", f"### `{cls.TYPE}` ({cls.ROLE})", ""]
         if cls.TYPE in PAGES:
-            out += [f"How to get these values: [{PAGES[cls.TYPE]}]({PAGES[cls.TYPE]}).", ""]
+            page = PAGES[cls.TYPE]
+            out += [f"What it is, and where these values come from: [{page.split('#')[0]}]({page}).", ""]
         if cls.SETTINGS_MODEL is None:
             out.append("Its settings are not described by a schema; see its page.")
             continue
         out += _table("setting", cls.SETTINGS_MODEL.model_json_schema(), where, _notes(cls))
     return out
+
+
+def _reading_order(cls: type[Provider]) -> tuple[bool, bool, str]:
+    """Mail before DNS, the embedded defaults first in each."""
+    return cls.ROLE != "mail", cls.TYPE not in EMBEDDED, cls.TYPE
 
 
 def _notes(cls: type[Provider]) -> dict[str, str]:
