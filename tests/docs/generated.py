@@ -12,6 +12,7 @@ import io
 import re
 import runpy
 import sys
+import warnings
 from pathlib import Path
 
 ROOT = Path(__file__).parents[2]
@@ -22,7 +23,9 @@ WHOLE_PAGES = {"docs/reference.md": "mailplan.config.reference"}
 def printed(module: str) -> str:
     """What `python -m MODULE` prints."""
     out = io.StringIO()
-    with contextlib.redirect_stdout(out):
+    with contextlib.redirect_stdout(out), warnings.catch_warnings():
+        # runpy warns when the module was imported before (a test imported it): it runs anew all the same
+        warnings.filterwarnings("ignore", "'.*' found in sys.modules", RuntimeWarning)
         runpy.run_module(module, run_name="__main__", alter_sys=False)
     return out.getvalue()
 
