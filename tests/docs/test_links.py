@@ -1,5 +1,6 @@
-"""Every relative link of the README and docs/ leads to a file that exists, every #anchor to a heading of
-that page (as GitHub makes anchors), and every page under docs/ can be reached from the README."""
+"""Every relative link of the README, docs/ and the examples' pages leads to a file that exists, every
+#anchor to a heading of that page (as GitHub makes anchors), and every page under docs/ can be reached from
+the README."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from urllib.parse import unquote
 import pytest
 
 ROOT = Path(__file__).parents[2]
-PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
+PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md")), *sorted((ROOT / "examples").rglob("*.md"))]
 FENCE = re.compile(r"^(```|~~~).*?^\1", re.S | re.M)
 LINK = re.compile(r"\]\(([^)\s]+)\)")
 HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*#*$", re.M)
@@ -66,5 +67,5 @@ def test_every_docs_page_can_be_reached_from_the_readme() -> None:
             continue
         reached.add(page)
         todo += [target for target, _ in links(page)]
-    lost = [p.relative_to(ROOT).as_posix() for p in PAGES if p.resolve() not in reached]
+    lost = [p.relative_to(ROOT).as_posix() for p in PAGES if p.resolve() not in reached and "docs" in p.parts]
     assert not lost, f"no chain of links from the README leads to {lost}"
