@@ -133,7 +133,7 @@ def test_the_nightly_actor_names_who_started_a_manual_run_and_the_workflow() -> 
     actor = job["env"]["ACTOR"]
     assert "github.actor" in actor and "github.workflow" in actor and "workflow_dispatch" in actor
     runs = [words for step in job["steps"] for words in _mailplan_commands(step.get("run", ""))]
-    assert ["mailplan", "apply", "mailplan.yaml", "--auto-approve", "--actor", "$ACTOR"] in runs
+    assert ["mailplan", "apply", "mailplan.yaml", "--auto-approve", "--actor", "$ACTOR", "--lock-timeout", "5m"] in runs
 
 
 def _move_the_clock(monkeypatch: pytest.MonkeyPatch, day: dt.date) -> None:

@@ -75,8 +75,8 @@ class ProviderConfig(BaseModel):
     )
 
     type: str = Field(
-        description="Which provider: local, google-workspace, microsoft-365, tencent-exmail, alibaba-mail "
-        "(mail); zonefile, rfc2136, powerdns, cloudflare, alidns, dnspod (DNS)."
+        description="Which provider: local, google-workspace, microsoft-365, tencent-exmail, alibaba-mail, "
+        "netease-qiye, zoho-mail (mail); zonefile, rfc2136, powerdns, cloudflare, alidns, dnspod (DNS)."
     )
 
     def settings(self) -> dict[str, Any]:

@@ -1,9 +1,11 @@
-"""The provider templates as a markdown table (the README's), built from the same code that derives records."""
+"""The provider templates as a markdown table (docs/dns.md's), built from the same code that derives records."""
 
 from __future__ import annotations
 
+import html
+
 from mailplan.dns.derive import example_facts, mail_records
-from mailplan.dns.templates import TEMPLATES
+from mailplan.dns.templates import TEMPLATES, Input
 
 
 def markdown_table() -> str:
@@ -16,11 +18,16 @@ def markdown_table() -> str:
         shown = "<br>".join(
             f"`{r.name} {r.rtype} {_short(v)}`" for r in mail_records(facts) for v in sorted(r.values, key=_mx_order)
         )
-        needs = "<br>".join(f"`{i.key}`" + (f" (default {i.default})" if i.default else
-                                             f" (required for {i.required_for})" if i.required_for else " (required)")
-                            for i in inputs)
+        # placeholders such as <tenant> are text, not HTML tags
+        needs = "<br>".join(f"`{i.key}` {html.escape(_need(i), quote=False)}" for i in inputs)
         lines.append(f"| `{type_name}` | {title} | {shown} | {needs or '–'} | {notes or '–'} |")
     return "\n".join(lines)
+
+
+def _need(given: Input) -> str:
+    if given.default:
+        return f"(default {given.default})"
+    return f"(required for {given.required_for})" if given.required_for else "(required)"
 
 
 def _short(text: str) -> str:

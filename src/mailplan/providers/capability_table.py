@@ -1,16 +1,13 @@
-"""The provider × feature table in the README, generated from each provider's SUPPORTS and MANUAL.
+"""The provider × feature table of docs/providers/README.md, generated from each provider's SUPPORTS and MANUAL.
 
 ``python -m mailplan.providers.capability_table`` prints it; a test keeps the
-README's copy in step with the code.
+page's copy in step with the code.
 """
 
 from __future__ import annotations
 
 from mailplan.providers.base import Provider
 from mailplan.providers.registry import known_types, provider_class
-
-BEGIN = "<!-- capability-table:begin -->"
-END = "<!-- capability-table:end -->"
 
 FEATURE_NAMES = {
     "domain": "mail domain",

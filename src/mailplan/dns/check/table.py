@@ -1,6 +1,6 @@
-"""The rule table in the README, generated from the registered rules.
+"""The rule table of docs/dns.md, generated from the registered rules.
 
-``python -m mailplan.dns.check.table`` prints it; a test keeps the README's copy current.
+``python -m mailplan.dns.check.table`` prints it; a test keeps the page's copy current.
 """
 
 from __future__ import annotations

@@ -34,10 +34,10 @@ ALREADY_EXISTS = "DomainRecordDuplicate"
 class AliDnsSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    access_key_id: str
-    access_key_secret: str = Field(description="use a secret reference")
-    endpoint: str = "https://alidns.aliyuncs.com"
-    page_size: int = Field(500, ge=1, le=500)
+    access_key_id: str = Field(description="The AccessKey ID of a RAM user allowed to manage the zones' records")
+    access_key_secret: str = Field(description="Its AccessKey secret (use a secret reference)")
+    endpoint: str = Field("https://alidns.aliyuncs.com", description="The Alibaba Cloud DNS API")
+    page_size: int = Field(500, ge=1, le=500, description="Records per list call")
 
 
 def percent_encode(text: str) -> str:

@@ -30,8 +30,8 @@ class CloudflareSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     api_token: str = Field(description="an API token with Zone.DNS edit permission (use a secret reference)")
-    base_url: str = "https://api.cloudflare.com/client/v4"
-    page_size: int = Field(5000, ge=5, le=5_000_000)
+    base_url: str = Field("https://api.cloudflare.com/client/v4", description="The Cloudflare API")
+    page_size: int = Field(5000, ge=5, le=5_000_000, description="Records per list call")
 
 
 def cloudflare_error(resp: requests.Response) -> str | None:

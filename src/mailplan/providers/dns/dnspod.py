@@ -36,10 +36,10 @@ ALREADY_EXISTS = "InvalidParameter.DomainRecordExist"
 class DnsPodSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    secret_id: str
-    secret_key: str = Field(description="use a secret reference")
-    endpoint: str = "https://dnspod.tencentcloudapi.com"
-    page_size: int = Field(3000, ge=1, le=3000)
+    secret_id: str = Field(description="The Tencent Cloud API SecretId")
+    secret_key: str = Field(description="Its SecretKey (use a secret reference)")
+    endpoint: str = Field("https://dnspod.tencentcloudapi.com", description="The DNSPod API")
+    page_size: int = Field(3000, ge=1, le=3000, description="Records per list call")
 
 
 def tc3_authorization(secret_id: str, secret_key: str, host_name: str, payload: bytes, timestamp: int) -> str:

@@ -25,7 +25,7 @@ class PowerDnsSettings(BaseModel):
 
     api_url: str = Field(description="the API base, e.g. http://ns1.example.net:8081/api/v1")
     api_key: str = Field(description="the X-API-Key (use a secret reference)")
-    server_id: str = "localhost"
+    server_id: str = Field("localhost", description="The server's id in the API's paths")
 
 
 def powerdns_error(resp: requests.Response) -> str | None:

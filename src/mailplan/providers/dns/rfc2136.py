@@ -42,11 +42,11 @@ class Rfc2136Settings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     server: str = Field(description="address of the primary server")
-    port: int = Field(53, ge=1, le=65535)
-    key_name: str
-    key_algorithm: str = "hmac-sha256"
+    port: int = Field(53, ge=1, le=65535, description="its DNS port")
+    key_name: str = Field(description="name of the TSIG key the server allows updates and transfers with")
+    key_algorithm: str = Field("hmac-sha256", description="the TSIG key's algorithm")
     key_secret: str = Field(description="base64 TSIG secret (use a secret reference)")
-    timeout: float = Field(10.0, gt=0)
+    timeout: float = Field(10.0, gt=0, description="seconds each query may take")
 
 
 class Rfc2136Provider(RrsetProvider):

@@ -17,7 +17,7 @@ API reference: they are manual steps.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, Literal, TypeVar
 from urllib.parse import quote
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -71,9 +71,15 @@ class AlimailSettings(BaseModel):
     org_domain: str | None = Field(
         default=None, description="Domain departments are reported under; default: the first domain in scope"
     )
-    page_size: int = Field(default=PAGE_MAX, ge=1, le=PAGE_MAX)
+    page_size: int = Field(default=PAGE_MAX, ge=1, le=PAGE_MAX, description="Items per list call")
     # read-after-write lag: as long as Google's documented window (Alibaba Mail documents none)
-    consistency_timeout: float = Field(default=60.0, ge=0)
+    consistency_timeout: float = Field(
+        default=60.0, ge=0, description="Seconds a write waits for a user created a moment ago to become visible"
+    )
+    # an input of the DNS records mailplan derives (docs/dns.md)
+    mx_form: Literal["qiye", "legacy"] = Field(
+        default="qiye", description="MX: mx1-3.qiye.aliyun.com, or the legacy mxhichina set"
+    )
 
 
 class AlibabaMailProvider(Provider):

@@ -49,12 +49,14 @@ class ExmailSettings(BaseModel):
         description="Secret of the 功能设置 app: a freeze turns IMAP/POP/SMTP off with it (useroption), an "
         "unfreeze turns back on what the freeze turned off; reference it as env:NAME or file:PATH",
     )
-    base_url: str = "https://api.exmail.qq.com/cgi-bin/"
+    base_url: str = Field("https://api.exmail.qq.com/cgi-bin/", description="The Exmail API")
     org_domain: str | None = Field(
         default=None, description="Domain departments are reported under; default: the first domain in scope"
     )
-    marker_tag: str = Field(default="mailplan", max_length=32)
-    functional_tag: str = Field(default="mailplan-functional", max_length=32)
+    marker_tag: str = Field(default="mailplan", max_length=32, description="The tag marking mailplan's objects")
+    functional_tag: str = Field(
+        default="mailplan-functional", max_length=32, description="The tag marking functional mailboxes"
+    )
     consistency_timeout: float = Field(
         default=60.0, ge=0, description="Seconds to keep retrying a just-written object that is not visible yet"
     )

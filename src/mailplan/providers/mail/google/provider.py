@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from mailplan.model.change import Action, Change
 from mailplan.model.objects import Delegation, Domain, Hold
@@ -53,17 +53,21 @@ GMAIL_SCOPES = (_AUTH + "gmail.settings.basic", _AUTH + "gmail.settings.sharing"
 class GoogleSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    service_account_key: str  # the service account's JSON key (a secret: ``file:`` or ``env:``)
-    admin_email: str  # the administrator Directory, Groups Settings and Vault calls act as
-    customer: str = "my_customer"
-    vault_hold: bool = True  # a departed person's mailbox goes on mailplan's Vault hold (else: a manual step)
-    vault_matter: str = "mailplan: departed staff"
-    department_admin_role: str = "_USER_MANAGEMENT_ADMIN_ROLE"  # the role a department admin gets, per org unit
-    base_url: str | None = None  # replaces every googleapis.com host (tests)
+    service_account_key: str = Field(description="The service account's JSON key, with domain-wide delegation")
+    admin_email: str = Field(description="A super administrator the Directory, Groups Settings and Vault calls act as")
+    customer: str = Field("my_customer", description="The Workspace customer; my_customer: that of admin_email")
+    vault_hold: bool = Field(
+        True, description="A departed person's mailbox goes on mailplan's Vault hold; false: a manual step instead"
+    )
+    vault_matter: str = Field("mailplan: departed staff", description="The Vault matter mailplan keeps its hold in")
+    department_admin_role: str = Field(
+        "_USER_MANAGEMENT_ADMIN_ROLE", description="The role a department admin gets, per org unit"
+    )
+    base_url: str | None = Field(None, description="Replaces every googleapis.com host")
     # Inputs of the DNS records mailplan derives for Google domains (see docs/dns.md).
-    mx_form: Literal["smtp", "legacy"] = "smtp"
-    dkim_selector: str | None = None
-    dkim_public_key: str | None = None
+    mx_form: Literal["smtp", "legacy"] = Field("smtp", description="MX: smtp.google.com, or the legacy aspmx set")
+    dkim_selector: str | None = Field(None, description="DKIM selector of every domain here; default google")
+    dkim_public_key: str | None = Field(None, description="DKIM public key, for a provider with one sending domain")
 
 
 class GoogleWorkspaceProvider(Provider):

@@ -13,7 +13,7 @@ import sqlite3
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from mailplan import clock
 from mailplan.model.change import Action, Change
@@ -31,13 +31,15 @@ from mailplan.providers.mail.local.writer import delete, write
 class LocalMailSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    database: str  # the SQLite file, relative to the config's folder
-    mx_host: str | None = None  # the MX host name DNS derivation publishes for these domains
-    maildir_root: str | None = None  # where the mail server keeps Maildirs (informational)
-    password_scheme: Scheme = "SHA512-CRYPT"
+    database: str = Field(description="The SQLite mail database, relative to the config's folder")
+    mx_host: str | None = Field(None, description="The mail server's host name: its domains' MX and client records")
+    maildir_root: str | None = Field(None, description="Where the mail server keeps Maildirs (informational)")
+    password_scheme: Scheme = Field("SHA512-CRYPT", description="How passwords are hashed, as Dovecot reads them")
     # The group the database belongs to (mode 0640): the primary group of the user the mail
     # helpers run as (server-config's --helper-user), so they can read it and nobody else can.
-    database_group: str | None = None
+    database_group: str | None = Field(
+        None, description="The group the database belongs to (mode 0640): the mail helpers' user's primary group"
+    )
 
 
 class _Passwords:

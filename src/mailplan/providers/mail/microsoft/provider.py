@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from mailplan.model.change import Action, Change
 from mailplan.model.objects import AutoReply, Domain, Group, Mailbox
@@ -39,20 +39,24 @@ USER_ADMINISTRATOR = "fe930be7-5e62-47db-91af-98c3a49a38b1"  # role template id
 class MicrosoftSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    tenant_id: str
-    client_id: str
-    client_secret: str | None = None  # a secret (``env:``/``file:``) ...
-    federated_token: str | None = None  # ... or a federated credential (GitHub Actions OIDC token): no secret at all
-    usage_location: str | None = None  # ISO country, needed before a licence can be assigned ("CN")
-    license_sku_id: str | None = None  # the licence (with Exchange Online) new mailboxes get
-    department_admin_role: str = USER_ADMINISTRATOR  # role template id given per administrative unit
-    base_url: str = GRAPH
-    login_url: str = LOGIN
+    tenant_id: str = Field(description="The directory (tenant) ID")
+    client_id: str = Field(description="The app registration's application (client) ID")
+    client_secret: str | None = Field(None, description="A client secret; or, instead, federated_token")
+    federated_token: str | None = Field(
+        None, description="A federated credential (a GitHub Actions OIDC token): no secret at all"
+    )
+    usage_location: str | None = Field(None, description="ISO country, needed before a licence is assigned (CN)")
+    license_sku_id: str | None = Field(None, description="The licence (with Exchange Online) new mailboxes get")
+    department_admin_role: str = Field(
+        USER_ADMINISTRATOR, description="Role template ID given per administrative unit (User Administrator)"
+    )
+    base_url: str = Field(GRAPH, description="Microsoft Graph (another one for a national cloud)")
+    login_url: str = Field(LOGIN, description="Entra's token endpoint host (another one for a national cloud)")
     # Inputs of the DNS records mailplan derives for Microsoft 365 domains (see docs/dns.md).
-    tenant: str | None = None  # <tenant>.onmicrosoft.com, for the DKIM CNAME targets
-    mx_host: str | None = None  # as the admin centre shows it, when it cannot be derived
-    dkim_selector1_target: str | None = None
-    dkim_selector2_target: str | None = None
+    tenant: str | None = Field(None, description="<tenant>.onmicrosoft.com, for the DKIM CNAME targets")
+    mx_host: str | None = Field(None, description="The MX host as the admin centre shows it, when it differs")
+    dkim_selector1_target: str | None = Field(None, description="The selector1 CNAME target, when it differs")
+    dkim_selector2_target: str | None = Field(None, description="The selector2 CNAME target, when it differs")
 
     @model_validator(mode="after")
     def one_credential(self) -> MicrosoftSettings:

@@ -39,7 +39,7 @@ class ZohoSettings(BaseModel):
         description="Zoho keeps no mark on an account: true makes every account of these domains (but the "
         "organization's super administrator) mailplan's, with its aliases, admin role and forwarding",
     )
-    page_size: int = Field(default=PAGE_MAX, ge=1, le=PAGE_MAX)
+    page_size: int = Field(default=PAGE_MAX, ge=1, le=PAGE_MAX, description="Items per list call")
     requests_per_minute: int = Field(
         default=30, ge=0, description="Calls mailplan makes in any minute (Zoho's limit, unverified); 0: no pacing"
     )
