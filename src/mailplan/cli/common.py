@@ -36,7 +36,7 @@ CONFIG_ARG = Annotated[
 LOCK_TIMEOUT_OPT = typer.Option(
     "--lock-timeout",
     metavar="SECONDS",
-    help="Wait this long for another run that holds the state folder's lock (30, 30s, 5m). Default: do not wait.",
+    help=N_("Wait this long for another run that holds the state folder's lock (30, 30s, 5m). Default: do not wait."),
 )
 
 

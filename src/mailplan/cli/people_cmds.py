@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from mailplan import config as config_mod
+from mailplan import i18n
 from mailplan.cli.common import (
     LOCK_TIMEOUT_OPT,
     Console,
@@ -20,11 +21,13 @@ from mailplan.cli.common import (
     state_locked,
     today,
 )
+from mailplan.cli.localized_help import LocalizedCommand
 from mailplan.config.compile import compile_config
 from mailplan.engine import gate
 from mailplan.engine.apply import ApplyReport, apply_changes
 from mailplan.engine.journal_recover import recover
 from mailplan.errors import MailplanError
+from mailplan.i18n import N_, _, ngettext
 from mailplan.model.change import Action, Change
 from mailplan.model.desired import Desired
 from mailplan.model.plan import Plan
@@ -39,11 +42,12 @@ def _config_and(arguments: list[str], what: str) -> tuple[Path, str]:
         return Path("mailplan.yaml"), arguments[0]
     if len(arguments) == 2:
         return Path(arguments[0]), arguments[1]
-    fail(f"expected [CONFIG] {what}, got {len(arguments)} arguments (quote a name with spaces)")
+    fail(_("expected [CONFIG] {what}, got {count} arguments (quote a name with spaces)", what=what,
+           count=len(arguments)))
 
 
-FORMAT_OPT = typer.Option("--format", "-f", help="Format of the plan printed after the edit.")
-NO_PLAN_OPT = typer.Option("--no-plan", help="Only edit the config; do not read the providers to show the plan.")
+FORMAT_OPT = typer.Option("--format", "-f", help=N_("Format of the plan printed after the edit."))
+NO_PLAN_OPT = typer.Option("--no-plan", help=N_("Only edit the config; do not read the providers to show the plan."))
 
 
 def _date(value: str | None, option: str) -> dt.date | None:
@@ -52,15 +56,16 @@ def _date(value: str | None, option: str) -> dt.date | None:
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        fail(f"{option} {value!r} is not a date; write it as YYYY-MM-DD")
+        shown = repr(value)
+        fail(_("{option} {value} is not a date; write it as YYYY-MM-DD", option=option, value=shown))
 
 
 def _save(edit: lifecycle.Edit, config: Path, console: Console) -> None:
     lifecycle.save(edit, config)
     changed = _changed_lines(edit.before, edit.after)
     for note in edit.notes:
-        console.status(note)
-    console.status(f"Edited {edit.file} (line {changed}); every other line is as it was.")
+        console.status(i18n.localized(note))
+    console.status(_("Edited {file} (line {line}); every other line is as it was.", file=edit.file, line=changed))
 
 
 def _changed_lines(before: str, after: str) -> str:
@@ -77,17 +82,22 @@ def _show_plan(config: Path, day: dt.date, fmt: PlanFormat, console: Console, ed
     nightly apply will do then); other pending changes are counted, not listed."""
     session = Session.open(config, day)
     try:
-        result = session.plan(session.observe(lambda name: console.status(f"reading provider {name} …")))
+        result = session.plan(session.observe(lambda name: console.status(_("reading provider {name} …", name=name))))
         mine = caused_by_edit(result.changes, _before(edit, day), session.desired)
     finally:
         session.close()
-    title = "Plan" if day == today() else f"Plan on {day} (the first apply on or after that day does this)"
+    if day == today():
+        title = _("Plan for {address}", address=edit.address)
+    else:
+        title = _("Plan on {day} (the first apply on or after that day does this) for {address}", day=day,
+                  address=edit.address)
     shown = Plan(changes=mine, blocked=result.blocked)
-    typer.echo(render_plan(shown, fmt.value, title=f"{title} for {edit.address}"), nl=False)
+    typer.echo(render_plan(shown, fmt.value, title=title), nl=False)
     others = len(result.changes) - len(mine)
     if others:
-        what = "change is" if others == 1 else "changes are"
-        console.status(f"{others} other {what} pending as well (not this edit's): see `mailplan plan`")
+        console.status(ngettext("{count} other change is pending as well (not this edit's): see `mailplan plan`",
+                                "{count} other changes are pending as well (not this edit's): see `mailplan plan`",
+                                others))
 
 
 def _before(edit: lifecycle.Edit, day: dt.date) -> Desired:
@@ -98,17 +108,17 @@ def _before(edit: lifecycle.Edit, day: dt.date) -> Desired:
 
 def offboard(
     arguments: Annotated[
-        list[str], typer.Argument(metavar="[CONFIG] PERSON", help="The config, and who leaves.")
+        list[str], typer.Argument(metavar="[CONFIG] PERSON", help=N_("The config, and who leaves."))
     ],
     successor: Annotated[
-        str, typer.Option("--successor", "-s", help="Who takes over their mail: address, alias or name.")
+        str, typer.Option("--successor", "-s", help=N_("Who takes over their mail: address, alias or name."))
     ] = "",
-    on: Annotated[str | None, typer.Option("--on", help="Departure date YYYY-MM-DD (default: today).")] = None,
-    reason: Annotated[str | None, typer.Option("--reason", help="Why they leave; kept in the config only.")] = None,
+    on: Annotated[str | None, typer.Option("--on", help=N_("Departure date YYYY-MM-DD (default: today)."))] = None,
+    reason: Annotated[str | None, typer.Option("--reason", help=N_("Why they leave; kept in the config only."))] = None,
     now: Annotated[
-        bool, typer.Option("--now", help="Emergency: freeze and hand over immediately through the providers.")
+        bool, typer.Option("--now", help=N_("Emergency: freeze and hand over immediately through the providers."))
     ] = False,
-    actor: Annotated[str, typer.Option(help="Who does this, for the audit journal (with --now).")] = "",
+    actor: Annotated[str, typer.Option(help=N_("Who does this, for the audit journal (with --now)."))] = "",
     fmt: Annotated[PlanFormat, FORMAT_OPT] = PlanFormat.text,
     no_plan: Annotated[bool, NO_PLAN_OPT] = False,
     lock_timeout: Annotated[str, LOCK_TIMEOUT_OPT] = "0",
@@ -117,11 +127,12 @@ def offboard(
     with guarded():
         config, person = _config_and(arguments, "PERSON")
         if not successor:
-            fail("name the successor with --successor: the person who takes over the mail")
+            fail(_("name the successor with --successor: the person who takes over the mail"))
         console = Console()
         day = _date(on, "--on") or today()
         if now and day != today():
-            fail(f"--now freezes today ({today()}); leave out --on {day}, or drop --now to leave on {day}")
+            fail(_("--now freezes today ({today}); leave out `--on {on}`, or drop --now to leave on {day}",
+                   today=today(), on=on, day=day))
         # held from reading the config to the last write: two HR edits at once cannot lose one
         with state_locked(config, "offboard", lock_timeout):
             if now:
@@ -153,13 +164,14 @@ def _apply_now(config: Path, edit: lifecycle.Edit, actor: str, console: Console)
     session = Session.open(config, today())
     try:
         try:
-            observed = session.observe(lambda name: console.status(f"reading provider {name} …"))
+            observed = session.observe(lambda name: console.status(_("reading provider {name} …", name=name)))
         except MailplanError as exc:
-            fail(
-                f"nobody was frozen: {exc}\n{address} can still log in. The config records the departure "
-                f"({edit.file}); run `mailplan apply` as soon as the provider answers, or cut the access by hand "
-                "in the provider's console now."
-            )
+            error = i18n.localized(exc)
+            what = _("nobody was frozen: {error}", error=error)
+            fix = _("{address} can still log in. The config records the departure ({file}); run `mailplan apply` as "
+                    "soon as the provider answers, or cut the access by hand in the provider's console now.",
+                    address=address, file=edit.file)
+            fail(what + "\n" + fix)  # two lines, each one whole sentence
         journal = session.journal(actor)
         session.settle_journal(journal, observed, console.status)
         full = session.plan(observed)
@@ -168,15 +180,16 @@ def _apply_now(config: Path, edit: lifecycle.Edit, actor: str, console: Console)
         settings = gate.GateSettings(today=session.today, force=True)
         blocked = gate.check(mine, {}, observed, session.desired.retention, settings, session.desired.origins)
         shown = Plan(changes=mine, blocked=blocked)
-        typer.echo(render_plan(shown, "text", color=console.color, title=f"Applying now for {address}"), nl=False)
+        title = _("Applying now for {address}", address=address)
+        typer.echo(render_plan(shown, "text", color=console.color, title=title), nl=False)
         if blocked:
-            fail("the safety gate refused these changes; nothing was applied (the config keeps the departure)")
+            fail(_("the safety gate refused these changes; nothing was applied (the config keeps the departure)"))
         report = apply_changes(mine, session.providers, journal, progress=console.progress)
         cut = _freezes_left(report)
         if cut:
             # The emergency is the access: even where the freeze waits for a failed handover step (a
             # frozen mailbox refusing mail), lock the account now.
-            console.status("the freeze waited for a step that failed; freezing now all the same")
+            console.status(_("the freeze waited for a step that failed; freezing now all the same"))
             locked = apply_changes(cut, session.providers, journal, progress=console.progress)
             report.applied += locked.applied
             report.failures += locked.failures
@@ -184,16 +197,23 @@ def _apply_now(config: Path, edit: lifecycle.Edit, actor: str, console: Console)
         session.close()
     if not report.ok:
         open_access = [c for c in report.failed_changes if c.action is Action.FREEZE]
-        access = "still NOT frozen: freeze it by hand at once" if open_access else "frozen"
-        fail(
-            f"failed: {report.error}; "
-            f"{len(report.applied)} applied, the mailbox is {access}. The config records the departure: "
-            "the next `mailplan apply` finishes the rest."
-        )
-    done = f"{len(report.applied)} changes applied now"
+        error = i18n.localized(report.error)
+        applied = ngettext("{count} applied", "{count} applied", len(report.applied))
+        if open_access:
+            fail(_("failed: {error}; {applied}, the mailbox is still NOT frozen: freeze it by hand at once. The "
+                   "config records the departure: the next `mailplan apply` finishes the rest.",
+                   error=error, applied=applied))
+        fail(_("failed: {error}; {applied}, the mailbox is frozen. The config records the departure: the next "
+               "`mailplan apply` finishes the rest.", error=error, applied=applied))
+    done = ngettext("{count} change applied now", "{count} changes applied now", len(report.applied))
     if report.manual:
-        done += f"; {len(report.manual)} manual steps left for a person (listed above)"
-    typer.echo(f"Done: {done}. The next regular apply keeps this state. Journal head {journal.head()}.")
+        manual = ngettext("{count} manual step left for a person (listed above)",
+                          "{count} manual steps left for a person (listed above)", len(report.manual))
+        typer.echo(_("Done: {done}; {manual}. The next regular apply keeps this state. Journal head {head}.",
+                     done=done, manual=manual, head=journal.head()))
+    else:
+        typer.echo(_("Done: {done}. The next regular apply keeps this state. Journal head {head}.",
+                     done=done, head=journal.head()))
 
 
 def _freezes_left(report: ApplyReport) -> list[Change]:
@@ -205,7 +225,7 @@ def _freezes_left(report: ApplyReport) -> list[Change]:
 
 def rehire(
     arguments: Annotated[
-        list[str], typer.Argument(metavar="[CONFIG] PERSON", help="The config file, and who comes back.")
+        list[str], typer.Argument(metavar="[CONFIG] PERSON", help=N_("The config file, and who comes back."))
     ],
     fmt: Annotated[PlanFormat, FORMAT_OPT] = PlanFormat.text,
     no_plan: Annotated[bool, NO_PLAN_OPT] = False,
@@ -224,13 +244,13 @@ def rehire(
 
 def onboard(
     arguments: Annotated[
-        list[str], typer.Argument(metavar="[CONFIG] NAME", help="The config, and the full name (张三).")
+        list[str], typer.Argument(metavar="[CONFIG] NAME", help=N_("The config, and the full name (张三)."))
     ],
-    department: Annotated[str, typer.Option("--department", "-d", help="The department's key.")] = "",
-    tier: Annotated[str | None, typer.Option("--tier", "-t", help="The permission tier's key.")] = None,
-    start: Annotated[str | None, typer.Option("--start", help="First working day YYYY-MM-DD.")] = None,
+    department: Annotated[str, typer.Option("--department", "-d", help=N_("The department's key."))] = "",
+    tier: Annotated[str | None, typer.Option("--tier", "-t", help=N_("The permission tier's key."))] = None,
+    start: Annotated[str | None, typer.Option("--start", help=N_("First working day YYYY-MM-DD."))] = None,
     address: Annotated[
-        str | None, typer.Option("--address", help="The address, when not the derived one (a local part).")
+        str | None, typer.Option("--address", help=N_("The address, when not the derived one (a local part)."))
     ] = None,
     fmt: Annotated[PlanFormat, FORMAT_OPT] = PlanFormat.text,
     no_plan: Annotated[bool, NO_PLAN_OPT] = False,
@@ -240,7 +260,7 @@ def onboard(
     with guarded():
         config, name = _config_and(arguments, "NAME")
         if not department:
-            fail("name the department with --department")
+            fail(_("name the department with --department"))
         console = Console()
         starts = _date(start, "--start")
         with state_locked(config, "onboard", lock_timeout):
@@ -252,4 +272,5 @@ def onboard(
 
 def register(app: typer.Typer) -> None:
     for command in (onboard, offboard, rehire):
-        app.command()(command)
+        # the docstring is the help: its msgid is the summary cli/main.py marks
+        app.command(cls=LocalizedCommand)(command)

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 
 from mailplan.config import models
 from mailplan.config.addresses import AddressError, split_address, to_alabel, to_unicode
-from mailplan.config.entries import Domain, Person, Target, TargetKind
+from mailplan.config.entries import Domain, Person, Target, TargetKind, label
 from mailplan.config.lookup import by_name, lookup
 from mailplan.config.problems import suggest
 from mailplan.config.source import NodePath, SourceMap
@@ -179,7 +179,7 @@ class Claims:
             address = self.own_address(spec.address, (*path, "address"))
             if address is not None and not self.claim(
                 address,
-                Target(kind, address, f"{kind} {spec.address}", self.where.at(path)),
+                Target(kind, address, label(kind, spec.address), self.where.at(path)),
                 (*path, "address"),
                 written=spec.address,
             ):
@@ -205,7 +205,8 @@ class Claims:
         # the index is built once people are resolved, not once per reference (n² on large companies)
         if self._people_index is None or self._people_indexed != len(self._person_specs):
             self._people_index = by_name(
-                (s.name, Target("person", a, f"person {s.name}", self.where.at(p))) for s, a, _, p in self._person_specs
+                (s.name, Target("person", a, label("person", s.name), self.where.at(p)))
+                for s, a, _, p in self._person_specs
             )
             self._people_indexed = len(self._person_specs)
         return lookup(ref, self.claims, self.domains, self.primary, self._people_index)

@@ -21,6 +21,7 @@ from mailplan.config.entries import (
     Member,
     Person,
     Target,
+    label,
 )
 from mailplan.config.external import ALL_MAIL, free_mail_deliveries
 from mailplan.config.external import describe as describe_delivery
@@ -62,8 +63,7 @@ class Resolver(Claims):
                     self._note_doubt(spec.name, address, reading, path)
             if address is None:
                 continue
-            label = f"person {spec.name}"
-            target = Target("person", address, label, self.where.at(path))
+            target = Target("person", address, label("person", spec.name), self.where.at(path))
             collision = (derived or address in derived_by) and address in self.claims
             if not self.claim(address, target, path, "", spec.address or ""):
                 if collision:  # the hint is written once every address is known (suggest_free_addresses)
@@ -101,7 +101,9 @@ class Resolver(Claims):
                 if owned:
                     self.claim(
                         owned,
-                        Target("person", address, f"alias of person {spec.name}", self.where.at((*path, "aliases", j))),
+                        Target(
+                            "person", address, label("alias of person", spec.name), self.where.at((*path, "aliases", j))
+                        ),
                         (*path, "aliases", j),
                         written=alias,
                     )
@@ -115,7 +117,9 @@ class Resolver(Claims):
                 if owned:
                     self.claim(
                         owned,
-                        Target("mailbox", box_addresses[i] or "", f"alias of mailbox {box.address}", self.where.at(at)),
+                        Target(
+                            "mailbox", box_addresses[i] or "", label("alias of mailbox", box.address), self.where.at(at)
+                        ),
                         at,
                         written=alias,
                     )

@@ -18,6 +18,7 @@ from mailplan.config import models
 from mailplan.config.addresses import to_unicode
 from mailplan.config.source import SourceMap
 from mailplan.errors import Location
+from mailplan.i18n import N_, Msg
 from mailplan.model.desired import ConfigWarning
 from mailplan.model.objects import PostPolicy
 
@@ -116,6 +117,22 @@ class CustomerEntry:
     note: str
     index: int
     location: Location | None
+
+
+# how messages name what holds an address (shown in the reader's language; the English is the text)
+LABELS = {
+    "person": N_("person {what}"),
+    "mailbox": N_("mailbox {what}"),
+    "group": N_("group {what}"),
+    "alias": N_("alias {what}"),
+    "alias of person": N_("alias of person {what}"),
+    "alias of mailbox": N_("alias of mailbox {what}"),
+}
+
+
+def label(kind: str, what: str) -> Msg:
+    """'person 张三', 'group sales-team@…': ``kind`` is a key of ``LABELS``."""
+    return Msg(LABELS[kind], what=what)
 
 
 @dataclass(frozen=True)

@@ -6,31 +6,34 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from mailplan.config.addresses import AddressError, external_address, split_address
-from mailplan.config.entries import Config, Domain, Person, Target
+from mailplan.config.entries import Config, Domain, Person, Target, label
 from mailplan.config.problems import suggest
 from mailplan.errors import ConfigError, Problem
+from mailplan.i18n import Msg
 
 
 def find_person(config: Config, query: str) -> Person:
     """The one person ``query`` means; ConfigError (listing the candidates when several match) otherwise."""
-    people = by_name((p.name, Target("person", p.address, f"person {p.name}", p.location)) for p in config.people)
+    people = by_name((p.name, Target("person", p.address, label("person", p.name), p.location)) for p in config.people)
     target, why = lookup(query, config.addresses, config.domains, config.primary_domain, people)
     named = people.get(name_key(query), [])
     if target is None and len(named) > 1:
         # HR typed a name two people share: say which is which, and who of them has left
         listing = "; ".join(_candidate(config.person(t.address), t) for t in named)
+        example = named[0].address.partition("@")[0]
         raise ConfigError(
             [
                 Problem(
-                    f"{query!r} is the name of {len(named)} people: {listing}",
-                    hint=f"give the address of the one you mean (e.g. {named[0].address.partition('@')[0]})",
+                    Msg("{name} is the name of {count} people: {listing}", name=repr(query), count=len(named),
+                        listing=listing),
+                    hint=Msg("give the address of the one you mean (e.g. {example})", example=example),
                 )
             ]
         )
     if target is None:
-        raise ConfigError([Problem(why, hint="give the address (zhangsan or zhangsan@domain) or the full name")])
+        raise ConfigError([Problem(why, hint=Msg("give the address (zhangsan or zhangsan@domain) or the full name"))])
     if target.kind != "person":
-        raise ConfigError([Problem(f"{query!r} is {target.label}, not a person")])
+        raise ConfigError([Problem(Msg("{query} is {label}, not a person", query=repr(query), label=target.label))])
     return config.person(target.address)
 
 
@@ -69,7 +72,7 @@ def lookup(
         if domain is not None and domain in domains:
             target = claims.get(f"{local}@{domains[domain].alias_of or domain}")
             if target is None:
-                return None, f"nothing in this file has the address {text}"
+                return None, Msg("nothing in this file has the address {address}", address=text)
             return target, ""
         try:
             address = external_address(text)
@@ -84,10 +87,13 @@ def lookup(
         return named[0], ""
     if len(named) > 1:
         listing = "; ".join(f"{t.address} ({t.location})" for t in named)
-        return None, f"{text!r} is the name of {len(named)} people: {listing}; write the address instead"
+        return None, Msg("{name} is the name of {count} people: {listing}; write the address instead",
+                         name=repr(text), count=len(named), listing=listing)
     choices = [a.partition("@")[0] for a in claims if a.endswith("@" + primary)] + [
         t.label.removeprefix("person ") for targets in people.values() for t in targets
     ]
     hint = suggest(text, choices)
-    return None, f"nothing in this file is called {text!r}" + (f"; {hint}" if hint.startswith("did") else "")
+    if hint.startswith("did"):
+        return None, Msg("nothing in this file is called {name}; {hint}", name=repr(text), hint=hint)
+    return None, Msg("nothing in this file is called {name}", name=repr(text))
 

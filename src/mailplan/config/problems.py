@@ -12,6 +12,7 @@ from pydantic import BaseModel, ValidationError
 
 from mailplan.config.source import NodePath, SourceMap
 from mailplan.errors import Problem
+from mailplan.i18n import Msg
 
 _TYPE_WORDS = {
     "int": "a whole number",
@@ -36,9 +37,10 @@ def suggest(word: str, choices: Sequence[str]) -> str:
     """'did you mean ...?' for a misspelt key or name, else the list of choices."""
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     if close:
-        return f"did you mean {close[0]!r}?"
+        return Msg("did you mean {choice}?", choice=repr(close[0]))
     if choices:
-        return "expected one of: " + ", ".join(sorted(choices))
+        listing = ", ".join(sorted(choices))
+        return Msg("expected one of: {choices}", choices=listing)
     return ""
 
 

@@ -17,6 +17,7 @@ from mailplan.config.entries import Config, Person
 from mailplan.config.naming import derive_local_part, numbered
 from mailplan.errors import ConfigError, MailplanError, Problem
 from mailplan.files import write_atomically
+from mailplan.i18n import Msg
 from mailplan.people.yamledit import Value, add_entry, set_keys
 
 SECTION = "people"
@@ -28,7 +29,7 @@ class Edit:
     before: str
     after: str
     address: str  # the person's address (local@a-label)
-    notes: list[str] = field(default_factory=list)  # what to tell the user
+    notes: list[Msg] = field(default_factory=list)  # what to tell the user (in the reader's language)
     # the config as it was loaded before the edit, to tell what the edit itself causes in a plan
     config: Config | None = None
 
@@ -41,7 +42,7 @@ def short_address(config: Config, address: str) -> str:
 
 def _entry_file_and_line(config: Config, person: Person) -> tuple[Path, int]:
     if person.location is None:
-        raise MailplanError(f"cannot tell where {person.name} is written in the config")
+        raise MailplanError(Msg("cannot tell where {name} is written in the config", name=person.name))
     return Path(person.location.file), person.location.line
 
 
@@ -49,7 +50,8 @@ def _read(path: Path) -> str:
     try:
         return path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise MailplanError(f"cannot read {path}: {exc.strerror or exc}") from None
+        error = exc.strerror or str(exc)
+        raise MailplanError(Msg("cannot read {path}: {error}", path=path, error=error)) from None
 
 
 def offboard(
@@ -59,25 +61,26 @@ def offboard(
     person = config_mod.find_person(config, who)
     heir = config_mod.find_person(config, successor)
     if heir.address == person.address:
-        raise MailplanError(f"{person.name} cannot be their own successor")
+        raise MailplanError(Msg("{name} cannot be their own successor", name=person.name))
     if heir.left_on is not None and heir.left_on <= on:
-        raise MailplanError(
-            f"the successor {heir.name} ({heir.address}) has left on {heir.left_on}; name someone who stays"
-        )
+        raise MailplanError(Msg("the successor {name} ({address}) has left on {day}; name someone who stays",
+                                name=heir.name, address=heir.address, day=heir.left_on))
     if person.left_on is not None and person.left_on <= on:
-        raise MailplanError(
-            f"{person.name} ({person.address}) already left on {person.left_on}"
-            + (f" (successor {person.successor})" if person.successor else "")
-            + "; to change that, edit the entry"
-        )
+        if person.successor:
+            raise MailplanError(Msg("{name} ({address}) already left on {day} (successor {successor}); to change "
+                                    "that, edit the entry", name=person.name, address=person.address,
+                                    day=person.left_on, successor=person.successor))
+        raise MailplanError(Msg("{name} ({address}) already left on {day}; to change that, edit the entry",
+                                name=person.name, address=person.address, day=person.left_on))
     path, line = _entry_file_and_line(config, person)
     before = _read(path)
     values: dict[str, Value | None] = {"left_on": on, "successor": short_address(config, heir.address)}
     if reason:
         values["left_reason"] = reason
-    notes = [f"{person.name} <{person.address}> leaves on {on}; {heir.name} <{heir.address}> takes over."]
+    leaver, taker = f"{person.name} <{person.address}>", f"{heir.name} <{heir.address}>"
+    notes = [Msg("{person} leaves on {day}; {successor} takes over.", person=leaver, day=on, successor=taker)]
     if person.left_on is not None:
-        notes.append(f"The departure moves from {person.left_on} to {on}.")
+        notes.append(Msg("The departure moves from {old} to {new}.", old=person.left_on, new=on))
     return Edit(path, before, set_keys(before, SECTION, line, values), person.address, notes, config)
 
 
@@ -85,13 +88,15 @@ def rehire(config: Config, who: str) -> Edit:
     """Take the departure out of ``who``'s entry: the mailbox is unfrozen and the handover undone."""
     person = config_mod.find_person(config, who)
     if person.left_on is None:
-        raise MailplanError(f"{person.name} ({person.address}) has not left; there is nothing to undo")
+        raise MailplanError(Msg("{name} ({address}) has not left; there is nothing to undo", name=person.name,
+                                address=person.address))
     path, line = _entry_file_and_line(config, person)
     before = _read(path)
     after = set_keys(before, SECTION, line, {"left_on": None, "successor": None, "left_reason": None})
     if person.auto_reply is not None:
         after = set_keys(after, SECTION, line, {"auto_reply": None})
-    notes = [f"{person.name} <{person.address}> is back: the same address, the old mail, a new initial password."]
+    back = f"{person.name} <{person.address}>"
+    notes = [Msg("{person} is back: the same address, the old mail, a new initial password.", person=back)]
     return Edit(path, before, after, person.address, notes, config)
 
 
@@ -107,9 +112,13 @@ def onboard(
     doc = config.document
     problems = []
     if department not in doc.departments:
-        problems.append(Problem(f"unknown department {department!r}", hint=f"one of: {', '.join(doc.departments)}"))
+        known = ", ".join(doc.departments)
+        problems.append(Problem(Msg("unknown department {department}", department=repr(department)),
+                                hint=Msg("one of: {choices}", choices=known)))
     if tier is not None and tier not in doc.tiers:
-        problems.append(Problem(f"unknown tier {tier!r}", hint=f"one of: {', '.join(doc.tiers)}"))
+        known = ", ".join(doc.tiers)
+        problems.append(Problem(Msg("unknown tier {tier}", tier=repr(tier)),
+                                hint=Msg("one of: {choices}", choices=known)))
     if problems:
         raise ConfigError(problems)
     values: dict[str, Value] = {"name": " ".join(name.split())}
@@ -120,27 +129,35 @@ def onboard(
         try:
             local = derive_local_part(name, doc.naming.pattern, doc.naming.latin_pattern)
         except AddressError as exc:
-            raise MailplanError(f"{exc}; give the address with --address") from None
+            error = exc.args[0] if exc.args and isinstance(exc.args[0], Msg) else str(exc)  # shown translated
+            raise MailplanError(Msg("{error}; give the address with --address", error=error)) from None
     address = f"{local}@{config.primary_domain}"
     notes = []
     taken_by = config.addresses.get(address)
     if taken_by is not None and "address" in values:
-        raise MailplanError(f"{address} is already used by {taken_by.label}; choose another --address")
+        raise MailplanError(Msg("{address} is already used by {label}; choose another --address", address=address,
+                                label=taken_by.label))
     if taken_by is not None:
         taken = {a.partition("@")[0] for a in config.addresses if a.endswith("@" + config.primary_domain)}
         local = numbered(local, taken)
         address = f"{local}@{config.primary_domain}"
         values["address"] = local
-        where = f" ({taken_by.location})" if taken_by.location else ""
-        notes.append(f"{short_address(config, taken_by.address)} is taken by {taken_by.label}{where}; "
-                     f"{name} gets {local} (written as `address: {local}`, so it never changes).")
+        taken_address = short_address(config, taken_by.address)
+        where = str(taken_by.location) if taken_by.location else ""
+        notes.append(Msg("{taken} is taken by {label} ({where}); {name} gets {local} (written as `address: {local}`, "
+                         "so it never changes).", taken=taken_address, label=taken_by.label, where=where, name=name,
+                         local=local) if where else
+                     Msg("{taken} is taken by {label}; {name} gets {local} (written as `address: {local}`, so it "
+                         "never changes).", taken=taken_address, label=taken_by.label, name=name, local=local))
     values["department"] = department
     if tier is not None:
         values["tier"] = tier
     if start is not None:
         values["starts_on"] = start
-    notes.insert(0, f"{name} gets the address {address}"
-                 + (f", from {start}" if start is not None else "") + ".")
+    if start is not None:
+        notes.insert(0, Msg("{name} gets the address {address}, from {day}.", name=name, address=address, day=start))
+    else:
+        notes.insert(0, Msg("{name} gets the address {address}.", name=name, address=address))
     path, after_line = _insertion_point(config, department)
     before = _read(path)
     return Edit(path, before, add_entry(before, SECTION, values, after_line), address, notes, config)
@@ -164,5 +181,5 @@ def save(edit: Edit, config_path: Path) -> None:
     except ConfigError as exc:
         write_atomically(edit.file, edit.before.encode("utf-8"))
         raise ConfigError(
-            [Problem("the edit would make the config invalid, so it was not saved", None, ""), *exc.problems]
+            [Problem(Msg("the edit would make the config invalid, so it was not saved"), None, ""), *exc.problems]
         ) from None
