@@ -100,3 +100,26 @@ def test_help_is_in_the_language(tmp_path: Path, command: str) -> None:
     metavars = {"PERSON", "NAME", "CONFIG", "text", "json", "markdown"}
     assert english_left(zh.stdout, {command, *keys, *metavars}) == [], zh.stdout
     assert chinese_left(en.stdout, {"张三"}) == [], en.stdout
+
+
+def test_offboard_now_reports_in_the_language(tmp_path: Path) -> None:
+    """The emergency path: applied through the local backend; its closing line in the reader's language,
+    the journal's entries and the config the same whatever the language."""
+    runs = {}
+    for lang in ("en", "zh-CN"):
+        company = _company(tmp_path, lang)
+        assert company.run("apply", str(company.config), "--auto-approve", lang="en").exit_code == 0
+        result = company.run("offboard", str(company.config), "zhangwei", "-s", "wangfang", "--now",
+                             "--actor", "hr:李敏", lang=lang)  # fmt: skip
+        assert result.exit_code == 0, result.stdout + result.stderr
+        # the departure's entries (the apply's differ by the DKIM keys each copy made), less time and chain
+        entries = [{k: v for k, v in e.items() if k not in ("time", "seq", "hash", "prev", "mac")}
+                   for e in company.entries() if e["actor"] == "hr:李敏"]
+        runs[lang] = result.stdout, company.text(), entries
+    (english, en_yaml, en_journal), (chinese, zh_yaml, zh_journal) = runs["en"], runs["zh-CN"]
+    assert en_yaml == zh_yaml and en_journal == zh_journal and en_journal
+    assert all(str(e.get("reason", "")).isascii() for e in zh_journal), "the journal is English in a Chinese run"
+    done_en = next(line for line in english.splitlines() if line.startswith("Done: "))
+    done_zh = next(line for line in chinese.splitlines() if line.startswith("完成："))
+    assert "changes applied now" in done_en and "项变更" in done_zh and "日志头" in done_zh
+    assert english_left(done_zh) == [], done_zh
