@@ -14,7 +14,7 @@ from .conftest import History
 from .leftover import chinese_left, english_left
 
 # data, in every language: names, the example's keys (departments, tiers), its providers, an example local part
-NAMES = {"张伟", "王芳", "张三", "李娜", "新同事", "章三", "nobody", "nobody-here", "zhangsan", "zhangsan2",
+NAMES = {"张伟", "王芳", "张三", "李娜", "新同事", "章三", "nobody", "nobody-here", "zhangsan", "zhangsan2", "zhangwei",
          "dns", "mail", "local",
          "management", "sales", "sales-eu", "purchasing", "finance", "staff", "manager"}
 
@@ -81,8 +81,11 @@ def test_rehire_and_onboard_speak_either_language(tmp_path: Path) -> None:
         (("offboard", "zhangsan", "-s", "zhangsan"), "cannot be their own successor", "不能做自己的交接人"),
         (("rehire", "zhangsan"), "has not left; there is nothing to undo", "尚未离职"),
         (("onboard", "新同事", "-d", "nowhere"), "unknown department", "未知的部门"),
+        (("offboard", "张伟", "-s", "wangfang"), "department sales); zhangwei2@huamao-trade.com",
+         "部门 sales）；zhangwei2@huamao-trade.com"),
     ],
-    ids=["unknown-person", "unknown-successor", "bad-date", "no-successor", "self", "not-left", "department"],
+    ids=["unknown-person", "unknown-successor", "bad-date", "no-successor", "self", "not-left", "department",
+         "two-of-one-name"],
 )
 def test_errors_and_their_fixes_are_in_the_language(
     tmp_path: Path, args: tuple[str, ...], english_part: str, chinese_part: str

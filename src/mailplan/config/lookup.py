@@ -19,7 +19,7 @@ def find_person(config: Config, query: str) -> Person:
     named = people.get(name_key(query), [])
     if target is None and len(named) > 1:
         # HR typed a name two people share: say which is which, and who of them has left
-        listing = "; ".join(_candidate(config.person(t.address), t) for t in named)
+        listing = _listed([_candidate(config.person(t.address), t) for t in named])
         example = named[0].address.partition("@")[0]
         raise ConfigError(
             [
@@ -38,12 +38,26 @@ def find_person(config: Config, query: str) -> Person:
 
 
 def _candidate(person: Person, target: Target) -> str:
-    facts = [str(target.location)] if target.location else []
-    if person.department:
-        facts.append(f"department {person.department}")
-    if person.left_on is not None:
-        facts.append(f"left on {person.left_on}")
-    return f"{target.address} ({', '.join(facts)})" if facts else target.address
+    """``address (where, department sales, left on 2026-03-07)``, each fact when known; a ``Msg``."""
+    where, department, day = str(target.location or ""), person.department, person.left_on
+    facts = dict(address=target.address, where=where, department=department, day=day)
+    if where and department and day is not None:
+        return Msg("{address} ({where}, department {department}, left on {day})", **facts)
+    if where and department:
+        return Msg("{address} ({where}, department {department})", **facts)
+    if where and day is not None:
+        return Msg("{address} ({where}, left on {day})", **facts)
+    if where:
+        return Msg("{address} ({where})", **facts)
+    return target.address  # read from no file (a config built in code): nothing to say where
+
+
+def _listed(items: list[str]) -> str:
+    """``a; b; c``, as a ``Msg`` whose parts are shown in the reader's language too."""
+    shown = items[-1]
+    for item in reversed(items[:-1]):
+        shown = Msg("{first}; {rest}", first=item, rest=shown)
+    return shown
 
 
 def name_key(name: str) -> str:
