@@ -14,6 +14,7 @@ from mailplan.dns.check.context import Ctx
 from mailplan.dns.check.dnsview import Undecided
 from mailplan.dns.check.rules import NA, Fail, Outcome, Pass, rule
 from mailplan.dns.clients import AUTODISCOVER_SRV, SRV_SERVICES
+from mailplan.i18n import N_
 
 
 def _has_address(ctx: Ctx, host: str) -> bool:
@@ -26,7 +27,7 @@ def _has_address(ctx: Ctx, host: str) -> bool:
     return False
 
 
-@rule("AD03", "error", "client SRV records usable ('.' alone, targets with addresses, no CNAME targets)")
+@rule("AD03", "error", N_("client SRV records usable ('.' alone, targets with addresses, no CNAME targets)"))
 def client_srv(ctx: Ctx) -> Iterator[Outcome]:
     """RFC 6186 §3–4 and RFC 2782: a service not offered is the target "." alone; a target is a host
     name with an address record, never an alias (CNAME)."""
@@ -64,7 +65,7 @@ def client_srv(ctx: Ctx) -> Iterator[Outcome]:
         yield Pass(f"{seen} client SRV record sets usable")
 
 
-@rule("AD04", "warning", "self-hosted autoconfig/autodiscover names reach the web server")
+@rule("AD04", "warning", N_("self-hosted autoconfig/autodiscover names reach the web server"))
 def autoconfig_reachable(ctx: Ctx) -> Iterator[Outcome]:
     """Thunderbird asks ``autoconfig.<domain>``, Outlook ``autodiscover.<domain>``: where the config
     points them at a host of the domain itself (the self-hosted backend), that host needs an address."""

@@ -10,6 +10,7 @@ from mailplan.dns.check.context import Ctx
 from mailplan.dns.check.rules import NA, Fail, Outcome, Pass, rule
 from mailplan.dns.clients import CLIENT_NAMES
 from mailplan.dns.equality import same_values
+from mailplan.i18n import N_
 from mailplan.model.objects import Record
 
 
@@ -62,12 +63,12 @@ def _compare_family(ctx: Ctx, family: str) -> Iterator[Outcome]:
         yield compare(ctx, record)
 
 
-@rule("SPF16", "error", "SPF as the config derives")
+@rule("SPF16", "error", N_("SPF as the config derives"))
 def spf_as_derived(ctx: Ctx) -> Iterator[Outcome]:
     yield from _compare_family(ctx, "SPF16")
 
 
-@rule("MX06", "error", "MX set as the provider's template")
+@rule("MX06", "error", N_("MX set as the provider's template"))
 def mx_as_derived(ctx: Ctx) -> Iterator[Outcome]:
     hosts = {h for _, h in ctx.mx}
     if "smtp.google.com." in hosts and "aspmx.l.google.com." in hosts:
@@ -79,12 +80,12 @@ def mx_as_derived(ctx: Ctx) -> Iterator[Outcome]:
         yield NA
 
 
-@rule("AD01", "warning", "client autodiscover records as the provider documents")
+@rule("AD01", "warning", N_("client autodiscover records as the provider documents"))
 def autodiscover_as_derived(ctx: Ctx) -> Iterator[Outcome]:
     yield from _compare_family(ctx, "AD01")
 
 
-@rule("CFG01", "error", "other mail records as the config derives")
+@rule("CFG01", "error", N_("other mail records as the config derives"))
 def others_as_derived(ctx: Ctx) -> Iterator[Outcome]:
     yield from _compare_family(ctx, "CFG01")
 
@@ -93,7 +94,7 @@ def others_as_derived(ctx: Ctx) -> Iterator[Outcome]:
 MAIL_NAMES = ("_dmarc", "_mta-sts", "_smtp._tls")
 
 
-@rule("AD02", "error", "no CNAME next to other data, none at the apex")
+@rule("AD02", "error", N_("no CNAME next to other data, none at the apex"))
 def cname_conflicts(ctx: Ctx) -> Iterator[Outcome]:
     """RFC 1034 §3.6.2 / RFC 2181 §10.1: a name with a CNAME has no other data. At the apex
     (which holds SOA and NS) a CNAME breaks the whole zone; at a name where the config derives

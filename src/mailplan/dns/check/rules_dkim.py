@@ -11,6 +11,7 @@ from mailplan.dns.check.model import Severity
 from mailplan.dns.check.rules import NA, Fail, NotApplicable, Outcome, Pass, Skip, rule
 from mailplan.dns.check.rules_config import compare
 from mailplan.dns.dkim_record import MIN_BITS
+from mailplan.i18n import N_
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,7 @@ def keys(ctx: Ctx) -> list[DkimKey | str]:
     return out
 
 
-@rule("DK01", "error", "DKIM selectors published as the config derives")
+@rule("DK01", "error", N_("DKIM selectors published as the config derives"))
 def dkim_as_derived(ctx: Ctx) -> Iterator[Outcome]:
     expected = [r for r in ctx.target.expected if r.fqdn.endswith(f"._domainkey.{ctx.domain}")]
     unknown = [(fqdn, why) for fqdn, _, why in ctx.target.unknown if fqdn.endswith(f"._domainkey.{ctx.domain}")]
@@ -73,7 +74,7 @@ def _examined(ctx: Ctx) -> tuple[list[DkimKey], Skip | NotApplicable]:
     return found, Skip(f"no DKIM key found to examine (looked at: {where})") if ctx.target.sends_mail else NA
 
 
-@rule("DK02", "error", "DKIM RSA keys at least 1024 bits")
+@rule("DK02", "error", N_("DKIM RSA keys at least 1024 bits"))
 def dkim_weak(ctx: Ctx) -> Iterator[Outcome]:
     found, nothing = _examined(ctx)
     rsa = [k for k in found if k.bits is not None]
@@ -87,7 +88,7 @@ def dkim_weak(ctx: Ctx) -> Iterator[Outcome]:
             yield Pass(f"{key.selector}: {key.bits} bits", name=key.name)
 
 
-@rule("DK03", "warning", "DKIM RSA keys 2048 bits")
+@rule("DK03", "warning", N_("DKIM RSA keys 2048 bits"))
 def dkim_short(ctx: Ctx) -> Iterator[Outcome]:
     found, nothing = _examined(ctx)
     rsa = [k for k in found if k.bits is not None]
@@ -101,7 +102,7 @@ def dkim_short(ctx: Ctx) -> Iterator[Outcome]:
             yield Pass(f"{key.selector}: {key.bits} bits", name=key.name)
 
 
-@rule("DK04", "error", "active DKIM selectors not revoked")
+@rule("DK04", "error", N_("active DKIM selectors not revoked"))
 def dkim_revoked(ctx: Ctx) -> Iterator[Outcome]:
     found, nothing = _examined(ctx)
     if not found:
@@ -114,7 +115,7 @@ def dkim_revoked(ctx: Ctx) -> Iterator[Outcome]:
             yield Pass(f"{key.selector}: p= set", name=key.name)
 
 
-@rule("DK05", "error", "DKIM record syntax")
+@rule("DK05", "error", N_("DKIM record syntax"))
 def dkim_syntax(ctx: Ctx) -> Iterator[Outcome]:
     found, nothing = _examined(ctx)
     if not found:
@@ -131,7 +132,7 @@ def dkim_syntax(ctx: Ctx) -> Iterator[Outcome]:
         yield Pass(f"{key.selector}: well-formed", name=key.name)
 
 
-@rule("DK06", "warning", "a DKIM key is published", "sending")
+@rule("DK06", "warning", N_("a DKIM key is published"), "sending")
 def dkim_present(ctx: Ctx) -> Iterator[Outcome]:
     found = [k for k in keys(ctx) if isinstance(k, DkimKey) and not k.revoked]
     if not found:

@@ -9,6 +9,7 @@ from mailplan.dns.check.context import Ctx
 from mailplan.dns.check.dnsview import Undecided
 from mailplan.dns.check.rules import NA, Fail, Outcome, Pass, rule
 from mailplan.dns.txt import MAX_STRING, hidden_prefix
+from mailplan.i18n import N_
 
 
 def _undecided(count: spf.Count) -> Undecided | None:
@@ -19,7 +20,7 @@ def _undecided(count: spf.Count) -> Undecided | None:
     return Undecided(missing[0].unresolved.query, missing[0].unresolved.reason)
 
 
-@rule("SPF01", "error", "SPF record published", "sending")
+@rule("SPF01", "error", N_("SPF record published"), "sending")
 def spf_present(ctx: Ctx) -> Iterator[Outcome]:
     near = [(v, why) for v in ctx.apex_txt.values if (why := hidden_prefix(v, "v=spf1"))]
     if not ctx.spf_records and near:
@@ -31,14 +32,14 @@ def spf_present(ctx: Ctx) -> Iterator[Outcome]:
         yield Pass(ctx.spf_records[0])
 
 
-@rule("SPF02", "error", "exactly one SPF record")
+@rule("SPF02", "error", N_("exactly one SPF record"))
 def spf_single(ctx: Ctx) -> Iterator[Outcome]:
     if len(ctx.spf_records) > 1:
         yield Fail(f"{len(ctx.spf_records)} SPF records at one name: receivers treat that as a permanent error",
                    "one v=spf1 record", " | ".join(ctx.spf_records), "@")
 
 
-@rule("SPF03", "error", "at most 10 DNS lookups")
+@rule("SPF03", "error", N_("at most 10 DNS lookups"))
 def spf_lookups(ctx: Ctx) -> Iterator[Outcome]:
     count = ctx.spf_count
     if count is None:
@@ -57,7 +58,7 @@ def spf_lookups(ctx: Ctx) -> Iterator[Outcome]:
         yield Pass(found, f"≤ {spf.MAX_LOOKUPS}")
 
 
-@rule("SPF04", "error", "at most 2 void lookups")
+@rule("SPF04", "error", N_("at most 2 void lookups"))
 def spf_void(ctx: Ctx) -> Iterator[Outcome]:
     count = ctx.spf_count
     if count is None:
@@ -73,7 +74,7 @@ def spf_void(ctx: Ctx) -> Iterator[Outcome]:
         yield Pass(f"{len(voids)} void lookups", f"≤ {spf.MAX_VOID_LOOKUPS}")
 
 
-@rule("SPF05", "error", "'mx' targets at most 10 MX hosts")
+@rule("SPF05", "error", N_("'mx' targets at most 10 MX hosts"))
 def spf_mx_hosts(ctx: Ctx) -> Iterator[Outcome]:
     if ctx.spf_count is None:
         yield NA
@@ -87,7 +88,7 @@ def spf_mx_hosts(ctx: Ctx) -> Iterator[Outcome]:
         raise undecided
 
 
-@rule("SPF06", "warning", "no 'ptr' mechanism")
+@rule("SPF06", "warning", N_("no 'ptr' mechanism"))
 def spf_ptr(ctx: Ctx) -> Iterator[Outcome]:
     if ctx.spf_parsed is None:
         yield NA
@@ -95,7 +96,7 @@ def spf_ptr(ctx: Ctx) -> Iterator[Outcome]:
         yield Fail("'ptr' is slow and unreliable; RFC 7208 §5.5 says do not use it", "no ptr", "ptr")
 
 
-@rule("SPF07", "error", "no '+all'")
+@rule("SPF07", "error", N_("no '+all'"))
 def spf_plus_all(ctx: Ctx) -> Iterator[Outcome]:
     if ctx.spf_parsed is None:
         yield NA
@@ -106,7 +107,7 @@ def spf_plus_all(ctx: Ctx) -> Iterator[Outcome]:
                        term.text)
 
 
-@rule("SPF08", "warning", "ends in '-all' or '~all'")
+@rule("SPF08", "warning", N_("ends in '-all' or '~all'"))
 def spf_neutral(ctx: Ctx) -> Iterator[Outcome]:
     parsed = ctx.spf_parsed
     if parsed is None:
@@ -121,7 +122,7 @@ def spf_neutral(ctx: Ctx) -> Iterator[Outcome]:
         yield Pass(alls[-1].text)
 
 
-@rule("SPF09", "warning", "non-sending domain publishes 'v=spf1 -all'", "parked")
+@rule("SPF09", "warning", N_("non-sending domain publishes 'v=spf1 -all'"), "parked")
 def spf_parked(ctx: Ctx) -> Iterator[Outcome]:
     if ctx.spf_value != "v=spf1 -all":
         yield Fail("a domain that sends no mail should say so: nobody may send as it", "v=spf1 -all",
@@ -130,7 +131,7 @@ def spf_parked(ctx: Ctx) -> Iterator[Outcome]:
         yield Pass(ctx.spf_value)
 
 
-@rule("SPF10", "error", "SPF syntax")
+@rule("SPF10", "error", N_("SPF syntax"))
 def spf_syntax(ctx: Ctx) -> Iterator[Outcome]:
     if ctx.spf_parsed is None:
         yield NA
@@ -139,7 +140,7 @@ def spf_syntax(ctx: Ctx) -> Iterator[Outcome]:
         yield Fail(error, found=ctx.spf_value or "", name="@")
 
 
-@rule("SPF11", "error", "includes resolve, without loops")
+@rule("SPF11", "error", N_("includes resolve, without loops"))
 def spf_includes(ctx: Ctx) -> Iterator[Outcome]:
     if ctx.spf_count is None:
         yield NA
@@ -150,7 +151,7 @@ def spf_includes(ctx: Ctx) -> Iterator[Outcome]:
         raise undecided
 
 
-@rule("SPF12", "warning", "nothing after 'all'")
+@rule("SPF12", "warning", N_("nothing after 'all'"))
 def spf_after_all(ctx: Ctx) -> Iterator[Outcome]:
     parsed = ctx.spf_parsed
     if parsed is None:
@@ -165,7 +166,7 @@ def spf_after_all(ctx: Ctx) -> Iterator[Outcome]:
             yield Fail("'redirect=' is ignored when 'all' is present", "either all or redirect", ctx.spf_value or "")
 
 
-@rule("SPF13", "error", "each TXT string ≤ 255 bytes")
+@rule("SPF13", "error", N_("each TXT string ≤ 255 bytes"))
 def spf_strings(ctx: Ctx) -> Iterator[Outcome]:
     for value, strings in zip(ctx.apex_txt.values, ctx.apex_txt.strings, strict=False):
         if spf.is_spf(value) and any(len(s) > MAX_STRING for s in strings):
@@ -173,7 +174,7 @@ def spf_strings(ctx: Ctx) -> Iterator[Outcome]:
                        f"{max(len(s) for s in strings)} bytes")
 
 
-@rule("SPF14", "warning", "record short enough for one UDP answer")
+@rule("SPF14", "warning", N_("record short enough for one UDP answer"))
 def spf_length(ctx: Ctx) -> Iterator[Outcome]:
     if ctx.spf_value is None:
         yield NA
@@ -187,7 +188,7 @@ def spf_length(ctx: Ctx) -> Iterator[Outcome]:
         yield Pass(f"{size} bytes", "≤ 450 bytes")
 
 
-@rule("SPF15", "warning", "no obsolete SPF forms")
+@rule("SPF15", "warning", N_("no obsolete SPF forms"))
 def spf_obsolete(ctx: Ctx) -> Iterator[Outcome]:
     if ctx.get("@", "SPF"):
         yield Fail("an SPF (type 99) record: receivers ignore it; only TXT counts", "TXT only", "SPF RR")

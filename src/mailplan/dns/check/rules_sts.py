@@ -11,13 +11,14 @@ from mailplan.dns.check.dnsview import Undecided
 from mailplan.dns.check.model import Severity
 from mailplan.dns.check.policy_fetch import Fetched
 from mailplan.dns.check.rules import NA, Fail, Outcome, Pass, Skip, rule
+from mailplan.i18n import N_
 
 
 def _records(ctx: Ctx, name: str, version: str) -> list[str]:
     return [v for v in ctx.get(name, "TXT").values if v.replace(" ", "").startswith(f"v={version}")]
 
 
-@rule("STS01", "error", "MTA-STS record syntax")
+@rule("STS01", "error", N_("MTA-STS record syntax"))
 def sts_record(ctx: Ctx) -> Iterator[Outcome]:
     records = _records(ctx, "_mta-sts", "STSv1")
     if not records:
@@ -34,7 +35,7 @@ def sts_record(ctx: Ctx) -> Iterator[Outcome]:
             yield Pass(record, name="_mta-sts")
 
 
-@rule("RPT01", "error", "TLS-RPT record syntax")
+@rule("RPT01", "error", N_("TLS-RPT record syntax"))
 def tlsrpt_record(ctx: Ctx) -> Iterator[Outcome]:
     records = _records(ctx, "_smtp._tls", "TLSRPTv1")
     if not records:
@@ -51,7 +52,7 @@ def tlsrpt_record(ctx: Ctx) -> Iterator[Outcome]:
             yield Pass(record, name="_smtp._tls")
 
 
-@rule("RPT02", "warning", "MTA-STS comes with TLS reporting")
+@rule("RPT02", "warning", N_("MTA-STS comes with TLS reporting"))
 def sts_without_rpt(ctx: Ctx) -> Iterator[Outcome]:
     if not _records(ctx, "_mta-sts", "STSv1"):
         yield NA
@@ -85,7 +86,7 @@ def _policy(ctx: Ctx) -> mtasts.Tags | Skip | None:
     return mtasts.parse_policy(fetched.body)
 
 
-@rule("STS02", "error", "MTA-STS policy served over HTTPS")
+@rule("STS02", "error", N_("MTA-STS policy served over HTTPS"))
 def sts_served(ctx: Ctx) -> Iterator[Outcome]:
     fetched = _fetched(ctx)
     if fetched is None or isinstance(fetched, Skip):
@@ -97,7 +98,7 @@ def sts_served(ctx: Ctx) -> Iterator[Outcome]:
         yield Pass(fetched.url, name=fetched.url)
 
 
-@rule("STS03", "error", "MTA-STS policy syntax")
+@rule("STS03", "error", N_("MTA-STS policy syntax"))
 def sts_policy_syntax(ctx: Ctx) -> Iterator[Outcome]:
     policy = _policy(ctx)
     if policy is None or isinstance(policy, Skip):
@@ -112,7 +113,7 @@ def sts_policy_syntax(ctx: Ctx) -> Iterator[Outcome]:
     yield Pass(_shown(policy))
 
 
-@rule("STS04", "error", "every MX host matches the MTA-STS policy")
+@rule("STS04", "error", N_("every MX host matches the MTA-STS policy"))
 def sts_mx_match(ctx: Ctx) -> Iterator[Outcome]:
     policy = _policy(ctx)
     if policy is None or isinstance(policy, Skip):
@@ -136,7 +137,7 @@ def sts_mx_match(ctx: Ctx) -> Iterator[Outcome]:
             yield Pass(f"{host.rstrip('.')} matches")
 
 
-@rule("STS05", "warning", "MTA-STS policy served as text/plain")
+@rule("STS05", "warning", N_("MTA-STS policy served as text/plain"))
 def sts_media_type(ctx: Ctx) -> Iterator[Outcome]:
     policy = _policy(ctx)
     if policy is None or isinstance(policy, Skip):
@@ -151,7 +152,7 @@ def sts_media_type(ctx: Ctx) -> Iterator[Outcome]:
         yield Pass(media)
 
 
-@rule("STS06", "error", "MTA-STS policy as the config derives")
+@rule("STS06", "error", N_("MTA-STS policy as the config derives"))
 def sts_policy_as_derived(ctx: Ctx) -> Iterator[Outcome]:
     if not ctx.target.mta_sts_policy:
         yield NA
