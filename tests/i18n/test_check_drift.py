@@ -30,7 +30,7 @@ pytestmark = pytest.mark.realstack
 
 CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]")
 ZONES = ("ci.test", "ci-parked.test")
-CONVERTED = ("MX", "DM", "DK")  # the rule families whose finding messages are translated
+CONVERTED = ("MX", "DM", "DK", "SPF")  # the rule families whose finding messages are translated
 
 
 def _config(server: BindServer) -> str:
