@@ -9,12 +9,14 @@ from typing import Annotated
 import typer
 
 from mailplan.cli.common import CONFIG_ARG, color_wanted, fail, guarded, today
+from mailplan.cli.localized_help import LocalizedCommand
 from mailplan.dns.check.deadline import Deadline
 from mailplan.dns.check.dnsview import LiveDns
 from mailplan.dns.check.model import Report
 from mailplan.dns.check.policy_fetch import ConnectTo, PolicyFetcher
 from mailplan.dns.check.runner import ad_hoc_targets, run, targets_from_desired
 from mailplan.files import write_atomically
+from mailplan.i18n import N_, _, ngettext
 from mailplan.render import check_html, check_json, check_markdown, check_text
 
 
@@ -23,6 +25,9 @@ class CheckFormat(enum.StrEnum):
     json = "json"
     markdown = "markdown"
     html = "html"
+
+
+HELP = N_("Query live DNS for every domain and report rule findings. Exit 0 fine, 2 findings, 1 the check failed.")
 
 
 def render_report(report: Report, fmt: CheckFormat, color: bool = False, passes: bool = False) -> str:
@@ -39,34 +44,33 @@ def check(
     config: CONFIG_ARG = Path("mailplan.yaml"),
     nameserver: Annotated[
         str | None,
-        typer.Option("--nameserver", help="Ask this server (HOST or HOST:PORT) instead of the system resolver."),
+        typer.Option("--nameserver", help=N_("Ask this server (HOST or HOST:PORT) instead of the system resolver.")),
     ] = None,
-    fmt: Annotated[CheckFormat, typer.Option("--format", "-f", help="Output format.")] = CheckFormat.text,
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write the report to this file.")] = None,
-    strict: Annotated[bool, typer.Option("--strict", help="Exit 2 on warnings too.")] = False,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Text: list passed rules too.")] = False,
+    fmt: Annotated[CheckFormat, typer.Option("--format", "-f", help=N_("Output format."))] = CheckFormat.text,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help=N_("Write the report to this file."))] = None,
+    strict: Annotated[bool, typer.Option("--strict", help=N_("Exit 2 on warnings too."))] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help=N_("Text: list passed rules too."))] = False,
     domain: Annotated[
-        list[str] | None, typer.Option("--domain", "-d", help="Check this domain without a config (repeatable).")
+        list[str] | None, typer.Option("--domain", "-d", help=N_("Check this domain without a config (repeatable)."))
     ] = None,
     parked: Annotated[
-        bool, typer.Option("--parked", help="With --domain: the domains send and receive no mail.")
+        bool, typer.Option("--parked", help=N_("With --domain: the domains send and receive no mail."))
     ] = False,
     selector: Annotated[
         list[str] | None,
-        typer.Option("--selector", help="DKIM selectors to look at too (repeatable); with --domain, instead of the "
-                                        "common ones."),
+        typer.Option("--selector", help=N_("DKIM selectors to look at too (repeatable); with --domain, instead of the "
+                                           "common ones.")),
     ] = None,
     timeout: Annotated[
-        float, typer.Option("--timeout", min=1, help="Seconds the whole check may take; what it cuts is reported.")
+        float, typer.Option("--timeout", min=1, help=N_("Seconds the whole check may take; what it cuts is reported."))
     ] = 30.0,
     connect_to: Annotated[
         list[str] | None,
         typer.Option("--connect-to", metavar="HOST1:PORT1:HOST2:PORT2",
-                     help="Fetch MTA-STS policies from another address, as curl's --connect-to (the certificate is "
-                          "still checked for the policy host)."),
+                     help=N_("Fetch MTA-STS policies from another address, as curl's --connect-to (the certificate "
+                             "is still checked for the policy host).")),
     ] = None,
 ) -> None:
-    """Query live DNS for every domain and report rule findings. Exit 0 fine, 2 findings, 1 the check failed."""
     with guarded():
         rules = [ConnectTo.parse(text) for text in connect_to or []]
         if domain:
@@ -75,8 +79,8 @@ def check(
             from mailplan.session import load_desired
 
             if parked:
-                fail("--parked describes domains named with --domain; in a config, a domain that sends no mail "
-                     "says `sends_mail: false` (and `receives_mail: false` for no MX)")
+                fail(_("--parked describes domains named with --domain; in a config, a domain that sends no mail "
+                       "says `sends_mail: false` (and `receives_mail: false` for no MX)"))
             # DNS is all check reads: the providers' secrets are not needed, and not read
             desired = load_desired(config, today(), create_keys=False, secrets=False)
             targets = targets_from_desired(desired, selector or [])
@@ -90,31 +94,34 @@ def check(
         text = render_report(report, fmt, color=color, passes=verbose)
         if out is not None:
             write_atomically(out, text)
-            typer.echo(f"wrote {out}", err=True)
+            typer.echo(_("wrote {path}", path=out), err=True)
         else:
             typer.echo(text, nl=False)
     failed = report.failed_queries()
     if report.cut:
-        typer.echo(
-            f"error: the check's deadline (--timeout {timeout:g} s) cut {len(report.cut)} lookup(s) before they were "
-            f"answered: {_first(report.cut)}. Give it more time with --timeout, or find out why the server is slow.",
-            err=True,
-        )
+        seconds = f"{timeout:g}"
+        typer.echo(ngettext(
+            "error: the check's deadline (--timeout {seconds} s) cut {count} lookup before it was answered: {names}. "
+            "Give it more time with --timeout, or find out why the server is slow.",
+            "error: the check's deadline (--timeout {seconds} s) cut {count} lookups before they were answered: "
+            "{names}. Give it more time with --timeout, or find out why the server is slow.",
+            len(report.cut), seconds=seconds, names=_first(report.cut)), err=True)
     elif failed:  # the report is printed, but the check itself did not finish: say which lookups failed
-        typer.echo(
-            f"error: {len(report.undecided)} rule(s) could not be checked because lookups got no answer: "
-            f"{_first(failed)}. Check that the server answers for these names (or use the system resolver), then "
-            "run the check again.",
-            err=True,
-        )
+        typer.echo(ngettext(
+            "error: {count} rule could not be checked because lookups got no answer: {names}. Check that the "
+            "server answers for these names (or use the system resolver), then run the check again.",
+            "error: {count} rules could not be checked because lookups got no answer: {names}. Check that the "
+            "server answers for these names (or use the system resolver), then run the check again.",
+            len(report.undecided), names=_first(failed)), err=True)
     code = report.exit_code(strict)
     if code:
         raise typer.Exit(code)
 
 
 def _first(items: list[str], shown: int = 5) -> str:
-    return "; ".join(items[:shown]) + (f"; and {len(items) - shown} more" if len(items) > shown else "")
+    more = len(items) - shown
+    return "; ".join(items[:shown]) + ("; " + _("and {count} more", count=more) if more > 0 else "")
 
 
 def register(app: typer.Typer) -> None:
-    app.command("check")(check)
+    app.command("check", cls=LocalizedCommand, help=HELP)(check)

@@ -28,6 +28,7 @@ from mailplan.engine import gate
 from mailplan.engine.apply import apply_changes, waiting_for_allow_delete
 from mailplan.engine.drift import in_sync
 from mailplan.engine.journal import Journal
+from mailplan.i18n import ngettext
 from mailplan.model.change import Change
 from mailplan.model.plan import Plan
 from mailplan.people import welcome
@@ -184,8 +185,10 @@ def drift(
         typer.echo(render_plan(result, fmt.value, title="Drift"), nl=False)
         waiting = waiting_for_allow_delete(result.changes)
         if waiting:
-            note = f"{len(waiting)} removals wait for `mailplan apply --allow-delete` (retention passed): not drift."
-            typer.echo(note, err=True)
+            typer.echo(ngettext(
+                "{count} removal waits for `mailplan apply --allow-delete` (retention passed): not drift.",
+                "{count} removals wait for `mailplan apply --allow-delete` (retention passed): not drift.",
+                len(waiting)), err=True)
         if not in_sync(result, supports.__getitem__):
             raise typer.Exit(2)
 

@@ -6,11 +6,13 @@ import dataclasses
 from collections.abc import Sequence
 
 from mailplan.dns.check.model import Finding, Report, Severity
+from mailplan.i18n import N_, _, localized, ngettext
 from mailplan.render.common import unicode_domain, unicode_text
 
 MARK = {"pass": "✓", "error": "✗", "warning": "!", "info": "i", "unknown": "?", "skipped": "–"}
 # What a person reads for each severity: "info" is a note, in every human format (JSON keeps "info").
-LABEL: dict[Severity, str] = {"error": "error", "warning": "warning", "info": "note"}
+LABEL: dict[Severity, str] = {"error": N_("error"), "warning": N_("warning"), "info": N_("note")}
+NOT_CHECKED = N_("not checked")
 
 
 def mark(finding: Finding) -> str:
@@ -21,12 +23,13 @@ def mark(finding: Finding) -> str:
 
 def label(finding: Finding) -> str:
     """``not checked`` for a rule that was not decided, else its severity's word."""
-    return "not checked" if finding.undecided or finding.skipped else LABEL[finding.severity]
+    return _(NOT_CHECKED) if finding.undecided or finding.skipped else _(LABEL[finding.severity])
 
 
 def folded(findings: Sequence[Finding]) -> list[Finding]:
     """The findings, with the not-checked ones that share one cause (one failed lookup, one missing key)
-    shown once: their rule ids joined, their titles counted. Each stands where its first rule stood."""
+    shown once: their rule ids joined, their titles counted. Each stands where its first rule stood.
+    Titles and messages come out in the reader's language."""
     groups: dict[tuple[str, str], list[Finding]] = {}
     order: list[Finding | tuple[str, str]] = []
     for finding in findings:
@@ -41,43 +44,65 @@ def folded(findings: Sequence[Finding]) -> list[Finding]:
     out = []
     for item in order:
         if isinstance(item, Finding):
-            out.append(item)
+            out.append(_shown(item))
             continue
         members = groups[item]
-        first = members[0]
+        first = _shown(members[0])
         if len(members) > 1:
+            titles = "; ".join(localized(f.title) for f in members)
             first = dataclasses.replace(first, rule=", ".join(f.rule for f in members),
-                                        title=f"{len(members)} rules: " + "; ".join(f.title for f in members))
+                                        title=ngettext("{count} rule: {titles}", "{count} rules: {titles}",
+                                                       len(members), titles=titles))
         out.append(first)
     return out
 
 
+def _shown(finding: Finding) -> Finding:
+    return dataclasses.replace(finding, title=localized(finding.title), message=localized(finding.message))
+
+
+def counted(count: int, severity: Severity) -> str:
+    """``3 errors``, ``1 warning``, ``2 notes`` in the reader's language."""
+    if severity == "error":
+        return ngettext("{count} error", "{count} errors", count)
+    if severity == "warning":
+        return ngettext("{count} warning", "{count} warnings", count)
+    return ngettext("{count} note", "{count} notes", count)
+
+
 def summary(report: Report) -> str:
-    parts = [_n(report.count("error"), "error"), _n(report.count("warning"), "warning"),
-             _n(report.count("info"), "note")]
+    parts = [counted(report.count("error"), "error"), counted(report.count("warning"), "warning"),
+             counted(report.count("info"), "info")]
     if report.skipped:
-        parts.append(f"{len(report.skipped)} not checked (nothing to examine)")
+        parts.append(_("{count} not checked (nothing to examine)", count=len(report.skipped)))
     if report.undecided:  # only when it happened: a check that could not finish says so first
-        parts.insert(0, f"{len(report.undecided)} could not be checked")
+        parts.insert(0, _("{count} could not be checked", count=len(report.undecided)))
     if report.cut:
-        parts.insert(0, f"the {report.deadline:g} s deadline cut {_n(len(report.cut), 'lookup')} "
-                        f"({', '.join(report.cut[:3])}{', …' if len(report.cut) > 3 else ''})")
+        names = ", ".join(report.cut[:3]) + (", …" if len(report.cut) > 3 else "")
+        seconds = f"{report.deadline:g}"
+        parts.insert(0, ngettext("the {seconds} s deadline cut {count} lookup ({names})",
+                                 "the {seconds} s deadline cut {count} lookups ({names})",
+                                 len(report.cut), seconds=seconds, names=names))
+    joined = ", ".join(parts)
     checked = len(report.domains)
-    where = f" via {report.nameserver}" if report.nameserver else ""
-    return f"{checked} domain{'s' if checked != 1 else ''} checked{where}: " + ", ".join(parts)
-
-
-def _n(count: int, noun: str) -> str:
-    return f"{count} {noun}{'' if count == 1 else 's'}"
+    if report.nameserver:
+        return ngettext("{count} domain checked via {nameserver}: {parts}",
+                        "{count} domains checked via {nameserver}: {parts}",
+                        checked, nameserver=report.nameserver, parts=joined)
+    return ngettext("{count} domain checked: {parts}", "{count} domains checked: {parts}", checked, parts=joined)
 
 
 def title(domain: str, sends: bool, receives: bool) -> str:
     shown = unicode_domain(domain)
     if shown != domain:
         shown = f"{shown} ({domain})"
-    role = "sends and receives mail" if sends and receives else "receives mail, sends none" if receives else (
-        "sends mail, receives none" if sends else "parked: no mail")
-    return f"{shown} — {role}"
+    if sends and receives:
+        return _("{domain} — sends and receives mail", domain=shown)
+    if receives:
+        return _("{domain} — receives mail, sends none", domain=shown)
+    if sends:
+        return _("{domain} — sends mail, receives none", domain=shown)
+    return _("{domain} — parked: no mail", domain=shown)
 
 
 def show(value: str) -> str:

@@ -5,7 +5,9 @@ from __future__ import annotations
 from html import escape
 
 from mailplan.dns.check.model import DomainReport, Finding, Report, Severity
-from mailplan.render.check_common import LABEL, folded, label, mark, show, summary, title
+from mailplan.i18n import N_, _, language, localized, ngettext
+from mailplan.render.check_common import counted, folded, label, mark, show, summary, title
+from mailplan.render.check_markdown import HEADING
 
 CSS = """
 body{font:15px/1.45 system-ui,-apple-system,"Segoe UI","Noto Sans CJK SC","Microsoft YaHei",sans-serif;
@@ -38,6 +40,7 @@ ul.toc{list-style:none;padding:0;margin:8px 0}ul.toc li{padding:3px 0}ul.toc a{c
 ul.toc .counts span{font-size:12px;padding:0 8px}
 """
 
+COLUMNS = (N_("rule"), N_("check"), N_("expected"), N_("found"))
 ORDER = {"error": 0, "warning": 1, "info": 2}
 UNDECIDED = -1  # rules that could not be checked come first: the report is incomplete without them
 SKIPPED = 3  # rules that had nothing to examine come after the failures
@@ -45,15 +48,16 @@ SKIPPED = 3  # rules that had nothing to examine come after the failures
 
 def _badges(errors: int, warnings: int, notes: int, undecided: int = 0) -> str:
     if not (errors or warnings or notes or undecided):
-        return '<span class="b-ok">✓ all good</span>'
+        return '<span class="b-ok">✓ ' + escape(_("all good")) + "</span>"
     parts: list[tuple[int, Severity]] = [(errors, "error"), (warnings, "warning"), (notes, "info")]
-    shown = "".join(f'<span class="b-{k}">{n} {LABEL[k]}{"s" if n != 1 else ""}</span>' for n, k in parts if n)
-    return (f'<span class="b-unknown">{undecided} not checked</span>' if undecided else "") + shown
+    shown = "".join(f'<span class="b-{k}">{escape(counted(n, k))}</span>' for n, k in parts if n)
+    unchecked = escape(_("{count} not checked", count=undecided))
+    return (f'<span class="b-unknown">{unchecked}</span>' if undecided else "") + shown
 
 
 def _row(f: Finding) -> str:
     css = f.status if f.undecided or f.skipped else f.severity if f.failed else "pass"
-    what = escape(f.title)
+    what = escape(localized(f.title))
     if f.status != "pass":
         what += f'<br><span class="sev">{escape(label(f))}</span>{escape(show(f.message))}'
     name = f'<br><span class="label">{escape(show(f.name))}</span>' if f.name else ""
@@ -65,8 +69,8 @@ def _row(f: Finding) -> str:
 
 def _table(findings: list[Finding]) -> str:
     rows = "\n".join(_row(f) for f in findings)
-    return ("<table><tr><th></th><th>rule</th><th>check</th><th>expected</th><th>found</th></tr>"
-            f"{rows}</table>")
+    heads = "".join(f"<th>{escape(_(word))}</th>" for word in COLUMNS)
+    return f"<table><tr><th></th>{heads}</tr>{rows}</table>"
 
 
 def _section(d: DomainReport) -> str:
@@ -76,8 +80,8 @@ def _section(d: DomainReport) -> str:
     counts = _badges(d.count("error"), d.count("warning"), d.count("info"), len(d.undecided))
     body = _table(failed) if failed else ""
     if passed:  # passes fold away so the problems are what a reader sees first
-        body += (f'<details><summary>✓ {len(passed)} checks passed</summary>'
-                 f"{_table(passed)}</details>")
+        shown = escape(ngettext("{count} check passed", "{count} checks passed", len(passed)))
+        body += f"<details><summary>✓ {shown}</summary>{_table(passed)}</details>"
     return (f'<section id="{escape(d.domain)}"><h2><span>{escape(title(d.domain, d.sends_mail, d.receives_mail))}'
             f'</span><span class="counts">{counts}</span></h2>{body}</section>')
 
@@ -92,11 +96,12 @@ def _contents(report: Report) -> str:
     return f'<ul class="toc">{items}</ul>'
 
 
-def render(report: Report, heading: str = "Mail DNS check") -> str:
+def render(report: Report, heading: str = HEADING) -> str:
+    heading = _(heading)
     counts = _badges(report.count("error"), report.count("warning"), report.count("info"), len(report.undecided))
     body = "\n".join(_section(d) for d in report.domains)
     return (
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        f"<!DOCTYPE html>\n<html lang=\"{language()}\"><head><meta charset=\"utf-8\">"
         "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">"
         f"<title>{escape(heading)}</title><style>{CSS}</style></head><body>"
         f"<header><h1>{escape(heading)}</h1><div>{escape(summary(report))}</div>"

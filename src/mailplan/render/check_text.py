@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from mailplan.dns.check.model import Report
+from mailplan.i18n import _, ngettext
 from mailplan.render.check_common import folded, label, mark, show, summary, title
 
 COLORS = {"error": "red", "warning": "yellow", "info": "blue"}
@@ -21,22 +22,23 @@ def render(report: Report, color: bool = False, passes: bool = False) -> str:
             # one line for the rules one cause left unchecked: their ids say enough
             head = f"  {mark(f)} {f.rule}" if "," in f.rule else f"  {mark(f)} {f.rule:<5} {f.title}"
             if f.undecided or f.skipped:
-                head += f" [not checked]: {show(f.message)}"
+                head += " " + _("[not checked]: {message}", message=show(f.message))
                 if color:
                     head = typer.style(head, fg="magenta")
             elif f.failed:
-                head += f" [{label(f)}]: {show(f.message)}"
+                head += " " + _("[{label}]: {message}", label=label(f), message=show(f.message))
                 if color:
                     head = typer.style(head, fg=COLORS[f.severity])
             elif f.found:
                 head += f" — {show(f.found)}"
             lines.append(head)
             if f.failed and f.expected:
-                lines.append(f"          expected: {show(f.expected)}")
+                lines.append("          " + _("expected: {value}", value=show(f.expected)))
             if f.failed and f.found:
-                lines.append(f"          found:    {show(f.found)}")
+                lines.append("          " + _("found:    {value}", value=show(f.found)))
         if not passes:
-            lines.append(f"  ✓ {sum(1 for f in domain.findings if f.status == 'pass')} checks passed")
+            passed = sum(1 for f in domain.findings if f.status == "pass")
+            lines.append("  ✓ " + ngettext("{count} check passed", "{count} checks passed", passed))
         lines.append("")
     lines.append(summary(report))
     return "\n".join(lines) + "\n"

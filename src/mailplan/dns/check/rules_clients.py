@@ -14,6 +14,7 @@ from mailplan.dns.check.context import Ctx
 from mailplan.dns.check.dnsview import Undecided
 from mailplan.dns.check.rules import NA, Fail, Outcome, Pass, rule
 from mailplan.dns.clients import AUTODISCOVER_SRV, SRV_SERVICES
+from mailplan.i18n import N_, Msg
 
 
 def _has_address(ctx: Ctx, host: str) -> bool:
@@ -26,7 +27,7 @@ def _has_address(ctx: Ctx, host: str) -> bool:
     return False
 
 
-@rule("AD03", "error", "client SRV records usable ('.' alone, targets with addresses, no CNAME targets)")
+@rule("AD03", "error", N_("client SRV records usable ('.' alone, targets with addresses, no CNAME targets)"))
 def client_srv(ctx: Ctx) -> Iterator[Outcome]:
     """RFC 6186 §3–4 and RFC 2782: a service not offered is the target "." alone; a target is a host
     name with an address record, never an alias (CNAME)."""
@@ -39,7 +40,7 @@ def client_srv(ctx: Ctx) -> Iterator[Outcome]:
         seen += 1
         targets = [v.split()[-1] for v in values]
         if "." in targets and len(values) > 1:
-            yield Fail(f"{name} says the service is not offered ('.') and names servers too",
+            yield Fail(Msg("{name} says the service is not offered ('.') and names servers too", name=name),
                        "'0 0 0 .' alone, or servers only", " | ".join(values), name)
             continue
         for value, target in zip(values, targets, strict=True):
@@ -47,16 +48,19 @@ def client_srv(ctx: Ctx) -> Iterator[Outcome]:
                 continue
             try:
                 ipaddress.ip_address(target.rstrip("."))
-                yield Fail(f"{name} names an IP address; an SRV target is a host name", "a host name", value, name)
+                yield Fail(Msg("{name} names an IP address; an SRV target is a host name", name=name), "a host name",
+                           value, name)
                 continue
             except ValueError:
                 pass
             cname = ctx.lookup(target, "CNAME").values
             if cname:
-                yield Fail(f"{name}: the target {target} is a CNAME (to {cname[0]}); RFC 2782 forbids an alias there",
+                yield Fail(Msg("{name}: the target {target} is a CNAME (to {to}); RFC 2782 forbids an alias there",
+                               name=name, target=target, to=cname[0]),
                            "a host name with A/AAAA", f"{target} CNAME {cname[0]}", name)
             elif not _has_address(ctx, target):
-                yield Fail(f"{name}: the target {target} has no A or AAAA record; clients cannot connect",
+                yield Fail(Msg("{name}: the target {target} has no A or AAAA record; clients cannot connect",
+                               name=name, target=target),
                            "A/AAAA", "(none)", name)
     if not seen:
         yield NA
@@ -64,7 +68,7 @@ def client_srv(ctx: Ctx) -> Iterator[Outcome]:
         yield Pass(f"{seen} client SRV record sets usable")
 
 
-@rule("AD04", "warning", "self-hosted autoconfig/autodiscover names reach the web server")
+@rule("AD04", "warning", N_("self-hosted autoconfig/autodiscover names reach the web server"))
 def autoconfig_reachable(ctx: Ctx) -> Iterator[Outcome]:
     """Thunderbird asks ``autoconfig.<domain>``, Outlook ``autodiscover.<domain>``: where the config
     points them at a host of the domain itself (the self-hosted backend), that host needs an address."""
@@ -76,7 +80,7 @@ def autoconfig_reachable(ctx: Ctx) -> Iterator[Outcome]:
     for record in wanted:
         host = record.values[0].rstrip(".")
         if not _has_address(ctx, host):
-            yield Fail(f"{record.fqdn} points at {host}, which has no A or AAAA record: mail clients cannot fetch "
-                       "their settings", f"{host} A/AAAA", "(none)", record.fqdn)
+            yield Fail(Msg("{name} points at {host}, which has no A or AAAA record: mail clients cannot fetch "
+                           "their settings", name=record.fqdn, host=host), f"{host} A/AAAA", "(none)", record.fqdn)
         else:
             yield Pass(f"{record.fqdn} → {host}", name=record.fqdn)

@@ -10,6 +10,7 @@ from mailplan.dns.check.context import Ctx
 from mailplan.dns.check.rules import NA, Fail, Outcome, Pass, rule
 from mailplan.dns.clients import CLIENT_NAMES
 from mailplan.dns.equality import same_values
+from mailplan.i18n import N_, Msg
 from mailplan.model.objects import Record
 
 
@@ -29,16 +30,20 @@ def compare(ctx: Ctx, record: Record) -> Fail | Pass:
     if same_values(record.rtype, found, record.values):
         if record.rtype != "TXT" or sorted(found) == sorted(record.values):
             return Pass(" | ".join(found), shown, name)
-        return Fail(f"{name} {record.rtype} says what the config derives, written differently (tag order, case, "
-                    "spacing or separators); nothing to change", shown, f"{record.rtype} " + " | ".join(found), name,
+        return Fail(Msg("{name} {rtype} says what the config derives, written differently (tag order, case, "
+                        "spacing or separators); nothing to change", name=name, rtype=record.rtype),
+                    shown, f"{record.rtype} " + " | ".join(found), name,
                     severity="info")
     answer = ctx.lookup(record.fqdn, record.rtype)
     if not found and answer.loop:
-        return Fail(f"{name} is a CNAME loop ({' → '.join(answer.via)} → back): the zone holds no {record.rtype} "
-                    "there; fix the CNAMEs", shown, "CNAME loop", name)
+        via = " → ".join(answer.via)
+        return Fail(Msg("{name} is a CNAME loop ({via} → back): the zone holds no {rtype} there; fix the CNAMEs",
+                        name=name, via=via, rtype=record.rtype), shown, "CNAME loop", name)
     if not found:
-        return Fail(f"{name} {record.rtype} is missing (run mailplan apply)", shown, "(none)", name)
-    return Fail(f"{name} {record.rtype} differs from what the config derives (changed by hand, or not applied)",
+        return Fail(Msg("{name} {rtype} is missing (run mailplan apply)", name=name, rtype=record.rtype), shown,
+                    "(none)", name)
+    return Fail(Msg("{name} {rtype} differs from what the config derives (changed by hand, or not applied)",
+                    name=name, rtype=record.rtype),
                 shown, f"{record.rtype} " + " | ".join(found), name)
 
 
@@ -62,16 +67,16 @@ def _compare_family(ctx: Ctx, family: str) -> Iterator[Outcome]:
         yield compare(ctx, record)
 
 
-@rule("SPF16", "error", "SPF as the config derives")
+@rule("SPF16", "error", N_("SPF as the config derives"))
 def spf_as_derived(ctx: Ctx) -> Iterator[Outcome]:
     yield from _compare_family(ctx, "SPF16")
 
 
-@rule("MX06", "error", "MX set as the provider's template")
+@rule("MX06", "error", N_("MX set as the provider's template"))
 def mx_as_derived(ctx: Ctx) -> Iterator[Outcome]:
     hosts = {h for _, h in ctx.mx}
     if "smtp.google.com." in hosts and "aspmx.l.google.com." in hosts:
-        yield Fail("Google's single smtp.google.com MX and the legacy aspmx set are mixed; use one form",
+        yield Fail(Msg("Google's single smtp.google.com MX and the legacy aspmx set are mixed; use one form"),
                    "1 smtp.google.com. (or the legacy set alone)", " | ".join(f"{p} {h}" for p, h in ctx.mx), "@")
     if ctx.target.expected:
         yield from _compare_family(ctx, "MX06")
@@ -79,12 +84,12 @@ def mx_as_derived(ctx: Ctx) -> Iterator[Outcome]:
         yield NA
 
 
-@rule("AD01", "warning", "client autodiscover records as the provider documents")
+@rule("AD01", "warning", N_("client autodiscover records as the provider documents"))
 def autodiscover_as_derived(ctx: Ctx) -> Iterator[Outcome]:
     yield from _compare_family(ctx, "AD01")
 
 
-@rule("CFG01", "error", "other mail records as the config derives")
+@rule("CFG01", "error", N_("other mail records as the config derives"))
 def others_as_derived(ctx: Ctx) -> Iterator[Outcome]:
     yield from _compare_family(ctx, "CFG01")
 
@@ -93,7 +98,7 @@ def others_as_derived(ctx: Ctx) -> Iterator[Outcome]:
 MAIL_NAMES = ("_dmarc", "_mta-sts", "_smtp._tls")
 
 
-@rule("AD02", "error", "no CNAME next to other data, none at the apex")
+@rule("AD02", "error", N_("no CNAME next to other data, none at the apex"))
 def cname_conflicts(ctx: Ctx) -> Iterator[Outcome]:
     """RFC 1034 §3.6.2 / RFC 2181 §10.1: a name with a CNAME has no other data. At the apex
     (which holds SOA and NS) a CNAME breaks the whole zone; at a name where the config derives
@@ -111,15 +116,18 @@ def cname_conflicts(ctx: Ctx) -> Iterator[Outcome]:
             continue
         others = sorted(wanted.get(name, set()) - {"CNAME"})
         if name == ctx.domain:
-            yield Fail(f"{name} itself is a CNAME (to {cname[0]}): the apex holds SOA, NS, MX and TXT, and nothing "
-                       "may live next to a CNAME", "no CNAME at the apex", f"CNAME {cname[0]}", name)
+            yield Fail(Msg("{name} itself is a CNAME (to {to}): the apex holds SOA, NS, MX and TXT, and nothing "
+                           "may live next to a CNAME", name=name, to=cname[0]),
+                       "no CNAME at the apex", f"CNAME {cname[0]}", name)
         elif others:
-            yield Fail(f"{name} is a CNAME (to {cname[0]}), so the {' and '.join(others)} the config derives there "
-                       "cannot be published next to it", f"{' '.join(others)} at {name}, no CNAME",
-                       f"CNAME {cname[0]}", name)
+            types = " and ".join(others)
+            yield Fail(Msg("{name} is a CNAME (to {to}), so the {types} the config derives there cannot be published "
+                           "next to it", name=name, to=cname[0], types=types),
+                       f"{' '.join(others)} at {name}, no CNAME", f"CNAME {cname[0]}", name)
         else:
             txt = ctx.lookup(name, "TXT")
             if txt.values and not txt.via:  # the server answered TXT at the name itself, not through the CNAME
-                yield Fail(f"{name} holds a CNAME (to {cname[0]}) and TXT data next to it; resolvers see one or "
-                           "the other", "the CNAME alone", f"CNAME {cname[0]} | TXT {txt.values[0]}", name)
+                yield Fail(Msg("{name} holds a CNAME (to {to}) and TXT data next to it; resolvers see one or "
+                               "the other", name=name, to=cname[0]),
+                           "the CNAME alone", f"CNAME {cname[0]} | TXT {txt.values[0]}", name)
     yield Pass(f"{checked} names without a conflicting CNAME")

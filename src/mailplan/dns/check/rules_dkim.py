@@ -11,6 +11,7 @@ from mailplan.dns.check.model import Severity
 from mailplan.dns.check.rules import NA, Fail, NotApplicable, Outcome, Pass, Skip, rule
 from mailplan.dns.check.rules_config import compare
 from mailplan.dns.dkim_record import MIN_BITS
+from mailplan.i18n import N_, Msg
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,7 @@ def keys(ctx: Ctx) -> list[DkimKey | str]:
     return out
 
 
-@rule("DK01", "error", "DKIM selectors published as the config derives")
+@rule("DK01", "error", N_("DKIM selectors published as the config derives"))
 def dkim_as_derived(ctx: Ctx) -> Iterator[Outcome]:
     expected = [r for r in ctx.target.expected if r.fqdn.endswith(f"._domainkey.{ctx.domain}")]
     unknown = [(fqdn, why) for fqdn, _, why in ctx.target.unknown if fqdn.endswith(f"._domainkey.{ctx.domain}")]
@@ -69,52 +70,56 @@ def _examined(ctx: Ctx) -> tuple[list[DkimKey], Skip | NotApplicable]:
     """The keys found at the selectors, and what to say when there are none to examine: for a domain that
     sends mail the key rules are not checked; for one that sends none there is nothing to check."""
     found = [k for k in keys(ctx) if isinstance(k, DkimKey)]
-    where = ", ".join(f"{s}._domainkey" for s in ctx.selectors) or "no selector known"
-    return found, Skip(f"no DKIM key found to examine (looked at: {where})") if ctx.target.sends_mail else NA
+    where = ", ".join(f"{s}._domainkey" for s in ctx.selectors) or Msg("no selector known")
+    looked = Skip(Msg("no DKIM key found to examine (looked at: {where})", where=where))
+    return found, looked if ctx.target.sends_mail else NA
 
 
-@rule("DK02", "error", "DKIM RSA keys at least 1024 bits")
+@rule("DK02", "error", N_("DKIM RSA keys at least 1024 bits"))
 def dkim_weak(ctx: Ctx) -> Iterator[Outcome]:
     found, nothing = _examined(ctx)
     rsa = [k for k in found if k.bits is not None]
     if not rsa:
-        yield nothing if not found else Skip("no RSA key among the DKIM keys found")
+        yield nothing if not found else Skip(Msg("no RSA key among the DKIM keys found"))
     for key in rsa:
         if key.bits is not None and key.bits < MIN_BITS:
-            yield Fail(f"selector {key.selector}: a {key.bits}-bit key; receivers ignore signatures with it",
+            yield Fail(Msg("selector {selector}: a {bits}-bit key; receivers ignore signatures with it",
+                           selector=key.selector, bits=key.bits),
                        "2048 bits", f"{key.bits} bits", key.name)
         else:
             yield Pass(f"{key.selector}: {key.bits} bits", name=key.name)
 
 
-@rule("DK03", "warning", "DKIM RSA keys 2048 bits")
+@rule("DK03", "warning", N_("DKIM RSA keys 2048 bits"))
 def dkim_short(ctx: Ctx) -> Iterator[Outcome]:
     found, nothing = _examined(ctx)
     rsa = [k for k in found if k.bits is not None]
     if not rsa:
-        yield nothing if not found else Skip("no RSA key among the DKIM keys found")
+        yield nothing if not found else Skip(Msg("no RSA key among the DKIM keys found"))
     for key in rsa:
         if key.bits is not None and MIN_BITS <= key.bits < 2048:
-            yield Fail(f"selector {key.selector}: {key.bits}-bit keys are weaker than RFC 8301 recommends",
+            yield Fail(Msg("selector {selector}: {bits}-bit keys are weaker than RFC 8301 recommends",
+                           selector=key.selector, bits=key.bits),
                        "2048 bits", f"{key.bits} bits", key.name)
         else:
             yield Pass(f"{key.selector}: {key.bits} bits", name=key.name)
 
 
-@rule("DK04", "error", "active DKIM selectors not revoked")
+@rule("DK04", "error", N_("active DKIM selectors not revoked"))
 def dkim_revoked(ctx: Ctx) -> Iterator[Outcome]:
     found, nothing = _examined(ctx)
     if not found:
         yield nothing
     for key in found:
         if key.revoked:
-            yield Fail(f"selector {key.selector} has an empty p=: its key is revoked, signatures fail",
+            yield Fail(Msg("selector {selector} has an empty p=: its key is revoked, signatures fail",
+                           selector=key.selector),
                        "p=<public key>", key.record, key.name)
         else:
             yield Pass(f"{key.selector}: p= set", name=key.name)
 
 
-@rule("DK05", "error", "DKIM record syntax")
+@rule("DK05", "error", N_("DKIM record syntax"))
 def dkim_syntax(ctx: Ctx) -> Iterator[Outcome]:
     found, nothing = _examined(ctx)
     if not found:
@@ -123,21 +128,21 @@ def dkim_syntax(ctx: Ctx) -> Iterator[Outcome]:
         for problem in key.problems:
             yield Fail(f"selector {key.selector}: {problem}", found=key.record, name=key.name)
         if key.tags.get("t", "").split(":").count("y"):
-            yield Fail(f"selector {key.selector}: t=y (testing) is still set", "no t=y", key.record, key.name,
-                       severity="warning")
+            yield Fail(Msg("selector {selector}: t=y (testing) is still set", selector=key.selector), "no t=y",
+                       key.record, key.name, severity="warning")
         if key.tags.get("h", "") == "sha1":
-            yield Fail(f"selector {key.selector}: h=sha1 only; RFC 8301 forbids sha1", "h=sha256", key.record,
-                       key.name, severity="warning")
+            yield Fail(Msg("selector {selector}: h=sha1 only; RFC 8301 forbids sha1", selector=key.selector),
+                       "h=sha256", key.record, key.name, severity="warning")
         yield Pass(f"{key.selector}: well-formed", name=key.name)
 
 
-@rule("DK06", "warning", "a DKIM key is published", "sending")
+@rule("DK06", "warning", N_("a DKIM key is published"), "sending")
 def dkim_present(ctx: Ctx) -> Iterator[Outcome]:
     found = [k for k in keys(ctx) if isinstance(k, DkimKey) and not k.revoked]
     if not found:
         tried = ", ".join(ctx.selectors) or "(none known)"
         severity: Severity = "warning" if ctx.dmarc_enforcing() else "info"
-        yield Fail("no DKIM key found: DMARC then rests on SPF alone, which breaks on forwarding",
+        yield Fail(Msg("no DKIM key found: DMARC then rests on SPF alone, which breaks on forwarding"),
                    "a <selector>._domainkey key", f"selectors tried: {tried}", severity=severity)
     else:
         yield Pass(", ".join(k.selector for k in found))

@@ -8,9 +8,10 @@ from mailplan.dns import dmarc
 from mailplan.dns.check.context import Ctx
 from mailplan.dns.check.rules import NA, Fail, Outcome, Pass, rule
 from mailplan.dns.txt import hidden_prefix
+from mailplan.i18n import N_, Msg
 
 
-@rule("DM01", "error", "DMARC record published", "sending")
+@rule("DM01", "error", N_("DMARC record published"), "sending")
 def dmarc_present(ctx: Ctx) -> Iterator[Outcome]:
     if ctx.dmarc_records:
         yield Pass(ctx.dmarc_records[0], name="_dmarc")
@@ -18,34 +19,36 @@ def dmarc_present(ctx: Ctx) -> Iterator[Outcome]:
     answer = ctx.dmarc_answer
     near = [(v, why) for v in answer.values if (why := hidden_prefix(v, "v=DMARC1"))]
     if answer.loop:
-        yield Fail(f"no DMARC record: _dmarc.{ctx.domain} is a CNAME loop ({' → '.join(answer.via)} → back), so "
-                   "no resolver finds the record; fix the CNAMEs in the zone", "v=DMARC1; p=…",
+        via = " → ".join(answer.via)
+        yield Fail(Msg("no DMARC record: _dmarc.{domain} is a CNAME loop ({via} → back), so no resolver finds the "
+                       "record; fix the CNAMEs in the zone", domain=ctx.domain, via=via), "v=DMARC1; p=…",
                    "CNAME loop: " + " → ".join(answer.via), "_dmarc")
     elif near:
         value, why = near[0]
-        yield Fail(f"no DMARC record: the TXT at _dmarc looks like one, but {why}; publish it again without them",
+        yield Fail(Msg("no DMARC record: the TXT at _dmarc looks like one, but {why}; publish it again without them",
+                       why=why),
                    "v=DMARC1; p=…", repr(value), "_dmarc")
     else:
-        yield Fail("no DMARC record: receivers apply no policy and send no reports", "v=DMARC1; p=…",
+        yield Fail(Msg("no DMARC record: receivers apply no policy and send no reports"), "v=DMARC1; p=…",
                    "(none)", "_dmarc")
 
 
-@rule("DM02", "error", "exactly one DMARC record")
+@rule("DM02", "error", N_("exactly one DMARC record"))
 def dmarc_single(ctx: Ctx) -> Iterator[Outcome]:
     if len(ctx.dmarc_records) > 1:
-        yield Fail("more than one DMARC record: receivers ignore all of them", "one v=DMARC1 record",
+        yield Fail(Msg("more than one DMARC record: receivers ignore all of them"), "one v=DMARC1 record",
                    " | ".join(ctx.dmarc_records), "_dmarc")
 
 
-@rule("DM03", "error", "DMARC at _dmarc, not at the domain")
+@rule("DM03", "error", N_("DMARC at _dmarc, not at the domain"))
 def dmarc_at_apex(ctx: Ctx) -> Iterator[Outcome]:
     misplaced = [v for v in ctx.apex_txt.values if dmarc.is_dmarc(v)]
     if misplaced:
-        yield Fail("a DMARC record at the domain itself is never read; it belongs at _dmarc",
+        yield Fail(Msg("a DMARC record at the domain itself is never read; it belongs at _dmarc"),
                    f"_dmarc.{ctx.domain}", misplaced[0], "@")
 
 
-@rule("DM04", "error", "DMARC syntax")
+@rule("DM04", "error", N_("DMARC syntax"))
 def dmarc_syntax(ctx: Ctx) -> Iterator[Outcome]:
     if ctx.dmarc_parsed is None:
         yield NA
@@ -54,24 +57,24 @@ def dmarc_syntax(ctx: Ctx) -> Iterator[Outcome]:
         yield Fail(error, found=ctx.dmarc_records[0], name="_dmarc")
 
 
-@rule("DM05", "warning", "DMARC policy enforces (not p=none)", "sending")
+@rule("DM05", "warning", N_("DMARC policy enforces (not p=none)"), "sending")
 def dmarc_enforced(ctx: Ctx) -> Iterator[Outcome]:
     parsed = ctx.dmarc_parsed
     if parsed is None or parsed.get("p") is None:
         yield NA
     elif parsed.get("p") == "none":
-        yield Fail("p=none only monitors: spoofed mail is still delivered", "p=quarantine or p=reject",
+        yield Fail(Msg("p=none only monitors: spoofed mail is still delivered"), "p=quarantine or p=reject",
                    "p=none", "_dmarc")
     else:
         yield Pass(f"p={parsed.get('p')}")
 
 
-@rule("DM06", "warning", "aggregate reports requested (rua)", "sending")
+@rule("DM06", "warning", N_("aggregate reports requested (rua)"), "sending")
 def dmarc_rua(ctx: Ctx) -> Iterator[Outcome]:
     if ctx.dmarc_parsed is None:
         yield NA
     elif not ctx.dmarc_parsed.uris("rua"):
-        yield Fail("no rua: you will not see who sends as this domain", "rua=mailto:…", "(none)", "_dmarc")
+        yield Fail(Msg("no rua: you will not see who sends as this domain"), "rua=mailto:…", "(none)", "_dmarc")
     else:
         yield Pass(", ".join(ctx.dmarc_parsed.uris("rua")))
 
@@ -92,7 +95,7 @@ def _external(ctx: Ctx) -> list[str]:
     return out
 
 
-@rule("DM07", "warning", "external report destinations authorised")
+@rule("DM07", "warning", N_("external report destinations authorised"))
 def dmarc_external_auth(ctx: Ctx) -> Iterator[Outcome]:
     external = _external(ctx)
     if not external:
@@ -101,13 +104,14 @@ def dmarc_external_auth(ctx: Ctx) -> Iterator[Outcome]:
     for dest in external:
         name = f"{dmarc.authorisation_name(ctx.domain)}.{dest}"
         if not any(dmarc.is_dmarc(v) for v in ctx.lookup(name, "TXT").values):
-            yield Fail(f"{dest} has not agreed to receive reports for {ctx.domain}; receivers will not send them",
+            yield Fail(Msg("{dest} has not agreed to receive reports for {domain}; receivers will not send them",
+                           dest=dest, domain=ctx.domain),
                        f'{name} TXT "v=DMARC1"', "(none)", name)
         else:
             yield Pass(f"{name} authorises", name=name)
 
 
-@rule("DM08", "warning", "report address domains accept mail")
+@rule("DM08", "warning", N_("report address domains accept mail"))
 def dmarc_rua_mx(ctx: Ctx) -> Iterator[Outcome]:
     parsed = ctx.dmarc_parsed
     if parsed is None or not parsed.uris("rua"):
@@ -116,10 +120,11 @@ def dmarc_rua_mx(ctx: Ctx) -> Iterator[Outcome]:
     for uri in parsed.uris("rua"):
         dest = dmarc.uri_domain(uri)
         if uri.lower().startswith("mailto:") and dest and not ctx.lookup(dest, "MX").values:
-            yield Fail(f"{dest} has no MX: reports to {uri} cannot be delivered", f"MX at {dest}", "(none)")
+            yield Fail(Msg("{dest} has no MX: reports to {uri} cannot be delivered", dest=dest, uri=uri),
+                       f"MX at {dest}", "(none)")
 
 
-@rule("DM09", "warning", "subdomains not left open")
+@rule("DM09", "warning", N_("subdomains not left open"))
 def dmarc_subdomains(ctx: Ctx) -> Iterator[Outcome]:
     parsed = ctx.dmarc_parsed
     if parsed is None or not ctx.dmarc_enforcing():
@@ -127,11 +132,11 @@ def dmarc_subdomains(ctx: Ctx) -> Iterator[Outcome]:
         return
     for tag in ("sp", "np"):
         if parsed.get(tag) == "none":
-            yield Fail(f"{tag}=none lets anyone spoof subdomains while p enforces", f"{tag}=quarantine|reject",
-                       f"{tag}=none", "_dmarc")
+            yield Fail(Msg("{tag}=none lets anyone spoof subdomains while p enforces", tag=tag),
+                       f"{tag}=quarantine|reject", f"{tag}=none", "_dmarc")
 
 
-@rule("DM10", "warning", "no tags removed by RFC 9989 (pct<100, rf, ri)")
+@rule("DM10", "warning", N_("no tags removed by RFC 9989 (pct<100, rf, ri)"))
 def dmarc_obsolete(ctx: Ctx) -> Iterator[Outcome]:
     parsed = ctx.dmarc_parsed
     if parsed is None:
@@ -139,40 +144,40 @@ def dmarc_obsolete(ctx: Ctx) -> Iterator[Outcome]:
         return
     pct = parsed.get("pct")
     if pct is not None and pct.isdigit() and int(pct) < 100:
-        yield Fail(f"pct={pct}: the policy covers only part of the mail, and RFC 9989 drops pct", "pct=100",
-                   f"pct={pct}", "_dmarc")
+        yield Fail(Msg("pct={pct}: the policy covers only part of the mail, and RFC 9989 drops pct", pct=pct),
+                   "pct=100", f"pct={pct}", "_dmarc")
     for tag in ("rf", "ri"):
         if parsed.get(tag) is not None:
-            yield Fail(f"'{tag}' was removed by RFC 9989 and is ignored", f"no {tag}", f"{tag}={parsed.get(tag)}",
-                       "_dmarc")
+            yield Fail(Msg("'{tag}' was removed by RFC 9989 and is ignored", tag=tag), f"no {tag}",
+                       f"{tag}={parsed.get(tag)}", "_dmarc")
 
 
-@rule("DM11", "warning", "nothing but DMARC at _dmarc")
+@rule("DM11", "warning", N_("nothing but DMARC at _dmarc"))
 def dmarc_unrelated(ctx: Ctx) -> Iterator[Outcome]:
     other = [v for v in ctx.dmarc_answer.values if not dmarc.is_dmarc(v)]
     for value in other:
         why = hidden_prefix(value, "v=DMARC1")
-        message = (f"this TXT at _dmarc is not read as DMARC: {why}" if why else
-                   "other TXT records at _dmarc confuse some receivers")
+        message = (Msg("this TXT at _dmarc is not read as DMARC: {why}", why=why) if why else
+                   Msg("other TXT records at _dmarc confuse some receivers"))
         yield Fail(message, "only v=DMARC1", repr(value) if why else value, "_dmarc")
 
 
-@rule("DM12", "warning", "policy tag p= present")
+@rule("DM12", "warning", N_("policy tag p= present"))
 def dmarc_p(ctx: Ctx) -> Iterator[Outcome]:
     if ctx.dmarc_parsed is None:
         yield NA
     elif ctx.dmarc_parsed.get("p") is None:
-        yield Fail("no p= tag: RFC 7489 requires it, RFC 9989 reads it as none", "p=quarantine|reject",
+        yield Fail(Msg("no p= tag: RFC 7489 requires it, RFC 9989 reads it as none"), "p=quarantine|reject",
                    "(missing)", "_dmarc")
 
 
-@rule("DM13", "warning", "non-sending domain rejects everything", "parked")
+@rule("DM13", "warning", N_("non-sending domain rejects everything"), "parked")
 def dmarc_parked(ctx: Ctx) -> Iterator[Outcome]:
     parsed = ctx.dmarc_parsed
     p = parsed.get("p") if parsed else None
     sp = (parsed.get("sp") or p) if parsed else None
     if p != "reject" or sp != "reject":
-        yield Fail("a domain that sends no mail should reject all mail claiming to be from it",
+        yield Fail(Msg("a domain that sends no mail should reject all mail claiming to be from it"),
                    "v=DMARC1; p=reject", ctx.dmarc_records[0] if ctx.dmarc_records else "(none)", "_dmarc")
     else:
         yield Pass(ctx.dmarc_records[0])

@@ -10,9 +10,10 @@ from collections.abc import Iterator
 
 from mailplan.dns.check.context import Ctx
 from mailplan.dns.check.rules import NA, Fail, Outcome, rule
+from mailplan.i18n import N_
 
 
-@rule("POL01", "warning", "no company mail delivered to personal free mail (policies.external_delivery)")
+@rule("POL01", "warning", N_("no company mail delivered to personal free mail (policies.external_delivery)"))
 def external_delivery(ctx: Ctx) -> Iterator[Outcome]:
     if not ctx.target.from_config:
         yield NA  # a domain named on the command line: no config to hold a policy

@@ -11,20 +11,21 @@ from mailplan.dns.check.dnsview import Undecided
 from mailplan.dns.check.model import Severity
 from mailplan.dns.check.policy_fetch import Fetched
 from mailplan.dns.check.rules import NA, Fail, Outcome, Pass, Skip, rule
+from mailplan.i18n import N_, Msg
 
 
 def _records(ctx: Ctx, name: str, version: str) -> list[str]:
     return [v for v in ctx.get(name, "TXT").values if v.replace(" ", "").startswith(f"v={version}")]
 
 
-@rule("STS01", "error", "MTA-STS record syntax")
+@rule("STS01", "error", N_("MTA-STS record syntax"))
 def sts_record(ctx: Ctx) -> Iterator[Outcome]:
     records = _records(ctx, "_mta-sts", "STSv1")
     if not records:
         yield NA
         return
     if len(records) > 1:
-        yield Fail("more than one MTA-STS record: senders ignore MTA-STS", "one v=STSv1 record",
+        yield Fail(Msg("more than one MTA-STS record: senders ignore MTA-STS"), "one v=STSv1 record",
                    " | ".join(records), "_mta-sts")
     for record in records:
         errors = mtasts.parse_sts(record).errors
@@ -34,14 +35,14 @@ def sts_record(ctx: Ctx) -> Iterator[Outcome]:
             yield Pass(record, name="_mta-sts")
 
 
-@rule("RPT01", "error", "TLS-RPT record syntax")
+@rule("RPT01", "error", N_("TLS-RPT record syntax"))
 def tlsrpt_record(ctx: Ctx) -> Iterator[Outcome]:
     records = _records(ctx, "_smtp._tls", "TLSRPTv1")
     if not records:
         yield NA
         return
     if len(records) > 1:
-        yield Fail("more than one TLS-RPT record: senders send no reports", "one v=TLSRPTv1 record",
+        yield Fail(Msg("more than one TLS-RPT record: senders send no reports"), "one v=TLSRPTv1 record",
                    " | ".join(records), "_smtp._tls")
     for record in records:
         errors = mtasts.parse_tlsrpt(record).errors
@@ -51,12 +52,12 @@ def tlsrpt_record(ctx: Ctx) -> Iterator[Outcome]:
             yield Pass(record, name="_smtp._tls")
 
 
-@rule("RPT02", "warning", "MTA-STS comes with TLS reporting")
+@rule("RPT02", "warning", N_("MTA-STS comes with TLS reporting"))
 def sts_without_rpt(ctx: Ctx) -> Iterator[Outcome]:
     if not _records(ctx, "_mta-sts", "STSv1"):
         yield NA
     elif not _records(ctx, "_smtp._tls", "TLSRPTv1"):
-        yield Fail("MTA-STS without TLS-RPT: you will not hear when senders fail to deliver under the policy",
+        yield Fail(Msg("MTA-STS without TLS-RPT: you will not hear when senders fail to deliver under the policy"),
                    "_smtp._tls TXT v=TLSRPTv1; rua=…", "(none)", "_smtp._tls")
 
 
@@ -69,7 +70,7 @@ def _fetched(ctx: Ctx) -> Fetched | Skip | None:
         return None
     fetched = ctx.sts_fetch
     if fetched is None:
-        return Skip("the policy file is not fetched when zone text is checked")
+        return Skip(Msg("the policy file is not fetched when zone text is checked"))
     if fetched.unreachable:
         raise Undecided(f"GET {fetched.url}", fetched.unreachable)
     return fetched
@@ -81,38 +82,40 @@ def _policy(ctx: Ctx) -> mtasts.Tags | Skip | None:
     if fetched is None or isinstance(fetched, Skip):
         return fetched
     if fetched.problem:
-        return Skip(f"no policy to read: {fetched.problem}", fetched.url)
+        return Skip(Msg("no policy to read: {problem}", problem=fetched.problem), fetched.url)
     return mtasts.parse_policy(fetched.body)
 
 
-@rule("STS02", "error", "MTA-STS policy served over HTTPS")
+@rule("STS02", "error", N_("MTA-STS policy served over HTTPS"))
 def sts_served(ctx: Ctx) -> Iterator[Outcome]:
     fetched = _fetched(ctx)
     if fetched is None or isinstance(fetched, Skip):
         yield fetched or NA
     elif fetched.problem:
-        yield Fail(f"senders cannot fetch the policy: {fetched.problem}", "200, text/plain, a valid certificate",
+        yield Fail(Msg("senders cannot fetch the policy: {problem}", problem=fetched.problem),
+                   "200, text/plain, a valid certificate",
                    fetched.problem, fetched.url)
     else:
         yield Pass(fetched.url, name=fetched.url)
 
 
-@rule("STS03", "error", "MTA-STS policy syntax")
+@rule("STS03", "error", N_("MTA-STS policy syntax"))
 def sts_policy_syntax(ctx: Ctx) -> Iterator[Outcome]:
     policy = _policy(ctx)
     if policy is None or isinstance(policy, Skip):
         yield policy or NA
         return
     for error in policy.errors:
-        yield Fail(f"the policy file: {error}", "version: STSv1, mode, mx, max_age", _shown(policy))
+        yield Fail(Msg("the policy file: {error}", error=error), "version: STSv1, mode, mx, max_age", _shown(policy))
     age = policy.tags.get("max_age", "")
     if not policy.errors and age.isdigit() and int(age) < 86400:
-        yield Fail(f"max_age {age}: senders keep the policy less than a day, so a downgrade needs little patience",
+        yield Fail(Msg("max_age {age}: senders keep the policy less than a day, so a downgrade needs little patience",
+                       age=age),
                    "max_age of a week or more (604800)", f"max_age: {age}", severity="warning")
     yield Pass(_shown(policy))
 
 
-@rule("STS04", "error", "every MX host matches the MTA-STS policy")
+@rule("STS04", "error", N_("every MX host matches the MTA-STS policy"))
 def sts_mx_match(ctx: Ctx) -> Iterator[Outcome]:
     policy = _policy(ctx)
     if policy is None or isinstance(policy, Skip):
@@ -128,15 +131,18 @@ def sts_mx_match(ctx: Ctx) -> Iterator[Outcome]:
             continue
         if not any(mtasts.mx_matches(host, p) for p in patterns):
             severity: Severity = "error" if mode == "enforce" else "warning"
-            effect = "senders that honour it will not deliver to it" if mode == "enforce" else (
-                "senders report failures for it now, and will refuse it once the mode is enforce")
-            yield Fail(f"MX host {host.rstrip('.')} matches none of the policy's mx lines: {effect}",
+            shown = host.rstrip(".")
+            message = Msg("MX host {host} matches none of the policy's mx lines: senders that honour it will not "
+                          "deliver to it", host=shown) if mode == "enforce" else Msg(
+                "MX host {host} matches none of the policy's mx lines: senders report failures for it now, and will "
+                "refuse it once the mode is enforce", host=shown)
+            yield Fail(message,
                        "mx: " + (", ".join(patterns) or "(none)"), host.rstrip("."), severity=severity)
         else:
             yield Pass(f"{host.rstrip('.')} matches")
 
 
-@rule("STS05", "warning", "MTA-STS policy served as text/plain")
+@rule("STS05", "warning", N_("MTA-STS policy served as text/plain"))
 def sts_media_type(ctx: Ctx) -> Iterator[Outcome]:
     policy = _policy(ctx)
     if policy is None or isinstance(policy, Skip):
@@ -145,27 +151,27 @@ def sts_media_type(ctx: Ctx) -> Iterator[Outcome]:
     fetched = ctx.sts_fetch
     media = (fetched.content_type if fetched else "").split(";")[0].strip().lower()
     if media != "text/plain":
-        yield Fail("RFC 8461 §3.2 serves the policy as text/plain; some senders refuse other types",
+        yield Fail(Msg("RFC 8461 §3.2 serves the policy as text/plain; some senders refuse other types"),
                    "Content-Type: text/plain", media or "(none)")
     else:
         yield Pass(media)
 
 
-@rule("STS06", "error", "MTA-STS policy as the config derives")
+@rule("STS06", "error", N_("MTA-STS policy as the config derives"))
 def sts_policy_as_derived(ctx: Ctx) -> Iterator[Outcome]:
     if not ctx.target.mta_sts_policy:
         yield NA
         return
     policy = _policy(ctx)
     if policy is None or isinstance(policy, Skip):
-        yield policy or Skip("no _mta-sts record announces a policy (CFG01 compares the record)")
+        yield policy or Skip(Msg("no _mta-sts record announces a policy (CFG01 compares the record)"))
         return
     wanted = mtasts.parse_policy(ctx.target.mta_sts_policy)
     if _meaning(policy) != _meaning(wanted):
-        yield Fail("the policy file differs from what the config derives: run `mailplan mta-sts` and serve its "
-                   "output", _shown(wanted), _shown(policy))
+        yield Fail(Msg("the policy file differs from what the config derives: run `mailplan mta-sts` and serve its "
+                       "output"), _shown(wanted), _shown(policy))
     elif ctx.sts_fetch is not None and ctx.sts_fetch.body != ctx.target.mta_sts_policy:
-        yield Fail("the policy file says what the config derives, written differently; nothing to change",
+        yield Fail(Msg("the policy file says what the config derives, written differently; nothing to change"),
                    _shown(wanted), _shown(policy), severity="info")
     else:
         yield Pass(_shown(policy))

@@ -14,6 +14,7 @@ from mailplan.dns.check.prefetch import first_wave, second_wave
 from mailplan.dns.check.rules import Fail, Outcome, Pass, Rule, Skip, all_rules
 from mailplan.dns.derive import NULL_MX, PARKED_SPF
 from mailplan.errors import Problem
+from mailplan.i18n import Msg
 from mailplan.model.desired import Desired, MailDns
 from mailplan.model.objects import Domain, Record
 
@@ -70,7 +71,7 @@ def evaluate(rule: Rule, ctx: Ctx) -> list[Finding]:
     if undecided is not None:
         return [*found, Finding(
             rule.id, rule.title, "unknown", rule.severity,
-            f"the lookup {undecided.query} got no answer ({undecided.error})",
+            Msg("the lookup {query} got no answer ({error})", query=undecided.query, error=undecided.error),
             undecided.query.partition(" ")[2], "", f"{undecided.query}: {undecided.error}",
         )]
     if found:

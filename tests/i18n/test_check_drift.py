@@ -1,0 +1,144 @@
+"""The auditor's DNS check and drift in both languages: ``check`` on zones ``apply`` wrote to a real BIND
+(the text, markdown and HTML reports; the HTML drawn by headless Chromium with a CJK font), and ``drift`` on the
+example company after its apply. Nothing of the other language in the report frame and the rule titles; JSON and
+exit codes the same in both.
+
+Finding messages are converted rule family by rule family (``CONVERTED``): the messages of the other rules are
+still English, data to this test (``_findings``), and docs/i18n.md says which."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import dns.query
+import dns.rcode
+import dns.update
+import pytest
+from typer.testing import CliRunner, Result
+
+from mailplan.cli.main import build
+from servers.bind import BindServer, start_bind
+
+from .browser import Browser
+from .conftest import History
+from .leftover import chinese_left, english_left, visible_text
+
+pytestmark = pytest.mark.realstack
+
+CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]")
+ZONES = ("ci.test", "ci-parked.test")
+# the rules whose finding messages are translated (POL01 is not yet)
+CONVERTED = ("MX", "DM", "DK", "SPF", "STS", "RPT", "AD", "CFG")
+
+
+def _config(server: BindServer) -> str:
+    return f"""\
+version: 1
+organization: {{name: 示例贸易, primary_domain: ci.test}}
+providers:
+  mail: {{type: local, database: mail.sqlite, mx_host: mx.ci.test}}
+  dns: {{type: rfc2136, server: {server.host}, port: {server.port}, key_name: {server.key_name},
+         key_algorithm: {server.key_algorithm}, key_secret: env:MAILPLAN_TEST_TSIG}}
+domains:
+  ci.test:
+    mail: mail
+    dns: dns
+    dkim: {{selector: mail}}
+    dmarc: {{policy: none, rua: [dmarc@ci.test]}}
+  ci-parked.test: {{mail: mail, dns: dns, sends_mail: false, receives_mail: false}}
+people:
+  - {{name: 张三}}
+aliases:
+  - {{address: dmarc, to: [zhangsan]}}
+"""
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str]]:
+    """Zones written by apply; DMARC ``p=none`` leaves a finding to show."""
+    folder = tmp_path_factory.mktemp("check")
+    with start_bind(ZONES) as server:
+        update = dns.update.UpdateMessage("ci.test", keyring=server.keyring, keyname=server.key_name,
+                                          keyalgorithm=server.key_algorithm)
+        update.add("mx", 3600, "A", "192.0.2.25")  # the MX host's address: BIND refuses an MX without it
+        assert dns.query.tcp(update, server.host, port=server.port, timeout=5).rcode() == dns.rcode.NOERROR
+        config = folder / "mailplan.yaml"
+        config.write_text(_config(server), encoding="utf-8")
+        applied = CliRunner().invoke(build(), ["apply", str(config), "--auto-approve"],
+                                     env={"MAILPLAN_TEST_TSIG": server.key_secret, "MAILPLAN_LANG": "en"})
+        assert applied.exit_code == 0, applied.output
+        yield config, f"{server.host}:{server.port}"
+
+
+def _check(lab: tuple[Path, str], lang: str, *args: str) -> Result:
+    config, ns = lab
+    return CliRunner().invoke(build(), ["check", str(config), "--nameserver", ns, *args],
+                              env={"MAILPLAN_LANG": lang, "MAILPLAN_TEST_TSIG": None})
+
+
+def _findings(report: dict[str, object]) -> set[str]:
+    """What the report holds that is data here: names, record values, and the messages not converted yet."""
+    out = {str(report["nameserver"])}
+    for domain in report["domains"]:  # type: ignore[attr-defined]
+        out.add(domain["domain"])
+        for f in domain["findings"]:
+            out.update(str(f[k]) for k in ("name", "expected", "found") if f.get(k))
+            if f.get("message") and not f["rule"].startswith(CONVERTED):
+                out.add(f["message"])
+    return out
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown", "html"])
+def test_check_speaks_either_language(lab: tuple[Path, str], fmt: str) -> None:
+    en, zh = (_check(lab, lang, "--format", fmt) for lang in ("en", "zh-CN"))
+    assert en.exit_code == zh.exit_code, en.output
+    keep = _findings(json.loads(_check(lab, "en", "--format", "json").stdout)) | {str(lab[0])}
+    english, chinese = en.stdout, zh.stdout
+    if fmt == "html":
+        english, chinese = visible_text(english), visible_text(chinese)
+    assert english_left(chinese, keep) == [], chinese
+    assert chinese_left(english, keep) == [], english
+    assert "ci.test — 收发邮件" in chinese and "ci.test — sends and receives mail" in english
+    assert "DMARC 策略生效" in chinese and "DMARC policy enforces" in english  # DM05: p=none is a warning
+    assert "只做监测：伪造的邮件仍会被投递" in chinese and "only monitors: spoofed mail is still delivered" in english
+    assert "检查了 2 个域名" in chinese and "2 domains checked via" in english
+
+
+def test_check_rule_ids_json_and_exit_codes_do_not_change(lab: tuple[Path, str]) -> None:
+    en, zh = (_check(lab, lang, "--format", "json") for lang in ("en", "zh-CN"))
+    assert en.exit_code == zh.exit_code and en.stdout == zh.stdout
+    titles = {f["title"] for d in json.loads(zh.stdout)["domains"] for f in d["findings"]}
+    assert "DMARC policy enforces (not p=none)" in titles  # JSON keeps the English title
+    text = _check(lab, "zh-CN").stdout
+    assert re.findall(r"\b[A-Z]{2,4}\d\d\b", text) == re.findall(r"\b[A-Z]{2,4}\d\d\b", _check(lab, "en").stdout)
+
+
+def test_chromium_draws_the_chinese_check_report_with_a_cjk_font(lab: tuple[Path, str], tmp_path: Path) -> None:
+    shown = _check(lab, "zh-CN", "--format", "html")
+    page = tmp_path / "check.html"
+    page.write_text(shown.stdout, encoding="utf-8")
+    keep = _findings(json.loads(_check(lab, "en", "--format", "json").stdout))
+    browser = Browser(tmp_path / "profile")
+    try:
+        browser.open(page)
+        assert browser.evaluate("document.documentElement.lang") == "zh-CN"
+        browser.evaluate("document.querySelectorAll('details').forEach(d => { d.open = true; }), 1")
+        text = browser.evaluate("document.body.innerText")
+        assert "邮件 DNS 检查" in text and "项检查通过" in text
+        assert english_left(text, keep) == [], text
+        drawn = [(own, fonts) for own, fonts in browser.fonts("h1, h2, th, td, summary, li") if CJK.search(own)]
+        assert len(drawn) > 10, drawn
+        for own, fonts in drawn:
+            by_cjk_font = sum(f["glyphCount"] for f in fonts if "CJK" in f["familyName"])
+            assert by_cjk_font >= len(CJK.findall(own)), (own, fonts)
+    finally:
+        browser.close()
+
+
+def test_drift_exit_codes_and_json_do_not_change_with_the_language(history: History) -> None:
+    en, zh = (history.run("drift", str(history.config), *args, lang=lang)
+              for lang in ("en", "zh-CN") for args in [("--format", "json")])
+    assert en.exit_code == zh.exit_code and en.stdout == zh.stdout
