@@ -24,6 +24,7 @@ none kills (a dry run lists them). The probes (all test-side, by patching):
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import json
 import os
 import signal
@@ -143,6 +144,10 @@ def install(kill_at: int, log: str) -> None:
     requests.Session.request = request  # type: ignore[method-assign]
 
 
+# One day for a whole sweep: the reference and a probe made after midnight must freeze on the same date.
+DAY = dt.date.today()
+
+
 def run_forked(folder: str, args: list[str], kill_at: int, log: str) -> int:
     """``mailplan ARGS`` in ``folder``, in a forked child killed at probe ``kill_at``: its exit code, or
     minus the signal that ended it."""
@@ -151,7 +156,7 @@ def run_forked(folder: str, args: list[str], kill_at: int, log: str) -> int:
         code = 70
         try:
             os.chdir(folder)
-            os.environ.update({"MAILPLAN_TODAY": "", "NO_COLOR": "1"})
+            os.environ.update({"MAILPLAN_TODAY": DAY.isoformat(), "NO_COLOR": "1"})
             quiet = os.open(os.devnull, os.O_WRONLY)
             os.dup2(quiet, 1)
             os.dup2(quiet, 2)

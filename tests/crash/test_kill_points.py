@@ -30,7 +30,7 @@ from typing import Any
 
 import pytest
 
-from crash.killpoints import run_forked
+from crash.killpoints import DAY, run_forked
 from mailplan.files import is_temp
 from mailplan.providers.credentials import UNCONFIRMED
 from mailplan.providers.mail.local.passwords import verify_password
@@ -173,7 +173,7 @@ def reference(template: Path, where: Path) -> Reference:
     since = journal_length(company)
     log = where.parent / f"{where.name}.log"
     assert run_forked(str(company.folder), ["apply", "--auto-approve"], 0, str(log)) == 0
-    assert company.plan_is_empty()
+    assert company.plan_is_empty(today=DAY)
     return Reference(probes(log), local_state(company), journaled(company, since))
 
 
@@ -185,9 +185,9 @@ def kill_and_recover(template: Path, ref: Reference, probe: Probe, where: Path) 
     if (company.folder / ".mailplan" / "mail.sqlite").exists():
         working_passwords(company, confirmed_only=False)  # at the moment of the kill: none lost
 
-    recovered = company.run("apply", str(company.config), "--auto-approve")
+    recovered = company.run("apply", str(company.config), "--auto-approve", today=DAY)
     assert recovered.exit_code == 0, f"{probe}: {recovered.stdout}{recovered.stderr}"
-    assert company.plan_is_empty(), probe
+    assert company.plan_is_empty(today=DAY), probe
     assert local_state(company) == ref.state, probe
     assert journaled(company, since) == ref.changed, probe  # each change on record, none twice
     verify = company.run("audit", "verify", str(company.config))
@@ -250,8 +250,8 @@ def test_local_first_apply_killed_at_every_point(template: Path, fast_tmp: Path)
 
 def test_local_departure_killed_at_every_point(template: Path, fast_tmp: Path) -> None:
     company = Company(template)
-    company.apply()
-    company.ok("offboard", str(company.config), "wangwu", "-s", "lisi", "--no-plan")
+    company.apply(today=DAY)
+    company.ok("offboard", str(company.config), "wangwu", "-s", "lisi", "--no-plan", today=DAY)
     seen = sweep(template, fast_tmp)
     freeze = f"freeze mailbox wangwu@{DOMAIN}"  # made with the departure's other changes, in one batch
     assert any(p.kind == "provider answered" and freeze in p.detail.split("; ") for p in seen)
@@ -264,7 +264,7 @@ def test_a_real_mailplan_process_killed_the_same_way(template: Path, fast_tmp: P
     log = fast_tmp / "real.log"
     ref = reference(template, fast_tmp / "reference")
     target = next(p for p in ref.probes if p.kind == "before commit" and p.number > 20)
-    env = {**os.environ, "MAILPLAN_TODAY": "", "NO_COLOR": "1"}
+    env = {**os.environ, "MAILPLAN_TODAY": DAY.isoformat(), "NO_COLOR": "1"}
     probe_env = {**env, "KILLPOINT_AT": str(target.number), "KILLPOINT_LOG": str(log)}
     killed = subprocess.run([sys.executable, str(KILLPOINTS), "apply", "--auto-approve"], cwd=company.folder,
                             env=probe_env, capture_output=True, text=True)  # fmt: skip
@@ -273,5 +273,5 @@ def test_a_real_mailplan_process_killed_the_same_way(template: Path, fast_tmp: P
                               env=env, capture_output=True, text=True)  # fmt: skip
     assert finished.returncode == 0, finished.stderr
     assert "took over the lock of pid" in finished.stderr
-    assert company.plan_is_empty() and local_state(company) == ref.state
+    assert company.plan_is_empty(today=DAY) and local_state(company) == ref.state
     working_passwords(company, confirmed_only=True)

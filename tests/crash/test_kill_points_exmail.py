@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from crash.killpoints import run_forked
+from crash.killpoints import DAY, run_forked
 from crash.test_kill_points import (
     COMPANY,
     Probe,
@@ -90,8 +90,8 @@ class Tenant:
         company = copy_of(self.template, self.where)
         company.config.write_text(_config(h), encoding="utf-8")
         if self.before:  # the company had applied, and HR recorded a departure
-            company.apply()
-            company.ok("offboard", str(company.config), *self.before.split(), "--no-plan")
+            company.apply(today=DAY)
+            company.ok("offboard", str(company.config), *self.before.split(), "--no-plan", today=DAY)
         return company, h.fake
 
     def __exit__(self, *exc: object) -> None:
@@ -103,7 +103,7 @@ def _sweep(template: Path, tmp: Path, before: str) -> list[Probe]:
         since = journal_length(company)
         log = tmp / "reference.log"
         assert run_forked(str(company.folder), ["apply", "--auto-approve"], 0, str(log)) == 0
-        assert company.run("plan", str(company.config), "--detailed-exitcode").exit_code == 0
+        assert company.run("plan", str(company.config), "--detailed-exitcode", today=DAY).exit_code == 0
         reference, changed = fake_state(fake), journaled(company, since)
     seen = probes(log)
     for probe in seen:
@@ -115,9 +115,9 @@ def _sweep(template: Path, tmp: Path, before: str) -> list[Probe]:
             leaver = f"{before.split()[0]}@xiaomao.com" if before else ""
             passwords_on_file(company.folder, fake, confirmed_only=False, probe=probe, leaver=leaver)
 
-            recovered = company.run("apply", str(company.config), "--auto-approve")
+            recovered = company.run("apply", str(company.config), "--auto-approve", today=DAY)
             assert recovered.exit_code == 0, f"{probe}: {recovered.stdout}{recovered.stderr}"
-            replan = company.run("plan", str(company.config), "--detailed-exitcode")
+            replan = company.run("plan", str(company.config), "--detailed-exitcode", today=DAY)
             assert replan.exit_code == 0, f"{probe}: {replan.stdout}"
             assert fake_state(fake) == reference, probe
             assert journaled(company, since) == changed, probe  # each change on record, none twice
