@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
 from pydantic import ValidationError
 
 from mailplan.config.directory import resolve
@@ -12,7 +11,7 @@ from mailplan.config.entries import Config
 from mailplan.config.models import Document
 from mailplan.config.problems import problems_of
 from mailplan.config.providers import check_providers
-from mailplan.config.source import read_config
+from mailplan.config.source import read_config, top_level_scalar
 from mailplan.errors import ConfigError
 
 
@@ -37,10 +36,11 @@ def state_dir_of(path: Path) -> Path:
     writes is taken first, so that what the command then reads (the config too) no other run changes.
     Only the main file's ``state_dir`` counts; a file that cannot be read gives the default."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeError, yaml.YAMLError):
-        data = None
-    value = data.get("state_dir") if isinstance(data, dict) else None
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeError):
+        text = ""
+    # most configs do not name it: those are not parsed twice (a key written with escapes is still found)
+    value = top_level_scalar(text, "state_dir") if "state_dir" in text or "\\" in text else None
     default = str(Document.model_fields["state_dir"].default)
     folder = Path(value if isinstance(value, str) and value.strip() else default)
     return folder if folder.is_absolute() else path.resolve().parent / folder
