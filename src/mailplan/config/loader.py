@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -14,8 +15,33 @@ from mailplan.config.providers import check_providers
 from mailplan.config.source import read_config, top_level_scalar
 from mailplan.errors import ConfigError
 
+# The config loaded last, and the files it was read from: one run loads it again (apply, for the welcome
+# sheets after the changes) and a 10,000-person config takes seconds to read. Served again only while
+# every file it was read from holds the same bytes.
+_last: Config | None = None
+
 
 def load(path: Path) -> Config:
+    global _last
+    if _last is not None and _last.path == path and _unchanged(_last):
+        return _last
+    _last = None
+    config = _load(path)
+    _last = config
+    return config
+
+
+def _unchanged(config: Config) -> bool:
+    digest = hashlib.sha256()
+    try:
+        for file in config.files:
+            digest.update(file.read_bytes())
+    except OSError:
+        return False
+    return digest.hexdigest() == config.fingerprint
+
+
+def _load(path: Path) -> Config:
     source = read_config(path)
     try:
         doc = Document.model_validate(source.data)
