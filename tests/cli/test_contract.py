@@ -89,3 +89,25 @@ def test_drift_reports_a_mailbox_taken_out_of_the_config(mailplan: Run, company:
     assert drift.returncode == 2, drift.stdout + drift.stderr
     assert "providers match the config" not in drift.stdout
     assert "qinxuemei@huamao-trade.com" in drift.stdout
+
+
+def test_the_state_dir_a_config_names_holds_the_state_and_lock(mailplan: Run, company: Path) -> None:
+    config = company / "mailplan.yaml"
+    text = config.read_text(encoding="utf-8").replace(".mailplan/", "state/")
+    assert "\nstate_dir: .mailplan\n" in text
+    # the key written with an escape: the lock is taken where the config says, however it is written
+    config.write_text(text.replace("\nstate_dir: .mailplan\n", '\n"state\\x5fdir": state\n'), "utf-8")
+    assert mailplan("apply", "--auto-approve").returncode == 0
+    assert mailplan("plan", "--detailed-exitcode").returncode == 0
+    assert sorted(p.name for p in (company / "state").iterdir()) != []
+    assert not (company / ".mailplan").exists()
+
+
+def test_a_hostile_config_is_refused_clearly_by_the_commands_that_write(mailplan: Run, company: Path) -> None:
+    # read before the lock is taken, under the same limits as the config itself
+    deep = "state_dir: x\nnested: " + "[" * 500 + "]" * 500 + "\n"
+    (company / "mailplan.yaml").write_text(deep, "utf-8")
+    result = mailplan("apply", "--auto-approve")
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert "nested more than" in result.stderr

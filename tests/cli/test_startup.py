@@ -104,4 +104,7 @@ domains:
     config.write_text(config.read_text(encoding="utf-8").replace(", address: lisi", ""), encoding="utf-8")
     code, modules, out = imported(["validate", str(config)], tmp_path)
     assert code == 0 and "valid (" in out
-    assert loaded(modules, "pypinyin")  # 李四 -> lisi is read from the name
+    # 李四 -> lisi is read from pypinyin's dictionary files, without importing pypinyin (its import parses
+    # 3 MB of dictionaries and trains a segmenter: config/pinyin_data.py)
+    assert not loaded(modules, "pypinyin")
+    assert loaded(modules, "mailplan.config.pinyin_data")

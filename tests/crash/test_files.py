@@ -12,7 +12,7 @@ from pathlib import Path
 
 from crash.killpoints import run_forked
 from mailplan.dns import dkim
-from mailplan.files import is_temp, remove_stale_temps, temp_name, write_atomically
+from mailplan.files import is_temp, remove_stale_temps, temp_name, write_all_atomically, write_atomically
 from mailplan.providers.credentials import UNCONFIRMED, CredentialSink
 from people.conftest import EXAMPLE, Company
 
@@ -130,3 +130,50 @@ def test_an_offboard_killed_while_saving_the_config_leaves_it_whole(tmp_path: Pa
     company.ok("offboard", str(company.config), "zhangwei", "-s", "wangfang", "--no-plan")
     assert "left_on" in company.text().split("name: 张伟", 1)[1].splitlines()[0]
     assert [p for p in tmp_path.rglob("*") if is_temp(p)] == []  # cleaned by the next command that writes
+
+
+KILLED_BATCH = textwrap.dedent(
+    """
+    import os, signal, sys
+    from pathlib import Path
+    import mailplan.files as files
+    renamed = []
+    real_replace = os.replace
+    def replace_then_die(src, dst):
+        real_replace(src, dst)
+        renamed.append(dst)
+        if len(renamed) == 2:  # two sheets placed, the third never
+            os.kill(os.getpid(), signal.SIGKILL)
+    files.os.replace = replace_then_die
+    folder = Path(sys.argv[1])
+    files.write_all_atomically({folder / f"{n}.html": f"new sheet {n}\\n" for n in range(3)}, 0o600)
+    """
+)
+
+
+def test_many_files_written_at_once_are_each_old_or_new_and_the_next_write_cleans_up(tmp_path: Path) -> None:
+    # welcome sheets: a first apply writes one per new person, synced to disk once for all of them
+    for n in range(3):
+        (tmp_path / f"{n}.html").write_text(f"old sheet {n}\n")
+    run = subprocess.run([sys.executable, "-c", KILLED_BATCH, str(tmp_path)], capture_output=True, text=True)
+    assert run.returncode == -signal.SIGKILL, run.stderr
+    texts = [(tmp_path / f"{n}.html").read_text() for n in range(3)]
+    assert texts == ["new sheet 0\n", "new sheet 1\n", "old sheet 2\n"]
+    assert [p.name for p in tmp_path.iterdir() if is_temp(p)]  # the third one's temporary file is left
+    write_all_atomically({tmp_path / "2.html": "new sheet 2\n"}, 0o600)
+    assert [p.name for p in tmp_path.iterdir() if is_temp(p)] == []
+    assert (tmp_path / "2.html").read_text() == "new sheet 2\n"
+    assert (tmp_path / "2.html").stat().st_mode & 0o777 == 0o600
+
+
+def test_a_batch_that_cannot_be_written_whole_changes_none_of_its_files(tmp_path: Path) -> None:
+    (tmp_path / "a.html").write_text("old a\n")
+    missing = tmp_path / "no-such-folder" / "b.html"
+    try:
+        write_all_atomically({tmp_path / "a.html": "new a\n", missing: "new b\n"}, 0o600)
+    except OSError as exc:
+        assert str(missing) in str(exc)
+    else:
+        raise AssertionError("a file in a missing folder was written")
+    assert (tmp_path / "a.html").read_text() == "old a\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["a.html"]

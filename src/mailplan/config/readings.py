@@ -17,9 +17,9 @@ asks for ``address:``.
 from __future__ import annotations
 
 import functools
-import os
 from dataclasses import dataclass
-from types import ModuleType
+
+from mailplan.config import pinyin_data
 
 # character -> (the reading used in given names, other readings that also occur in given names)
 # Sources checked for each entry: 现代汉语词典 (7th ed.) readings, and how the character is read in common
@@ -85,15 +85,15 @@ def _known(reading: str) -> str:
 @functools.cache
 def char_reading(char: str) -> str:
     """pypinyin's reading of one character alone ("" when it has none)."""
-    found = _pypinyin().lazy_pinyin(char, style=_pypinyin().Style.NORMAL)
-    return _known(found[0]) if len(found) == 1 else ""
+    found = pinyin_data.char_readings(char)
+    return _known(found[0]) if found else ""
 
 
 @functools.cache
 def other_readings(char: str, reading: str) -> tuple[str, ...]:
     """Every other toneless reading pypinyin knows for ``char`` (for the record, not a doubt)."""
-    found = _pypinyin().pinyin(char, style=_pypinyin().Style.NORMAL, heteronym=True)
-    return tuple(dict.fromkeys(_known(r) for r in (found[0] if found else []) if _known(r) not in ("", reading)))
+    found = pinyin_data.char_readings(char)
+    return tuple(dict.fromkeys(_known(r) for r in found if _known(r) not in ("", reading)))
 
 
 def read_given(text: str) -> list[Syllable]:
@@ -104,7 +104,7 @@ def read_given(text: str) -> list[Syllable]:
 @functools.cache
 def _read_given(text: str) -> tuple[Syllable, ...]:
     alone = [char_reading(c) for c in text]
-    in_context = _pypinyin().lazy_pinyin(text, style=_pypinyin().Style.NORMAL) if all(alone) else alone
+    in_context = pinyin_data.read_in_context(text) if all(alone) else alone
     if len(in_context) != len(text):  # pypinyin keeps one item per Han character; be safe if not
         in_context = alone
     out: list[Syllable] = []
@@ -117,12 +117,3 @@ def _read_given(text: str) -> tuple[Syllable, ...]:
         source = f"pypinyin phrase {text}" if reading and single and reading != single else "pypinyin"
         out.append(Syllable(char, reading, source))
     return tuple(out)
-
-
-def _pypinyin() -> ModuleType:
-    """pypinyin, imported when a name is first read: loading its dictionaries costs a quarter of a second
-    and some 50 MB, which commands that read no name (``--help``, a config of written addresses) skip."""
-    os.environ.setdefault("PYPINYIN_NO_DICT_COPY", "1")  # they are never changed here: no private copy
-    import pypinyin
-
-    return pypinyin

@@ -381,3 +381,19 @@ def read_config(path: Path) -> Source:
     doc.files = reader.files
     doc.fingerprint = reader.digest.hexdigest()
     return doc
+
+
+def top_level_scalar(text: str, key: str) -> str | None:
+    """The text of ``key`` in the document's top mapping, composed under the config's own limits (a hostile
+    file costs no more here than when it is read), without building the rest: a command reads this before
+    taking the lock. None when the key is absent or not text, or the file does not parse (reading the config
+    reports why)."""
+    try:
+        node, _anchored = _compose(text, Budget())
+    except yaml.YAMLError:
+        return None
+    for name, value in node.value if isinstance(node, MappingNode) else ():
+        value = value.target if isinstance(value, AliasNode) else value
+        if isinstance(name, ScalarNode) and name.value == key and isinstance(value, ScalarNode):
+            return str(value.value)
+    return None

@@ -11,9 +11,6 @@ import base64
 import os
 from pathlib import Path
 
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-
 from mailplan.dirs import make_dirs
 from mailplan.errors import MailplanError
 from mailplan.files import write_atomically
@@ -50,6 +47,9 @@ def _write_new_key(keys_dir: Path, path: Path, bits: int) -> None:
     make_dirs(keys_dir.parent)
     keys_dir.mkdir(mode=0o700, exist_ok=True)
     os.chmod(keys_dir, 0o700)
+    from cryptography.hazmat.primitives import serialization  # imported when used: start-up cost
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
     pem = rsa.generate_private_key(public_exponent=65537, key_size=bits).private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
@@ -59,6 +59,8 @@ def _write_new_key(keys_dir: Path, path: Path, bits: int) -> None:
 
 
 def public_key_b64(private_pem: bytes, source: Path | str = "<key>") -> str:
+    from cryptography.hazmat.primitives import serialization  # imported when used: start-up cost
+
     try:
         key = serialization.load_pem_private_key(private_pem, password=None)
     except (ValueError, TypeError) as exc:

@@ -14,15 +14,17 @@ import binascii
 import re
 import textwrap
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import dns.exception
 import dns.rdata
 import dns.rdataclass
 import dns.rdatatype
-from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.hazmat.primitives.serialization import load_der_public_key, load_pem_public_key
 
 from mailplan.dns.txt import join_txt
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric import rsa
 
 MIN_BITS = 1024  # RFC 8301 §3.2: verifiers must not accept shorter RSA keys
 KEY_TYPES = ("rsa", "ed25519")
@@ -89,6 +91,10 @@ def _key_bits(kind: str, b64: str, problems: list[str]) -> int | None:
 
 def _rsa_key(der: bytes) -> rsa.RSAPublicKey | None:
     """RFC 6376 names RSAPublicKey (PKCS#1); nearly everyone publishes SubjectPublicKeyInfo. Verifiers read both."""
+    # cryptography is imported when a key is read: most commands never read one (start-up cost)
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.hazmat.primitives.serialization import load_der_public_key, load_pem_public_key
+
     try:
         key = load_der_public_key(der)
     except ValueError:

@@ -9,6 +9,7 @@ CRM's binding of a leaver's customers can follow. Never a password: mailplan doe
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from mailplan.config.addresses import to_unicode
@@ -31,7 +32,9 @@ class Newcomer:
     takes_over: tuple[str, ...]  # frozen mailboxes whose mail reaches this person
 
 
-def newcomer(config: Config, person: Person, today: dt.date) -> Newcomer:
+def newcomer(config: Config, person: Person, today: dt.date, departed: Sequence[Person] | None = None) -> Newcomer:
+    """What a new person needs on day one. ``departed``: the people who have left by ``today``, when the
+    caller asks for many newcomers (found once, not once per newcomer)."""
     domain = person.address.rpartition("@")[2]
     spec = config.document.providers[config.domains[domain].mail]
     settings = {k: v for k, v in spec.settings().items() if not is_secret_key(k)}
@@ -47,8 +50,8 @@ def newcomer(config: Config, person: Person, today: dt.date) -> Newcomer:
         department=dept.name if dept else "",
         clients=clients,
         require_2fa=config.document.policies.password.require_2fa,
-        takes_over=tuple(sorted(p.address for p in config.people if p.has_left(today)
-                                and _final_successor(config, p, today) == person.address)),
+        takes_over=tuple(sorted(p.address for p in (departed if departed is not None else config.people)
+                                if p.has_left(today) and _final_successor(config, p, today) == person.address)),
     )
 
 
@@ -87,8 +90,9 @@ RENAMED = {
 def crm_rows(config: Config, today: dt.date, target: str = "generic") -> list[dict[str, str]]:
     renamed = RENAMED[target]
     rows = []
+    departed = [p for p in config.people if p.has_left(today)]
     for person in active_people(config, today):
-        who = newcomer(config, person, today)
+        who = newcomer(config, person, today, departed)
         first, last = split_name(person.name)
         row = {
             "address": who.display_address, "display_name": who.name, "first_name": first, "last_name": last,

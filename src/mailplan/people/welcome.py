@@ -12,7 +12,7 @@ from pathlib import Path
 
 from mailplan import config as config_mod
 from mailplan.dirs import make_dirs
-from mailplan.files import write_atomically
+from mailplan.files import write_all_atomically
 from mailplan.model.change import Action, Change
 from mailplan.model.objects import Mailbox
 from mailplan.people.dayone import newcomer
@@ -29,12 +29,13 @@ def write_for(session: Session, applied: list[Change]) -> list[Path]:
     config = config_mod.load(Path(session.desired.config_path))
     people = {p.address: p for p in config.people}
     folder = session.credentials.path.parent / "welcome"
-    written = []
+    departed = [p for p in config.people if p.has_left(session.today)]
+    sheets: dict[Path, str] = {}
     for box in created:
         person = people.get(box.address)
         if person is None or person.has_left(session.today):  # a leaver's mailbox created frozen: no welcome
             continue
-        who = newcomer(config, person, session.today)
+        who = newcomer(config, person, session.today, departed)
         domain = box.address.rpartition("@")[2]
         local = who.clients.provider_type == "local"
         sheet = Sheet(
@@ -43,12 +44,9 @@ def write_for(session: Session, applied: list[Change]) -> list[Path]:
             autoconfig=local,
             profile_url=f"https://autoconfig.{domain}/mobileconfig/{box.address}.mobileconfig" if local else "",
         )
-        written.append(_write_private(folder / f"{box.address}.html", render(sheet)))
-    return written
-
-
-def _write_private(path: Path, text: str) -> Path:
-    make_dirs(path.parent, stat.S_IRWXU)
-    os.chmod(path.parent, stat.S_IRWXU)
-    write_atomically(path, text, stat.S_IRUSR | stat.S_IWUSR)  # an existing file keeps no wider mode
-    return path
+        sheets[folder / f"{box.address}.html"] = render(sheet)
+    if sheets:
+        make_dirs(folder, stat.S_IRWXU)
+        os.chmod(folder, stat.S_IRWXU)
+        write_all_atomically(sheets, stat.S_IRUSR | stat.S_IWUSR)  # an existing file keeps no wider mode
+    return list(sheets)
