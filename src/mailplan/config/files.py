@@ -41,7 +41,7 @@ _DECODE_REASONS = {
 
 def os_reason(exc: OSError) -> str:
     """Why the system refused, in the reader's language where we know the reason."""
-    return _OS_REASONS.get(exc.errno or 0) or str(exc.strerror or exc)
+    return _OS_REASONS.get(exc.errno or 0) or exc.strerror or str(exc)
 
 
 def read_text(path: Path, label: str, origin: Location | None, budget: Budget) -> tuple[bytes, str] | Problem:
