@@ -85,6 +85,8 @@ CASES = [
          chinese="请使用 'allow', 'warn' 或 'refuse'"),
     Case("a number out of range", BASE.replace("{mail: mail}", "{mail: mail, dmarc: {pct: 150}}"),
          {"domains", "dmarc", "pct"}, english="less than or equal to 100", chinese="值必须小于或等于 100"),
+    Case("an empty list where one entry is needed", BASE + "aliases:\n  - {address: sales2, to: []}\n",
+         {"aliases", "to"}, english="aliases[0].to needs at least 1 entry", chinese="aliases[0].to 至少需要 1 个条目"),
     Case("bad retention period", BASE + "policies:\n  archive: {retention: 5 years}\n",
          {"policies", "archive", "retention", "5 years", "y", "m", "d"},
          english="'5 years' is not a retention period", chinese="'5 years' 不是保留期"),

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ValidationError
 
 from mailplan.config.source import NodePath, SourceMap
 from mailplan.errors import Problem
-from mailplan.i18n import N_, Msg
+from mailplan.i18n import N_, Msg, plural_msg
 
 # what a value must be, by the first word of pydantic's error type (int_parsing, dict_type, ...)
 _TYPE_WORDS = {
@@ -25,6 +25,9 @@ _TYPE_WORDS = {
     "date": N_("a date"),
     "datetime": N_("a date"),
     "float": N_("a number"),
+    "set": N_("a list"),
+    "tuple": N_("a list"),
+    "decimal": N_("a number"),
     "int_from_float": N_("a whole number"),
 }
 # pydantic's limits, its English as our msgids (its own messages are English only): the limit is ctx's value
@@ -35,12 +38,6 @@ _LIMITS = {
     "less_than_equal": N_("{name}: Input should be less than or equal to {limit}"),
 }
 _LIMIT_KEY = {"greater_than": "gt", "greater_than_equal": "ge", "less_than": "lt", "less_than_equal": "le"}
-_LENGTHS = {
-    "too_short": N_("{name} needs at least {limit} entries"),
-    "too_long": N_("{name} may have at most {limit} entries"),
-    "string_too_short": N_("{name} needs at least {limit} characters"),
-    "string_too_long": N_("{name} may have at most {limit} characters"),
-}
 _LENGTH_KEY = {"too_short": "min_length", "too_long": "max_length",
                "string_too_short": "min_length", "string_too_long": "max_length"}  # fmt: skip
 
@@ -121,6 +118,20 @@ def _value_error(err: Any, name: str) -> Msg:
     return Msg("{name} is not valid here: {reason}", name=name, reason=str(err["msg"]))
 
 
+def _length(kind: str, name: str, n: int) -> Msg:
+    """A list or a text too short or too long; the number is the limit."""
+    if kind == "too_short":
+        return plural_msg("{name} needs at least {count} entry", "{name} needs at least {count} entries", n, name=name)
+    if kind == "too_long":
+        return plural_msg("{name} may have at most {count} entry", "{name} may have at most {count} entries", n,
+                          name=name)  # fmt: skip
+    if kind == "string_too_short":
+        return plural_msg("{name} needs at least {count} character", "{name} needs at least {count} characters", n,
+                          name=name)  # fmt: skip
+    return plural_msg("{name} may have at most {count} character", "{name} may have at most {count} characters", n,
+                      name=name)  # fmt: skip
+
+
 def _problem_of(err: Any, root: type[BaseModel], where: SourceMap, path: NodePath) -> Problem:
     kind = err["type"]
     name = dotted(path)
@@ -140,9 +151,8 @@ def _problem_of(err: Any, root: type[BaseModel], where: SourceMap, path: NodePat
     if kind in _LIMITS:
         limit = ctx.get(_LIMIT_KEY[kind], "")
         return Problem(Msg(_LIMITS[kind], name=name, limit=limit), where.at(path))
-    if kind in _LENGTHS:
-        limit = ctx.get(_LENGTH_KEY[kind], "")
-        return Problem(Msg(_LENGTHS[kind], name=name, limit=limit), where.at(path))
+    if kind in _LENGTH_KEY:
+        return Problem(_length(kind, name, int(ctx.get(_LENGTH_KEY[kind], 0))), where.at(path))
     if kind.endswith(("_type", "_parsing", "_inexact")) or kind == "int_from_float":
         base = kind if kind in _TYPE_WORDS else kind.split("_")[0]
         expected = Msg(_TYPE_WORDS[base]) if base in _TYPE_WORDS else base
