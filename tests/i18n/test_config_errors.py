@@ -106,6 +106,11 @@ CASES = [
          + REST.replace("{mail: mail}", "{mail: cf}"), {"cf", "cloudflare", "mail", "dns", "CF_TOKEN"},
          env={"CF_TOKEN": "t"}, english="'cf' is a dns provider (type cloudflare), not a mail provider",
          chinese="是 DNS 服务商（类型 cloudflare），不是邮件服务商"),
+    Case("an endpoint that is not the provider's",
+         HEAD + PROVIDERS + "  cf: {type: cloudflare, api_token: env:CF_TOKEN, base_url: 'https://evil.example'}\n"
+         + REST, {"base_url", "'https://evil.example'", "cf", "CF_TOKEN", "api.cloudflare.com"}, env={"CF_TOKEN": "t"},
+         english="is not one of the documented hosts (api.cloudflare.com) over https",
+         chinese="不是文档中给出的主机（api.cloudflare.com）之一"),
     Case("a secret written in the file", HEAD + PROVIDERS + "  cf: {type: cloudflare, api_token: abc123}\n" + REST,
          {"api_token", "abc123", "cf", "API_TOKEN"}, english="'api_token' holds a secret written in the file",
          chinese="'api_token' 是直接写在文件里的机密"),
