@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from mailplan import i18n
 from mailplan.cli.main import build
 from mailplan.config.limits import MAX_FILE_BYTES
 from mailplan.config.models import AUTO_REPLY_PLACEHOLDERS
@@ -81,8 +82,8 @@ CASES = [
          english="write dates as YYYY-MM-DD", chinese="日期请写成 YYYY-MM-DD"),
     Case("bad enum value", BASE + "policies:\n  external_delivery: sometimes\n",
          {"policies", "external_delivery", "sometimes", "allow", "warn", "refuse"},
-         english="'sometimes' is not allowed — use 'allow', 'warn' or 'refuse'",
-         chinese="请使用 'allow', 'warn' 或 'refuse'"),
+         english="'sometimes' is not allowed — use one of: 'allow', 'warn', 'refuse'",
+         chinese="请使用以下之一：'allow', 'warn', 'refuse'"),
     Case("a number out of range", BASE.replace("{mail: mail}", "{mail: mail, dmarc: {pct: 150}}"),
          {"domains", "dmarc", "pct"}, english="less than or equal to 100", chinese="值必须小于或等于 100"),
     Case("an empty list where one entry is needed", BASE + "aliases:\n  - {address: sales2, to: []}\n",
@@ -199,3 +200,13 @@ def test_a_valid_config_is_said_valid_in_either_language(tmp_path: Path) -> None
     assert lines["zh-CN"].endswith("；2 个服务商）"), lines["zh-CN"]
     assert english_left(lines["zh-CN"], {"CONFIG"}) == [], lines["zh-CN"]
     assert chinese_left(lines["en"], {"CONFIG"}) == [], lines["en"]
+
+
+def test_english_stored_elsewhere_is_not_taken_for_one_of_these_messages() -> None:
+    """A plain English sentence (a message not converted yet) is shown as it is in a Chinese run: the short
+    messages here (a list of choices, a name and a reason) must not match it as patterns and half-translate it."""
+    i18n.select("zh-CN")
+    for text in ("x.yaml: no such config file — pass the path, or run in the folder holding it",
+                 "use fewer ip4:/ip6: terms or a vendor include", "the closing term must be '-all', not 'x'",
+                 "MTA-STS mode must be one of a, b, not 'c'", "use a domain listed under domains:"):  # fmt: skip
+        assert i18n.localized(text) == text

@@ -14,21 +14,26 @@ from mailplan.config.source import NodePath, SourceMap
 from mailplan.errors import Problem
 from mailplan.i18n import N_, Msg, plural_msg
 
-# what a value must be, by the first word of pydantic's error type (int_parsing, dict_type, ...)
-_TYPE_WORDS = {
-    "int": N_("a whole number"),
-    "bool": N_("true or false"),
-    "string": N_("text"),
-    "list": N_("a list"),
-    "dict": N_("a mapping (key: value lines)"),
-    "model": N_("a mapping (key: value lines)"),
-    "date": N_("a date"),
-    "datetime": N_("a date"),
-    "float": N_("a number"),
-    "set": N_("a list"),
-    "tuple": N_("a list"),
-    "decimal": N_("a number"),
-    "int_from_float": N_("a whole number"),
+# what a value must be, by the first word of pydantic's error type (int_parsing, dict_type, ...): each a whole
+# sentence, so that no other English sentence "x must be y, not z" is taken for one of these and half translated
+_A_NUMBER = N_("{name} must be a whole number, not {value}")
+_A_MAPPING = N_("{name} must be a mapping (key: value lines), not {value}")
+_A_LIST = N_("{name} must be a list, not {value}")
+_A_DATE = N_("{name} must be a date, not {value}")
+_WRONG_TYPE = {
+    "int": _A_NUMBER,
+    "int_from_float": _A_NUMBER,
+    "bool": N_("{name} must be true or false, not {value}"),
+    "string": N_("{name} must be text, not {value}"),
+    "list": _A_LIST,
+    "set": _A_LIST,
+    "tuple": _A_LIST,
+    "dict": _A_MAPPING,
+    "model": _A_MAPPING,
+    "date": _A_DATE,
+    "datetime": _A_DATE,
+    "float": N_("{name} must be a number, not {value}"),
+    "decimal": N_("{name} must be a number, not {value}"),
 }
 # pydantic's limits, its English as our msgids (its own messages are English only): the limit is ctx's value
 _LIMITS = {
@@ -97,10 +102,11 @@ def _type_hint(kind: str) -> str:
     return ""
 
 
-def _choices(expected: object) -> str:
-    """pydantic's ``'a', 'b' or 'c'`` in the reader's language: its "or" is English."""
-    head, sep, last = str(expected).rpartition(" or ")
-    return Msg("{choices} or {last}", choices=head, last=last) if sep else last
+def _use(expected: object) -> Msg:
+    """The hint for a value not among the allowed ones: pydantic's ``'a', 'b' or 'c'`` as a list (its "or" is
+    English, and a sentence "use x or y" would match other English sentences)."""
+    choices = ", ".join(str(expected).rsplit(" or ", 1))
+    return Msg("use one of: {choices}", choices=choices)
 
 
 def _shown(value: object) -> str:
@@ -147,17 +153,19 @@ def _problem_of(err: Any, root: type[BaseModel], where: SourceMap, path: NodePat
         return Problem(missing, where.at(path[:-1]), Msg("add `{key}: ...`", key=path[-1]))
     if kind in ("literal_error", "enum"):
         refused = Msg("{name}: {value} is not allowed", name=name, value=repr(err.get("input")))
-        return Problem(refused, where.at(path), Msg("use {choices}", choices=_choices(ctx.get("expected"))))
+        return Problem(refused, where.at(path), _use(ctx.get("expected")))
     if kind in _LIMITS:
         limit = ctx.get(_LIMIT_KEY[kind], "")
         return Problem(Msg(_LIMITS[kind], name=name, limit=limit), where.at(path))
     if kind in _LENGTH_KEY:
         return Problem(_length(kind, name, int(ctx.get(_LENGTH_KEY[kind], 0))), where.at(path))
-    if kind.endswith(("_type", "_parsing", "_inexact")) or kind == "int_from_float":
-        base = kind if kind in _TYPE_WORDS else kind.split("_")[0]
-        expected = Msg(_TYPE_WORDS[base]) if base in _TYPE_WORDS else base
+    if kind.endswith(("_type", "_parsing", "_inexact")) or kind in _WRONG_TYPE:
+        base = kind if kind in _WRONG_TYPE else kind.split("_")[0]
         shown = _shown(err.get("input"))
-        wrong = Msg("{name} must be {expected}, not {value}", name=name, expected=expected, value=shown)
+        if base in _WRONG_TYPE:
+            wrong = Msg(_WRONG_TYPE[base], name=name, value=shown)
+        else:
+            wrong = Msg("{name} must be of the type {expected}, not {value}", name=name, expected=base, value=shown)
         return Problem(wrong, where.at(path), _type_hint(kind))
     return Problem(_value_error(err, name), where.at(path), _type_hint(kind))
 
