@@ -95,7 +95,8 @@ domains:
         (
             "mta_sts: {mode: enforced}\n",
             10, 21,
-            "domains.huamao-trade.com.mta_sts.mode: 'enforced' is not allowed — use 'enforce', 'testing' or 'none'",
+            "domains.huamao-trade.com.mta_sts.mode: 'enforced' is not allowed — use one of: 'enforce', 'testing', "
+            "'none'",
         ),
         (
             "mta_sts: {mode: enforce, max_age: 60}\n",

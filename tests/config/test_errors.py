@@ -147,7 +147,7 @@ CASES: list[tuple[str, str, int, int, tuple[str, ...]]] = [
         "groups:\n  - {address: team, name: 团队, post: everyone}\n",
         L + 2,
         37,
-        ("groups[0].post: 'everyone' is not allowed", "'anyone', 'organization', 'members' or 'senders'"),
+        ("groups[0].post: 'everyone' is not allowed", "use one of: 'anyone', 'organization', 'members', 'senders'"),
     ),
     (
         "retention not a period",

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from mailplan import clock
+from mailplan import clock, i18n
 from mailplan.cli.common import (
     CONFIG_ARG,
     LOCK_TIMEOUT_OPT,
@@ -28,10 +28,11 @@ from mailplan.engine import gate
 from mailplan.engine.apply import apply_changes, waiting_for_allow_delete
 from mailplan.engine.drift import in_sync
 from mailplan.engine.journal import Journal
-from mailplan.i18n import ngettext
+from mailplan.i18n import _, ngettext
 from mailplan.model.change import Change
 from mailplan.model.plan import Plan
 from mailplan.people import welcome
+from mailplan.render import labels
 from mailplan.session import Session, load_desired
 
 FORMAT_OPT = typer.Option("--format", "-f", help="Output format.")
@@ -45,13 +46,16 @@ def validate(
     with guarded():
         desired = load_desired(config, today(), spf_resolver(spf_dns), create_keys=False)
         for warning in desired.warnings:  # a policy set to warn: shown, but the config is valid
-            typer.echo(f"warning: {warning.problem}", err=True)
+            typer.echo(_("warning: {problem}", problem=warning.problem.shown(i18n.localized)), err=True)
         counts: dict[str, int] = {}
         for state in desired.objects.values():
             for obj in state:
                 counts[obj.KIND] = counts.get(obj.KIND, 0) + 1
-        detail = ", ".join(f"{n} {k}" for k, n in sorted(counts.items()))
-        typer.echo(f"{config}: valid ({detail}; {len(desired.providers)} providers)")
+        # Translators: the separator between the counts of a valid config ("35 mailbox, 7 alias").
+        detail = _(", ").join(_("{count} {kind}", count=n, kind=labels.word(k)) for k, n in sorted(counts.items()))
+        providers = ngettext("{count} provider", "{count} providers", len(desired.providers))
+        typer.echo(_("{config}: valid ({objects}; {providers})", config=str(config), objects=detail,
+                     providers=providers))  # fmt: skip
 
 
 def plan(

@@ -8,6 +8,7 @@ a missing file, a binary or a file of another kind is an error at the entry.
 
 from __future__ import annotations
 
+import errno
 import glob
 import os
 import stat
@@ -17,9 +18,30 @@ from typing import Any
 
 from mailplan.config.limits import MAX_FILE_BYTES, MAX_FILES, MAX_TOTAL_BYTES, Budget, size_text
 from mailplan.errors import Location, Problem
+from mailplan.i18n import Msg
 
 YAML_SUFFIXES = (".yaml", ".yml")
-_WHERE = "included files are relative to the file that includes them"
+# what the system said, in our words (its strerror is English whatever the language)
+_OS_REASONS = {
+    errno.ENOENT: Msg("No such file or directory"),
+    errno.EACCES: Msg("Permission denied"),
+    errno.EPERM: Msg("Operation not permitted"),
+    errno.ENOTDIR: Msg("Not a directory"),
+    errno.ELOOP: Msg("Too many levels of symbolic links"),
+    errno.ENAMETOOLONG: Msg("File name too long"),
+    errno.EISDIR: Msg("Is a directory"),
+}
+# why bytes are not UTF-8, as Python's decoder says it (its words are English whatever the language)
+_DECODE_REASONS = {
+    "invalid start byte": Msg("invalid start byte"),
+    "invalid continuation byte": Msg("invalid continuation byte"),
+    "unexpected end of data": Msg("unexpected end of data"),
+}
+
+
+def os_reason(exc: OSError) -> str:
+    """Why the system refused, in the reader's language where we know the reason."""
+    return _OS_REASONS.get(exc.errno or 0) or exc.strerror or str(exc)
 
 
 def read_text(path: Path, label: str, origin: Location | None, budget: Budget) -> tuple[bytes, str] | Problem:
@@ -32,49 +54,58 @@ def read_text(path: Path, label: str, origin: Location | None, budget: Budget) -
     try:
         info = path.stat()
     except OSError as exc:
-        return Problem(f"cannot read {label}: {exc.strerror or exc}", origin, f"check the path; {_WHERE}" * included)
+        hint = Msg("check the path; included files are relative to the file that includes them") if included else ""
+        return Problem(Msg("cannot read {file}: {reason}", file=label, reason=os_reason(exc)), origin, hint)
     if stat.S_ISDIR(info.st_mode):
-        hint = f"include the files in it with '{label.rstrip('/')}/*.yaml'" if included else "give the config file"
-        return Problem(f"{label} is a directory, not a YAML file", origin, hint)
+        pattern = label.rstrip("/") + "/*.yaml"
+        hint = Msg("include the files in it with {pattern}", pattern=repr(pattern)) if included else ""
+        hint = hint or Msg("give the config file")
+        return Problem(Msg("{file} is a directory, not a YAML file", file=label), origin, hint)
     if not stat.S_ISREG(info.st_mode):
-        return Problem(f"{label} is not a regular file (a device, pipe or socket)", origin, "name a YAML file")
+        return Problem(Msg("{file} is not a regular file (a device, pipe or socket)", file=label), origin,
+                       Msg("name a YAML file"))  # fmt: skip
     if info.st_size > MAX_FILE_BYTES:
         return _too_big(label, info.st_size, origin)
     budget.files += 1
     if budget.files > MAX_FILES:
-        return Problem(f"the config reads more than {MAX_FILES} files", origin, "include fewer, larger files")
+        return Problem(Msg("the config reads more than {limit} files", limit=MAX_FILES), origin,
+                       Msg("include fewer, larger files"))  # fmt: skip
     try:
         with path.open("rb") as fh:
             raw = fh.read(MAX_FILE_BYTES + 1)  # the file may have grown since stat
     except OSError as exc:
-        return Problem(f"cannot read {label}: {exc.strerror or exc}", origin, f"check its permissions; {_WHERE}")
+        hint = Msg("check its permissions; included files are relative to the file that includes them")
+        return Problem(Msg("cannot read {file}: {reason}", file=label, reason=os_reason(exc)), origin, hint)
     if len(raw) > MAX_FILE_BYTES:
         return _too_big(label, len(raw), origin)
     budget.bytes += len(raw)
     if budget.bytes > MAX_TOTAL_BYTES:
         return Problem(
-            f"the config and its includes hold more than {size_text(MAX_TOTAL_BYTES)}",
+            Msg("the config and its includes hold more than {size}", size=size_text(MAX_TOTAL_BYTES)),
             origin,
-            "split the organization into several configs",
+            Msg("split the organization into several configs"),
         )
     nul = raw.find(b"\0")
     if nul >= 0:
         return Problem(
-            f"{label} is a binary file, not YAML text (a NUL byte at byte {nul})",
+            Msg("{file} is a binary file, not YAML text (a NUL byte at byte {offset})", file=label, offset=nul),
             origin,
-            "name a YAML file",
+            Msg("name a YAML file"),
         )
     try:
         return raw, raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        return Problem(f"{label} is not UTF-8 text ({exc.reason} at byte {exc.start})", origin, "save it as UTF-8")
+        why = _DECODE_REASONS.get(exc.reason) or exc.reason
+        wrong = Msg("{file} is not UTF-8 text ({reason} at byte {offset})", file=label, reason=why, offset=exc.start)
+        return Problem(wrong, origin, Msg("save it as UTF-8"))
 
 
 def _too_big(label: str, size: int, origin: Location | None) -> Problem:
     return Problem(
-        f"{label} is {size} bytes, more than the {size_text(MAX_FILE_BYTES)} a config file may hold",
+        Msg("{file} is {count} bytes, more than the {size} a config file may hold", file=label, count=size,
+            size=size_text(MAX_FILE_BYTES)),
         origin,
-        "split it with include:, or check that this is the file you meant",
+        Msg("split it with include:, or check that this is the file you meant"),
     )
 
 
@@ -95,7 +126,8 @@ def include_targets(
     for i, entry in enumerate(entries):
         loc = where_at(("include",) if single else ("include", i))
         if not isinstance(entry, str) or not entry.strip():
-            problems.append(Problem("an include entry must be a file path", loc, "write e.g. `include: [people.yaml]`"))
+            problems.append(Problem(Msg("an include entry must be a file path"), loc,
+                                    Msg("write e.g. `include: [people.yaml]`")))  # fmt: skip
             continue
         target = path.parent / entry
         if not glob.has_magic(entry):
@@ -104,14 +136,18 @@ def include_targets(
             continue
         matches = sorted(glob.glob(str(target)))
         if not matches:
-            problems.append(Problem(f"include pattern {entry!r} matches no file", loc, f"check the pattern; {_WHERE}"))
+            hint = Msg("check the pattern; included files are relative to the file that includes them")
+            problems.append(Problem(Msg("include pattern {pattern} matches no file", pattern=repr(entry)), loc, hint))
         shown = [Path(m) if Path(entry).is_absolute() else Path(os.path.relpath(m, path.parent)) for m in matches]
         wrong = [str(s) for s, m in zip(shown, matches, strict=True) if Path(m).is_dir() or not _is_yaml(m)]
         if wrong:
-            listed = ", ".join(wrong[:3]) + (f" and {len(wrong) - 3} more" if len(wrong) > 3 else "")
+            listed = ", ".join(wrong[:3])
+            if len(wrong) > 3:
+                listed = Msg("{files} and {count} more", files=listed, count=len(wrong) - 3)
             problems.append(Problem(
-                f"include pattern {entry!r} matches what is not a YAML file: {listed}", loc,
-                "make the pattern match .yaml/.yml files only, e.g. 'team/*.yaml'",
+                Msg("include pattern {pattern} matches what is not a YAML file: {files}",
+                    pattern=repr(entry), files=listed),
+                loc, Msg("make the pattern match .yaml/.yml files only, e.g. 'team/*.yaml'"),
             ))
             continue
         for match, rel in zip(matches, shown, strict=True):
@@ -125,8 +161,8 @@ def _is_yaml(name: str) -> bool:
 def _yaml_name(name: str, target: Path, loc: Location | None, problems: list[Problem], entry: str) -> bool:
     if _is_yaml(name) or target.is_dir() or not target.exists():
         return True  # a directory or a missing file is reported when it is read
-    problems.append(Problem(f"include {name!r} is not a YAML file: its name does not end in .yaml or .yml",
-                            loc, "include only mailplan YAML files"))
+    problems.append(Problem(Msg("include {file} is not a YAML file: its name does not end in .yaml or .yml",
+                                file=repr(name)), loc, Msg("include only mailplan YAML files")))
     return False
 
 

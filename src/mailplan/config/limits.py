@@ -20,6 +20,8 @@ from yaml.events import AliasEvent, CollectionStartEvent, ScalarEvent
 from yaml.nodes import MappingNode, Node, SequenceNode
 from yaml.resolver import Resolver
 
+from mailplan.i18n import Msg, plural_msg
+
 MAX_FILE_BYTES = 4 * 1024 * 1024  # one file
 MAX_TOTAL_BYTES = 16 * 1024 * 1024  # the config and everything it includes
 MAX_FILES = 256  # files read for one config (includes and their includes)
@@ -30,7 +32,10 @@ MAX_SECRET_BYTES = 1024 * 1024  # a file: secret (a service account's JSON key i
 
 
 def size_text(n: int) -> str:
-    return f"{n / 1024 / 1024:.0f} MiB" if n >= 1024 * 1024 else f"{n} bytes"
+    if n >= 1024 * 1024:
+        mib = round(n / 1024 / 1024)
+        return Msg("{size} MiB", size=mib)
+    return plural_msg("{count} byte", "{count} bytes", n)
 
 
 class LimitExceeded(yaml.MarkedYAMLError):
@@ -80,9 +85,13 @@ class Budget:
         size = self.size(alias.target)
         self.alias_values += size
         if self.alias_values > MAX_ALIAS_VALUES:
+            alias_name = "*" + _anchor_name(alias)
             return (
-                f"aliases repeat more than {MAX_ALIAS_VALUES} values in this config (*{_anchor_name(alias)} "
-                f"repeats {size if size <= MAX_ALIAS_VALUES else 'more than that'} by itself)"
+                Msg("aliases repeat more than {limit} values in this config ({alias} repeats {count} by itself)",
+                    limit=MAX_ALIAS_VALUES, alias=alias_name, count=size)
+                if size <= MAX_ALIAS_VALUES
+                else Msg("aliases repeat more than {limit} values in this config ({alias} alone repeats more)",
+                         limit=MAX_ALIAS_VALUES, alias=alias_name)
             )
         return ""
 
@@ -134,9 +143,9 @@ class _Limits:
             alias = AliasNode(target, event.start_mark, event.end_mark, event.anchor)
             if isinstance(target, SequenceNode | MappingNode) and target.end_mark is None:
                 raise LimitExceeded(
-                    f"alias *{_anchor_name(alias)} is used inside the value it names (a loop)",
+                    Msg("alias {alias} is used inside the value it names (a loop)", alias="*" + _anchor_name(alias)),
                     event.start_mark,
-                    "an alias can only repeat a value written before it, not the one it is part of",
+                    Msg("an alias can only repeat a value written before it, not the one it is part of"),
                 )
             self.budget.size(alias)
             return alias
@@ -144,16 +153,16 @@ class _Limits:
         self.budget.nodes += 1
         if self.budget.nodes > MAX_NODES:
             raise LimitExceeded(
-                f"the config holds more than {MAX_NODES} values",
+                Msg("the config holds more than {limit} values", limit=MAX_NODES),
                 event.start_mark,
-                "split the organization into several configs, or remove what is not used",
+                Msg("split the organization into several configs, or remove what is not used"),
             )
         self.depth += 1
         if self.depth > MAX_DEPTH:
             raise LimitExceeded(
-                f"values are nested more than {MAX_DEPTH} levels deep",
+                Msg("values are nested more than {limit} levels deep", limit=MAX_DEPTH),
                 event.start_mark,
-                "a mailplan config needs a few levels; check the indentation and brackets above this line",
+                Msg("a mailplan config needs a few levels; check the indentation and brackets above this line"),
             )
         try:
             node: Node | None = super().compose_node(parent, index)  # type: ignore[misc]

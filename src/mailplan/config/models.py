@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from mailplan.config.dnsvalues import MxPattern, ReportTarget, SpfDomain, SpfIp4, SpfIp6
 from mailplan.config.naming import DEFAULT_LATIN_PATTERN, DEFAULT_PATTERN, check_pattern
 from mailplan.config.text import Line, Reason, Text
+from mailplan.i18n import N_, Msg
 from mailplan.model.desired import DEFAULT_LIMITS, DEFAULT_WINDOW_DAYS
 from mailplan.model.periods import RETENTION
 
@@ -127,8 +128,8 @@ class Dkim(Model):
     def _selector_is_dns_labels(cls, value: str) -> str:
         if not _SELECTOR.fullmatch(value):
             raise ValueError(
-                f"{value!r} is not a DKIM selector: use letters, digits and inner hyphens, "
-                "dot-separated labels of at most 63 characters (e.g. mail, s2026)"
+                Msg("{value} is not a DKIM selector: use letters, digits and inner hyphens, "
+                    "dot-separated labels of at most 63 characters (e.g. mail, s2026)", value=repr(value))
             )
         return value
 
@@ -227,15 +228,29 @@ class Tier(Model):
     )
 
 
+# what Python's str.format parser says is wrong with a brace, as our msgids (its own words are English only)
+_BRACE_ERRORS = {
+    "Single '}' encountered in format string": N_("Single '}}' encountered in format string"),
+    "Single '{' encountered in format string": N_("Single '{{' encountered in format string"),
+    "expected '}' before end of string": N_("expected '}}' before end of string"),
+}
+
+
+def _brace_error(exc: ValueError) -> str:
+    known = _BRACE_ERRORS.get(str(exc))
+    return Msg(known) if known else str(exc)
+
+
 def _check_reply_text(value: str) -> str:
     try:
         fields = [f for _, f, _, _ in string.Formatter().parse(value) if f is not None]
     except ValueError as exc:
-        raise ValueError(f"{exc}; write a literal brace as {{{{ or }}}}") from None
+        raise ValueError(Msg("{error}; write a literal brace as {{{{ or }}}}", error=_brace_error(exc))) from None
     unknown = [f for f in fields if f not in AUTO_REPLY_PLACEHOLDERS]
     if unknown:
         known = ", ".join("{" + p + "}" for p in AUTO_REPLY_PLACEHOLDERS)
-        raise ValueError(f"unknown placeholder {{{unknown[0]}}}; known: {known}")
+        raise ValueError(Msg("unknown placeholder {placeholder}; known: {known}", placeholder="{" + unknown[0] + "}",
+                             known=known))  # fmt: skip
     return value
 
 
@@ -374,7 +389,8 @@ class ArchivePolicy(Model):
     @classmethod
     def _retention_format(cls, value: str | None) -> str | None:
         if value is not None and not RETENTION.match(value):
-            raise ValueError(f"{value!r} is not a retention period; write a number and y, m or d: 5y, 18m, 90d")
+            raise ValueError(Msg("{value} is not a retention period; write a number and y, m or d: 5y, 18m, 90d",
+                                 value=repr(value)))  # fmt: skip
         return value
 
 
@@ -523,7 +539,7 @@ class Document(Model):
         # the value is not repeated in the message: it may be the key itself
         if value is not None and not (value.startswith(("env:", "file:")) and len(value.split(":", 1)[1]) > 0):
             raise ValueError(
-                "must be a reference, never the key itself (it would end up in git): write "
-                "`journal_key: env:MAILPLAN_JOURNAL_KEY` or `journal_key: file:/run/secrets/mailplan-journal-key`"
+                Msg("must be a reference, never the key itself (it would end up in git): write "
+                    "`journal_key: env:MAILPLAN_JOURNAL_KEY` or `journal_key: file:/run/secrets/mailplan-journal-key`")
             )
         return value

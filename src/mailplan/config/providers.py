@@ -9,6 +9,7 @@ from mailplan.config.problems import problems_of, suggest
 from mailplan.config.secrets import is_reference, literal_secrets, misplaced_references
 from mailplan.config.source import NodePath, SourceMap
 from mailplan.errors import Problem
+from mailplan.i18n import N_, Msg
 from mailplan.providers import endpoints
 from mailplan.providers.base import Provider
 from mailplan.providers.registry import UnknownProviderType, known_types, provider_class
@@ -22,6 +23,26 @@ def available_class(type_name: str) -> type[Provider] | None:
         return None
 
 
+# each role's message whole (Chinese orders "a mail provider" differently): mail: names a DNS one, or the reverse
+_WRONG_ROLE = {
+    "mail": N_("mail: {name} is a dns provider (type {type}), not a mail provider"),
+    "dns": N_("dns: {name} is a mail provider (type {type}), not a dns provider"),
+}
+_RIGHT_ROLE = {
+    "mail": N_("name a provider whose type is a mail provider"),
+    "dns": N_("name a provider whose type is a dns provider"),
+}
+
+
+def _known_types(wrong: str, known: list[str]) -> str:
+    """'did you mean ...?' when a known type is close, and the list of known types."""
+    listing = ", ".join(known)
+    close = suggest(wrong, known)
+    if "did you mean" in close:
+        return Msg("{suggestion} known types: {types}", suggestion=close, types=listing)
+    return Msg("known types: {types}", types=listing)
+
+
 def check_providers(doc: models.Document, where: SourceMap) -> list[Problem]:
     problems: list[Problem] = []
     known = known_types()
@@ -33,11 +54,9 @@ def check_providers(doc: models.Document, where: SourceMap) -> list[Problem]:
         if provider.type not in known:
             problems.append(
                 Problem(
-                    f"unknown provider type {provider.type!r}",
+                    Msg("unknown provider type {type}", type=repr(provider.type)),
                     where.at((*path, "type")),
-                    (suggest(provider.type, known) + " " if "did you mean" in suggest(provider.type, known) else "")
-                    + "known types: "
-                    + ", ".join(known),
+                    _known_types(provider.type, known),
                 )
             )
             continue
@@ -45,8 +64,9 @@ def check_providers(doc: models.Document, where: SourceMap) -> list[Problem]:
         if cls is not None:
             literal = {k: v for k, v in settings.items() if not is_reference(v)}  # references: checked once resolved
             for setting, why in endpoints.problems(literal, cls.ENDPOINTS).items():
-                problems.append(Problem(why, where.at((*path, setting)), "name the documented host, or allow this "
-                                        f"one in the environment ({endpoints.ALLOW_ENV})"))
+                problems.append(Problem(why, where.at((*path, setting)), Msg(
+                    "name the documented host, or allow this one in the environment ({variable})",
+                    variable=endpoints.ALLOW_ENV)))  # fmt: skip
         if cls is not None and cls.SETTINGS_MODEL is not None:
             try:
                 cls.SETTINGS_MODEL.model_validate(settings)
@@ -68,9 +88,9 @@ def _check_roles(doc: models.Document, where: SourceMap) -> list[Problem]:
             if cls is not None and cls.ROLE != role:
                 problems.append(
                     Problem(
-                        f"{role}: {name!r} is a {cls.ROLE} provider (type {provider.type}), not a {role} provider",
+                        Msg(_WRONG_ROLE[role], name=repr(name), type=provider.type),
                         where.at(("domains", key, role)),
-                        f"name a provider whose type is a {role} provider",
+                        Msg(_RIGHT_ROLE[role]),
                     )
                 )
     return problems

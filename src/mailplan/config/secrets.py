@@ -8,9 +8,11 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from mailplan.config.files import os_reason
 from mailplan.config.limits import MAX_SECRET_BYTES
 from mailplan.config.source import NodePath, SourceMap
 from mailplan.errors import Problem
+from mailplan.i18n import Msg
 from mailplan.providers import redact
 from mailplan.providers.redact import SECRET_KEYS, SECRET_SUFFIXES, is_secret_key
 
@@ -33,10 +35,10 @@ def literal_secrets(settings: Mapping[str, Any], path: NodePath, where: SourceMa
             env_name = "_".join(str(p).upper().replace("-", "_") for p in child[1:])
             problems.append(
                 Problem(
-                    f"{key!r} holds a secret written in the file",
+                    Msg("{key} holds a secret written in the file", key=repr(key)),
                     where.at(child),
-                    f"never commit secrets: write `{key}: env:{env_name}` (an environment variable) "
-                    f"or `{key}: file:/run/secrets/...` (a file)",
+                    Msg("never commit secrets: write `{key}: env:{env}` (an environment variable) "
+                        "or `{key}: file:/run/secrets/...` (a file)", key=key, env=env_name),
                 )
             )
     return problems
@@ -61,10 +63,11 @@ def misplaced_references(settings: Mapping[str, Any], path: NodePath, where: Sou
             kind = str(item).partition(":")[0]
             problems.append(
                 Problem(
-                    f"{key!r} is not a secret, so it cannot be read from {kind}: (only secrets are)",
+                    Msg("{key} is not a secret, so it cannot be read from {kind} (only secrets are)",
+                        key=repr(key), kind=kind + ":"),
                     where.at(child if i is None else (*child, i)),
-                    "write the value itself; env:NAME and file:PATH are for secret settings (password, secret, "
-                    "token, key, and names ending in _password, _secret, _token, _key or _passphrase)",
+                    Msg("write the value itself; env:NAME and file:PATH are for secret settings (password, secret, "
+                        "token, key, and names ending in _password, _secret, _token, _key or _passphrase)"),
                 )
             )
     return problems
@@ -99,9 +102,10 @@ def _dereference(ref: str, path: NodePath, where: SourceMap, base_dir: Path, pro
         if value is None or not name:
             problems.append(
                 Problem(
-                    f"environment variable {name!r} (for {path[-1]!r}) is not set",
+                    Msg("environment variable {name} (for {key}) is not set", name=repr(name), key=repr(path[-1])),
                     where.at(path),
-                    f"export {name or 'NAME'}=... before running mailplan (in CI: add it to the job's secrets)",
+                    Msg("`export {name}=...` before running mailplan (in CI: add it to the job's secrets)",
+                        name=name or "NAME"),
                 )
             )
             return ""
@@ -110,21 +114,23 @@ def _dereference(ref: str, path: NodePath, where: SourceMap, base_dir: Path, pro
     file = file if file.is_absolute() else base_dir / file
     try:
         if not stat.S_ISREG(file.stat().st_mode):  # a directory, a pipe (would block), a device (endless)
-            raise OSError(0, "not a regular file")
+            raise OSError(0, Msg("not a regular file"))
         with file.open("rb") as fh:
             data = fh.read(MAX_SECRET_BYTES + 1)
         if len(data) > MAX_SECRET_BYTES:
-            raise OSError(0, f"larger than {MAX_SECRET_BYTES // 1024} KiB, so not a secret")
+            raise OSError(0, Msg("larger than {size} KiB, so not a secret", size=MAX_SECRET_BYTES // 1024))
         return data.decode("utf-8").rstrip("\r\n")
     except UnicodeDecodeError:
-        problems.append(Problem(f"the secret file {name!r} (for {path[-1]!r}) is not UTF-8 text", where.at(path)))
+        problems.append(Problem(Msg("the secret file {name} (for {key}) is not UTF-8 text", name=repr(name),
+                                    key=repr(path[-1])), where.at(path)))  # fmt: skip
         return ""
     except OSError as exc:
         problems.append(
             Problem(
-                f"cannot read the secret file {name!r} (for {path[-1]!r}): {exc.strerror or exc}",
+                Msg("cannot read the secret file {name} (for {key}): {reason}", name=repr(name), key=repr(path[-1]),
+                    reason=os_reason(exc)),
                 where.at(path),
-                "check the path (relative paths are relative to the config file) and its permissions",
+                Msg("check the path (relative paths are relative to the config file) and its permissions"),
             )
         )
         return ""

@@ -29,7 +29,9 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from mailplan.config.files import include_targets, read_text
 from mailplan.config.limits import FAST, MAX_DEPTH, AliasNode, Budget, LimitedLoader, LimitExceeded
+from mailplan.config.yamlwords import yaml_words
 from mailplan.errors import ConfigError, Location, Problem
+from mailplan.i18n import Msg
 
 NodePath = tuple[str | int, ...]
 
@@ -110,7 +112,8 @@ class _Walker:
             self._keep += kept
             try:
                 if self._depth > MAX_DEPTH:
-                    return self._stop(f"values are nested more than {MAX_DEPTH} levels deep (through aliases)", node)
+                    deep = Msg("values are nested more than {limit} levels deep (through aliases)", limit=MAX_DEPTH)
+                    return self._stop(deep, node)
                 if isinstance(node, MappingNode):
                     return self._mapping(node, path)
                 return self._sequence(node, path)
@@ -133,7 +136,7 @@ class _Walker:
         if not self._in_alias:  # an alias inside a repeated value was counted with it
             wrong = self.budget.charge_alias(node)
             if wrong:
-                return self._stop(wrong, node, "write the values out, or repeat fewer of them through aliases")
+                return self._stop(wrong, node, Msg("write the values out, or repeat fewer of them through aliases"))
             self._outer_alias = node
         self._in_alias += 1
         try:
@@ -167,7 +170,8 @@ class _Walker:
                     if isinstance(source, AliasNode) and not self._in_alias:
                         wrong = self.budget.charge_alias(source)
                         if wrong:
-                            self._stop(wrong, source, "write the values out, or repeat fewer of them through aliases")
+                            fewer = Msg("write the values out, or repeat fewer of them through aliases")
+                            self._stop(wrong, source, fewer)
                             return
                     source = source.target if isinstance(source, AliasNode) else source
                     if isinstance(source, MappingNode):
@@ -190,7 +194,7 @@ class _Walker:
         for key_node, value_node in self._pairs(node):
             key_loc = location(self.file, key_node)
             if not isinstance(key_node, ScalarNode):
-                self.problems.append(Problem("a key must be a plain word, not a list or mapping", key_loc))
+                self.problems.append(Problem(Msg("a key must be a plain word, not a list or mapping"), key_loc))
                 continue
             key = str(key_node.value)
             child = (*path, key)
@@ -198,9 +202,9 @@ class _Walker:
                 first = self.where.keys[child]
                 self.problems.append(
                     Problem(
-                        f"duplicate key {key!r} (first written at line {first.line})",
+                        Msg("duplicate key {key} (first written at line {line})", key=repr(key), line=first.line),
                         key_loc,
-                        "remove one of them or merge their content",
+                        Msg("remove one of them or merge their content"),
                     )
                 )
                 continue
@@ -216,23 +220,26 @@ def _parse(text: str, file: str, problems: list[Problem], budget: Budget) -> tup
     except LimitExceeded as exc:
         mark = exc.problem_mark
         loc = Location(file, mark.line + 1, mark.column + 1) if mark else Location(file, 1, 1)
-        problems.append(Problem(exc.problem or "the config is too large", loc, exc.hint))
+        problems.append(Problem(exc.problem or Msg("the config is too large"), loc, exc.hint))
         return None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         loc = Location(file, mark.line + 1, mark.column + 1) if mark else Location(file, 1, 1)
-        what = exc.problem or exc.context or "invalid YAML"
+        raw = exc.problem or exc.context or "invalid YAML"
+        what = yaml_words(raw)
         if exc.problem and exc.context and exc.context_mark and exc.context_mark.line != (mark.line if mark else -1):
-            what += f" ({exc.context} at line {exc.context_mark.line + 1})"
-        problems.append(Problem(f"YAML syntax error: {what}", loc, _yaml_hint(what)))
+            what = Msg("{problem} ({context} at line {line})", problem=what, context=yaml_words(exc.context),
+                       line=exc.context_mark.line + 1)  # fmt: skip
+        problems.append(Problem(Msg("YAML syntax error: {problem}", problem=what), loc, _yaml_hint(raw)))
         return None
     except yaml.reader.ReaderError as exc:
         loc = _position(text, file, exc.position)
-        what = f"U+{exc.character:04X}" if isinstance(exc.character, int) else "a byte that is not text"
-        problems.append(Problem(f"the control character {what} cannot appear in a YAML file", loc, "remove it"))
+        what = f"U+{exc.character:04X}" if isinstance(exc.character, int) else Msg("a byte that is not text")
+        problems.append(Problem(Msg("the control character {character} cannot appear in a YAML file", character=what),
+                                loc, Msg("remove it")))  # fmt: skip
         return None
     except yaml.YAMLError as exc:
-        problems.append(Problem(f"YAML error: {exc}", Location(file, 1, 1)))
+        problems.append(Problem(Msg("YAML error: {problem}", problem=yaml_words(str(exc))), Location(file, 1, 1)))
         return None
     if node is None:  # an empty file: problems about it point at its start
         return {}, SourceMap(values={(): Location(file, 1, 1)})
@@ -270,12 +277,12 @@ def _position(text: str, file: str, offset: int) -> Location:
 
 def _yaml_hint(what: str) -> str:
     if "\\t" in what or "\t" in what:  # PyYAML shows the tab escaped
-        return "indent with spaces, not tabs"
+        return Msg("indent with spaces, not tabs")
     if "mapping values are not allowed" in what:
-        return "a value containing ': ' must be quoted"
+        return Msg("a value containing ': ' must be quoted")
     if "could not find expected ':'" in what or "expected <block end>" in what:
-        return "check the indentation of this line and the one before"
-    return "check the quoting and indentation around this spot"
+        return Msg("check the indentation of this line and the one before")
+    return Msg("check the quoting and indentation around this spot")
 
 
 class _Reader:
@@ -288,7 +295,8 @@ class _Reader:
     def read(self, path: Path, label: str, stack: tuple[Path, ...], origin: Location | None) -> Source | None:
         resolved = path.resolve()
         if resolved in stack:
-            self.problems.append(Problem(f"{label} includes itself (directly or through another file)", origin))
+            self.problems.append(Problem(Msg("{file} includes itself (directly or through another file)", file=label),
+                                         origin))  # fmt: skip
             return None
         content = read_text(path, label, origin, self.budget)
         if isinstance(content, Problem):
@@ -303,7 +311,7 @@ class _Reader:
         data, where = parsed
         if not isinstance(data, dict):
             at = where.at(()) or Location(label, 1, 1)
-            self.problems.append(Problem("the file must be a mapping of keys (version:, people:, ...)", at))
+            self.problems.append(Problem(Msg("the file must be a mapping of keys (version:, people:, ...)"), at))
             return None
         doc = Source(data, where, [], "")
         for target, target_label, include_loc in include_targets(data, where.at, path, label, self.problems):
@@ -344,9 +352,9 @@ def _merge(doc: Source, other: Source, problems: list[Problem]) -> None:
                     first = doc.where.key_at((key, sub))
                     problems.append(
                         Problem(
-                            f"{key}.{sub} is defined again (first at {first})",
+                            Msg("{key} is defined again (first at {first})", key=key + "." + sub, first=str(first)),
                             other.where.key_at((key, sub)),
-                            "each entry must be defined in exactly one file",
+                            Msg("each entry must be defined in exactly one file"),
                         )
                     )
                     continue
@@ -356,9 +364,10 @@ def _merge(doc: Source, other: Source, problems: list[Problem]) -> None:
         first = doc.where.key_at((key,))
         problems.append(
             Problem(
-                f"{key!r} is defined again (first at {first})",
+                Msg("{key} is defined again (first at {first})", key=repr(key), first=str(first)),
                 other.where.key_at((key,)),
-                "only lists (people:, groups: ...) and mappings (departments:, domains: ...) can be split across files",
+                Msg("only lists (people:, groups: ...) and mappings (departments:, domains: ...) can be split across "
+                    "files"),
             )
         )
 
@@ -377,7 +386,8 @@ def read_config(path: Path) -> Source:
     reader = _Reader()
     doc = reader.read(path, str(path), (), None)
     if reader.problems or doc is None:
-        raise ConfigError(reader.problems or [Problem(f"cannot read {path}", Location(str(path), 1, 1))])
+        raise ConfigError(reader.problems or [Problem(Msg("cannot read {file}", file=str(path)),
+                                                      Location(str(path), 1, 1))])  # fmt: skip
     doc.files = reader.files
     doc.fingerprint = reader.digest.hexdigest()
     return doc

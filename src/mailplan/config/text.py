@@ -13,9 +13,12 @@ from typing import Annotated
 
 from pydantic import AfterValidator
 
+from mailplan.i18n import N_, Msg
+
 # Allowed in a body: line breaks and tabs. Everything else of category Cc, and U+2028/U+2029, is refused.
 _BODY_OK = frozenset("\n\r\t")
-_SEPARATORS = {"\u2028": "LINE SEPARATOR", "\u2029": "PARAGRAPH SEPARATOR"}
+_SEPARATORS = {"\u2028": N_("line separator"), "\u2029": N_("paragraph separator")}
+_NAMES = {"\r": N_("carriage return"), "\n": N_("line feed"), "\t": N_("tab"), "\0": N_("nul"), "\x1b": N_("escape")}
 
 
 def control_character(text: str, allowed: frozenset[str] = frozenset()) -> str:
@@ -24,9 +27,9 @@ def control_character(text: str, allowed: frozenset[str] = frozenset()) -> str:
         if ch in allowed:
             continue
         if unicodedata.category(ch) == "Cc" or ch in _SEPARATORS:
-            name = _SEPARATORS.get(ch) or {"\r": "carriage return", "\n": "line feed", "\t": "tab",
-                                           "\0": "NUL", "\x1b": "escape"}.get(ch, "control character")  # fmt: skip
-            return f"U+{ord(ch):04X} ({name.lower()})"
+            name = _SEPARATORS.get(ch) or _NAMES.get(ch) or N_("control character")
+            code = "U+" + format(ord(ch), "04X")
+            return Msg("{code} ({name})", code=code, name=Msg(name))
     return ""
 
 
@@ -34,8 +37,8 @@ def one_line(value: str) -> str:
     found = control_character(value)
     if found:
         raise ValueError(
-            f"holds the control character {found}; this text ends up in a mail header, where a line break would "
-            "start a new header — write it on one line, without control characters"
+            Msg("holds the control character {found}; this text ends up in a mail header, where a line break would "
+                "start a new header — write it on one line, without control characters", found=found)
         )
     return value
 
@@ -44,15 +47,16 @@ def plain_text(value: str) -> str:
     found = control_character(value, _BODY_OK)
     if found:
         raise ValueError(
-            f"holds the control character {found}; only line breaks and tabs may appear in this text — remove it"
+            Msg("holds the control character {found}; only line breaks and tabs may appear in this text — remove it",
+                found=found)
         )
     return value
 
 
 def reason(value: str) -> str:
     if not value.strip():
-        raise ValueError("an exception needs its reason: write why, e.g. `allow_external_delivery: \"the owner's "
-                         "partner in Brazil, approved by the CEO 2026-03\"`")  # fmt: skip
+        raise ValueError(Msg("an exception needs its reason: write why, e.g. `allow_external_delivery: \"the "
+                             "owner's partner in Brazil, approved by the CEO 2026-03\"`"))  # fmt: skip
     return one_line(value)
 
 

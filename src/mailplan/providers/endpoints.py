@@ -23,6 +23,8 @@ import os
 from collections.abc import Mapping
 from urllib.parse import urlsplit
 
+from mailplan.i18n import Msg
+
 ALLOW_ENV = "MAILPLAN_ALLOW_ENDPOINTS"
 # The token endpoint a Google service-account key names (its ``token_uri``).
 GOOGLE_TOKEN_HOSTS = ("oauth2.googleapis.com", "accounts.google.com")
@@ -62,12 +64,15 @@ def problem(setting: str, url: str, hosts: tuple[str, ...]) -> str | None:
     found = _origin(url)
     if found is not None and hosts and found[0] == "https" and any(fnmatch.fnmatch(found[1], h) for h in hosts):
         return None
-    where = f"one of the documented hosts ({', '.join(hosts)}) over https" if hosts else "the provider's host"
-    return (
-        f"{setting}: {url!r} is not {where}; an endpoint the config file names could send the provider's "
-        f"credentials elsewhere, so any other one must also be allowed in the environment of the run: "
-        f"{ALLOW_ENV}=<scheme>://<host>[:<port>] (comma-separated)"
-    )
+    allow = ALLOW_ENV + "=<scheme>://<host>[:<port>]"
+    if hosts:
+        return Msg("{setting}: {url} is not one of the documented hosts ({hosts}) over https; an endpoint the config "
+                   "file names could send the provider's credentials elsewhere, so any other one must also be allowed "
+                   "in the environment of the run: {allow} (comma-separated)",
+                   setting=setting, url=repr(url), hosts=", ".join(hosts), allow=allow)  # fmt: skip
+    return Msg("{setting}: {url} is not the provider's host; an endpoint the config file names could send the "
+               "provider's credentials elsewhere, so any other one must also be allowed in the environment of the "
+               "run: {allow} (comma-separated)", setting=setting, url=repr(url), allow=allow)  # fmt: skip
 
 
 def problems(settings: Mapping[str, object], endpoints: Mapping[str, tuple[str, ...]]) -> dict[str, str]:
