@@ -11,8 +11,10 @@ import typer
 from mailplan import config as config_mod
 from mailplan.cli.common import CONFIG_ARG, fail, guarded, today
 from mailplan.cli.local_cmds import local_app
+from mailplan.cli.localized_help import LocalizedCommand
 from mailplan.config.secrets import is_secret_key
 from mailplan.dns.clients import client_settings_for
+from mailplan.i18n import N_
 from mailplan.model.objects import Contact, Domain, Mailbox
 from mailplan.providers.mail.local import clientconfig
 from mailplan.providers.mail.local.clientconfig import ClientParams, MailDomain
@@ -20,22 +22,25 @@ from mailplan.providers.mail.local.provider import LocalMailProvider
 from mailplan.render.contacts_export import cards, vcard
 from mailplan.session import Session, load_desired
 
+HELP = N_("Write autoconfig, autodiscover and per-person Apple profiles, with nginx's and Radicale's configs.")
 
-@local_app.command("client-config")
+
+@local_app.command("client-config", cls=LocalizedCommand, help=HELP)
 def client_config(
-    out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write the files into.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help=N_("Folder to write the files into."))],
     config: CONFIG_ARG = Path("mailplan.yaml"),
-    provider: Annotated[str | None, typer.Option("--provider", help="The local provider's name, if several.")] = None,
-    listen: Annotated[str, typer.Option("--listen", help="nginx's listen address (443 with --tls-cert).")] = "80",
-    tls_cert: Annotated[Path | None, typer.Option("--tls-cert", help="Certificate for HTTPS.")] = None,
-    tls_key: Annotated[Path | None, typer.Option("--tls-key", help="Its private key.")] = None,
-    carddav_url: Annotated[str, typer.Option("--carddav-url", help="Public https:// URL of the address book "
-                                             "server, put into the Apple profiles.")] = "",
-    carddav_listen: Annotated[str, typer.Option("--carddav-listen", help="Radicale's listen address.")] = (
+    provider: Annotated[
+        str | None, typer.Option("--provider", help=N_("The local provider's name, if several."))
+    ] = None,
+    listen: Annotated[str, typer.Option("--listen", help=N_("nginx's listen address (443 with --tls-cert)."))] = "80",
+    tls_cert: Annotated[Path | None, typer.Option("--tls-cert", help=N_("Certificate for HTTPS."))] = None,
+    tls_key: Annotated[Path | None, typer.Option("--tls-key", help=N_("Its private key."))] = None,
+    carddav_url: Annotated[str, typer.Option("--carddav-url", help=N_("Public https:// URL of the address book "
+                                             "server, put into the Apple profiles."))] = "",
+    carddav_listen: Annotated[str, typer.Option("--carddav-listen", help=N_("Radicale's listen address."))] = (
         "127.0.0.1:5232"
     ),
 ) -> None:
-    """Write autoconfig, autodiscover and per-person Apple profiles, with nginx's and Radicale's configs."""
     if (tls_cert is None) != (tls_key is None):
         fail("--tls-cert and --tls-key go together")
     with guarded():

@@ -9,35 +9,38 @@ from typing import Annotated
 import typer
 
 from mailplan.cli.common import LOCK_TIMEOUT_OPT, fail, guarded, state_locked, today
+from mailplan.cli.localized_help import LocalizedCommand
 from mailplan.files import write_atomically
+from mailplan.i18n import N_
 
 
 def import_(
     config: Annotated[
         Path | None,
-        typer.Option("--config", "-c", help="The config naming the provider (default: ./mailplan.yaml)."),
+        typer.Option("--config", "-c", help=N_("The config naming the provider (default: ./mailplan.yaml).")),
     ] = None,
     provider: Annotated[
         str | None,
-        typer.Option("--provider", "-p", help="The provider to read, by its name in the config."),
+        typer.Option("--provider", "-p", help=N_("The provider to read, by its name in the config.")),
     ] = None,
     provider_type: Annotated[
-        str | None, typer.Option("--type", help="Without a config: the provider type (local, tencent-exmail ...).")
+        str | None, typer.Option("--type", help=N_("Without a config: the provider type (local, tencent-exmail ...)."))
     ] = None,
     setting: Annotated[
         list[str] | None,
-        typer.Option("--setting", "-s", help="Without a config: a provider setting, key=value (secrets as env:NAME)."),
+        typer.Option("--setting", "-s",
+                     help=N_("Without a config: a provider setting, key=value (secrets as env:NAME).")),
     ] = None,
     domain: Annotated[
-        list[str] | None, typer.Option("--domain", "-d", help="Import only this domain (repeatable).")
+        list[str] | None, typer.Option("--domain", "-d", help=N_("Import only this domain (repeatable)."))
     ] = None,
     organization: Annotated[
-        str | None, typer.Option("--organization", help="Without a config: the organization's name.")
+        str | None, typer.Option("--organization", help=N_("Without a config: the organization's name."))
     ] = None,
     out: Annotated[
-        Path | None, typer.Option("--out", "-o", help="Write the config here (default: standard output).")
+        Path | None, typer.Option("--out", "-o", help=N_("Write the config here (default: standard output)."))
     ] = None,
-    force: Annotated[bool, typer.Option("--force", help="Overwrite --out if it exists.")] = False,
+    force: Annotated[bool, typer.Option("--force", help=N_("Overwrite --out if it exists."))] = False,
     lock_timeout: Annotated[str, LOCK_TIMEOUT_OPT] = "0",
 ) -> None:
     """Read an existing tenant and write it as a mailplan.yaml that plans no changes."""
@@ -79,4 +82,4 @@ def import_(
 
 
 def register(app: typer.Typer) -> None:
-    app.command("import")(import_)
+    app.command("import", cls=LocalizedCommand)(import_)  # the docstring: the msgid cli/main.py marks

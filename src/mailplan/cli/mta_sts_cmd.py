@@ -14,9 +14,11 @@ from typing import Annotated
 import typer
 
 from mailplan.cli.common import CONFIG_ARG, fail, guarded, today
+from mailplan.cli.localized_help import LocalizedCommand
 from mailplan.dns import mtasts
 from mailplan.errors import MailplanError
 from mailplan.files import write_atomically
+from mailplan.i18n import N_
 from mailplan.model.desired import Desired
 from mailplan.model.objects import Record
 from mailplan.render.common import unicode_domain
@@ -60,10 +62,11 @@ def policy_for(desired: Desired, domain: str, mode: str, mx: list[str], max_age:
 def mta_sts(
     config: CONFIG_ARG = Path("mailplan.yaml"),
     domain: Annotated[
-        list[str] | None, typer.Option("--domain", "-d", help="Only this domain (repeatable).")
+        list[str] | None, typer.Option("--domain", "-d", help=N_("Only this domain (repeatable)."))
     ] = None,
     out: Annotated[
-        Path | None, typer.Option("--out", "-o", help="Write DIR/<domain>/.well-known/mta-sts.txt instead of printing.")
+        Path | None,
+        typer.Option("--out", "-o", help=N_("Write DIR/<domain>/.well-known/mta-sts.txt instead of printing.")),
     ] = None,
 ) -> None:
     """Print (or write) the MTA-STS policy file each domain must serve at https://mta-sts.<domain>/."""
@@ -108,4 +111,4 @@ def mta_sts(
 
 
 def register(app: typer.Typer) -> None:
-    app.command("mta-sts")(mta_sts)
+    app.command("mta-sts", cls=LocalizedCommand)(mta_sts)  # the docstring: the msgid cli/main.py marks

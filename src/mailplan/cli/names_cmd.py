@@ -16,7 +16,9 @@ from typing import Annotated
 import typer
 
 from mailplan.cli.common import CONFIG_ARG, guarded
+from mailplan.cli.localized_help import LocalizedCommand
 from mailplan.config.names import NameRow, name_rows
+from mailplan.i18n import N_
 
 
 class NamesFormat(enum.StrEnum):
@@ -55,7 +57,7 @@ def render_text(rows: list[NameRow]) -> str:
 
 def names(
     config: CONFIG_ARG = Path("mailplan.yaml"),
-    fmt: Annotated[NamesFormat, typer.Option("--format", "-f", help="Output format.")] = NamesFormat.text,
+    fmt: Annotated[NamesFormat, typer.Option("--format", "-f", help=N_("Output format."))] = NamesFormat.text,
 ) -> None:
     """List every person's address and how the name was read; exit 2 when a reading is doubtful."""
     from mailplan import config as config_mod
@@ -75,4 +77,4 @@ def names(
 
 
 def register(app: typer.Typer) -> None:
-    app.command("names")(names)
+    app.command("names", cls=LocalizedCommand)(names)  # the docstring: the msgid cli/main.py marks
