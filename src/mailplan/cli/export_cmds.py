@@ -14,7 +14,7 @@ import typer
 from mailplan import config as config_mod
 from mailplan.cli.common import CONFIG_ARG, guarded, today
 from mailplan.cli.localized_help import LocalizedCommand, LocalizedGroup
-from mailplan.i18n import N_
+from mailplan.i18n import N_, _, ngettext
 from mailplan.model.objects import Contact
 from mailplan.people.dayone import crm_rows
 from mailplan.render.contacts_export import outlook_csv, vcards
@@ -64,7 +64,7 @@ def export_crm(
             writer.writeheader()
             writer.writerows(rows)
             text = buffer.getvalue()
-        _emit(text, out, f"{len(rows)} people")
+        _emit(text, out, ngettext("{count} person", "{count} people", len(rows)))
 
 
 @export_app.command("contacts", cls=LocalizedCommand, help=CONTACTS_HELP)
@@ -82,7 +82,9 @@ def export_contacts(
         names = {p.address: p.name for p in loaded.people}
         text = vcards(contacts, names) if fmt is ContactsFormat.vcard else outlook_csv(contacts, names)
         count = sum(len(c.addresses) for c in contacts)
-        _emit(text, out, f"{count} addresses of {len(contacts)} customers")
+        customers = ngettext("{count} customer", "{count} customers", len(contacts))
+        _emit(text, out, ngettext("{count} address of {customers}", "{count} addresses of {customers}", count,
+                                  customers=customers))  # fmt: skip
 
 
 def _emit(text: str, out: Path | None, what: str) -> None:
@@ -90,7 +92,7 @@ def _emit(text: str, out: Path | None, what: str) -> None:
         typer.echo(text, nl=False)
         return
     out.write_text(text, encoding="utf-8", newline="")
-    typer.echo(f"wrote {what} to {out}", err=True)
+    typer.echo(_("wrote {what} to {path}", what=what, path=out), err=True)
 
 
 def register(app: typer.Typer) -> None:

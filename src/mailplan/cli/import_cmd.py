@@ -11,7 +11,8 @@ import typer
 from mailplan.cli.common import LOCK_TIMEOUT_OPT, fail, guarded, state_locked, today
 from mailplan.cli.localized_help import LocalizedCommand
 from mailplan.files import write_atomically
-from mailplan.i18n import N_
+from mailplan.i18n import N_, _, localized, ngettext
+from mailplan.render import labels
 
 
 def import_(
@@ -49,34 +50,40 @@ def import_(
     # --out takes the lock of the config it writes (its state folder): never beside an apply or an HR edit of it
     with guarded(), (state_locked(out, "import", lock_timeout) if out is not None else contextlib.nullcontext()):
         if provider_type is not None and config is not None:
-            fail("give either --config (a file naming the provider) or --type with --setting, not both")
+            fail(_("give either --config (a file naming the provider) or --type with --setting, not both"))
         if out is not None and out.exists() and not force:
-            fail(f"{out} exists; pass --force to overwrite it")
+            fail(_("{path} exists; pass --force to overwrite it", path=out))
         domains = domain or []
         if provider_type is not None:
             start = from_settings(provider_type, setting or [], domains, organization, provider)
         else:
             if setting:
-                fail("--setting goes with --type; with a config the provider's settings are in the file")
+                fail(_("--setting goes with --type; with a config the provider's settings are in the file"))
             start = from_config(config or Path("mailplan.yaml"), provider, domains)
-        typer.echo(f"reading provider {start.provider} ({start.provider_type}) …", err=True)
+        typer.echo(_("reading provider {name} ({type}) …", name=start.provider, type=start.provider_type), err=True)
         result = import_tenant(start, today(), out or Path.cwd() / "mailplan.yaml")
         if out is None:
             typer.echo(result.text, nl=False)
         else:
             write_atomically(out, result.text)
         counts = result.imported.counts
-        summary = ", ".join(f"{n} {kind}" for kind, n in sorted(counts.items()))
-        typer.echo(f"imported {summary or 'nothing'}" + (f" into {out}" if out else ""), err=True)
+        # Translators: between the items of a list ("35 mailbox, 7 alias")
+        items = [_("{count} {kind}", count=n, kind=labels.word(kind)) for kind, n in sorted(counts.items())]
+        summary = _(", ").join(items)
+        if out is not None:
+            typer.echo(_("imported {what} into {path}", what=summary or _("nothing"), path=out), err=True)
+        else:
+            typer.echo(_("imported {what}", what=summary or _("nothing")), err=True)
         for note in result.notes:
-            typer.echo(f"note: {note}", err=True)
+            typer.echo(_("note: {note}", note=localized(note)), err=True)
         for skipped in result.skipped:
-            typer.echo(f"warning: not imported: {skipped}", err=True)
+            typer.echo(_("warning: not imported: {what}", what=localized(skipped)), err=True)
         for change in result.left:
-            typer.echo(f"warning: a plan would still {change.describe()}", err=True)
+            typer.echo(_("warning: a plan would still {change}", change=localized(change.describe())), err=True)
         manual = len(result.changes) - len(result.left)
         if manual:  # what the provider's API cannot read: a person's step in every plan, no change
-            typer.echo(f"note: a plan keeps {manual} manual step{'s' * (manual != 1)} for a person", err=True)
+            typer.echo(ngettext("note: a plan keeps {count} manual step for a person",
+                                "note: a plan keeps {count} manual steps for a person", manual), err=True)
         if result.skipped or result.left:
             raise typer.Exit(2)
 

@@ -12,7 +12,7 @@ import typer
 
 from mailplan.cli.common import CONFIG_ARG, fail, guarded, today
 from mailplan.cli.localized_help import LocalizedCommand, LocalizedGroup
-from mailplan.i18n import N_
+from mailplan.i18n import N_, _, localized, ngettext
 from mailplan.providers.mail.local import servercheck, serverconfig
 from mailplan.providers.mail.local.provider import LocalMailProvider
 from mailplan.providers.mail.local.serverconfig import ServerParams
@@ -132,41 +132,41 @@ def server_config(
     for path in written:
         typer.echo(str(path))
     for warning in warnings:
-        typer.echo(f"warning: {warning}", err=True)
-    typer.echo(
-        f"The database is read by user {params.helper_user} (the helpers) through its group; Postfix opens its "
-        "tables as root and Dovecot's auth worker runs as root, so they need no group.",
-        err=True,
-    )
-    typer.echo(f"Next: read {out / 'README.txt'} for what goes where.", err=True)
+        typer.echo(_("warning: {warning}", warning=localized(warning)), err=True)
+    typer.echo(_(
+        "The database is read by user {user} (the helpers) through its group; Postfix opens its tables as root and "
+        "Dovecot's auth worker runs as root, so they need no group.", user=params.helper_user,
+    ), err=True)
+    typer.echo(_("Next: read {path} for what goes where.", path=out / "README.txt"), err=True)
 
 
 def _refuse_unsafe(params: ServerParams) -> None:
     if (params.tls_cert is None) != (params.tls_key is None):
-        fail("--tls-cert and --tls-key go together")
+        fail(_("--tls-cert and --tls-key go together"))
     if not serverconfig.is_loopback(listen_host(params.reinject_listen)):
-        fail(f"--reinject-listen {params.reinject_listen} must be on loopback (127.0.0.1:PORT)")
+        fail(_("--reinject-listen {listen} must be on loopback (127.0.0.1:PORT)", listen=params.reinject_listen))
     exposed = serverconfig.cleartext_listeners_off_loopback(params)
     if exposed:
-        fail(
-            f"no TLS certificate: refusing to write listeners that take passwords in cleartext on every "
-            f"interface: {', '.join(exposed)}. Give --tls-cert FULLCHAIN --tls-key KEY (e.g. from certbot; see "
-            "docs/self-hosting.md), or, on a test machine only, keep them on loopback: "
-            "--submission-listen 127.0.0.1:587 --imap-address 127.0.0.1"
-        )
+        fail(_(
+            "no TLS certificate: refusing to write listeners that take passwords in cleartext on every interface: "
+            "{listeners}. Give --tls-cert FULLCHAIN --tls-key KEY (e.g. from certbot; see docs/self-hosting.md), "
+            "or, on a test machine only, keep them on loopback: --submission-listen 127.0.0.1:587 --imap-address "
+            "127.0.0.1", listeners=_(", ").join(localized(listener) for listener in exposed),
+        ))
     if not params.tls:
-        typer.echo(
+        typer.echo(_(
             "warning: no TLS certificate: submission and IMAP take passwords in cleartext, on loopback only "
-            "(a test machine); the MX port offers no STARTTLS",
-            err=True,
-        )
+            "(a test machine); the MX port offers no STARTTLS"
+        ), err=True)
 
 
 def _check_host(params: ServerParams) -> list[str]:
     problems, warnings = servercheck.check(params)
     if problems:
-        lines = [f"  - {finding.problem}\n    fix: {finding.fix}" for finding in problems]
-        fail("this host cannot run the generated configuration yet (nothing was written):\n" + "\n".join(lines))
+        lines = [_("  - {problem}\n    fix: {fix}", problem=localized(finding.problem), fix=localized(finding.fix))
+                 for finding in problems]  # fmt: skip
+        fail(_("this host cannot run the generated configuration yet (nothing was written):\n{problems}",
+               problems="\n".join(lines)))
     return warnings
 
 
@@ -175,10 +175,10 @@ def _deployment_facts(config: Path, name: str | None, day: dt.date) -> dict[str,
     desired = load_desired(config, day)
     local = [spec.name for spec in desired.providers.values() if spec.type == LocalMailProvider.TYPE]
     if name is None and len(local) != 1:
-        fail(f"the config has {len(local)} local providers ({', '.join(local) or 'none'}); name one with --provider")
+        fail(local_provider_count(local))
     chosen = name or local[0]
     if chosen not in local:
-        fail(f"{chosen!r} is not a local provider in {config}; local providers: {', '.join(local) or 'none'}")
+        fail(not_a_local_provider(chosen, config, local))
     session = Session(desired, day)
     try:
         box = session.provider(chosen)
@@ -191,6 +191,20 @@ def _deployment_facts(config: Path, name: str | None, day: dt.date) -> dict[str,
         }
     finally:
         session.close()
+
+
+def local_provider_count(local: list[str]) -> str:
+    """The error when the config has no local provider, or several and none was named."""
+    names = ", ".join(local) or _("none")
+    return ngettext("the config has {count} local provider ({names}); name one with --provider",
+                    "the config has {count} local providers ({names}); name one with --provider", len(local),
+                    names=names)  # fmt: skip
+
+
+def not_a_local_provider(chosen: str, config: Path, local: list[str]) -> str:
+    names, shown = ", ".join(local) or _("none"), repr(chosen)
+    return _("{name} is not a local provider in {path}; local providers: {names}", name=shown, path=config,
+             names=names)  # fmt: skip
 
 
 def register(app: typer.Typer) -> None:
