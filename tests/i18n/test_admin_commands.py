@@ -16,8 +16,8 @@ from .conftest import History
 from .leftover import chinese_left, english_left
 
 LANGS = ("en", "zh-CN")
-# data in every language: the example's provider names, the folder of each copy
-DATA = {"FOLDER", "mail", "dns", "local"}
+# data in every language: the folder of each copy
+DATA = {"FOLDER"}
 
 
 def _company(root: Path, lang: str, sts: bool = False) -> History:
@@ -92,7 +92,7 @@ def test_names_without_a_config_says_so_in_the_language(tmp_path: Path) -> None:
 
 def test_import_reports_in_the_language(applied: dict[str, History]) -> None:
     runs = _runs(applied, "import", "--config", "CONFIG", "--provider", "mail", "--out", "OUT")
-    english, chinese = _each_in_its_language(runs, set())
+    english, chinese = _each_in_its_language(runs, {"mail", "local"})  # the provider's name and type
     assert "reading provider mail (local) …" in english and "正在读取服务商 mail（local）…" in chinese
     assert "35 mailbox" in english and "35 个邮箱" in chinese and "4 个邮件组" in chinese
     written = {lang: (c.folder / "out").read_text(encoding="utf-8").replace(str(c.folder), "FOLDER")
@@ -154,6 +154,18 @@ def test_client_config_in_the_language(applied: dict[str, History]) -> None:
     assert re.search(r"已在 FOLDER/out-clients 下写入 \d+ 个文件", chinese)
     runs = _runs(applied, "local", "client-config", "CONFIG", "--out", "OUT-clients", "--provider", "dns",
                  exit_code=1)  # fmt: skip
-    english, chinese = _each_in_its_language(runs, set())
+    english, chinese = _each_in_its_language(runs, {"mail"})  # the local provider's name
     assert "'dns' is not a local provider" in english and "'dns' 不是 FOLDER/mailplan.yaml 中的本地服务商" in chinese
 
+
+
+def test_server_config_host_check_in_the_language(tmp_path: Path) -> None:
+    """The host check before anything is applied: the database is not there yet, and the fix says what to run."""
+    companies = _fresh(tmp_path)
+    runs = _runs(companies, "local", "server-config", "CONFIG", "--out", "OUT",
+                 "--submission-listen", "127.0.0.1:587", "--imap-address", "127.0.0.1", exit_code=1)  # fmt: skip
+    english, chinese = _each_in_its_language(runs, set())
+    assert "this host cannot run the generated configuration yet" in english and "does not exist yet" in english
+    assert "fix: run `mailplan apply` first" in english
+    assert "本机还不能运行生成的配置" in chinese and "解决办法：请先运行 `mailplan apply`" in chinese
+    assert not (companies["zh-CN"].folder / "out").exists()
