@@ -169,3 +169,26 @@ def test_server_config_host_check_in_the_language(tmp_path: Path) -> None:
     assert "fix: run `mailplan apply` first" in english
     assert "本机还不能运行生成的配置" in chinese and "解决办法：请先运行 `mailplan apply`" in chinese
     assert not (companies["zh-CN"].folder / "out").exists()
+
+
+def test_a_doubtful_reading_is_flagged_in_the_language(tmp_path: Path) -> None:
+    """乐 is read le or yue in names: names flags it (exit 2 in both languages), with the note the config gives."""
+    companies = _fresh(tmp_path)
+    for company in companies.values():
+        text = company.text().replace("people:\n", "people:\n  - {name: 王乐, department: sales}\n", 1)
+        company.config.write_text(text, encoding="utf-8")
+    runs = _runs(companies, "names", "CONFIG", exit_code=2)
+    english, chinese = runs["en"][0] + runs["en"][1], runs["zh-CN"][0] + runs["zh-CN"][1]
+    line_en = next(line for line in english.splitlines() if "doubtful: 乐" in line)
+    line_zh = next(line for line in chinese.splitlines() if "读法存疑：乐" in line)
+    note_en = next(line for line in english.splitlines() if line.startswith("note: ") and "王乐" in line)
+    note_zh = next(line for line in chinese.splitlines() if line.startswith("提示：") and "王乐" in line)
+    keep = {"王乐", "乐", "le", "yue", "wangle", "wangyue"} | DATA
+    for zh in (line_zh, note_zh):
+        assert english_left(zh, keep) == [], zh
+    for en in (line_en, note_en):
+        assert chinese_left(en, keep) == [], en
+    assert "also read yue in names, which gives wangyue" in line_en
+    assert "在人名中也读作 yue，那样会得到 wangyue" in line_zh
+    assert "ask how the name is read" in note_en and "请问清这个名字怎么读" in note_zh
+    assert "1 doubtful reading," in english and "1 个读法存疑" in chinese

@@ -120,7 +120,7 @@ def notes_shown() -> Iterator[None]:
             if issubclass(category, Note):
                 if str(message) not in shown:
                     shown.add(str(message))
-                    typer.echo(f"note: {message}", err=True)
+                    typer.echo(_("note: {note}", note=i18n.localized(message)), err=True)
                 return
             previous(message, category, filename, lineno, file, line)  # type: ignore[arg-type]
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 import string
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from anyascii import anyascii
@@ -330,11 +330,18 @@ def describe(derived: Derived) -> str:
             return Msg("{char} {reading}", char=s.char, reading=s.reading)
         return Msg("{char} {reading} ({source})", char=s.char, reading=s.reading, source=source)
 
-    shown = one(read[-1])
-    for syllable in reversed(read[:-1]):
-        # Translators: two readings of a name's characters side by side; keep the middle dot
-        shown = Msg("{first} · {rest}", first=one(syllable), rest=shown)
+    # Translators: two readings of a name's characters side by side; keep the middle dot
+    shown = joined([one(s) for s in read], lambda first, rest: Msg("{first} · {rest}", first=first, rest=rest))
     return Msg("{reading}; {how}", reading=shown, how=parts.how) if parts.how else shown
+
+
+def joined(items: Sequence[str], pair: Callable[[str, str], str]) -> str:
+    """``items`` joined as one message, each pair by ``pair`` (a ``Msg``), so that the reader's language joins
+    them too (a plain join would give English only)."""
+    shown = items[-1]
+    for item in reversed(items[:-1]):
+        shown = pair(item, shown)
+    return shown
 
 
 def _source(source: str) -> str:
