@@ -5,6 +5,7 @@ the exit code, the files they write and their JSON are the same in both."""
 from __future__ import annotations
 
 import re
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -192,3 +193,30 @@ def test_a_doubtful_reading_is_flagged_in_the_language(tmp_path: Path) -> None:
     assert "在人名中也读作 yue，那样会得到 wangyue" in line_zh
     assert "ask how the name is read" in note_en and "请问清这个名字怎么读" in note_zh
     assert "1 doubtful reading," in english and "1 个读法存疑" in chinese
+
+
+def test_what_import_leaves_out_is_said_in_the_language(tmp_path: Path) -> None:
+    """A hand-made tenant (tests/importer): the delegation the language cannot say and the missing password
+    policy, named in the reader's language; the config written and the exit code the same in both."""
+    from importer.test_import_local import HAND_CONFIG, _hand_made_tenant
+
+    companies = {}
+    for lang in LANGS:
+        (tmp_path / lang).mkdir()
+        (tmp_path / lang / "mailplan.yaml").write_text(HAND_CONFIG, encoding="utf-8")
+        _hand_made_tenant(tmp_path / lang)
+        with sqlite3.connect(tmp_path / lang / "mail.sqlite") as db:
+            db.execute("INSERT INTO mailplan_delegation (mailbox, grantee, may_read) VALUES "
+                       "('lisi@acme.example', 'san.zhang@acme.example', 1)")  # fmt: skip
+        companies[lang] = History(tmp_path / lang)
+    runs = _runs(companies, "import", "--config", "CONFIG", "--out", "OUT", exit_code=2)
+    english, chinese = runs["en"][1], runs["zh-CN"][1]
+    assert "not imported: delegation: san.zhang@acme.example may read lisi@acme.example" in english
+    assert "警告：未导入：委托：san.zhang@acme.example 对 lisi@acme.example 有权限（可读取）" in chinese
+    assert "no password policy" in english and "没有密码策略" in chinese
+    # the plan's own words ("a plan would still create policy …") are the plan renderer's: not checked here
+    lines = [line for line in chinese.splitlines() if not line.startswith("警告：计划中仍会有这项变更")]
+    assert english_left("\n".join(lines), {"mail", "local"} | DATA) == [], chinese
+    written = {lang: (c.folder / "out").read_text(encoding="utf-8").replace(str(c.folder), "FOLDER")
+               for lang, c in companies.items()}  # fmt: skip
+    assert written["en"] == written["zh-CN"]
