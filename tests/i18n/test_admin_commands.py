@@ -220,3 +220,20 @@ def test_what_import_leaves_out_is_said_in_the_language(tmp_path: Path) -> None:
     written = {lang: (c.folder / "out").read_text(encoding="utf-8").replace(str(c.folder), "FOLDER")
                for lang, c in companies.items()}  # fmt: skip
     assert written["en"] == written["zh-CN"]
+
+
+@pytest.mark.parametrize(
+    ("args", "english_part", "chinese_part"),
+    [
+        (("import", "--config", "nowhere.yaml"), "no such config file — pass --config FILE", "没有这个配置文件"),
+        (("import", "--type", "local"), "--type needs at least one --domain", "--type 至少需要一个 --domain"),
+        (("import", "--config", "CONFIG", "--provider", "dns"), "is not a mail provider", "不是邮件服务商"),
+    ],
+    ids=["no-config", "type-without-domain", "not-mail"],
+)
+def test_import_errors_and_their_fixes_are_in_the_language(
+    tmp_path: Path, args: tuple[str, ...], english_part: str, chinese_part: str
+) -> None:
+    runs = _runs(_fresh(tmp_path), *args, exit_code=1)
+    english, chinese = _each_in_its_language(runs, {"nowhere.yaml", "import", "FILE"})
+    assert english_part in english and chinese_part in chinese
