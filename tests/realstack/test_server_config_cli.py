@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -100,7 +101,8 @@ def test_help_shows_every_flags_default() -> None:
     missing = [line.split()[1 if line.split()[1] != "*" else 2] for line in options
                if "[default:" not in line and "[required]" not in line and "--help" not in line]  # fmt: skip
     assert missing == []
-    assert "[default: (the Python running mailplan, " in result.output
+    assert "default: the Python running mailplan." in result.output
+    assert f"[default: ({sys.executable})]" in result.output
     assert "[default: (mailplan)]" in result.output  # the helper user
 
 

@@ -44,8 +44,8 @@ SPF_RESOLVER_OPT = typer.Option(
     "--spf-resolver",
     envvar="MAILPLAN_SPF_RESOLVER",
     metavar="system|HOST[:PORT]",
-    help="Count SPF lookups through the includes as live DNS answers them (more than 10 is an error). "
-    "'system' uses this machine's resolver. Off by default: plans stay offline.",
+    help=N_("Count SPF lookups through the includes as live DNS answers them (more than 10 is an error). "
+            "`system` uses this machine's resolver. Off by default: plans stay offline."),
 )
 
 
@@ -120,7 +120,7 @@ def notes_shown() -> Iterator[None]:
             if issubclass(category, Note):
                 if str(message) not in shown:
                     shown.add(str(message))
-                    typer.echo(f"note: {message}", err=True)
+                    typer.echo(_("note: {note}", note=i18n.localized(message)), err=True)
                 return
             previous(message, category, filename, lineno, file, line)  # type: ignore[arg-type]
 

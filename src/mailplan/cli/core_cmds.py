@@ -24,18 +24,19 @@ from mailplan.cli.common import (
     state_locked,
     today,
 )
+from mailplan.cli.localized_help import LocalizedCommand
 from mailplan.engine import gate
 from mailplan.engine.apply import apply_changes, waiting_for_allow_delete
 from mailplan.engine.drift import in_sync
 from mailplan.engine.journal import Journal
-from mailplan.i18n import _, ngettext
+from mailplan.i18n import N_, _, ngettext
 from mailplan.model.change import Change
 from mailplan.model.plan import Plan
 from mailplan.people import welcome
 from mailplan.render import labels
 from mailplan.session import Session, load_desired
 
-FORMAT_OPT = typer.Option("--format", "-f", help="Output format.")
+FORMAT_OPT = typer.Option("--format", "-f", help=N_("Output format."))
 
 
 def validate(
@@ -60,13 +61,13 @@ def validate(
 
 def plan(
     config: CONFIG_ARG = Path("mailplan.yaml"),
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Save the plan to apply it later.")] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help=N_("Save the plan to apply it later."))] = None,
     fmt: Annotated[PlanFormat, FORMAT_OPT] = PlanFormat.text,
     detailed_exitcode: Annotated[
-        bool, typer.Option("--detailed-exitcode", help="Exit 0 when there are no changes, 2 when there are.")
+        bool, typer.Option("--detailed-exitcode", help=N_("Exit 0 when there are no changes, 2 when there are."))
     ] = False,
-    allow_delete: Annotated[bool, typer.Option(help="Plan deletions whose retention has passed.")] = False,
-    force: Annotated[bool, typer.Option(help="Skip the freeze/remove threshold of the safety gate.")] = False,
+    allow_delete: Annotated[bool, typer.Option(help=N_("Plan deletions whose retention has passed."))] = False,
+    force: Annotated[bool, typer.Option(help=N_("Skip the freeze/remove threshold of the safety gate."))] = False,
     spf_dns: Annotated[str, SPF_RESOLVER_OPT] = "",
 ) -> None:
     """Show what apply would change."""
@@ -91,13 +92,15 @@ def plan(
 
 def apply(
     config: CONFIG_ARG = Path("mailplan.yaml"),
-    plan_file: Annotated[Path | None, typer.Option("--plan", help="Apply exactly this saved plan.")] = None,
-    auto_approve: Annotated[bool, typer.Option("--auto-approve", help="Do not ask for approval.")] = False,
+    plan_file: Annotated[Path | None, typer.Option("--plan", help=N_("Apply exactly this saved plan."))] = None,
+    auto_approve: Annotated[bool, typer.Option("--auto-approve", help=N_("Do not ask for approval."))] = False,
     allow_delete: Annotated[
-        bool, typer.Option("--allow-delete", help="Also delete mailboxes whose retention has passed.")
+        bool, typer.Option("--allow-delete", help=N_("Also delete mailboxes whose retention has passed."))
     ] = False,
-    force: Annotated[bool, typer.Option(help="Skip the freeze/remove threshold of the safety gate.")] = False,
-    actor: Annotated[str, typer.Option(help="Who applies, for the audit journal (default: CI user or OS user).")] = "",
+    force: Annotated[bool, typer.Option(help=N_("Skip the freeze/remove threshold of the safety gate."))] = False,
+    actor: Annotated[
+        str, typer.Option(help=N_("Who applies, for the audit journal (default: CI user or OS user)."))
+    ] = "",
     spf_dns: Annotated[str, SPF_RESOLVER_OPT] = "",
     lock_timeout: Annotated[str, LOCK_TIMEOUT_OPT] = "0",
 ) -> None:
@@ -208,4 +211,5 @@ def schema() -> None:
 
 def register(app: typer.Typer) -> None:
     for command in (validate, plan, apply, drift, schema):
-        app.command()(command)
+        # the docstring is the help: its msgid is the summary cli/main.py marks
+        app.command(cls=LocalizedCommand)(command)

@@ -13,13 +13,17 @@ import typer
 
 from mailplan import config as config_mod
 from mailplan.cli.common import CONFIG_ARG, guarded, today
+from mailplan.cli.localized_help import LocalizedCommand, LocalizedGroup
+from mailplan.i18n import N_, _, ngettext
 from mailplan.model.objects import Contact
 from mailplan.people.dayone import crm_rows
 from mailplan.render.contacts_export import outlook_csv, vcards
 from mailplan.session import load_desired
 
-export_app = typer.Typer(name="export", help="Files for other systems: a CRM, mail clients' address books.",
-                         no_args_is_help=True)
+export_app = typer.Typer(name="export", cls=LocalizedGroup, no_args_is_help=True,
+                         help=N_("Files for other systems: a CRM, mail clients' address books."))
+CRM_HELP = N_("One row per active person: address, name, department, IMAP/SMTP/POP servers, login. Never a password.")
+CONTACTS_HELP = N_("The customers of `contacts:` as one address book, each customer with its owner as of today.")
 
 
 class CrmFormat(enum.StrEnum):
@@ -38,19 +42,18 @@ class ContactsFormat(enum.StrEnum):
     outlook_csv = "outlook-csv"
 
 
-OUT_OPT = typer.Option("--out", "-o", help="Write to this file instead of standard output.")
+OUT_OPT = typer.Option("--out", "-o", help=N_("Write to this file instead of standard output."))
 
 
-@export_app.command("crm")
+@export_app.command("crm", cls=LocalizedCommand, help=CRM_HELP)
 def export_crm(
     config: CONFIG_ARG = Path("mailplan.yaml"),
-    fmt: Annotated[CrmFormat, typer.Option("--format", "-f", help="csv or json.")] = CrmFormat.csv,
-    target: Annotated[CrmTarget, typer.Option("--for", help="Column names as this CRM's import expects.")] = (
+    fmt: Annotated[CrmFormat, typer.Option("--format", "-f", help=N_("csv or json."))] = CrmFormat.csv,
+    target: Annotated[CrmTarget, typer.Option("--for", help=N_("Column names as this CRM's import expects."))] = (
         CrmTarget.generic
     ),
     out: Annotated[Path | None, OUT_OPT] = None,
 ) -> None:
-    """One row per active person: address, name, department, IMAP/SMTP/POP servers, login. Never a password."""
     with guarded():
         rows = crm_rows(config_mod.load(config), today(), target.value)
         if fmt is CrmFormat.json:
@@ -61,17 +64,16 @@ def export_crm(
             writer.writeheader()
             writer.writerows(rows)
             text = buffer.getvalue()
-        _emit(text, out, f"{len(rows)} people")
+        _emit(text, out, ngettext("{count} person", "{count} people", len(rows)))
 
 
-@export_app.command("contacts")
+@export_app.command("contacts", cls=LocalizedCommand, help=CONTACTS_HELP)
 def export_contacts(
     config: CONFIG_ARG = Path("mailplan.yaml"),
-    fmt: Annotated[ContactsFormat, typer.Option("--format", "-f", help="vcard (RFC 6350 vCard 4.0) or outlook-csv "
-                                                "(Outlook and Foxmail import).")] = ContactsFormat.vcard,
+    fmt: Annotated[ContactsFormat, typer.Option("--format", "-f", help=N_("vcard (RFC 6350 vCard 4.0) or outlook-csv "
+                                                "(Outlook and Foxmail import)."))] = ContactsFormat.vcard,
     out: Annotated[Path | None, OUT_OPT] = None,
 ) -> None:
-    """The customers of ``contacts:`` as one address book, each customer with its owner as of today."""
     with guarded():
         day = today()
         loaded = config_mod.load(config)
@@ -80,7 +82,9 @@ def export_contacts(
         names = {p.address: p.name for p in loaded.people}
         text = vcards(contacts, names) if fmt is ContactsFormat.vcard else outlook_csv(contacts, names)
         count = sum(len(c.addresses) for c in contacts)
-        _emit(text, out, f"{count} addresses of {len(contacts)} customers")
+        customers = ngettext("{count} customer", "{count} customers", len(contacts))
+        _emit(text, out, ngettext("{count} address of {customers}", "{count} addresses of {customers}", count,
+                                  customers=customers))  # fmt: skip
 
 
 def _emit(text: str, out: Path | None, what: str) -> None:
@@ -88,7 +92,7 @@ def _emit(text: str, out: Path | None, what: str) -> None:
         typer.echo(text, nl=False)
         return
     out.write_text(text, encoding="utf-8", newline="")
-    typer.echo(f"wrote {what} to {out}", err=True)
+    typer.echo(_("wrote {what} to {path}", what=what, path=out), err=True)
 
 
 def register(app: typer.Typer) -> None:

@@ -45,13 +45,15 @@ def _translated(command: Any, ctx: Any) -> Iterator[None]:
 
     targets: list[Any] = [command, *getattr(command, "commands", {}).values()]
     params = command.get_params(ctx)
-    saved = [(t, t.help, t.short_help) for t in targets], [(p, p.help) for p in params]
+    saved = [(t, t.help, t.short_help) for t in targets], [(p, p.help, p.show_default) for p in params]
     words = {name: getattr(rich_utils, name) for name in (*FRAMEWORK_WORDS, "_make_rich_text")}
     try:
         for target in targets:
             target.help, target.short_help = _tr(target.help), _tr(target.short_help)
         for param in params:
             param.help = _tr(param.help)
+            if isinstance(param.show_default, str):  # a default described in words (a message)
+                param.show_default = _tr(param.show_default)
         for name, english in FRAMEWORK_WORDS.items():
             setattr(rich_utils, name, gettext(english))  # "{}" in them is typer's to fill
         rich_utils._make_rich_text = _folding(words["_make_rich_text"])
@@ -59,8 +61,8 @@ def _translated(command: Any, ctx: Any) -> Iterator[None]:
     finally:
         for target, text, short in saved[0]:
             target.help, target.short_help = text, short
-        for param, text in saved[1]:
-            param.help = text
+        for param, text, default in saved[1]:
+            param.help, param.show_default = text, default
         for name, value in words.items():
             setattr(rich_utils, name, value)
 

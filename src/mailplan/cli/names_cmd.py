@@ -16,7 +16,9 @@ from typing import Annotated
 import typer
 
 from mailplan.cli.common import CONFIG_ARG, guarded
+from mailplan.cli.localized_help import LocalizedCommand
 from mailplan.config.names import NameRow, name_rows
+from mailplan.i18n import N_, Msg, _, localized, ngettext
 
 
 class NamesFormat(enum.StrEnum):
@@ -33,29 +35,32 @@ def _pad(text: str, width: int) -> str:
 
 
 def render_text(rows: list[NameRow]) -> str:
+    written_mark = _(" (written)")
     name_w = max((_width(r.name) for r in rows), default=0)
-    addr_w = max((len(r.address) + (10 if r.written else 0) for r in rows), default=0)
+    addr_w = max((_width(r.address) + (_width(written_mark) if r.written else 0) for r in rows), default=0)
     out = []
     for row in rows:
         mark = "?" if row.doubtful else " "
-        address = row.address + (" (written)" if row.written else "")
-        out.append(f"{mark} {_pad(row.name, name_w)}  {address:<{addr_w}}  {row.how}")
+        address = row.address + (written_mark if row.written else "")
+        out.append(f"{mark} {_pad(row.name, name_w)}  {_pad(address, addr_w)}  {localized(row.how)}")
+        indent = f"  {' ' * name_w}  {' ' * addr_w}  "
         if row.written and row.reads_as and row.reads_as != row.address.partition("@")[0]:
-            out.append(f"  {' ' * name_w}  {'':<{addr_w}}  (the name alone gives {row.reads_as})")
+            out.append(indent + _("(the name alone gives {local})", local=row.reads_as))
         for doubt in row.doubts if row.doubtful else ():
-            out.append(f"  {' ' * name_w}  {'':<{addr_w}}  doubtful: {doubt} — write `address:` to settle it "
-                       f"({row.location})")  # fmt: skip
-    doubtful = sum(r.doubtful for r in rows)
-    written = sum(r.written for r in rows)
+            out.append(indent + _("doubtful: {doubt} — write `address:` to settle it ({location})",
+                                  doubt=localized(doubt), location=row.location))  # fmt: skip
+    doubtful = ngettext("{count} doubtful reading", "{count} doubtful readings", sum(r.doubtful for r in rows))
+    written = ngettext("{count} address written by hand", "{count} addresses written by hand",
+                       sum(r.written for r in rows))  # fmt: skip
     out.append("")
-    out.append(f"{len(rows)} people: {doubtful} doubtful reading{'s' if doubtful != 1 else ''}, "
-               f"{written} address{'es' if written != 1 else ''} written by hand.")  # fmt: skip
+    out.append(ngettext("{count} person: {doubtful}, {written}.", "{count} people: {doubtful}, {written}.", len(rows),
+                        doubtful=doubtful, written=written))  # fmt: skip
     return "\n".join(out) + "\n"
 
 
 def names(
     config: CONFIG_ARG = Path("mailplan.yaml"),
-    fmt: Annotated[NamesFormat, typer.Option("--format", "-f", help="Output format.")] = NamesFormat.text,
+    fmt: Annotated[NamesFormat, typer.Option("--format", "-f", help=N_("Output format."))] = NamesFormat.text,
 ) -> None:
     """List every person's address and how the name was read; exit 2 when a reading is doubtful."""
     from mailplan import config as config_mod
@@ -64,7 +69,8 @@ def names(
         if not config.exists():
             from mailplan.errors import MailplanError
 
-            raise MailplanError(f"{config}: no such config file — pass the path, or run in the folder holding it")
+            raise MailplanError(Msg("{path}: no such config file — pass the path, or run in the folder holding it",
+                                    path=str(config)))
         rows = name_rows(config_mod.load(config))
         if fmt is NamesFormat.json:
             typer.echo(json.dumps([asdict(r) | {"doubtful": r.doubtful} for r in rows], ensure_ascii=False, indent=2))
@@ -75,4 +81,4 @@ def names(
 
 
 def register(app: typer.Typer) -> None:
-    app.command("names")(names)
+    app.command("names", cls=LocalizedCommand)(names)  # the docstring: the msgid cli/main.py marks

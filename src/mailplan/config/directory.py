@@ -25,9 +25,10 @@ from mailplan.config.entries import (
 )
 from mailplan.config.external import ALL_MAIL, free_mail_deliveries
 from mailplan.config.external import describe as describe_delivery
-from mailplan.config.naming import Derived, derive, numbered
+from mailplan.config.naming import Derived, derive, joined, numbered
 from mailplan.config.source import NodePath, SourceMap
 from mailplan.errors import ConfigError, Problem
+from mailplan.i18n import Msg
 from mailplan.model.desired import ConfigWarning
 
 
@@ -75,13 +76,20 @@ class Resolver(Claims):
 
     def _note_doubt(self, name: str, address: str, reading: Derived, path: NodePath) -> None:
         where = self.where.at((*path, "name"))
-        doubts = "; ".join(
-            f"{s.char} is read {s.reading}, but in names it is also read {other} ({local})"
+        doubts = [
+            Msg("{char} is read {reading}, but in names it is also read {other} ({local})", char=s.char,
+                reading=s.reading, other=other, local=local)
             for s, other, local in reading.alternatives
-        )
-        choices = " or ".join(f"`address: {local}`" for local in (reading.local, *(x[2] for x in reading.alternatives)))
-        notes.note(f"{where}: {name} gets {address}: {doubts} — ask how the name is read, and write {choices}"
-                   if where else f"{name} gets {address}: {doubts} — write {choices}")  # fmt: skip
+        ]  # fmt: skip
+        choices = [f"`address: {local}`" for local in (reading.local, *(x[2] for x in reading.alternatives))]
+        # Translators: two doubtful readings of a name, side by side
+        said = joined(doubts, lambda first, rest: Msg("{first}; {rest}", first=first, rest=rest))
+        # Translators: the `address:` lines to choose from
+        written = joined(choices, lambda first, rest: Msg("{first} or {rest}", first=first, rest=rest))
+        notes.note(Msg("{where}: {name} gets {address}: {doubts} — ask how the name is read, and write {choices}",
+                       where=str(where), name=name, address=address, doubts=said, choices=written)
+                   if where else Msg("{name} gets {address}: {doubts} — write {choices}", name=name, address=address,
+                                     doubts=said, choices=written))  # fmt: skip
 
     def suggest_free_addresses(self) -> None:
         """The `address:` to write for each collision: free in the whole file, and free of each other."""
@@ -443,3 +451,4 @@ def resolve(doc: models.Document, where: SourceMap, path: Path, files: list[Path
         warnings=tuple(r.warnings),
         contacts=contacts,
     )
+

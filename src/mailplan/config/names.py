@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from mailplan.config.addresses import AddressError
 from mailplan.config.entries import Config
 from mailplan.config.naming import derive, describe
+from mailplan.i18n import Msg
 
 
 @dataclass(frozen=True)
@@ -32,10 +33,12 @@ def name_rows(config: Config) -> list[NameRow]:
         try:
             reading = derive(person.name, naming.pattern, naming.latin_pattern, spec.given, spec.family)
         except AddressError as exc:
-            rows.append(NameRow(person.name, person.address, True, "", str(exc), str(person.location or "")))
+            why = exc.args[0] if exc.args and isinstance(exc.args[0], str) else str(exc)  # a Msg stays one
+            rows.append(NameRow(person.name, person.address, True, "", why, str(person.location or "")))
             continue
         doubts = tuple(
-            f"{s.char} read {s.reading}; also read {other} in names, which gives {local}"
+            Msg("{char} read {reading}; also read {other} in names, which gives {local}", char=s.char,
+                reading=s.reading, other=other, local=local)
             for s, other, local in reading.alternatives
         )
         rows.append(NameRow(

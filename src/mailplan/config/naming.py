@@ -20,13 +20,14 @@ from __future__ import annotations
 import re
 import string
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from anyascii import anyascii
 
 from mailplan.config.addresses import AddressError, check_local_part
 from mailplan.config.readings import Syllable, char_reading, read_given
+from mailplan.i18n import Msg
 
 # Two-character surnames, read as one surname.
 COMPOUND_SURNAMES: dict[str, str] = {
@@ -200,10 +201,15 @@ def split_latin(name: str) -> NameParts:
     given = [_latin(w) for w in words if _latin(w)]
     if not family:
         raise AddressError(f"cannot read a name out of {name!r}")
-    how = f"family name {' '.join(family_words)}"
+    family_shown = " ".join(family_words)
     if not given:  # a single name (mononym): the pattern's separators fall away
-        return NameParts(family=family, given=(), how=how + ", no given name")
-    how = f"given name {words[0]}, " + (f"middle {' '.join(words[1:])} (initials only), " if words[1:] else "") + how
+        return NameParts(family=family, given=(), how=Msg("family name {family}, no given name", family=family_shown))
+    if words[1:]:
+        middle = " ".join(words[1:])
+        how = Msg("given name {given}, middle {middle} (initials only), family name {family}", given=words[0],
+                  middle=middle, family=family_shown)  # fmt: skip
+    else:
+        how = Msg("given name {given}, family name {family}", given=words[0], family=family_shown)
     return NameParts(family=family, given=(given[0],), middle=tuple(given[1:]), how=how)
 
 
@@ -225,7 +231,8 @@ def split_given_family(name: str, given: str, family: str) -> NameParts:
         return NameParts(family=family_text, given=tuple(s.reading for s in given_read), chinese=True,
                          family_read=tuple(family_read), given_read=tuple(given_read))  # fmt: skip
     words = [w for w in (_latin(w) for w in given.split()) if w]
-    how = f"given name {given}, family name {family} (as written under given: and family:)"
+    how = Msg("given name {given}, family name {family} (as written under given: and family:)", given=given,
+              family=family)
     return NameParts(family=family_text, given=tuple(words), family_read=tuple(family_read), how=how)
 
 
@@ -305,18 +312,49 @@ def derive_local_part(
 
 
 def describe(derived: Derived) -> str:
-    """How the name was read, for people: '张 zhang (surname table) · 长 chang? (given-name table; or zhang)'."""
+    """How the name was read, for people: '张 zhang (surname table) · 长 chang? (given-name table; or zhang)'.
+
+    A ``Msg`` (English for JSON, the reader's language where ``names`` prints it)."""
     parts = derived.parts
     read = [*parts.family_read, *parts.given_read]
     if not read:
         return parts.how
-    def one(s: Syllable) -> str:
-        if s.doubtful:
-            return f"{s.char} {s.reading}? ({s.source}; or {', '.join(s.alternatives)})"
-        return f"{s.char} {s.reading}" + (f" ({s.source})" if s.source != "pypinyin" else "")
 
-    shown = " · ".join(one(s) for s in read)
-    return shown + (f"; {parts.how}" if parts.how else "")
+    def one(s: Syllable) -> Msg:
+        source = _source(s.source)
+        if s.doubtful:
+            others = ", ".join(s.alternatives)
+            return Msg("{char} {reading}? ({source}; or {others})", char=s.char, reading=s.reading, source=source,
+                       others=others)  # fmt: skip
+        if s.source == "pypinyin":
+            return Msg("{char} {reading}", char=s.char, reading=s.reading)
+        return Msg("{char} {reading} ({source})", char=s.char, reading=s.reading, source=source)
+
+    # Translators: two readings of a name's characters side by side; keep the middle dot
+    shown = joined([one(s) for s in read], lambda first, rest: Msg("{first} · {rest}", first=first, rest=rest))
+    return Msg("{reading}; {how}", reading=shown, how=parts.how) if parts.how else shown
+
+
+def joined(items: Sequence[str], pair: Callable[[str, str], str]) -> str:
+    """``items`` joined as one message, each pair by ``pair`` (a ``Msg``), so that the reader's language joins
+    them too (a plain join would give English only)."""
+    shown = items[-1]
+    for item in reversed(items[:-1]):
+        shown = pair(item, shown)
+    return shown
+
+
+def _source(source: str) -> str:
+    """Where a reading came from, as a message when it is one of the known sources."""
+    if source.startswith("pypinyin phrase "):
+        return Msg("pypinyin phrase {phrase}", phrase=source.removeprefix("pypinyin phrase "))
+    known = {
+        "surname table": Msg("surname table"),
+        "compound surname table": Msg("compound surname table"),
+        "given-name table": Msg("given-name table"),
+        "as written": Msg("as written"),
+    }
+    return known.get(source, source)
 
 
 def numbered(local: str, taken: set[str]) -> str:

@@ -13,6 +13,7 @@ from typing import Any
 
 from mailplan.config.addresses import to_unicode
 from mailplan.config.models import AutoReplyText
+from mailplan.i18n import Msg
 from mailplan.importer.grants import split_grants
 from mailplan.importer.people import PeopleSections
 from mailplan.importer.reading import Imported, alabel
@@ -111,39 +112,45 @@ class _Builder(PeopleSections):
         out = []
         for address in addresses:
             if address in self.groups:
-                self.skip(f"{what}: {address} is a group inside the group; the language expands nested groups")
+                self.skip(Msg("{what}: {address} is a group inside the group; the language expands nested groups",
+                              what=what, address=address))
             elif not self.resolvable(address):
-                self.skip(f"{what}: {address} is not an address of this import")
+                self.skip(Msg("{what}: {address} is not an address of this import", what=what, address=address))
             else:
                 out.append(self.ref(address))
         return out
 
     def _group(self, group: o.Group) -> dict[str, Any]:
         entry: dict[str, Any] = {"address": self.ref(group.address), "name": group.name}
-        entry["members"] = self._members(f"group {group.address} member", group.members)
+        entry["members"] = self._members(Msg("group {group} member", group=group.address), group.members)
         post = group.post_policy
         senders = [
             "@" + to_unicode(s[1:]) if s.startswith("@") else s
             for s in self._members(
-                f"group {group.address} sender", tuple(x for x in group.senders if not x.startswith("@"))
+                Msg("group {group} sender", group=group.address),
+                tuple(x for x in group.senders if not x.startswith("@")),
             )
         ] + ["@" + to_unicode(s[1:]) for s in group.senders if s.startswith("@")]
         if post == "senders" and not senders:
-            self.skip(f"group {group.address}: post rule 'senders' with nobody listed; written as post: members")
+            self.skip(Msg("group {group}: post rule `senders` with nobody listed; written as `post: members`",
+                          group=group.address))
             post = "members"
         entry["post"] = post
         if senders and post == "senders":
             entry["senders"] = senders
         elif senders:  # the provider keeps a list its post rule does not read; the config cannot say that
-            self.skip(f"group {group.address}: senders {', '.join(senders)} are not used by its post rule {post}")
+            listed = ", ".join(senders)
+            self.skip(Msg("group {group}: senders {senders} are not used by its post rule `{post}`",
+                          group=group.address, senders=listed, post=post))
         owners = []
         for owner in group.owners:
             box = self.mailboxes.get(owner)
             if box is None or box.kind != "person":
-                self.skip(f"group {group.address} (imported): its owner {owner} is left out: not a person here")
+                self.skip(Msg("group {group} (imported): its owner {owner} is left out: not a person here",
+                              group=group.address, owner=owner))
             elif box.frozen and self._successor(box, quiet=True):
-                self.skip(f"group {group.address} (imported): its owner {owner} left; the first plan passes the "
-                          "ownership to their successor")  # fmt: skip
+                self.skip(Msg("group {group} (imported): its owner {owner} left; the first plan passes the ownership "
+                              "to their successor", group=group.address, owner=owner))
             else:
                 owners.append(owner)  # one who left, with nobody to pass it to, keeps it (remove_from_groups: false)
         if owners:
@@ -152,11 +159,12 @@ class _Builder(PeopleSections):
 
     def _alias(self, alias: o.Alias) -> dict[str, Any] | None:
         if self._is_alias_domain(alias.address.rpartition("@")[2]):
-            self.skip(f"alias {alias.address}: on an alias domain every address mirrors the target domain")
+            self.skip(Msg("alias {alias}: on an alias domain every address mirrors the target domain",
+                          alias=alias.address))
             return None
-        targets = self._members(f"alias {alias.address} target", alias.targets)
+        targets = self._members(Msg("alias {alias} target", alias=alias.address), alias.targets)
         if len(targets) != len(alias.targets) or not targets:
-            self.skip(f"alias {alias.address} was left out: not all of its targets could be written")
+            self.skip(Msg("alias {alias} was left out: not all of its targets could be written", alias=alias.address))
             return None
         return {"address": self.ref(alias.address), "to": targets}
 
@@ -169,10 +177,10 @@ class _Builder(PeopleSections):
             return None
         for person in people:
             if person.frozen and person.address in self.forwardings and person.address not in self.replies:
-                self.out.notes.append(
-                    f"{person.address} left without an auto-reply, so the offboarding auto-reply of the starting "
-                    "config is not kept (each departed person's reply is written with them)"
-                )
+                self.out.notes.append(Msg(
+                    "{address} left without an auto-reply, so the offboarding auto-reply of the starting config is "
+                    "not kept (each departed person's reply is written with them)", address=person.address,
+                ))
                 return None
         return text
 
@@ -200,16 +208,21 @@ class _Builder(PeopleSections):
         hosted = self._hosted()
         if not found:
             start = self.doc.policies.password
-            self.out.notes.append(
-                "the provider holds no password policy; the first apply sets this one "
-                f"(min_length {start.min_length}, max_age_days {start.max_age_days}, require_2fa {start.require_2fa})"
-            )
+            two_factor = "true" if start.require_2fa else "false"  # as the YAML says it
+            self.out.notes.append(Msg(
+                "the provider has no password policy; the first apply sets this one (`min_length: {min_length}`, "
+                "`max_age_days: {max_age_days}`, `require_2fa: {require_2fa}`)", min_length=start.min_length,
+                max_age_days=start.max_age_days, require_2fa=two_factor,
+            ))
             return start.model_dump(mode="json", exclude_unset=True)
         missing = [d for d in hosted if d not in found]
         if missing:
-            self.out.notes.append(f"no password policy on {', '.join(missing)}: the first apply sets it there")
+            domains = ", ".join(missing)
+            self.out.notes.append(Msg("no password policy on {domains}: the first apply sets it there",
+                                      domains=domains))
         if len(values) > 1:
-            self.skip("password policies differ between domains; the language has one: the primary domain's is kept")
+            self.skip(Msg("password policies differ between domains; the language has one: the primary domain's is "
+                          "kept"))
         policy = found.get(self.primary) or next(iter(found.values()))
         return {
             "min_length": policy.password_min_length,
@@ -225,20 +238,21 @@ class _Builder(PeopleSections):
         kinds = {(r.copy_to, r.retention_days) for r in rules.values()}
         missing = [d for d in self._hosted() if d not in rules]
         if len(kinds) > 1 or missing:
-            self.skip("archive copies differ between domains; the language has one: the primary domain's is kept")
+            self.skip(Msg("archive copies differ between domains; the language has one: the primary domain's is kept"))
         rule = rules.get(self.primary) or next(iter(rules.values()))
         out: dict[str, Any] = {}
         if rule.retention_days:
             out["retention"] = period_of(rule.retention_days)
         elif start.retention:
             out["retention"] = start.retention
-            self.skip(f"archive: retention {start.retention} of the starting config is not on the provider")
+            self.skip(Msg("archive: retention {retention} of the starting config is not on the provider",
+                          retention=start.retention))
         copy_to = self.mailboxes.get(rule.copy_to)
         domain = rule.copy_to.rpartition("@")[2]
         if copy_to is not None or domain not in self.own_domains:
             out["journal_to"] = self.ref(rule.copy_to)
         else:
-            self.skip(f"archive: copies go to {rule.copy_to}, which is not a mailbox")
+            self.skip(Msg("archive: copies go to {address}, which is not a mailbox", address=rule.copy_to))
         return out
 
     def _offboarding_policy(self, text: AutoReplyText | None, people: list[o.Mailbox]) -> dict[str, Any]:
@@ -248,10 +262,10 @@ class _Builder(PeopleSections):
         in_groups = sorted({m for g in self.groups.values() for m in (*g.members, *g.senders, *g.owners) if m in gone})
         if in_groups and start.remove_from_groups:
             out["remove_from_groups"] = False
-            self.out.notes.append(
-                f"people who left are still group members ({', '.join(in_groups)}): remove_from_groups is false; "
-                "set it to true to take them out"
-            )
+            self.out.notes.append(Msg(
+                "people who left are still group members ({addresses}): `remove_from_groups` is false; set it to true "
+                "to take them out", addresses=", ".join(in_groups),
+            ))
         if any(a in gone for a in self.forwardings) and not start.deliver_to_successor:
             out["deliver_to_successor"] = True
         if text is not None:
@@ -271,10 +285,10 @@ class _Builder(PeopleSections):
     def _report_leftovers(self) -> None:
         for fwd in self.forwardings.values():
             if fwd.address not in self.mailboxes:
-                self.skip(f"forwarding: {fwd.address} is not a mailbox of this import")
+                self.skip(Msg("forwarding: {address} is not a mailbox of this import", address=fwd.address))
         for reply in self.replies.values():
             if reply.address not in self.mailboxes:
-                self.skip(f"auto-reply: {reply.address} is not a mailbox of this import")
+                self.skip(Msg("auto-reply: {address} is not a mailbox of this import", address=reply.address))
 
 
 def period_of(days: int) -> str:

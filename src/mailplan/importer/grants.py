@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from mailplan.i18n import Msg
 from mailplan.model.objects import AdminLevel, AdminRole, Delegation, Mailbox
 
 
@@ -70,22 +71,23 @@ def split_grants(
         if successors.get(d.mailbox) == d.grantee and (d.read, d.send) == (True, False):
             continue  # the successor reads the old mail: follows from `successor:`
         if d.mailbox not in boxes:
-            grants.skipped.append(
-                f"delegation: {d.grantee} may {_rights(d.read, d.send)} {d.mailbox}, a person's mailbox "
-                "(the language grants rights on functional mailboxes only)"
-            )
+            grants.skipped.append(Msg(
+                "delegation: {grantee} may {rights} {mailbox}, a person's mailbox (the language grants rights on "
+                "functional mailboxes only)", grantee=d.grantee, rights=_rights(d.read, d.send), mailbox=d.mailbox,
+            ))
         elif d.grantee not in persons or persons[d.grantee].frozen:
-            grants.skipped.append(
-                f"delegation: {d.grantee} may {_rights(d.read, d.send)} {d.mailbox}, but {d.grantee} is not a "
-                "current person of this import"
-            )
+            grants.skipped.append(Msg(
+                "delegation: {grantee} may {rights} {mailbox}, but {grantee} is not a current person of this import",
+                grantee=d.grantee, rights=_rights(d.read, d.send), mailbox=d.mailbox,
+            ))
         elif d.read or d.send:
             held.setdefault(d.grantee, {})[d.mailbox] = (d.read, d.send)
     roles = {a.address: a for a in admins}
     for address in sorted(set(held) | set(roles)):
         person = persons.get(address)
         if person is None or person.frozen:  # only admin roles get here: delegations were checked above
-            grants.skipped.append(f"admin role: {address} ({roles[address].level}) is not a current person")
+            grants.skipped.append(Msg("admin role: {address} ({level}) is not a current person", address=address,
+                                      level=roles[address].level))
             continue
         mine = held.get(address, {})
         dept_boxes = _department_boxes(person, boxes.values(), parents)
@@ -104,10 +106,10 @@ def split_grants(
             if r and s:
                 grants.owners.setdefault(box, []).append(address)
             else:
-                grants.skipped.append(
-                    f"delegation: {address} may only {_rights(r, s)} {box} (owners both read and send; a tier "
-                    "grants it on all of the department's mailboxes)"
-                )
+                grants.skipped.append(Msg(
+                    "delegation: {address} may only {rights} {mailbox} (owners both read and send; a tier grants it "
+                    "on all of the department's mailboxes)", address=address, rights=_rights(r, s), mailbox=box,
+                ))
     return grants
 
 
@@ -126,18 +128,20 @@ def _admin_level(
     if role.level == "super":
         return "super"
     if person.department is None:
-        skipped.append(f"admin role: {role.address} is a department admin but has no department")
+        skipped.append(Msg("admin role: {address} is a department admin but has no department", address=role.address))
         return None
     expected = tuple(sorted(subtree(parents, person.department)))
     if role.departments != expected:
-        skipped.append(
-            f"admin role: {role.address} administers departments {', '.join(role.departments) or '(none)'}; the "
-            f"language makes a department admin administer their own department and those below it "
-            f"({', '.join(expected)})"
-        )
+        held = ", ".join(role.departments) or Msg("(none)")
+        skipped.append(Msg(
+            "admin role: {address} administers departments {held}; the language makes a department admin administer "
+            "their own department and those below it ({expected})", address=role.address, held=held,
+            expected=", ".join(expected),
+        ))
         return None
     return "department"
 
 
 def _rights(read: bool, send: bool) -> str:
-    return "read and send as" if read and send else "read" if read else "send as"
+    # Translators: what a delegate may do with a mailbox, inside "{grantee} may {rights} {mailbox}"
+    return Msg("read and send as") if read and send else Msg("read") if read else Msg("send as")

@@ -10,6 +10,7 @@ from typing import Any
 from mailplan.config.addresses import AddressError
 from mailplan.config.models import AutoReplyText
 from mailplan.config.naming import derive_local_part
+from mailplan.i18n import Msg
 from mailplan.importer.grants import TierFlags
 from mailplan.importer.reading import Reading, alabel, escape_braces
 from mailplan.model import objects as o
@@ -38,11 +39,14 @@ class PeopleSections(Reading):
             spec = self.doc.domains[key].model_dump(mode="json", exclude_unset=True)
             found = present.get(name)
             if found is None:
-                self.out.notes.append(f"domain {key} is not on provider {self.start.provider!r}: the plan creates it")
+                provider = repr(self.start.provider)
+                self.out.notes.append(Msg("domain {domain} is not on provider {provider}: the plan creates it",
+                                          domain=key, provider=provider))
             elif found.description != self.doc.domains[key].description:
                 spec["description"] = found.description
             if found is not None and (found.alias_of or None) != (alabel(self.doc.domains[key].alias_of or "") or None):
-                self.skip(f"domain {key}: the provider has alias_of={found.alias_of}, the config another target")
+                self.skip(Msg("domain {domain}: the provider has `alias_of={target}`, the config another target",
+                              domain=key, target=found.alias_of))
             out[key] = spec
         return out
 
@@ -56,14 +60,17 @@ class PeopleSections(Reading):
                 if person is not None and person.kind == "person":
                     entry["manager"] = self.ref(dept.manager)
                 else:
-                    self.skip(f"department {key}: its manager {dept.manager} is not a person of this import")
+                    self.skip(Msg("department {department}: its manager {manager} is not a person of this import",
+                                  department=key, manager=dept.manager))
             if dept.parent:
                 if dept.parent in self.departments:
                     entry["parent"] = dept.parent
                 else:
-                    self.skip(f"department {key}: its parent {dept.parent} is not a department of this import")
+                    self.skip(Msg("department {department}: its parent {parent} is not a department of this import",
+                                  department=key, parent=dept.parent))
             if dept.org_domain != self.primary:
-                self.skip(f"department {key} belongs to {dept.org_domain}, not the primary domain {self.primary}")
+                self.skip(Msg("department {department} belongs to {domain}, not the primary domain {primary}",
+                              department=key, domain=dept.org_domain, primary=self.primary))
             out[key] = entry
         return out
 
@@ -88,7 +95,9 @@ class PeopleSections(Reading):
     def _department_of(self, box: o.Mailbox) -> str | None:
         if box.department is None or box.department in self.departments:
             return box.department
-        self.skip(f"mailbox {box.address}: its department {box.department!r} is not a department on the provider")
+        department = repr(box.department)
+        self.skip(Msg("mailbox {address}: its department {department} is not a department on the provider",
+                      address=box.address, department=department))
         return None
 
     # -- tiers -------------------------------------------------------------------------------------
@@ -185,10 +194,10 @@ class PeopleSections(Reading):
         if len(targets) == 1 and targets[0] is not None and targets[0].kind == "person" and not targets[0].frozen:
             return targets[0]
         if not quiet:
-            self.skip(
-                f"forwarding: mail to {box.address} goes to {', '.join(forwarding.targets)}; a person who left "
-                "hands over to one current person (successor)"
-            )
+            self.skip(Msg(
+                "forwarding: mail to {address} goes to {targets}; a person who left hands over to one current person "
+                "(`successor`)", address=box.address, targets=", ".join(forwarding.targets),
+            ))
         return None
 
     def _rendered(self, text: AutoReplyText, box: o.Mailbox, successor: o.Mailbox | None) -> tuple[str, str]:
@@ -209,9 +218,11 @@ class PeopleSections(Reading):
     def _not_expressible_on_current(self, box: o.Mailbox) -> None:
         if box.address in self.forwardings:
             targets = ", ".join(self.forwardings[box.address].targets)
-            self.skip(f"forwarding: {box.address} (not frozen) forwards to {targets}; only people who left forward")
+            self.skip(Msg("forwarding: {address} (not frozen) forwards to {targets}; only people who left forward",
+                          address=box.address, targets=targets))
         if box.address in self.replies and box.kind == "person":
-            self.skip(f"auto-reply of {box.address} (not frozen): only people who left and mailboxes have one")
+            self.skip(Msg("auto-reply of {address} (not frozen): only people who left and mailboxes have one",
+                          address=box.address))
 
     def _mailbox(self, box: o.Mailbox, aliases: list[str], owners: list[str], default_quota: int) -> dict[str, Any]:
         entry: dict[str, Any] = {"address": self.ref(box.address), "name": box.name}
@@ -230,5 +241,6 @@ class PeopleSections(Reading):
         if box.quota_mb != default_quota:
             entry["quota_mb"] = box.quota_mb
         if box.address in self.forwardings:
-            self.skip(f"forwarding: the mailbox {box.address} forwards; only people who left forward")
+            self.skip(Msg("forwarding: the mailbox {address} forwards; only people who left forward",
+                          address=box.address))
         return entry

@@ -23,6 +23,7 @@ from mailplan.config.providers import available_class, check_providers
 from mailplan.config.secrets import resolve
 from mailplan.config.source import SourceMap
 from mailplan.errors import ConfigError, MailplanError, Problem
+from mailplan.i18n import Msg, plural_msg
 from mailplan.providers.base import CredentialSink, Provider, ProviderContext
 from mailplan.providers.registry import provider_class
 
@@ -45,18 +46,23 @@ class Start:
 def from_config(path: Path, provider: str | None, domains: list[str]) -> Start:
     """Start from an existing config; ``provider`` may be omitted when it has one mail provider."""
     if not path.exists():
-        raise MailplanError(f"{path}: no such config file — pass --config FILE, or --type and --setting")
+        raise MailplanError(Msg("{path}: no such config file — pass --config FILE, or --type and --setting",
+                                path=str(path)))
     doc = config_mod.load(path).document
     mail_providers = [n for n, p in doc.providers.items() if _role(p.type) == "mail"]
     if provider is None:
         if len(mail_providers) != 1:
-            listed = ", ".join(mail_providers) or "none"
-            raise MailplanError(f"{path} has {len(mail_providers)} mail providers ({listed}); name one with --provider")
+            listed = ", ".join(mail_providers) or Msg("none")
+            raise MailplanError(plural_msg("{path} has {count} mail provider ({names}); name one with --provider",
+                                           "{path} has {count} mail providers ({names}); name one with --provider",
+                                           len(mail_providers), path=str(path), names=listed))
         provider = mail_providers[0]
     if provider not in doc.providers:
-        raise MailplanError(f"{path} defines no provider {provider!r}; its mail providers: {', '.join(mail_providers)}")
+        raise MailplanError(Msg("{path} defines no provider {name}; its mail providers: {names}", path=str(path),
+                                name=repr(provider), names=", ".join(mail_providers)))
     if provider not in mail_providers:
-        raise MailplanError(f"provider {provider!r} is not a mail provider; import reads a mail provider")
+        shown = repr(provider)
+        raise MailplanError(Msg("provider {name} is not a mail provider; import reads a mail provider", name=shown))
     doc = _with_domains(doc, provider, domains)
     return Start(doc, provider, path.resolve().parent, str(path), _scope(doc, provider))
 
@@ -66,16 +72,19 @@ def from_settings(
 ) -> Start:
     """Start from nothing but a provider type and its settings (``key=value``); needs ``--domain``."""
     if not domains:
-        raise MailplanError("--type needs at least one --domain: which domains to import")
+        raise MailplanError(Msg("--type needs at least one --domain: which domains to import"))
     name = name or "mail"
     values: dict[str, Any] = {}
     for item in settings:
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
-            raise MailplanError(f"--setting {item!r}: write it as key=value")
+            shown = repr(item)
+            raise MailplanError(Msg("--setting {setting}: write it as key=value", setting=shown))
         values[key.strip()] = value
     if _role(provider_type) not in ("mail", None):
-        raise MailplanError(f"{provider_type!r} is not a mail provider; import reads mailboxes from a mail provider")
+        shown = repr(provider_type)
+        raise MailplanError(Msg("{type} is not a mail provider; import reads mailboxes from a mail provider",
+                                type=shown))
     data: dict[str, Any] = {
         "version": 1,
         "organization": {"name": organization or domains[0], "primary_domain": domains[0]},
@@ -128,7 +137,8 @@ def _scope(doc: Document, provider: str) -> tuple[str, ...]:
     hosted = {_alabel(k) for k, d in doc.domains.items() if d.mail == provider and not d.alias_of}
     aliases = {_alabel(k) for k, d in doc.domains.items() if d.alias_of and _alabel(d.alias_of) in hosted}
     if not hosted:
-        raise MailplanError(f"no domain is hosted by provider {provider!r}; name one with --domain")
+        shown = repr(provider)
+        raise MailplanError(Msg("no domain is hosted by provider {name}; name one with --domain", name=shown))
     return tuple(sorted(hosted | aliases))
 
 

@@ -16,6 +16,7 @@ import stat
 import subprocess
 from dataclasses import dataclass
 
+from mailplan.i18n import Msg
 from mailplan.providers.mail.local.serverparams import ServerParams
 
 # Run by the helper's Python, as the helper: exit 3 = no mailplan, 4 = no database, 5 = no reply-log folder.
@@ -44,28 +45,33 @@ class Finding:
 
 def check(p: ServerParams) -> tuple[list[Finding], list[str]]:
     """(problems that stop the helpers or the servers, warnings)."""
-    warnings = []
+    warnings: list[str] = []
     if not p.database.exists():
-        return [Finding(f"the database {p.database} does not exist yet", "run mailplan apply first")], []
+        return [Finding(Msg("the database {path} does not exist yet", path=p.database),
+                        Msg("run `mailplan apply` first"))], []  # fmt: skip
     if p.database.stat().st_mode & stat.S_IROTH:
-        warnings.append(
-            f"the database {p.database} (password hashes) is readable by every local user: set "
-            f"database_group: <the primary group of {p.helper_user}> for the provider and run mailplan apply"
-        )
+        warnings.append(Msg(
+            "the database {path} (password hashes) is readable by every local user: set "
+            "`database_group: <the primary group of {user}>` for the provider and run `mailplan apply`",
+            path=p.database, user=p.helper_user,
+        ))
     if os.geteuid() != 0:
-        warnings.append(
-            f"not checked (needs root): that user {p.helper_user} can run {p.python}, import mailplan and "
-            f"read {p.database}; run server-config as root on the mail host to check"
-        )
+        warnings.append(Msg(
+            "not checked (needs root): that user {user} can run {python}, import mailplan and read {path}; run "
+            "`mailplan local server-config` as root on the mail host to check",
+            user=p.helper_user, python=p.python, path=p.database,
+        ))
         return [], warnings
     problems = _vmail(p) + _tls_files(p)
     try:
         user = pwd.getpwnam(p.helper_user)
     except KeyError:
         fix = f"useradd --system --user-group --home-dir /nonexistent --shell /usr/sbin/nologin {p.helper_user}"
-        return [*problems, Finding(f"the helpers' user {p.helper_user} does not exist", fix)], warnings
+        missing = Msg("the helpers' user {user} does not exist", user=p.helper_user)
+        return [*problems, Finding(missing, _command(fix))], warnings
     if not p.autoreply_state_dir.is_dir():
-        problems.append(_state_dir_finding(p, user, "does not exist"))
+        missing = Msg("the reply log's folder {path} does not exist", path=p.autoreply_state_dir)
+        problems.append(_state_dir_finding(p, user, missing))
     probe = _run_probe(p, user)
     if probe is not None:
         problems.append(probe)
@@ -75,32 +81,31 @@ def check(p: ServerParams) -> tuple[list[Finding], list[str]]:
 def _vmail(p: ServerParams) -> list[Finding]:
     fix = f"install -d -o {p.vmail_uid} -g {p.vmail_gid} -m 0750 {p.vmail_dir}"
     if not p.vmail_dir.is_dir():
-        return [Finding(f"the Maildir folder {p.vmail_dir} does not exist", fix)]
+        return [Finding(Msg("the Maildir folder {path} does not exist", path=p.vmail_dir), _command(fix))]
     if p.vmail_dir.stat().st_uid != p.vmail_uid:
-        return [Finding(f"the Maildir folder {p.vmail_dir} does not belong to uid {p.vmail_uid}", fix)]
+        return [Finding(Msg("the Maildir folder {path} does not belong to uid {uid}", path=p.vmail_dir,
+                            uid=p.vmail_uid), _command(fix))]  # fmt: skip
     return []
 
 
 def _tls_files(p: ServerParams) -> list[Finding]:
     missing = [path for path in (p.tls_cert, p.tls_key) if path is not None and not path.is_file()]
     return [
-        Finding(f"the TLS file {path} does not exist", "give the certificate's full chain and its key (see certbot)")
+        Finding(Msg("the TLS file {path} does not exist", path=path),
+                Msg("give the certificate's full chain and its key (see certbot)"))
         for path in missing
     ]
 
 
-def _state_dir_finding(p: ServerParams, user: pwd.struct_passwd, what: str) -> Finding:
-    return Finding(
-        f"the reply log's folder {p.autoreply_state_dir} {what}",
-        f"install -d -o {user.pw_name} -g {user.pw_gid} -m 0700 {p.autoreply_state_dir}",
-    )
+def _state_dir_finding(p: ServerParams, user: pwd.struct_passwd, what: Msg) -> Finding:
+    return Finding(what, _command(f"install -d -o {user.pw_name} -g {user.pw_gid} -m 0700 {p.autoreply_state_dir}"))
 
 
 def _run_probe(p: ServerParams, user: pwd.struct_passwd) -> Finding | None:
     env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}
     if p.pythonpath:
         env["PYTHONPATH"] = p.pythonpath
-    who = f"user {user.pw_name} (group {user.pw_gid} only, as Postfix runs the helpers)"
+    who = Msg("user {user} (group {gid} only, as Postfix runs the helpers)", user=user.pw_name, gid=user.pw_gid)
     try:
         done = subprocess.run(
             [p.python, "-c", _PROBE, str(p.database), str(p.autoreply_state_dir)],
@@ -110,22 +115,25 @@ def _run_probe(p: ServerParams, user: pwd.struct_passwd) -> Finding | None:
     except OSError as exc:
         return _cannot_run(p, who, exc.strerror or str(exc))
     said = (done.stdout + done.stderr).strip().splitlines()
-    last = said[-1] if said else f"exit status {done.returncode}"
+    last = said[-1] if said else Msg("exit status {code}", code=done.returncode)
     if done.returncode == 3:
         return Finding(
-            f"{who} runs {p.python} but cannot import mailplan ({last})",
-            f"install mailplan for that Python, or give --pythonpath DIR (a copy of mailplan's source "
-            f"{user.pw_name} can read), or use --python /opt/mailplan/bin/python after: {_VENV}",
+            Msg("{who} runs {python} but cannot import mailplan ({why})", who=who, python=p.python, why=last),
+            Msg("install mailplan for that Python, or give --pythonpath DIR (a copy of mailplan's source {user} can "
+                "read), or use --python /opt/mailplan/bin/python after: `{venv}`", user=user.pw_name, venv=_VENV),
         )
     if done.returncode == 4:
+        group = _group_name(user.pw_gid)
         return Finding(
-            f"{who} cannot read the database {p.database} ({last})",
-            f"give the database that user's group: set database_group: {_group_name(user.pw_gid)} for the "
-            f"provider and run mailplan apply (or: chgrp {_group_name(user.pw_gid)} {p.database} && "
-            f"chmod 0640 {p.database}), and let the user traverse its folders",
+            Msg("{who} cannot read the database {path} ({why})", who=who, path=p.database, why=last),
+            Msg("give the database that user's group: set database_group: {group} for the provider and run mailplan "
+                "apply (or: chgrp {group} {path} && chmod 0640 {path}), and let the user traverse its folders",
+                group=group, path=p.database),
         )
     if done.returncode == 5:
-        return _state_dir_finding(p, user, f"is not writable by {user.pw_name}")
+        unwritable = Msg("the reply log's folder {path} is not writable by {user}", path=p.autoreply_state_dir,
+                         user=user.pw_name)  # fmt: skip
+        return _state_dir_finding(p, user, unwritable)
     if done.returncode != 0:
         return _cannot_run(p, who, last)
     return None
@@ -136,11 +144,18 @@ _VENV = "python3 -m venv /opt/mailplan && /opt/mailplan/bin/pip install <mailpla
 
 def _cannot_run(p: ServerParams, who: str, why: str) -> Finding:
     return Finding(
-        f"{who} cannot run {p.python} ({why}); Postfix could not start the helpers and would answer "
-        "every recipient with 451 4.3.5",
-        f"install mailplan where that user can run it ({_VENV}), then run server-config with "
-        "--python /opt/mailplan/bin/python (the default when server-config is run by /opt/mailplan/bin/mailplan)",
+        Msg("{who} cannot run {python} ({why}); Postfix could not start the helpers and would answer every "
+            "recipient with 451 4.3.5", who=who, python=p.python, why=why),
+        Msg("install mailplan where that user can run it (`{venv}`), then run `mailplan local server-config` with "
+            "--python /opt/mailplan/bin/python (the default when it is run by /opt/mailplan/bin/mailplan)",
+            venv=_VENV),
     )
+
+
+def _command(command: str) -> str:
+    """A fix that is a command to run: the command itself (in Chinese: 运行 `…`)."""
+    # Translators: a fix that is one shell command; keep it as it is, in backticks
+    return Msg("{command}", command=command)
 
 
 def _group_name(gid: int) -> str:

@@ -7,6 +7,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from mailplan.i18n import Msg
 from mailplan.providers.mail.local.serverdb import AUTOREPLY_LOGIN
 
 POLICY_SERVICE = "mailplan-policy"
@@ -82,10 +83,10 @@ def cleartext_listeners_off_loopback(p: ServerParams) -> list[str]:
     """Listeners that would take passwords without TLS on a network interface (none with a certificate)."""
     if p.tls:
         return []
-    found = []
+    found: list[str] = []
     if not is_loopback(listen_host(p.submission_listen)):
-        found.append(f"submission ({p.submission_listen})")
+        found.append(Msg("submission ({listen})", listen=p.submission_listen))
     addresses = [a.strip() for a in p.imap_address.split(",") if a.strip()]
     if not addresses or not all(is_loopback(a) for a in addresses):
-        found.append(f"IMAP ({p.imap_address} port {p.imap_port})")
+        found.append(Msg("IMAP ({address} port {port})", address=p.imap_address, port=p.imap_port))
     return found
