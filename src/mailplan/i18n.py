@@ -290,8 +290,10 @@ def _as_pattern(msgid: str) -> tuple[re.Pattern[str], int] | None:
             regex += r"(?P<count>\d+)" if field == "count" else f"(?P<{field}>.+?)"
             seen.add(field)
         previous_field = True
-    if not re.search(r"[A-Za-z]{2}", fixed):
-        return None  # "{what}: {why}" would match any text: only sentences are recognised
+    if len(re.findall(r"[A-Za-z]{2,}", fixed)) < 2:
+        # "{what}: {why}" would match any text, "{first} or {last}" any text with an "or" in it: only
+        # sentences (two words at least besides the placeholders) are recognised
+        return None
     return re.compile(regex, re.DOTALL), len(fixed)
 
 
