@@ -28,7 +28,7 @@ from mailplan.engine import gate
 from mailplan.engine.apply import apply_changes, waiting_for_allow_delete
 from mailplan.engine.drift import in_sync
 from mailplan.engine.journal import Journal
-from mailplan.i18n import ngettext
+from mailplan.i18n import _, ngettext
 from mailplan.model.change import Change
 from mailplan.model.plan import Plan
 from mailplan.people import welcome
@@ -70,7 +70,7 @@ def plan(
         session = Session.open(config, today(), spf_resolver(spf_dns))
         try:
             console = Console()
-            observed = session.observe(lambda name: console.status(f"reading provider {name} …"))
+            observed = session.observe(lambda name: console.status(_("reading provider {name} …", name=name)))
             result = session.plan(observed, gate.GateSettings(today=session.today, allow_delete=allow_delete,
                                                               force=force))
         finally:
@@ -78,7 +78,8 @@ def plan(
         typer.echo(render_plan(result, fmt.value), nl=False)
         if out is not None:
             result.save(out)
-            console.status(f"Saved the plan to {out}. Apply exactly this plan with: mailplan apply --plan {out}")
+            console.status(_("Saved the plan to {path}. Apply exactly this plan with: `mailplan apply --plan {path}`",
+                             path=out))
         if result.blocked:
             raise typer.Exit(1)
         if detailed_exitcode and result.has_changes:

@@ -1,0 +1,197 @@
+"""The plan and drift as a person reads them, in both languages, on copies of the example company.
+
+``plan`` (text and markdown), a plan saved with ``--out`` and read back, and ``drift`` after an apply
+and a change made by hand in the local mail database: nothing of the other language is left but data
+(names, addresses, domains, values, provider names). JSON, the saved plan file and the exit codes are
+the same in both languages. A cloud provider's manual steps (Tencent Exmail's fake) read in Chinese too.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from fakes import alimail, exmail
+from fakes.example_company import ExampleCompany
+from mailplan import i18n
+from mailplan.model.plan import Plan
+from mailplan.render import plan_markdown, plan_text
+from people.conftest import EXAMPLE
+
+from .conftest import History
+from .leftover import chinese_left, english_left
+
+LANGS = ("en", "zh-CN")
+
+
+def _values(value: Any) -> set[str]:
+    if isinstance(value, list | tuple):
+        return {str(v) for v in value} | {", ".join(map(str, value))}
+    if isinstance(value, str):
+        # a text as the plan quotes it, and each of its lines (an auto-reply's body in a manual step)
+        return {value, json.dumps(value, ensure_ascii=False), *value.splitlines()}
+    return {str(value)} if value is not None else set()
+
+
+def data(plan: dict[str, Any]) -> set[str]:
+    """What a plan holds that no language changes: keys, domains, providers, the objects' values."""
+    out: set[str] = set()
+    for change in plan["changes"]:
+        out |= {change["key"], change["domain"], change["provider"]}
+        for side in ("before", "after"):
+            for value in (change[side] or {}).values():
+                out |= _values(value)
+    for item in plan["unmanaged"]:
+        out.add(item["provider"])
+        for value in item["object"].values():
+            out |= _values(value)
+    return out
+
+
+def without_time(text: str) -> dict[str, Any]:
+    """A plan's JSON without its creation time (two runs may fall in different seconds)."""
+    return {k: v for k, v in json.loads(text).items() if k != "created_at"}
+
+
+@pytest.fixture(scope="module")
+def fresh(tmp_path_factory: pytest.TempPathFactory) -> History:
+    company = History(tmp_path_factory.mktemp("plan"))
+    shutil.copy(EXAMPLE, company.config)
+    return company
+
+
+@pytest.fixture(scope="module")
+def drifted(tmp_path_factory: pytest.TempPathFactory) -> Iterator[History]:
+    """Applied, then changed by hand: a mailbox frozen and an alias deleted in the mail database."""
+    company = History(tmp_path_factory.mktemp("drift"))
+    shutil.copy(EXAMPLE, company.config)
+    applied = company.run("apply", str(company.config), "--auto-approve")
+    assert applied.exit_code == 0, applied.stdout + applied.stderr
+    with sqlite3.connect(company.folder / ".mailplan" / "mail.sqlite") as db:
+        db.execute("UPDATE mailbox SET active = 0 WHERE username = 'zhangsan@huamao-trade.com'")
+        [(alias,)] = db.execute("SELECT address FROM alias WHERE address <> goto LIMIT 1").fetchall()
+        db.execute("DELETE FROM alias WHERE address = ?", (alias,))
+    yield company
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown"])
+def test_plan_speaks_either_language(fresh: History, fmt: str) -> None:
+    en, zh = (fresh.run("plan", str(fresh.config), "--format", fmt, "--detailed-exitcode", lang=lang) for lang in LANGS)
+    assert en.exit_code == zh.exit_code == 2, en.stdout + en.stderr
+    keep = data(json.loads(fresh.run("plan", str(fresh.config), "--format", "json").stdout))
+    assert english_left(zh.stdout, keep) == [], zh.stdout
+    assert chinese_left(en.stdout, keep) == [], en.stdout
+    assert "计划：创建 " in zh.stdout and "Plan: " in en.stdout
+    key = "`zhangsan@huamao-trade.com`" if fmt == "markdown" else "zhangsan@huamao-trade.com"
+    assert f"mailbox {key}" in en.stdout and f"邮箱 {key}" in zh.stdout
+
+
+def test_plan_json_and_saved_plan_do_not_change_with_the_language(fresh: History, tmp_path: Path) -> None:
+    runs = {lang: fresh.run("plan", str(fresh.config), "--format", "json", lang=lang) for lang in LANGS}
+    assert without_time(runs["en"].stdout) == without_time(runs["zh-CN"].stdout)
+    saved = {}
+    for lang in LANGS:
+        out = tmp_path / f"{lang}.plan"
+        result = fresh.run("plan", str(fresh.config), "--out", str(out), lang=lang)
+        assert result.exit_code == 0, result.stderr
+        saved[lang] = without_time(out.read_text(encoding="utf-8"))
+        told = [line for line in result.stderr.splitlines() if str(out) in line]
+        assert told, result.stderr
+        keep = {str(out)}
+        if lang == "en":
+            assert chinese_left("\n".join(told), keep) == [] and "Saved the plan to" in told[0]
+        else:
+            assert english_left("\n".join(told), keep) == [] and "计划已保存到" in told[0]
+    assert saved["en"] == saved["zh-CN"]
+    assert all(c["reason"] == "in the config, not yet on the provider" for c in saved["en"]["changes"])
+
+
+def test_a_saved_plan_reads_in_either_language(fresh: History, tmp_path: Path) -> None:
+    """The file holds English; what a person sees of it is in the reader's language."""
+    out = tmp_path / "saved.plan"
+    assert fresh.run("plan", str(fresh.config), "--out", str(out), lang="zh-CN").exit_code == 0
+    keep = data(json.loads(out.read_text(encoding="utf-8")))
+    shown = {}
+    try:
+        for lang in LANGS:
+            i18n.select(lang)
+            plan = Plan.load(out)
+            shown[lang] = plan_text.render(plan) + plan_markdown.render(plan, title="Drift")
+    finally:
+        i18n.select("en")
+    assert english_left(shown["zh-CN"], keep) == [], shown["zh-CN"]
+    assert chinese_left(shown["en"], keep) == [], shown["en"]
+    assert "漂移：" in shown["zh-CN"] and "mailplan 漂移" in shown["zh-CN"]
+
+
+def test_drift_speaks_either_language(drifted: History) -> None:
+    runs = {(lang, fmt): drifted.run("drift", str(drifted.config), "--format", fmt, lang=lang)
+            for lang in LANGS for fmt in ("text", "markdown", "json")}
+    assert {r.exit_code for r in runs.values()} == {2}
+    assert without_time(runs["en", "json"].stdout) == without_time(runs["zh-CN", "json"].stdout)
+    keep = data(json.loads(runs["en", "json"].stdout))
+    for fmt in ("text", "markdown"):
+        english, chinese = runs["en", fmt].stdout, runs["zh-CN", fmt].stdout
+        assert english_left(chinese, keep) == [], chinese
+        assert chinese_left(english, keep) == [], english
+    text = runs["zh-CN", "text"].stdout
+    assert "^ 邮箱 zhangsan@huamao-trade.com" in text and "漂移：" in text and "解冻 1 项" in text
+    assert "Drift: " in runs["en", "text"].stdout and "1 to unfreeze" in runs["en", "text"].stdout
+    assert "+ 别名 " in text  # the alias deleted by hand is made again
+    reasons = {c["reason"] for c in json.loads(runs["zh-CN", "json"].stdout)["changes"]}
+    assert "back in the organization" in reasons  # JSON keeps the English reason
+
+
+def test_plan_with_nothing_to_do_in_either_language(drifted: History, tmp_path: Path) -> None:
+    company = History(tmp_path)
+    shutil.copytree(drifted.folder, tmp_path, dirs_exist_ok=True)
+    assert company.run("apply", str(company.config), "--auto-approve").exit_code == 0
+    en, zh = (company.run("plan", str(company.config), "--detailed-exitcode", lang=lang) for lang in LANGS)
+    assert en.exit_code == zh.exit_code == 0
+    assert en.stdout.startswith("No changes. The providers match the config.")
+    assert zh.stdout.startswith("没有变更。服务商与配置一致。")
+    assert english_left(zh.stdout) == [] and chinese_left(en.stdout) == []
+
+
+@pytest.mark.parametrize(
+    ("fake", "console", "english"),
+    [(exmail, "腾讯企业邮管理后台", "In the Exmail admin console"),
+     (alimail, "阿里邮箱管理后台", "In the Alibaba Mail admin console")],
+    ids=["tencent-exmail", "alibaba-mail"],
+)
+def test_cloud_manual_steps_read_in_chinese(fake: Any, console: str, english: str, tmp_path: Path) -> None:
+    """A cloud provider's fake: what its API cannot do is a manual step, and the plan words it in Chinese."""
+    with fake.harness(("huamao-trade.com", "huamao.cn")) as h:
+        company = ExampleCompany(tmp_path, h.provider_type, h.settings, {"corp_secret", "client_secret",
+                                                                          "function_secret"})
+        config = company.dir / "mailplan.yaml"
+        text = config.read_text(encoding="utf-8")
+        for refused in (", m.keller@keller-handel.example]", "  - {address: hr, to: [chenjianguo, sunli]}\n"):
+            assert refused in text  # what Exmail cannot hold (test_example_on_cn_mail.py)
+            text = text.replace(refused, "]" if refused.endswith("]") else "")
+        config.write_text(text, encoding="utf-8")
+        runs = {}
+        for lang in LANGS:
+            company.env["MAILPLAN_LANG"] = lang
+            runs[lang] = {fmt: company.run("plan", "--format", fmt) for fmt in ("text", "markdown", "json")}
+    assert {r.returncode for by_fmt in runs.values() for r in by_fmt.values()} == {0}
+    assert runs["en"]["json"].stdout == runs["zh-CN"]["json"].stdout or (
+        without_time(runs["en"]["json"].stdout) == without_time(runs["zh-CN"]["json"].stdout))
+    plan = json.loads(runs["en"]["json"].stdout)
+    manual = [c for c in plan["changes"] if c["action"] == "manual"]
+    assert manual and all(c["instructions"] for c in manual)
+    # the steps name the console's own Chinese menus in English too, so only the Chinese side is checked;
+    # Foxmail is the mail client's name
+    keep = data(plan) | {"Foxmail"}
+    for fmt in ("text", "markdown"):
+        chinese = runs["zh-CN"][fmt].stdout
+        assert english_left(chinese, keep) == [], "\n".join(english_left(chinese, keep))
+    chinese = runs["zh-CN"]["text"].stdout
+    assert "手动步骤——需要人员执行：" in chinese and console in chinese
+    assert english in runs["en"]["text"].stdout
