@@ -8,6 +8,8 @@ the same in both languages. A cloud provider's manual steps (Tencent Exmail's fa
 
 from __future__ import annotations
 
+import dataclasses
+import importlib
 import json
 import shutil
 import sqlite3
@@ -20,7 +22,22 @@ import pytest
 from fakes import alimail, exmail
 from fakes.example_company import ExampleCompany
 from mailplan import i18n
+from mailplan.model.change import Action, Change
+from mailplan.model.objects import (
+    AdminRole,
+    Alias,
+    ArchiveRule,
+    AutoReply,
+    Contact,
+    Delegation,
+    Department,
+    Domain,
+    Forwarding,
+    Group,
+    Policy,
+)
 from mailplan.model.plan import Plan
+from mailplan.providers.mail.contacts_manual import contact_steps
 from mailplan.render import plan_markdown, plan_text
 from people.conftest import EXAMPLE
 
@@ -195,3 +212,52 @@ def test_cloud_manual_steps_read_in_chinese(fake: Any, console: str, english: st
     chinese = runs["zh-CN"]["text"].stdout
     assert "手动步骤——需要人员执行：" in chinese and console in chinese
     assert english in runs["en"]["text"].stdout
+
+
+D = "huamao-trade.com"
+STEP_OBJECTS = [
+    Domain("huamao.cn", alias_of=D), Domain("huamao.com.cn"),
+    Group(f"sales@{D}", "销售", (f"zhangsan@{D}",)),
+    Group(f"all@{D}", "全体", (f"zhangsan@{D}",), post_policy="organization", owners=(f"lisi@{D}",)),
+    Group(f"team@{D}", "团队", (f"zhangsan@{D}",), post_policy="members"),
+    Group(f"board@{D}", "董事会", (f"zhangsan@{D}",), post_policy="senders", senders=(f"lisi@{D}",)),
+    Alias(f"info@{D}", (f"zhangsan@{D}", f"lisi@{D}")),
+    Policy(D, 14, 90, require_2fa=True), Policy(D, 10),
+    Forwarding(f"zhangwei@{D}", (f"wangfang@{D}",)),
+    AutoReply(f"zhangwei@{D}", "已离职 / Left", "您好，张伟已离职。\nHello, Zhang Wei has left."),
+    Delegation(f"sales@{D}", f"lisi@{D}", read=True), Delegation(f"sales@{D}", f"lisi@{D}", send=True),
+    Delegation(f"sales@{D}", f"lisi@{D}", read=True, send=True),
+    AdminRole(f"it@{D}", "super"), AdminRole(f"lisi@{D}", "department", ("sales", "finance")),
+    ArchiveRule(D, f"archive@{D}", 3650), ArchiveRule(D, f"archive@{D}"),
+    Department("sales-eu", D, "欧洲业务组", parent="sales"), Department("board", D, "董事会"),
+    Contact(D, "Keller Handel GmbH", f"lisi@{D}", (Contact.entry("business", "m.keller@keller-handel.example"),)),
+]
+
+
+@pytest.mark.parametrize("provider_type", ["tencent-exmail", "alibaba-mail", "netease-qiye"])
+def test_every_manual_step_of_the_chinese_providers_reads_in_chinese(provider_type: str, tmp_path: Path) -> None:
+    """Each object a person handles in the console, created, changed and removed, as the plan shows it, also
+    after the plan was saved (the file holds English, read back line by line)."""
+    manual = importlib.import_module(f"mailplan.providers.mail.{MODULES[provider_type]}.manual")
+    changes = []
+    for obj in STEP_OBJECTS:
+        for before, after in ((None, obj), (obj, obj), (obj, None)):
+            change = Change(Action.MANUAL, "mail", before, after)
+            steps = (contact_steps(change, provider_type) if isinstance(obj, Contact)
+                     else manual.instructions_for(change))
+            if steps:
+                changes.append(dataclasses.replace(change, instructions=steps))
+    assert len(changes) > 30
+    plan = Plan(changes)
+    plan.save(tmp_path / "saved.plan")
+    keep = data(json.loads((tmp_path / "saved.plan").read_text(encoding="utf-8"))) | {"Foxmail"}
+    try:
+        i18n.select("zh-CN")
+        for shown in (plan_text.render(plan), plan_text.render(Plan.load(tmp_path / "saved.plan"))):
+            assert english_left(shown, keep) == [], "\n".join(english_left(shown, keep))
+            assert "手动步骤——需要人员执行：" in shown
+    finally:
+        i18n.select("en")
+
+
+MODULES = {"tencent-exmail": "exmail", "alibaba-mail": "alimail", "netease-qiye": "netease"}

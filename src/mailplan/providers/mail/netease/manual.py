@@ -70,7 +70,7 @@ def _domain(obj: Domain) -> str:
         "Ask NetEase or your reseller to add the domain {name} to your enterprise (多域名), then verify it in the "
         "NetEase admin console (企业邮箱管理后台: https://qiye.163.com/login/ → 管理员登录, as an administrator) "
         "and publish the MX/SPF/DKIM records mailplan plans for it. NetEase's API is called per domain: give the "
-        "new domain its own netease-qiye provider with the product and key NetEase issues for it.",
+        "new domain its own `netease-qiye` provider with the product and key NetEase issues for it.",
         name=obj.name,
     )
 
