@@ -22,6 +22,7 @@ import pytest
 from fakes import alimail, exmail
 from fakes.example_company import ExampleCompany
 from mailplan import i18n
+from mailplan.errors import Problem
 from mailplan.model.change import Action, Change
 from mailplan.model.objects import (
     AdminRole,
@@ -34,9 +35,10 @@ from mailplan.model.objects import (
     Domain,
     Forwarding,
     Group,
+    Mailbox,
     Policy,
 )
-from mailplan.model.plan import Plan
+from mailplan.model.plan import LimitUse, Plan, Unmanaged
 from mailplan.providers.mail.contacts_manual import contact_steps
 from mailplan.render import plan_markdown, plan_text
 from people.conftest import EXAMPLE
@@ -261,3 +263,28 @@ def test_every_manual_step_of_the_chinese_providers_reads_in_chinese(provider_ty
 
 
 MODULES = {"tencent-exmail": "exmail", "alibaba-mail": "alimail", "netease-qiye": "netease"}
+
+
+def test_safety_limits_refusals_and_unmanaged_objects_in_either_language() -> None:
+    """The frame around what the safety gate says (its own messages are the gate's, data here)."""
+    refusal = "freezing 5 mailboxes on mail exceeds policies.safety"
+    plan = Plan(
+        [Change(Action.FREEZE, "mail", Mailbox(f"lisi@{D}", "李四"), Mailbox(f"lisi@{D}", "李四", frozen=True),
+                "left the organization")],
+        unmanaged=[Unmanaged("mail", Alias(f"old@{D}", (f"lisi@{D}",)))],
+        blocked=[Problem(refusal)],
+        safety=[LimitUse("mail", "mailbox", 3, 2, 30, 40, 4, 10.0, 5)],
+    )
+    keep = {refusal, f"lisi@{D}", f"old@{D}", "mail", "李四"}
+    shown = {}
+    try:
+        for lang in LANGS:
+            i18n.select(lang)
+            shown[lang] = plan_text.render(plan) + plan_markdown.render(plan, title="Drift")
+    finally:
+        i18n.select("en")
+    assert english_left(shown["zh-CN"], keep) == [], shown["zh-CN"]
+    assert chinese_left(shown["en"], keep) == [], shown["en"]
+    assert "服务商 mail 上的邮箱：本计划冻结或删除 3 个 + 最近 30 天内 2 个 = 5 个，上限 4 个" in shown["zh-CN"]
+    assert "安全检查拒绝了此计划" in shown["zh-CN"] and "未纳管（1 个）" in shown["zh-CN"]
+    assert "mailbox on mail: 3 frozen or removed by this plan + 2 in the last 30 days = 5 of 4 allowed" in shown["en"]
