@@ -288,3 +288,22 @@ def test_safety_limits_refusals_and_unmanaged_objects_in_either_language() -> No
     assert "服务商 mail 上的邮箱：本计划冻结或删除 3 个 + 最近 30 天内 2 个 = 5 个，上限 4 个" in shown["zh-CN"]
     assert "安全检查拒绝了此计划" in shown["zh-CN"] and "未纳管（1 个）" in shown["zh-CN"]
     assert "mailbox on mail: 3 frozen or removed by this plan + 2 in the last 30 days = 5 of 4 allowed" in shown["en"]
+
+
+def test_the_plan_offboard_prints_reads_in_either_language(tmp_path: Path) -> None:
+    """HR's commands print the part of the plan their edit causes, under their own title."""
+    shown = {}
+    for lang in LANGS:
+        company = History(tmp_path / lang)
+        company.folder.mkdir()
+        shutil.copy(EXAMPLE, company.config)
+        result = company.run("offboard", str(company.config), "zhangwei", "-s", "wangfang", "--on", "2030-03-07",
+                             lang=lang)
+        assert result.exit_code == 0, result.stdout + result.stderr
+        shown[lang] = result.stdout
+    on_the_day = company.run("plan", str(company.config), "--format", "json", MAILPLAN_TODAY="2030-03-07")
+    keep = data(json.loads(on_the_day.stdout))
+    assert english_left(shown["zh-CN"], keep) == [], shown["zh-CN"]
+    assert chinese_left(shown["en"], keep) == [], "\n".join(chinese_left(shown["en"], keep))
+    assert "的计划（当天或之后的第一次应用会执行）：创建 6 项" in shown["zh-CN"]
+    assert "+ 自动回复 zhangwei@huamao-trade.com" in shown["zh-CN"]

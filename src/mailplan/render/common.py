@@ -64,7 +64,8 @@ def by_domain(changes: Iterable[Change]) -> dict[str, list[Change]]:
     return dict(sorted(groups.items()))
 
 
-# The titles a plan is printed under (``title``), each with its summary sentence and Markdown heading.
+# The titles a plan is printed under (``title``), each with its summary sentence and Markdown heading;
+# a caller may pass its own title instead, already translated.
 SUMMARIES = {"Plan": N_("Plan: {counts}."), "Drift": N_("Drift: {counts}.")}
 HEADINGS = {"Plan": N_("mailplan plan"), "Drift": N_("mailplan drift")}
 
@@ -91,11 +92,14 @@ def summary_line(counts: dict[str, int], title: str = "Plan") -> str:
         "{remove} to remove, {manual} manual",
         **shown,
     )
-    return _(SUMMARIES.get(title, SUMMARIES["Plan"]), counts=parts)
+    if title in SUMMARIES:
+        return _(SUMMARIES[title], counts=parts)
+    # another title is already in the reader's language (HR's "Plan for {address}")
+    return _("{title}: {counts}.", title=title, counts=parts)
 
 
 def heading(title: str) -> str:
-    return _(HEADINGS.get(title, HEADINGS["Plan"]))
+    return _(HEADINGS[title]) if title in HEADINGS else f"mailplan {title.lower()}"
 
 
 def width(text: str) -> int:
