@@ -43,5 +43,5 @@ def test_a_plan_of_only_manual_steps_has_nothing_to_apply() -> None:
     from mailplan.render import plan_text
 
     text = plan_text.render(plan)
-    assert text.startswith("No changes to apply. 1 manual steps below are for a person")
+    assert text.startswith("No changes to apply. 1 manual step below is for a person")
     assert "Set-Mailbox x" in text

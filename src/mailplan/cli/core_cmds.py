@@ -75,7 +75,7 @@ def plan(
         session = Session.open(config, today(), spf_resolver(spf_dns))
         try:
             console = Console()
-            observed = session.observe(lambda name: console.status(f"reading provider {name} …"))
+            observed = session.observe(lambda name: console.status(_("reading provider {name} …", name=name)))
             result = session.plan(observed, gate.GateSettings(today=session.today, allow_delete=allow_delete,
                                                               force=force))
         finally:
@@ -83,7 +83,8 @@ def plan(
         typer.echo(render_plan(result, fmt.value), nl=False)
         if out is not None:
             result.save(out)
-            console.status(f"Saved the plan to {out}. Apply exactly this plan with: mailplan apply --plan {out}")
+            console.status(_("Saved the plan to {path}. Apply exactly this plan with: `mailplan apply --plan {path}`",
+                             path=out))
         if result.blocked:
             raise typer.Exit(1)
         if detailed_exitcode and result.has_changes:

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from mailplan import notes
 from mailplan.dns.equality import only_form_differs
 from mailplan.engine.order import leavers, order_key, phase_of, plan_order
-from mailplan.i18n import N_
+from mailplan.i18n import N_, Msg
 from mailplan.model.change import Action, Change
 from mailplan.model.objects import Delegation, Domain, Hold, Mailbox, MailObject, Record
 from mailplan.model.plan import Unmanaged
@@ -68,10 +68,12 @@ def _same_meaning(live: MailObject, wanted: MailObject) -> bool:
         return False
     if not only_form_differs(wanted.rtype, live.values, wanted.values):
         return False
-    notes.note(
-        f"{wanted.fqdn} {wanted.rtype}: the live value {' | '.join(live.values)!r} means what the config's "
-        f"{' | '.join(wanted.values)!r} means (only tag order, case, spacing or separators differ); it is left as it is"
-    )
+    shown_live, shown_wanted = repr(" | ".join(live.values)), repr(" | ".join(wanted.values))
+    notes.note(Msg(
+        "{name} {rtype}: the live value {live} means what the config's {wanted} means (only tag order, case, "
+        "spacing or separators differ); it is left as it is",
+        name=wanted.fqdn, rtype=wanted.rtype, live=shown_live, wanted=shown_wanted,
+    ))  # fmt: skip
     return True
 
 

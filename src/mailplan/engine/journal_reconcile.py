@@ -27,6 +27,7 @@ from mailplan.engine.journal import (
     Entry,
     Journal,
 )
+from mailplan.i18n import N_
 from mailplan.model.change import Action, Change
 from mailplan.model.state import Observed, State
 
@@ -92,7 +93,7 @@ def unmarked_creates(
             continue
         obj = wanted.get((kind, key))
         if obj is not None and (kind, key) in live.state and (kind, key) not in live.managed:
-            reason = "made by an interrupted run of mailplan, which did not get to mark it as its own"
+            reason = N_("made by an interrupted run of mailplan, which did not get to mark it as its own")
             again.append(Change(Action.CREATE, provider, None, obj, reason))
     return again
 

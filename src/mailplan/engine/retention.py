@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from mailplan.engine.diff import mailbox_of
 from mailplan.engine.journal import Entry, is_done
+from mailplan.i18n import Msg
 from mailplan.model.change import Action, Change
 from mailplan.model.desired import Desired
 from mailplan.model.objects import Mailbox, MailObject
@@ -157,7 +158,8 @@ def expire_orphans(
             retention.setdefault(provider, {})[obj.key] = until.isoformat()
             if until <= today:
                 objs.remove(obj)
-                reason = f"no longer in the config; frozen on {since}, its retention ended on {until}"
+                reason = Msg("no longer in the config; frozen on {since}, its retention ended on {until}",
+                             since=since, until=until)
                 expired.append(Change(Action.REMOVE, provider, obj, None, reason))
     for provider in [p for p, objs in orphans.items() if not objs]:
         del orphans[provider]

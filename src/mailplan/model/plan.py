@@ -17,6 +17,7 @@ from typing import Any
 
 from mailplan.errors import MailplanError, Problem
 from mailplan.files import write_atomically
+from mailplan.i18n import Msg
 from mailplan.model.change import Action, Change
 from mailplan.model.objects import MailObject, from_dict
 
@@ -57,11 +58,22 @@ class LimitUse:
     def exceeded(self) -> bool:
         return self.total > self.allowed
 
-    def describe(self) -> str:
-        recent = f" + {self.recent} in the last {self.window_days} days" if self.window_days else ""
-        return (
-            f"{self.kind} on {self.provider}: {self.planned} frozen or removed by this plan{recent} = {self.total} "
-            f"of {self.allowed} allowed ({self.max_percent:g}% of {self.held}, at most {self.max_count})"
+    def describe(self) -> Msg:
+        shown = {
+            "kind": Msg(self.kind),  # an identifier: its label in the catalog
+            "provider": self.provider, "planned": self.planned, "total": self.total,
+            "allowed": self.allowed, "percent": f"{self.max_percent:g}%", "held": self.held, "most": self.max_count,
+        }  # fmt: skip
+        if self.window_days:
+            return Msg(
+                "{kind} on {provider}: {planned} frozen or removed by this plan + {recent} in the last {days} days "
+                "= {total} of {allowed} allowed ({percent} of {held}, at most {most})",
+                recent=self.recent, days=self.window_days, **shown,
+            )
+        return Msg(
+            "{kind} on {provider}: {planned} frozen or removed by this plan = {total} of {allowed} allowed "
+            "({percent} of {held}, at most {most})",
+            **shown,
         )
 
     def to_dict(self) -> dict[str, Any]:

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
-from mailplan.i18n import _
+from mailplan.errors import Problem
+from mailplan.i18n import N_, Msg, _, localized, ngettext
 from mailplan.model.change import Action, Change
 from mailplan.model.plan import Plan
+from mailplan.render.labels import word
 
 
 def unicode_domain(name: str) -> str:
@@ -61,35 +64,68 @@ def by_domain(changes: Iterable[Change]) -> dict[str, list[Change]]:
     return dict(sorted(groups.items()))
 
 
-SUMMARY_WORDS = {
-    Action.CREATE: "to create",
-    Action.UPDATE: "to update",
-    Action.FREEZE: "to freeze",
-    Action.UNFREEZE: "to unfreeze",
-    Action.REMOVE: "to remove",
-    Action.MANUAL: "manual",
-}
+# The titles a plan is printed under (``title``), each with its summary sentence and Markdown heading;
+# a caller may pass its own title instead, already translated.
+SUMMARIES = {"Plan": N_("Plan: {counts}."), "Drift": N_("Drift: {counts}.")}
+HEADINGS = {"Plan": N_("mailplan plan"), "Drift": N_("mailplan drift")}
 
 
 def nothing_to_do(plan: Plan) -> str:
     """The line shown instead of changes when apply has nothing to do."""
     if plan.blocked:
-        return "No changes to apply, but the config and the providers differ: the safety gate explains below."
+        return _("No changes to apply, but the config and the providers differ: the safety gate explains below.")
     if plan.manual:
-        return (f"No changes to apply. {len(plan.manual)} manual steps below are for a person: "
-                "the provider's API cannot do them (or cannot show whether they were done).")
-    return "No changes. The providers match the config."
+        return ngettext(
+            "No changes to apply. {count} manual step below is for a person: "
+            "the provider's API cannot do it (or cannot show whether it was done).",
+            "No changes to apply. {count} manual steps below are for a person: "
+            "the provider's API cannot do them (or cannot show whether they were done).",
+            len(plan.manual),
+        )
+    return _("No changes. The providers match the config.")
 
 
 def summary_line(counts: dict[str, int], title: str = "Plan") -> str:
-    parts = [f"{counts.get(a.value, 0)} {word}" for a, word in SUMMARY_WORDS.items()]
-    return f"{title}: " + ", ".join(parts) + "."
+    shown = {action.value: counts.get(action.value, 0) for action in Action}
+    parts = _(
+        "{create} to create, {update} to update, {freeze} to freeze, {unfreeze} to unfreeze, "
+        "{remove} to remove, {manual} manual",
+        **shown,
+    )
+    if title in SUMMARIES:
+        return _(SUMMARIES[title], counts=parts)
+    # another title is already in the reader's language (HR's "Plan for {address}")
+    return _("{title}: {counts}.", title=title, counts=parts)
+
+
+def heading(title: str) -> str:
+    return _(HEADINGS[title]) if title in HEADINGS else f"mailplan {title.lower()}"
+
+
+def width(text: str) -> int:
+    """Columns ``text`` takes in a terminal: a Chinese character takes two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def manual_steps(instructions: str) -> str:
+    """A change's manual steps in the reader's language: one message, or one message a line (a provider
+    joins the steps of several lines; a saved plan holds them as plain English). Plain text is read
+    line by line: a placeholder would otherwise swallow the lines after it."""
+    if isinstance(instructions, Msg):
+        return instructions.localized()
+    return "\n".join(localized(line) for line in instructions.splitlines())
+
+
+def problem_text(problem: Problem) -> str:
+    """A warning or a refusal of the plan, in the reader's language."""
+    return problem.shown(localized)
 
 
 def shown_attrs(change: Change) -> list[tuple[str, str]]:
-    """``(name, text)`` rows under a change: every set attribute for a create, the differences otherwise."""
+    """``(name, text)`` rows under a change, the name in the reader's language: every set attribute
+    for a create, the differences otherwise."""
     if change.action is Action.CREATE and change.after is not None:
-        return [(n, fmt(v)) for n, v in change.after.attrs().items() if v not in (None, "", (), 0, False)]
+        return [(word(n), fmt(v)) for n, v in change.after.attrs().items() if v not in (None, "", (), 0, False)]
     if change.action is Action.REMOVE:
         return []
-    return [(n, fmt_change(b, a)) for n, b, a in change.attr_changes()]
+    return [(word(n), fmt_change(b, a)) for n, b, a in change.attr_changes()]

@@ -11,6 +11,7 @@ writes it. The steps name the real companies and addresses, like every other man
 
 from __future__ import annotations
 
+from mailplan.i18n import N_, Msg
 from mailplan.model.change import Action, Change
 from mailplan.model.objects import Contact
 
@@ -24,6 +25,17 @@ WHY = {
 }
 
 
+# where each colleague imports the exported file, by provider type
+IMPORT_WHERE = {
+    "google-workspace": N_("   in Google Contacts (contacts.google.com › Import), or through the `Domain Shared "
+                           "Contacts API` with a tool of your choice"),
+    "tencent-exmail": N_("   in the Exmail web mail (通讯录 › 导入联系人) or in Foxmail (通讯录 › 导入)"),
+    "alibaba-mail": N_("   in the Alibaba Mail web mail (通讯录 › 导入) or in Foxmail (通讯录 › 导入)"),
+    "netease-qiye": N_("   in the NetEase Qiye web mail (通讯录 › 导入联系人) or in Foxmail (通讯录 › 导入)"),
+    "zoho-mail": N_("   in Zoho Mail (Contacts › Import) or, for the sales team, in Zoho CRM"),
+}
+
+
 def contact_steps(change: Change, provider_type: str) -> str:
     contact = change.after or change.before
     assert isinstance(contact, Contact)
@@ -34,23 +46,24 @@ def contact_steps(change: Change, provider_type: str) -> str:
     export = "mailplan export contacts " + (
         "--format vcard --out customers.vcf" if vcard else "--format outlook-csv --out customers.csv"
     )
-    where = {
-        "google-workspace": "in Google Contacts (contacts.google.com › Import) of each colleague who needs them, "
-                            "or through the Domain Shared Contacts API with a tool of your choice",
-        "tencent-exmail": "in each colleague's Exmail web mail (通讯录 › 导入联系人) or Foxmail (通讯录 › 导入)",
-        "alibaba-mail": "in each colleague's Alibaba Mail web mail (通讯录 › 导入) or Foxmail (通讯录 › 导入)",
-        "netease-qiye": "in each colleague's NetEase Qiye web mail (通讯录 › 导入联系人) or Foxmail (通讯录 › 导入)",
-        "zoho-mail": "in each colleague's Zoho Mail (Contacts › Import) or, for the sales team, in Zoho CRM",
-    }.get(provider_type, "in each colleague's mail client")
-    verb = {Action.REMOVE: "delete", Action.UPDATE: "update"}.get(change.action, "add")
-    lines = [f"1. {export}", f"2. {verb} {contact.company} ({', '.join(a for _, a, _ in contact.entries())}) {where}"]
+    shown = {"company": contact.company, "addresses": ", ".join(a for _, a, _ in contact.entries())}
+    if change.action is Action.REMOVE:
+        entry = Msg("2. delete {company} ({addresses}) from the contacts of each colleague:", **shown)
+    elif change.action is Action.UPDATE:
+        entry = Msg("2. update {company} ({addresses}) in the contacts of each colleague:", **shown)
+    else:
+        entry = Msg("2. add {company} ({addresses}) to the contacts of each colleague who needs them:", **shown)
+    # one message a line: a saved plan holds the steps as plain English, read back line by line
+    lines = [Msg("1. export the customers: `{command}`", command=export), entry, IMPORT_WHERE.get(
+        provider_type, N_("   in each colleague's mail client"))]
     if change.action is Action.UPDATE:
-        lines.append(f"3. the customer's owner is now {contact.owner}: tell them, and the previous owner")
+        lines.append(Msg("3. the customer's owner is now {owner}: tell them, and the previous owner",
+                         owner=contact.owner))
     return "\n".join(lines)
 
 
 def _exchange(change: Change, contact: Contact, owner: str) -> list[str]:
-    lines = ["Exchange Online PowerShell (Connect-ExchangeOnline), as an Exchange administrator:"]
+    lines: list[str] = [Msg("Exchange Online PowerShell (`Connect-ExchangeOnline`), as an Exchange administrator:")]
     for role, address, name in contact.entries():
         label = name or f"{contact.company} · {role}"
         if change.action is Action.REMOVE:

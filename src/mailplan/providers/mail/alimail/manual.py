@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from mailplan.i18n import N_, Msg
 from mailplan.model.change import Change
 from mailplan.model.objects import (
     AdminRole,
@@ -17,8 +18,6 @@ from mailplan.model.objects import (
     Policy,
 )
 from mailplan.providers.mail.admin_api import console_steps
-
-CONSOLE = "the Alibaba Mail admin console (https://qiye.aliyun.com, log in as an administrator)"
 
 MANUAL_WHY: dict[str, str] = {
     "domain": "domains are bought/added and verified in the console; the API only lists them",
@@ -40,56 +39,104 @@ MANUAL_WHY: dict[str, str] = {
 }
 
 
+# Each step is one whole message (docs/i18n.md), the console named in it; a step of several lines is
+# joined with newlines, and each line is one message, so that a saved plan reads in Chinese too.
+
+
 def _domain(obj: Domain) -> str:
     if obj.alias_of:
-        return f"In {CONSOLE}, under 域名管理 add {obj.name} as a domain alias (域别名) of {obj.alias_of}; verify it."
-    return f"In {CONSOLE}, under 域名管理 add the domain {obj.name}, verify it and publish the records mailplan plans."
-
-
-def _group(obj: Group) -> str:
-    who = {
-        "anyone": "anyone",
-        "organization": "members of the organization",
-        "members": "group members only",
-        "senders": "only " + ", ".join(obj.senders),
-    }[obj.post_policy]
-    return (
-        f"In {CONSOLE}, under 邮件组 create or edit the group {obj.address} named {obj.name!r} with the members "
-        f"{', '.join(obj.members)}; set who may send to it: {who}."
-        + (f" Make {', '.join(obj.owners)} its administrators." if obj.owners else "")
+        return Msg(
+            "In the Alibaba Mail admin console (https://qiye.aliyun.com, sign in as an administrator), "
+            "under 域名管理 add {name} as a domain "
+            "alias (域别名) of {alias_of}; verify it.",
+            name=obj.name, alias_of=obj.alias_of,
+        )
+    return Msg(
+        "In the Alibaba Mail admin console (https://qiye.aliyun.com, sign in as an administrator), "
+        "under 域名管理 add the domain {name}, "
+        "verify it and publish the records mailplan plans.",
+        name=obj.name,
     )
 
 
+def _group(obj: Group) -> str:
+    lines: list[str] = [Msg(
+        "In the Alibaba Mail admin console (https://qiye.aliyun.com, sign in as an administrator), "
+        "under 邮件组 create or edit the group "
+        "{address} named {name} with the members {members}.",
+        address=obj.address, name=repr(obj.name), members=", ".join(obj.members),
+    )]  # fmt: skip
+    if obj.post_policy == "senders":
+        lines.append(Msg("Set who may send to it: only {senders}.", senders=", ".join(obj.senders)))
+    else:
+        lines.append({
+            "anyone": N_("Set who may send to it: anyone."),
+            "organization": N_("Set who may send to it: members of the organization."),
+            "members": N_("Set who may send to it: group members only."),
+        }[obj.post_policy])
+    if obj.owners:
+        lines.append(Msg("Make {owners} its administrators.", owners=", ".join(obj.owners)))
+    return "\n".join(lines)
+
+
 def _policy(obj: Policy) -> str:
-    extra = f", expiry {obj.password_max_age_days} days" if obj.password_max_age_days else ""
-    twofa = "; require two-step verification (二次验证) for everyone" if obj.require_2fa else ""
-    length = obj.password_min_length
-    return f"In {CONSOLE}, under security settings set the minimum password length {length}{extra}{twofa}."
+    lines: list[str] = [Msg(
+        "In the Alibaba Mail admin console (https://qiye.aliyun.com, sign in as an administrator), "
+        "under security settings set the minimum "
+        "password length {length}.",
+        length=obj.password_min_length,
+    )]  # fmt: skip
+    if obj.password_max_age_days:
+        lines.append(Msg("Let passwords expire after {days} days.", days=obj.password_max_age_days))
+    if obj.require_2fa:
+        lines.append(N_("Require two-step verification (二次验证) for everyone."))
+    return "\n".join(lines)
 
 
 def _forwarding(obj: Forwarding) -> str:
-    return (
-        f"Before {obj.address} is frozen: in {obj.address}'s webmail → 设置 → 自动转发, forward new mail to "
-        f"{', '.join(obj.targets)} and keep a copy."
+    return Msg(
+        "Before {address} is frozen: in {address}'s webmail → 设置 → 自动转发, forward new mail to {targets} "
+        "and keep a copy.",
+        address=obj.address, targets=", ".join(obj.targets),
     )
 
 
 def _autoreply(obj: AutoReply) -> str:
-    return f"Before {obj.address} is frozen: in its webmail → 设置 → 自动回复, reply with {obj.subject!r}: {obj.body}"
+    return Msg(
+        "Before {address} is frozen: in its webmail → 设置 → 自动回复, reply with {subject}: {body}",
+        address=obj.address, subject=repr(obj.subject), body=obj.body,
+    )
 
 
 def _delegation(obj: Delegation) -> str:
-    rights = " and ".join(r for r, on in (("read", obj.read), ("send as", obj.send)) if on) or "access"
-    return f"In {CONSOLE}, share the mailbox {obj.mailbox} with {obj.grantee} ({rights})."
+    shown = {"mailbox": obj.mailbox, "grantee": obj.grantee}
+    if obj.read and not obj.send:
+        return Msg("In the Alibaba Mail admin console (https://qiye.aliyun.com, sign in as an administrator), "
+                   "share the mailbox {mailbox} "
+                   "with {grantee} (read).", **shown)
+    if obj.send and not obj.read:
+        return Msg("In the Alibaba Mail admin console (https://qiye.aliyun.com, sign in as an administrator), "
+                   "share the mailbox {mailbox} "
+                   "with {grantee} (send as).", **shown)
+    return Msg("In the Alibaba Mail admin console (https://qiye.aliyun.com, sign in as an administrator), "
+               "share the mailbox {mailbox} "
+               "with {grantee} (read and send as).", **shown)
 
 
 def _admin_role(obj: AdminRole) -> str:
-    scope = "the whole organization" if obj.level == "super" else ", ".join(obj.departments)
-    return f"In {CONSOLE}, under 管理员 appoint {obj.address} as administrator of {scope}."
+    if obj.level == "super":
+        return Msg("In the Alibaba Mail admin console (https://qiye.aliyun.com, sign in as an administrator), "
+                   "under 管理员 appoint {address} "
+                   "as administrator of the whole organization.", address=obj.address)
+    return Msg("In the Alibaba Mail admin console (https://qiye.aliyun.com, sign in as an administrator), "
+               "under 管理员 appoint {address} "
+               "as administrator of {departments}.", address=obj.address, departments=", ".join(obj.departments))
 
 
 def _archive(obj: ArchiveRule) -> str:
-    return f"In {CONSOLE}, turn on mail archiving for {obj.scope} and give {obj.copy_to} access to the archive."
+    return Msg("In the Alibaba Mail admin console (https://qiye.aliyun.com, sign in as an administrator), "
+               "turn on mail archiving for {scope} "
+               "and give {copy_to} access to the archive.", scope=obj.scope, copy_to=obj.copy_to)
 
 
 _STEPS: dict[type[MailObject], Callable[..., str]] = {
@@ -105,7 +152,9 @@ _STEPS: dict[type[MailObject], Callable[..., str]] = {
 
 
 def _removal(obj: MailObject) -> str:
-    return f"In {CONSOLE}, remove the {obj.KIND} {obj.key}."
+    return Msg("In the Alibaba Mail admin console (https://qiye.aliyun.com, sign in as an administrator), "
+               "remove the {kind} {key}.",
+               kind=Msg(obj.KIND), key=obj.key)
 
 
 def instructions_for(change: Change) -> str:

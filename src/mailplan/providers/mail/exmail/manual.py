@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from mailplan.i18n import Msg
 from mailplan.model.change import Change
 from mailplan.model.objects import (
     AdminRole,
@@ -16,8 +17,6 @@ from mailplan.model.objects import (
     Policy,
 )
 from mailplan.providers.mail.admin_api import console_steps
-
-CONSOLE = "the Exmail admin console (https://exmail.qq.com, log in as an administrator)"
 
 MANUAL_WHY: dict[str, str] = {
     "domain": "the API has no domain endpoint; domains are added and verified in the admin console",
@@ -38,70 +37,119 @@ MANUAL_WHY: dict[str, str] = {
 }
 
 
+# Each step is one whole message (docs/i18n.md), the console named in it; a step of several lines is
+# joined with newlines, and each line is one message, so that a saved plan reads in Chinese too.
+
+
 def _domain(obj: Domain) -> str:
     if obj.alias_of:
-        return (
-            f"In {CONSOLE}, add {obj.name} to the domain settings (域名管理) as a domain alias of {obj.alias_of} "
-            f"(域名别名), so that every address of {obj.alias_of} also receives at {obj.name}; verify it."
+        return Msg(
+            "In the Exmail admin console (https://exmail.qq.com, sign in as an administrator), add {name} to the "
+            "domain settings (域名管理) as a domain alias of {alias_of} (域名别名), so that every address of "
+            "{alias_of} also receives at {name}; verify it.",
+            name=obj.name, alias_of=obj.alias_of,
         )
-    return (
-        f"In {CONSOLE}, add the domain {obj.name} under the domain settings (域名管理) and verify it; "
-        "then publish the MX/SPF/DKIM records mailplan plans for it and run mailplan plan again."
+    return Msg(
+        "In the Exmail admin console (https://exmail.qq.com, sign in as an administrator), add the domain {name} "
+        "under the domain settings (域名管理) and verify it; then publish the MX/SPF/DKIM records mailplan plans "
+        "for it and run `mailplan plan` again.",
+        name=obj.name,
     )
 
 
 def _policy(obj: Policy) -> str:
-    steps = [f"In {CONSOLE}, open the security settings (安全设置 → 密码策略) for {obj.scope}:"]
-    steps.append(f"set the minimum password length to {obj.password_min_length}")
     if obj.password_max_age_days:
-        steps.append(f"require a password change every {obj.password_max_age_days} days (定期修改密码)")
-    text = steps[0] + " " + "; ".join(steps[1:]) + "."
-    if obj.require_2fa:
-        text += (
-            f" Then, for every member of {obj.scope}: 成员与群组 (members and groups) → the member → 编辑 (edit) → "
-            "tick 强制启用安全登录 (force secure login) → 保存 (save). From their next login they confirm it "
-            "with the WeChat dynamic code (微信动态码) and use a client password (客户端专用密码) in mail apps. "
-            "New members need the same tick when they are added."
+        rules = Msg(
+            "In the Exmail admin console (https://exmail.qq.com, sign in as an administrator), open the security "
+            "settings (安全设置 → 密码策略) for {scope}: set the minimum password length to {length}; require a "
+            "new password every {days} days (定期修改密码).",
+            scope=obj.scope, length=obj.password_min_length, days=obj.password_max_age_days,
         )
-    return text
-
-
-def _mailbox_setting(address: str, what: str) -> str:
-    return (
-        f"Before {address} is frozen: open {address}'s mailbox (the person, or an administrator through "
-        f"the single sign-on link of 单点登录 service/get_login_url) → 设置 (Settings) → {what}."
+    else:
+        rules = Msg(
+            "In the Exmail admin console (https://exmail.qq.com, sign in as an administrator), open the security "
+            "settings (安全设置 → 密码策略) for {scope}: set the minimum password length to {length}.",
+            scope=obj.scope, length=obj.password_min_length,
+        )
+    if not obj.require_2fa:
+        return rules
+    secure_login = Msg(
+        "Then, for every member of {scope}: 成员与群组 → the member → 编辑 (edit) → tick 强制启用安全登录 (force "
+        "secure login) → 保存 (save). From their next login they confirm it with the WeChat dynamic code "
+        "(微信动态码) and use a client password (客户端专用密码) in mail apps. New members need the same tick "
+        "when they are added.",
+        scope=obj.scope,
     )
+    return f"{rules}\n{secure_login}"
 
 
 def _forwarding(obj: Forwarding) -> str:
-    targets = ", ".join(obj.targets)
-    return _mailbox_setting(obj.address, f"收信规则 / 自动转发: forward all new mail to {targets}, keep a copy")
+    return Msg(
+        "Before {address} is frozen: open {address}'s mailbox (its owner, or an administrator through the single "
+        "sign-on link of 单点登录 service/get_login_url) → 设置 (Settings) → 收信规则 / 自动转发: forward all new "
+        "mail to {targets}, keep a copy.",
+        address=obj.address, targets=", ".join(obj.targets),
+    )
 
 
 def _autoreply(obj: AutoReply) -> str:
-    return _mailbox_setting(
-        obj.address, f"自动回复 (auto-reply): turn it on with subject {obj.subject!r} and the text: {obj.body}"
+    return Msg(
+        "Before {address} is frozen: open {address}'s mailbox (its owner, or an administrator through the single "
+        "sign-on link of 单点登录 service/get_login_url) → 设置 (Settings) → 自动回复 (auto-reply): turn it on "
+        "with subject {subject} and the text: {body}",
+        address=obj.address, subject=repr(obj.subject), body=obj.body,
     )
 
 
 def _delegation(obj: Delegation) -> str:
-    rights = " and ".join(r for r, on in (("read", obj.read), ("send as", obj.send)) if on) or "use"
-    return (
-        f"Exmail cannot grant one member another's mailbox through its API. In {CONSOLE}, make {obj.mailbox} a "
-        f"public mailbox (公共邮箱) if it is not one, and add {obj.grantee} to its members so they can {rights} it."
+    shown = {"mailbox": obj.mailbox, "grantee": obj.grantee}
+    if obj.read and not obj.send:
+        return Msg(
+            "Exmail cannot grant one member another's mailbox through its API. In the Exmail admin console "
+            "(https://exmail.qq.com, sign in as an administrator), make {mailbox} a public mailbox (公共邮箱) if it "
+            "is not one, and add {grantee} to its members so they can read it.",
+            **shown,
+        )
+    if obj.send and not obj.read:
+        return Msg(
+            "Exmail cannot grant one member another's mailbox through its API. In the Exmail admin console "
+            "(https://exmail.qq.com, sign in as an administrator), make {mailbox} a public mailbox (公共邮箱) if it "
+            "is not one, and add {grantee} to its members so they can send as it.",
+            **shown,
+        )
+    return Msg(
+        "Exmail cannot grant one member another's mailbox through its API. In the Exmail admin console "
+        "(https://exmail.qq.com, sign in as an administrator), make {mailbox} a public mailbox (公共邮箱) if it "
+        "is not one, and add {grantee} to its members so they can read and send as it.",
+        **shown,
     )
 
 
 def _admin_role(obj: AdminRole) -> str:
-    scope = "all of the company" if obj.level == "super" else "the departments " + ", ".join(obj.departments)
-    return f"In {CONSOLE}, under 管理员 (administrators), appoint {obj.address} as administrator of {scope}."
+    if obj.level == "super":
+        return Msg(
+            "In the Exmail admin console (https://exmail.qq.com, sign in as an administrator), under 管理员 "
+            "(administrators), appoint {address} as administrator of all of the company.",
+            address=obj.address,
+        )
+    return Msg(
+        "In the Exmail admin console (https://exmail.qq.com, sign in as an administrator), under 管理员 "
+        "(administrators), appoint {address} as administrator of the departments {departments}.",
+        address=obj.address, departments=", ".join(obj.departments),
+    )
 
 
 def _archive(obj: ArchiveRule) -> str:
-    keep = f", keeping mail {obj.retention_days} days" if obj.retention_days else ""
-    return (
-        f"In {CONSOLE}, turn on mail archiving (邮件归档) for {obj.scope}{keep}; "
-        f"give {obj.copy_to} access to the archive."
+    if obj.retention_days:
+        return Msg(
+            "In the Exmail admin console (https://exmail.qq.com, sign in as an administrator), turn on mail "
+            "archiving (邮件归档) for {scope}, keeping mail {days} days; give {copy_to} access to the archive.",
+            scope=obj.scope, days=obj.retention_days, copy_to=obj.copy_to,
+        )
+    return Msg(
+        "In the Exmail admin console (https://exmail.qq.com, sign in as an administrator), turn on mail "
+        "archiving (邮件归档) for {scope}; give {copy_to} access to the archive.",
+        scope=obj.scope, copy_to=obj.copy_to,
     )
 
 
@@ -117,7 +165,11 @@ _STEPS: dict[type[MailObject], Callable[..., str]] = {
 
 
 def _removal(obj: MailObject) -> str:
-    return f"In {CONSOLE} (or in {getattr(obj, 'address', obj.key)}'s settings), remove the {obj.KIND} {obj.key}."
+    return Msg(
+        "In the Exmail admin console (https://exmail.qq.com, sign in as an administrator) (or in {owner}'s "
+        "settings), remove the {kind} {key}.",
+        owner=getattr(obj, "address", obj.key), kind=Msg(obj.KIND), key=obj.key,
+    )
 
 
 def instructions_for(change: Change) -> str:

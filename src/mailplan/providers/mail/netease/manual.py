@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from mailplan.i18n import N_, Msg
 from mailplan.model.change import Change
 from mailplan.model.objects import (
     AdminRole,
@@ -25,9 +26,6 @@ from mailplan.model.objects import (
     Policy,
 )
 from mailplan.providers.mail.admin_api import console_steps
-
-CONSOLE = "the NetEase admin console (企业邮箱管理后台: https://qiye.163.com/login/ → 管理员登录, as an administrator)"
-LISTS = f"In {CONSOLE}, 邮箱与邮件 › 邮件列表 (Mailbox & mail › Mail lists)"
 
 MANUAL_WHY: dict[str, str] = {
     "domain": "domains are added to the enterprise by NetEase or the reseller; the API only answers for its own",
@@ -50,104 +48,150 @@ MANUAL_WHY: dict[str, str] = {
     "archive": "the API names the archive account; NetEase opens the archive, its retention is a console setting",
 }
 
+# Each step is one whole message (docs/i18n.md), the console named in it; a step of several lines is
+# joined with newlines, and each line is one message, so that a saved plan reads in Chinese too.
+
+# who may send to a mail list (使用范围), by the group's post_policy
 _POST = {
-    "anyone": "anyone, outside senders included",
-    "organization": "members of the enterprise only",
-    "members": "the list's members only",
-    "senders": "only the listed senders",
+    "anyone": N_("Set 使用范围 (who may send) to anyone, outside senders included; save."),
+    "organization": N_("Set 使用范围 (who may send) to members of the enterprise only; save."),
+    "members": N_("Set 使用范围 (who may send) to the list's members only; save."),
 }
 
 
 def _domain(obj: Domain) -> str:
     if obj.alias_of:
-        return (
-            f"Ask NetEase or your reseller to add {obj.name} as a domain alias (域名别名) of {obj.alias_of}, so that "
-            f"every address of {obj.alias_of} also receives at {obj.name}; then publish the MX/SPF records mailplan "
-            "plans for it."
+        return Msg(
+            "Ask NetEase or your reseller to add {name} as a domain alias (域名别名) of {alias_of}, so that every "
+            "address of {alias_of} also receives at {name}; then publish the MX/SPF records mailplan plans for it.",
+            name=obj.name, alias_of=obj.alias_of,
         )
-    return (
-        f"Ask NetEase or your reseller to add the domain {obj.name} to your enterprise (多域名), then verify it in "
-        f"{CONSOLE} and publish the MX/SPF/DKIM records mailplan plans for it. NetEase's API is called per domain: "
-        "give the new domain its own netease-qiye provider with the product and key NetEase issues for it."
+    return Msg(
+        "Ask NetEase or your reseller to add the domain {name} to your enterprise (多域名), then verify it in the "
+        "NetEase admin console (企业邮箱管理后台: https://qiye.163.com/login/ → 管理员登录, as an administrator) "
+        "and publish the MX/SPF/DKIM records mailplan plans for it. NetEase's API is called per domain: give the "
+        "new domain its own `netease-qiye` provider with the product and key NetEase issues for it.",
+        name=obj.name,
     )
 
 
 def _group(obj: Group) -> str:
-    senders = f" ({', '.join(obj.senders)})" if obj.post_policy == "senders" else ""
-    text = (
-        f"{LISTS} › 新建邮件列表 (New mail list): address {obj.address}, name {obj.name!r}, members "
-        f"{', '.join(obj.members)}. Set 使用范围 (who may send) to {_POST[obj.post_policy]}{senders}; save."
-    )
+    lines: list[str] = [Msg(
+        "In the NetEase admin console (企业邮箱管理后台: https://qiye.163.com/login/ → 管理员登录, as an "
+        "administrator), 邮箱与邮件 › 邮件列表 (Mailbox & mail › Mail lists) › 新建邮件列表 (New mail list): "
+        "address {address}, name {name}, members {members}.",
+        address=obj.address, name=repr(obj.name), members=", ".join(obj.members),
+    )]  # fmt: skip
+    if obj.post_policy == "senders":
+        lines.append(Msg("Set 使用范围 (who may send) to only the listed senders ({senders}); save.",
+                         senders=", ".join(obj.senders)))
+    else:
+        lines.append(_POST[obj.post_policy])
     if obj.owners:
-        text += f" Add {', '.join(obj.owners)} as 邮件列表管理员 (list administrators; three at most)."
-    return text
+        lines.append(Msg("Add {owners} as 邮件列表管理员 (list administrators; three at most).",
+                         owners=", ".join(obj.owners)))
+    return "\n".join(lines)
 
 
 def _alias(obj: Alias) -> str:
     group = Group(address=obj.address, name=obj.address.partition("@")[0], members=obj.targets)
-    return _group(group) + " (An alias with several or outside targets is a mail list in NetEase.)"
+    return _group(group) + "\n" + N_("An alias with several or outside targets is a mail list in NetEase.")
 
 
 def _policy(obj: Policy) -> str:
-    steps = [f"In {CONSOLE}, 安全中心 › 密码管理 › 密码规则管理 (Security center › Password rules) for {obj.scope}:"]
-    steps.append(f"密码复杂度 (complexity): at least {obj.password_min_length} characters")
+    lines: list[str] = [Msg(
+        "In the NetEase admin console (企业邮箱管理后台: https://qiye.163.com/login/ → 管理员登录, as an "
+        "administrator), 安全中心 › 密码管理 › 密码规则管理 (Security center › Password rules) for {scope}: "
+        "密码复杂度 (complexity): at least {length} characters.",
+        scope=obj.scope, length=obj.password_min_length,
+    )]  # fmt: skip
     if obj.password_max_age_days:
-        steps.append(f"定期密码修改 (periodic change): 开启 (on), every {obj.password_max_age_days} days")
-    text = steps[0] + " " + "; ".join(steps[1:]) + "."
+        lines.append(Msg("定期密码修改 (periodic password renewal): 开启 (on), every {days} days.",
+                         days=obj.password_max_age_days))
     if obj.require_2fa:
-        text += (
-            " Then, under 安全中心 (Security center), turn on 二次验证 / 登录验证 (two-step login verification) for "
+        lines.append(N_(
+            "Then, under 安全中心 (Security center), turn on 二次验证 / 登录验证 (two-step login verification) for "
             "every member, and have mail clients use 客户端授权密码 (client authorisation passwords)."
-        )
-    return text
-
-
-def _mailbox_setting(address: str, what: str) -> str:
-    return (
-        f"Before {address} is frozen (the freeze replaces its password): in {address}'s webmail → 设置 "
-        f"(Settings) → {what}."
-    )
+        ))
+    return "\n".join(lines)
 
 
 def _forwarding(obj: Forwarding) -> str:
-    targets = ", ".join(obj.targets)
-    return _mailbox_setting(obj.address, f"自动转发 (auto-forward): forward new mail to {targets}, keep a copy") + (
-        f" The account needs the 自动转发 permission: {CONSOLE}, 帐号管理 (Accounts) → {obj.address} → 编辑 (edit)."
+    steps = Msg(
+        "Before {address} is frozen (the freeze replaces its password): in {address}'s webmail → 设置 (Settings) "
+        "→ 自动转发 (auto-forward): forward new mail to {targets}, keep a copy.",
+        address=obj.address, targets=", ".join(obj.targets),
     )
+    permission = Msg(
+        "In the NetEase admin console (企业邮箱管理后台: https://qiye.163.com/login/ → 管理员登录, as an "
+        "administrator), 帐号管理 (Accounts) → {address} → 编辑 (edit): the account needs the 自动转发 permission.",
+        address=obj.address,
+    )
+    return f"{steps}\n{permission}"
 
 
 def _autoreply(obj: AutoReply) -> str:
-    return _mailbox_setting(obj.address, f"自动回复 (auto-reply): on, subject {obj.subject!r}, text: {obj.body}")
+    return Msg(
+        "Before {address} is frozen (the freeze replaces its password): in {address}'s webmail → 设置 (Settings) "
+        "→ 自动回复 (auto-reply): on, subject {subject}, text: {body}",
+        address=obj.address, subject=repr(obj.subject), body=obj.body,
+    )
 
 
 def _delegation(obj: Delegation) -> str:
-    rights = " and ".join(r for r, on in (("read", obj.read), ("send as", obj.send)) if on) or "use"
-    return (
-        f"NetEase's admin API has no delegated access. For {obj.grantee} to {rights} {obj.mailbox}: forward its "
-        f"new mail to {obj.grantee} (webmail → 设置 → 自动转发), or ask NetEase whether your edition shares a mailbox."
-    )
+    shown = {"mailbox": obj.mailbox, "grantee": obj.grantee}
+    if obj.read and not obj.send:
+        return Msg(
+            "NetEase's admin API has no delegated access. For {grantee} to read {mailbox}: forward its new mail to "
+            "{grantee} (webmail → 设置 → 自动转发), or ask NetEase whether your edition shares a mailbox.", **shown)
+    if obj.send and not obj.read:
+        return Msg(
+            "NetEase's admin API has no delegated access. For {grantee} to send as {mailbox}: forward its new mail "
+            "to {grantee} (webmail → 设置 → 自动转发), or ask NetEase whether your edition shares a mailbox.", **shown)
+    return Msg(
+        "NetEase's admin API has no delegated access. For {grantee} to read and send as {mailbox}: forward its new "
+        "mail to {grantee} (webmail → 设置 → 自动转发), or ask NetEase whether your edition shares a mailbox.", **shown)
 
 
 def _admin_role(obj: AdminRole) -> str:
-    scope = "the whole enterprise" if obj.level == "super" else "the departments " + ", ".join(obj.departments)
-    return f"In {CONSOLE}, under 管理员 / 权限管理 (administrators), appoint {obj.address} as administrator of {scope}."
+    if obj.level == "super":
+        return Msg(
+            "In the NetEase admin console (企业邮箱管理后台: https://qiye.163.com/login/ → 管理员登录, as an "
+            "administrator), under 管理员 / 权限管理 (administrators), appoint {address} as administrator of the "
+            "whole enterprise.", address=obj.address)
+    return Msg(
+        "In the NetEase admin console (企业邮箱管理后台: https://qiye.163.com/login/ → 管理员登录, as an "
+        "administrator), under 管理员 / 权限管理 (administrators), appoint {address} as administrator of the "
+        "departments {departments}.", address=obj.address, departments=", ".join(obj.departments))
 
 
 def _archive(obj: ArchiveRule) -> str:
-    keep = f"; set the retention to {obj.retention_days} days" if obj.retention_days else ""
-    return (
-        f"Mail archiving (邮件归档) is opened by NetEase or your reseller: ask them if {CONSOLE} shows no "
-        f"增值服务 › 邮件归档 (Value-added services › Mail archive). There, make {obj.copy_to} the archive "
-        f"administrator (mailplan names it through the API once it is an account of {obj.scope}); "
-        f"{obj.copy_to} confirms the activation mail NetEase sends{keep}."
+    opened = Msg(
+        "Mail archiving (邮件归档) is opened by NetEase or your reseller: ask them if the NetEase admin console "
+        "(企业邮箱管理后台: https://qiye.163.com/login/ → 管理员登录, as an administrator) shows no 增值服务 › "
+        "邮件归档 (Value-added services › Mail archive). There, make {copy_to} the archive administrator (mailplan "
+        "names it through the API once it is an account of {scope}); {copy_to} confirms the activation mail "
+        "NetEase sends.",
+        copy_to=obj.copy_to, scope=obj.scope,
     )
+    if not obj.retention_days:
+        return opened
+    return f"{opened}\n" + Msg("Set the retention to {days} days.", days=obj.retention_days)
 
 
 def _department_move(obj: Department) -> str:
-    parent = f"under {obj.parent}" if obj.parent else "to the top level"
-    return (
-        f"NetEase's API cannot move a department. In {CONSOLE}, 通讯录 / 部门管理 (Departments) → {obj.name} "
-        f"→ 编辑 (edit): move it {parent}; its people move with it."
+    if obj.parent:
+        return Msg(
+            "NetEase's API cannot move a department. In the NetEase admin console (企业邮箱管理后台: "
+            "https://qiye.163.com/login/ → 管理员登录, as an administrator), 通讯录 / 部门管理 (Departments) → "
+            "{name} → 编辑 (edit): move it under {parent}; its people move with it.",
+            name=obj.name, parent=obj.parent,
+        )
+    return Msg(
+        "NetEase's API cannot move a department. In the NetEase admin console (企业邮箱管理后台: "
+        "https://qiye.163.com/login/ → 管理员登录, as an administrator), 通讯录 / 部门管理 (Departments) → "
+        "{name} → 编辑 (edit): move it to the top level; its people move with it.",
+        name=obj.name,
     )
 
 
@@ -167,10 +211,21 @@ _STEPS: dict[type[MailObject], Callable[..., str]] = {
 
 def _removal(obj: MailObject) -> str:
     if isinstance(obj, ArchiveRule):
-        return f"In {CONSOLE}, 增值服务 › 邮件归档 (Mail archive) → 停止归档 (stop archiving), if it should stop."
+        return N_(
+            "In the NetEase admin console (企业邮箱管理后台: https://qiye.163.com/login/ → 管理员登录, as an "
+            "administrator), 增值服务 › 邮件归档 (Mail archive) → 停止归档 (stop archiving), if it should stop."
+        )
     if isinstance(obj, Group):
-        return f"{LISTS}: delete the mail list {obj.address}."
-    return f"In {CONSOLE} (or in the mailbox's webmail settings), remove the {obj.KIND} {obj.key}."
+        return Msg(
+            "In the NetEase admin console (企业邮箱管理后台: https://qiye.163.com/login/ → 管理员登录, as an "
+            "administrator), 邮箱与邮件 › 邮件列表 (Mailbox & mail › Mail lists): delete the mail list {address}.",
+            address=obj.address,
+        )
+    return Msg(
+        "In the NetEase admin console (企业邮箱管理后台: https://qiye.163.com/login/ → 管理员登录, as an "
+        "administrator) (or in the mailbox's webmail settings), remove the {kind} {key}.",
+        kind=Msg(obj.KIND), key=obj.key,
+    )
 
 
 def instructions_for(change: Change) -> str:
