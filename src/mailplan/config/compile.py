@@ -400,8 +400,8 @@ class _Compiler:
 
             path = key_path(self.config.state_dir / "dkim", domain.name, selectors[0])
             unknown.append((f"{selectors[0]}._domainkey.{domain.name}", "TXT",
-                            f"the key file {path} is not on this machine, so the key the config derives is unknown "
-                            "here (the live key's own rules still run)"))
+                            Msg("the key file {path} is not on this machine, so the key the config derives is unknown "
+                                "here (the live key's own rules still run)", path=str(path))))
         receives = facts.sends_mail if facts.receives_mail is None else facts.receives_mail
         policy = mta_sts_policy(facts) if facts.mta_sts_mode is not None and receives else ""
         return o_desired.MailDns(selectors, tuple(unknown), policy)

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 from mailplan.dns.check.context import Ctx
 from mailplan.dns.check.dnsview import Undecided
-from mailplan.dns.check.rules import NA, Fail, Outcome, Pass, rule
+from mailplan.dns.check.rules import NA, NONE, Fail, Outcome, Pass, rule
 from mailplan.dns.clients import AUTODISCOVER_SRV, SRV_SERVICES
 from mailplan.i18n import N_, Msg
 
@@ -61,7 +61,7 @@ def client_srv(ctx: Ctx) -> Iterator[Outcome]:
             elif not _has_address(ctx, target):
                 yield Fail(Msg("{name}: the target {target} has no A or AAAA record; clients cannot connect",
                                name=name, target=target),
-                           "A/AAAA", "(none)", name)
+                           "A/AAAA", NONE, name)
     if not seen:
         yield NA
     else:
@@ -81,6 +81,6 @@ def autoconfig_reachable(ctx: Ctx) -> Iterator[Outcome]:
         host = record.values[0].rstrip(".")
         if not _has_address(ctx, host):
             yield Fail(Msg("{name} points at {host}, which has no A or AAAA record: mail clients cannot fetch "
-                           "their settings", name=record.fqdn, host=host), f"{host} A/AAAA", "(none)", record.fqdn)
+                           "their settings", name=record.fqdn, host=host), f"{host} A/AAAA", NONE, record.fqdn)
         else:
             yield Pass(f"{record.fqdn} → {host}", name=record.fqdn)

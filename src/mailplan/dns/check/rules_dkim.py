@@ -11,7 +11,7 @@ from mailplan.dns.check.model import Severity
 from mailplan.dns.check.rules import NA, Fail, NotApplicable, Outcome, Pass, Skip, rule
 from mailplan.dns.check.rules_config import compare
 from mailplan.dns.dkim_record import MIN_BITS
-from mailplan.i18n import N_, Msg
+from mailplan.i18n import N_, Msg, plural_msg
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,12 @@ def dkim_as_derived(ctx: Ctx) -> Iterator[Outcome]:
     for record in expected:
         yield compare(ctx, record)
     for fqdn, why in unknown:
-        yield Skip(f"{fqdn}: {why}", fqdn)
+        yield Skip(Msg("{name}: {reason}", name=fqdn, reason=why), fqdn)
+
+
+def _bits(count: int | None) -> Msg:
+    """A key's size as a finding shows it expected and found: ``2048 bits`` (only RSA keys have one)."""
+    return plural_msg("{count} bit", "{count} bits", count or 0)
 
 
 def _examined(ctx: Ctx) -> tuple[list[DkimKey], Skip | NotApplicable]:
@@ -85,9 +90,9 @@ def dkim_weak(ctx: Ctx) -> Iterator[Outcome]:
         if key.bits is not None and key.bits < MIN_BITS:
             yield Fail(Msg("selector {selector}: a {bits}-bit key; receivers ignore signatures with it",
                            selector=key.selector, bits=key.bits),
-                       "2048 bits", f"{key.bits} bits", key.name)
+                       _bits(2048), _bits(key.bits), key.name)
         else:
-            yield Pass(f"{key.selector}: {key.bits} bits", name=key.name)
+            yield Pass(Msg("{selector}: {bits}", selector=key.selector, bits=_bits(key.bits)), name=key.name)
 
 
 @rule("DK03", "warning", N_("DKIM RSA keys 2048 bits"))
@@ -100,9 +105,9 @@ def dkim_short(ctx: Ctx) -> Iterator[Outcome]:
         if key.bits is not None and MIN_BITS <= key.bits < 2048:
             yield Fail(Msg("selector {selector}: {bits}-bit keys are weaker than RFC 8301 recommends",
                            selector=key.selector, bits=key.bits),
-                       "2048 bits", f"{key.bits} bits", key.name)
+                       _bits(2048), _bits(key.bits), key.name)
         else:
-            yield Pass(f"{key.selector}: {key.bits} bits", name=key.name)
+            yield Pass(Msg("{selector}: {bits}", selector=key.selector, bits=_bits(key.bits)), name=key.name)
 
 
 @rule("DK04", "error", N_("active DKIM selectors not revoked"))

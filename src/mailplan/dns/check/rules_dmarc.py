@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from mailplan.dns import dmarc
 from mailplan.dns.check.context import Ctx
-from mailplan.dns.check.rules import NA, Fail, Outcome, Pass, rule
+from mailplan.dns.check.rules import NA, NONE, Fail, Outcome, Pass, rule
 from mailplan.dns.txt import hidden_prefix
 from mailplan.i18n import N_, Msg
 
@@ -30,7 +30,7 @@ def dmarc_present(ctx: Ctx) -> Iterator[Outcome]:
                    "v=DMARC1; p=…", repr(value), "_dmarc")
     else:
         yield Fail(Msg("no DMARC record: receivers apply no policy and send no reports"), "v=DMARC1; p=…",
-                   "(none)", "_dmarc")
+                   NONE, "_dmarc")
 
 
 @rule("DM02", "error", N_("exactly one DMARC record"))
@@ -74,7 +74,7 @@ def dmarc_rua(ctx: Ctx) -> Iterator[Outcome]:
     if ctx.dmarc_parsed is None:
         yield NA
     elif not ctx.dmarc_parsed.uris("rua"):
-        yield Fail(Msg("no rua: you will not see who sends as this domain"), "rua=mailto:…", "(none)", "_dmarc")
+        yield Fail(Msg("no rua: you will not see who sends as this domain"), "rua=mailto:…", NONE, "_dmarc")
     else:
         yield Pass(", ".join(ctx.dmarc_parsed.uris("rua")))
 
@@ -106,7 +106,7 @@ def dmarc_external_auth(ctx: Ctx) -> Iterator[Outcome]:
         if not any(dmarc.is_dmarc(v) for v in ctx.lookup(name, "TXT").values):
             yield Fail(Msg("{dest} has not agreed to receive reports for {domain}; receivers will not send them",
                            dest=dest, domain=ctx.domain),
-                       f'{name} TXT "v=DMARC1"', "(none)", name)
+                       f'{name} TXT "v=DMARC1"', NONE, name)
         else:
             yield Pass(f"{name} authorises", name=name)
 
@@ -121,7 +121,7 @@ def dmarc_rua_mx(ctx: Ctx) -> Iterator[Outcome]:
         dest = dmarc.uri_domain(uri)
         if uri.lower().startswith("mailto:") and dest and not ctx.lookup(dest, "MX").values:
             yield Fail(Msg("{dest} has no MX: reports to {uri} cannot be delivered", dest=dest, uri=uri),
-                       f"MX at {dest}", "(none)")
+                       Msg("MX at {domain}", domain=dest), NONE)
 
 
 @rule("DM09", "warning", N_("subdomains not left open"))
@@ -178,6 +178,6 @@ def dmarc_parked(ctx: Ctx) -> Iterator[Outcome]:
     sp = (parsed.get("sp") or p) if parsed else None
     if p != "reject" or sp != "reject":
         yield Fail(Msg("a domain that sends no mail should reject all mail claiming to be from it"),
-                   "v=DMARC1; p=reject", ctx.dmarc_records[0] if ctx.dmarc_records else "(none)", "_dmarc")
+                   "v=DMARC1; p=reject", ctx.dmarc_records[0] if ctx.dmarc_records else NONE, "_dmarc")
     else:
         yield Pass(ctx.dmarc_records[0])

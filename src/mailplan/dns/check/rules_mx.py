@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from mailplan.dns.check.context import Ctx
 from mailplan.dns.check.dnsview import Undecided
-from mailplan.dns.check.rules import NA, Fail, Outcome, Pass, rule
+from mailplan.dns.check.rules import NA, NONE, Fail, Outcome, Pass, rule
 from mailplan.i18n import N_, Msg
 
 
@@ -20,7 +20,7 @@ def mx_present(ctx: Ctx) -> Iterator[Outcome]:
     real = [f"{p} {h}" for p, h in ctx.mx if h != "."]
     if not real:
         yield Fail(Msg("the domain receives mail but has no MX (or only the null MX)"), "MX <pref> <host>",
-                   " | ".join(f"{p} {h}" for p, h in ctx.mx) or "(none)", "@")
+                   " | ".join(f"{p} {h}" for p, h in ctx.mx) or NONE, "@")
     else:
         yield Pass(" | ".join(real))
 
@@ -58,7 +58,7 @@ def mx_addresses(ctx: Ctx) -> Iterator[Outcome]:
                 if answer.error:
                     raise Undecided(answer.query, answer.error)
             yield Fail(Msg("MX host {host} has no A or AAAA record: mail cannot be delivered", host=host),
-                       "A/AAAA", "(none)", host)
+                       "A/AAAA", NONE, host)
         else:
             yield Pass(f"{host}: {', '.join([*a.values, *aaaa.values])}", name=host)
 
@@ -79,7 +79,7 @@ def mx_parked(ctx: Ctx) -> Iterator[Outcome]:
         yield NA
     elif not _null(ctx):
         yield Fail(Msg("a domain that receives no mail should publish the null MX so senders fail fast"), "0 .",
-                   " | ".join(f"{p} {h}" for p, h in ctx.mx) or "(none)", "@")
+                   " | ".join(f"{p} {h}" for p, h in ctx.mx) or NONE, "@")
     else:
         yield Pass("0 .")
 

@@ -7,9 +7,9 @@ from collections.abc import Iterator
 from mailplan.dns import spf
 from mailplan.dns.check.context import Ctx
 from mailplan.dns.check.dnsview import Undecided
-from mailplan.dns.check.rules import NA, Fail, Outcome, Pass, rule
+from mailplan.dns.check.rules import NA, NONE, Fail, Outcome, Pass, rule
 from mailplan.dns.txt import MAX_STRING, hidden_prefix
-from mailplan.i18n import N_, Msg
+from mailplan.i18n import N_, Msg, plural_msg
 
 
 def _undecided(count: spf.Count) -> Undecided | None:
@@ -28,7 +28,7 @@ def spf_present(ctx: Ctx) -> Iterator[Outcome]:
                        why=near[0][1]),
                    "v=spf1 … -all|~all", repr(near[0][0]), "@")
     elif not ctx.spf_records:
-        yield Fail(Msg("the domain sends mail but publishes no SPF record"), "v=spf1 … -all|~all", "(none)", "@")
+        yield Fail(Msg("the domain sends mail but publishes no SPF record"), "v=spf1 … -all|~all", NONE, "@")
     else:
         yield Pass(ctx.spf_records[0])
 
@@ -47,7 +47,9 @@ def spf_lookups(ctx: Ctx) -> Iterator[Outcome]:
     if count is None:
         yield NA
         return
-    found = f"{count.total} lookups: {count.describe() or 'none'}"
+    terms = count.describe()
+    found = plural_msg("{count} lookup: {terms}", "{count} lookups: {terms}", count.total, terms=terms) if terms \
+        else plural_msg("{count} lookup", "{count} lookups", count.total)
     if count.total > spf.MAX_LOOKUPS:  # even when some include went unanswered: the real count is only higher
         yield Fail(Msg("evaluating SPF needs {total} DNS lookups; receivers stop at {limit} (permerror)",
                        total=count.total, limit=spf.MAX_LOOKUPS),
@@ -57,7 +59,7 @@ def spf_lookups(ctx: Ctx) -> Iterator[Outcome]:
     elif count.total >= spf.MAX_LOOKUPS - 1:
         yield Fail(Msg("{total} of {limit} lookups used: one more include breaks SPF", total=count.total,
                        limit=spf.MAX_LOOKUPS),
-                   f"≤ {spf.MAX_LOOKUPS - 2} for headroom", found, severity="warning")
+                   Msg("≤ {limit} for headroom", limit=spf.MAX_LOOKUPS - 2), found, severity="warning")
     else:
         yield Pass(found, f"≤ {spf.MAX_LOOKUPS}")
 
@@ -132,7 +134,7 @@ def spf_neutral(ctx: Ctx) -> Iterator[Outcome]:
 def spf_parked(ctx: Ctx) -> Iterator[Outcome]:
     if ctx.spf_value != "v=spf1 -all":
         yield Fail(Msg("a domain that sends no mail should say so: nobody may send as it"), "v=spf1 -all",
-                   ctx.spf_value or "(none)", "@")
+                   ctx.spf_value or NONE, "@")
     else:
         yield Pass(ctx.spf_value)
 
