@@ -472,7 +472,7 @@ class _Compiler:
             if given is not None and domain.spec.dkim.public_key is not None:
                 message = Msg("domain {domain}: a DKIM public key is given, but the domain sends no mail, so no key "
                               "is published", domain=domain.name) if not sends else \
-                    Msg("domain {domain}: a DKIM public key is given, but the domain has `dkim.enabled: false`, so "
+                    Msg("domain {domain}: a DKIM public key is given, but the domain has dkim.enabled: false, so "
                         "no key is published", domain=domain.name)
                 self.problems.append(Problem(message, given[1], Msg("remove the public key")))
             return None

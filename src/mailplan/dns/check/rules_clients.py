@@ -14,7 +14,7 @@ from mailplan.dns.check.context import Ctx
 from mailplan.dns.check.dnsview import Undecided
 from mailplan.dns.check.rules import NA, NONE, Fail, Outcome, Pass, rule
 from mailplan.dns.clients import AUTODISCOVER_SRV, SRV_SERVICES
-from mailplan.i18n import N_, Msg
+from mailplan.i18n import N_, Msg, plural_msg
 
 
 def _has_address(ctx: Ctx, host: str) -> bool:
@@ -65,7 +65,7 @@ def client_srv(ctx: Ctx) -> Iterator[Outcome]:
     if not seen:
         yield NA
     else:
-        yield Pass(f"{seen} client SRV record sets usable")
+        yield Pass(plural_msg("{count} client SRV record set usable", "{count} client SRV record sets usable", seen))
 
 
 @rule("AD04", "warning", N_("self-hosted autoconfig/autodiscover names reach the web server"))

@@ -121,7 +121,7 @@ def dkim_revoked(ctx: Ctx) -> Iterator[Outcome]:
                            selector=key.selector),
                        "p=<public key>", key.record, key.name)
         else:
-            yield Pass(f"{key.selector}: p= set", name=key.name)
+            yield Pass(Msg("{selector}: p= set", selector=key.selector), name=key.name)
 
 
 @rule("DK05", "error", N_("DKIM record syntax"))
@@ -138,7 +138,7 @@ def dkim_syntax(ctx: Ctx) -> Iterator[Outcome]:
         if key.tags.get("h", "") == "sha1":
             yield Fail(Msg("selector {selector}: h=sha1 only; RFC 8301 forbids sha1", selector=key.selector),
                        "h=sha256", key.record, key.name, severity="warning")
-        yield Pass(f"{key.selector}: well-formed", name=key.name)
+        yield Pass(Msg("{selector}: well-formed", selector=key.selector), name=key.name)
 
 
 @rule("DK06", "warning", N_("a DKIM key is published"), "sending")

@@ -108,7 +108,7 @@ def dmarc_external_auth(ctx: Ctx) -> Iterator[Outcome]:
                            dest=dest, domain=ctx.domain),
                        f'{name} TXT "v=DMARC1"', NONE, name)
         else:
-            yield Pass(f"{name} authorises", name=name)
+            yield Pass(Msg("{name} authorises", name=name), name=name)
 
 
 @rule("DM08", "warning", N_("report address domains accept mail"))

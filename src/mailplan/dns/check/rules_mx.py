@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from mailplan.dns.check.context import Ctx
 from mailplan.dns.check.dnsview import Undecided
 from mailplan.dns.check.rules import NA, NONE, Fail, Outcome, Pass, rule
-from mailplan.i18n import N_, Msg
+from mailplan.i18n import N_, Msg, plural_msg
 
 
 def _null(ctx: Ctx) -> bool:
@@ -96,4 +96,4 @@ def mx_duplicate(ctx: Ctx) -> Iterator[Outcome]:
         yield Fail(Msg("MX host {host} is listed more than once: senders try it again instead of a backup, "
                        "and the lower preference is never used", host=host), "each host once", listed, "@")
     if not twice:
-        yield Pass(f"{len(hosts)} distinct host{'s' if len(hosts) != 1 else ''}")
+        yield Pass(plural_msg("{count} distinct host", "{count} distinct hosts", len(hosts)))

@@ -47,9 +47,8 @@ def spf_lookups(ctx: Ctx) -> Iterator[Outcome]:
     if count is None:
         yield NA
         return
-    terms = count.describe()
-    found = plural_msg("{count} lookup: {terms}", "{count} lookups: {terms}", count.total, terms=terms) if terms \
-        else plural_msg("{count} lookup", "{count} lookups", count.total)
+    terms, lookups = count.describe(), plural_msg("{count} lookup", "{count} lookups", count.total)
+    found = Msg("{lookups}: {terms}", lookups=lookups, terms=terms) if terms else lookups
     if count.total > spf.MAX_LOOKUPS:  # even when some include went unanswered: the real count is only higher
         yield Fail(Msg("evaluating SPF needs {total} DNS lookups; receivers stop at {limit} (permerror)",
                        total=count.total, limit=spf.MAX_LOOKUPS),
@@ -77,7 +76,7 @@ def spf_void(ctx: Ctx) -> Iterator[Outcome]:
     elif (undecided := _undecided(count)) is not None:
         raise undecided
     else:
-        yield Pass(f"{len(voids)} void lookups", f"≤ {spf.MAX_VOID_LOOKUPS}")
+        yield Pass(plural_msg("{count} void lookup", "{count} void lookups", len(voids)), f"≤ {spf.MAX_VOID_LOOKUPS}")
 
 
 @rule("SPF05", "error", N_("'mx' targets at most 10 MX hosts"))
@@ -190,11 +189,16 @@ def spf_length(ctx: Ctx) -> Iterator[Outcome]:
         return
     size = len(ctx.spf_value.encode())
     if size > 512:
-        yield Fail(Msg("the SPF record is {size} bytes", size=size), "≤ 450 bytes", str(size), severity="error")
+        yield Fail(Msg("the SPF record is {size} bytes", size=size), _at_most_bytes(450), str(size), severity="error")
     elif size > 450:
-        yield Fail(Msg("the SPF record is {size} bytes; answers may need TCP", size=size), "≤ 450 bytes", str(size))
+        yield Fail(Msg("the SPF record is {size} bytes; answers may need TCP", size=size), _at_most_bytes(450),
+                   str(size))
     else:
-        yield Pass(f"{size} bytes", "≤ 450 bytes")
+        yield Pass(plural_msg("{count} byte", "{count} bytes", size), _at_most_bytes(450))
+
+
+def _at_most_bytes(limit: int) -> Msg:
+    return plural_msg("≤ {count} byte", "≤ {count} bytes", limit)
 
 
 @rule("SPF15", "warning", N_("no obsolete SPF forms"))

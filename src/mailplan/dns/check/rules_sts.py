@@ -139,7 +139,7 @@ def sts_mx_match(ctx: Ctx) -> Iterator[Outcome]:
             yield Fail(message,
                        "mx: " + (", ".join(patterns) or "(none)"), host.rstrip("."), severity=severity)
         else:
-            yield Pass(f"{host.rstrip('.')} matches")
+            yield Pass(Msg("{host} matches", host=host.rstrip(".")))
 
 
 @rule("STS05", "warning", N_("MTA-STS policy served as text/plain"))
