@@ -10,23 +10,11 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
+from config.conftest import BASE
 from mailplan.cli.main import build
 
 from .leftover import chinese_left, english_left
 
-BASE = """\
-version: 1
-organization: {name: 华贸进出口有限公司, primary_domain: huamao-trade.com}
-providers:
-  mail: {type: local, database: mail.sqlite, mx_host: mx.huamao-trade.com}
-domains:
-  huamao-trade.com: {mail: mail}
-  huamao.cn: {alias_of: huamao-trade.com}
-departments:
-  sales: {name: 销售部}
-tiers:
-  staff: {}
-"""
 SALES = "  sales: {name: 销售部}\n"
 IDN_EXAMPLE = "例子.中国"  # the example of an IDN domain a hint gives, in every language
 
