@@ -496,7 +496,7 @@ class _Compiler:
             return console_record(given[0])
         except ValueError as exc:
             message = Msg("domain {domain}: DKIM public key: {error}", domain=domain.name, error=reason(exc))
-            self.problems.append(Problem(message, given[1], ACCEPTED_FORMS))
+            self.problems.append(Problem(message, given[1], Msg(ACCEPTED_FORMS)))
             return None
 
     def given_dkim_key(self, domain: Domain, mail: ProviderSpec) -> tuple[str, Location | None] | None:

@@ -131,7 +131,8 @@ def dkim_syntax(ctx: Ctx) -> Iterator[Outcome]:
         yield nothing
     for key in found:
         for problem in key.problems:
-            yield Fail(f"selector {key.selector}: {problem}", found=key.record, name=key.name)
+            yield Fail(Msg("selector {selector}: {problem}", selector=key.selector, problem=problem), found=key.record,
+                       name=key.name)
         if key.tags.get("t", "").split(":").count("y"):
             yield Fail(Msg("selector {selector}: t=y (testing) is still set", selector=key.selector), "no t=y",
                        key.record, key.name, severity="warning")
