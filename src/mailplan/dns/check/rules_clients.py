@@ -41,15 +41,15 @@ def client_srv(ctx: Ctx) -> Iterator[Outcome]:
         targets = [v.split()[-1] for v in values]
         if "." in targets and len(values) > 1:
             yield Fail(Msg("{name} says the service is not offered ('.') and names servers too", name=name),
-                       "'0 0 0 .' alone, or servers only", " | ".join(values), name)
+                       Msg("'0 0 0 .' alone, or servers only"), " | ".join(values), name)
             continue
         for value, target in zip(values, targets, strict=True):
             if target == ".":
                 continue
             try:
                 ipaddress.ip_address(target.rstrip("."))
-                yield Fail(Msg("{name} names an IP address; an SRV target is a host name", name=name), "a host name",
-                           value, name)
+                yield Fail(Msg("{name} names an IP address; an SRV target is a host name", name=name),
+                           Msg("a host name"), value, name)
                 continue
             except ValueError:
                 pass
@@ -57,7 +57,7 @@ def client_srv(ctx: Ctx) -> Iterator[Outcome]:
             if cname:
                 yield Fail(Msg("{name}: the target {target} is a CNAME (to {to}); RFC 2782 forbids an alias there",
                                name=name, target=target, to=cname[0]),
-                           "a host name with A/AAAA", f"{target} CNAME {cname[0]}", name)
+                           Msg("a host name with A/AAAA"), f"{target} CNAME {cname[0]}", name)
             elif not _has_address(ctx, target):
                 yield Fail(Msg("{name}: the target {target} has no A or AAAA record; clients cannot connect",
                                name=name, target=target),

@@ -134,7 +134,7 @@ def dkim_syntax(ctx: Ctx) -> Iterator[Outcome]:
             yield Fail(Msg("selector {selector}: {problem}", selector=key.selector, problem=problem), found=key.record,
                        name=key.name)
         if key.tags.get("t", "").split(":").count("y"):
-            yield Fail(Msg("selector {selector}: t=y (testing) is still set", selector=key.selector), "no t=y",
+            yield Fail(Msg("selector {selector}: t=y (testing) is still set", selector=key.selector), Msg("no t=y"),
                        key.record, key.name, severity="warning")
         if key.tags.get("h", "") == "sha1":
             yield Fail(Msg("selector {selector}: h=sha1 only; RFC 8301 forbids sha1", selector=key.selector),
@@ -149,6 +149,7 @@ def dkim_present(ctx: Ctx) -> Iterator[Outcome]:
         tried = ", ".join(ctx.selectors) or "(none known)"
         severity: Severity = "warning" if ctx.dmarc_enforcing() else "info"
         yield Fail(Msg("no DKIM key found: DMARC then rests on SPF alone, which breaks on forwarding"),
-                   "a <selector>._domainkey key", f"selectors tried: {tried}", severity=severity)
+                   Msg("a <selector>._domainkey key"), Msg("selectors tried: {tried}", tried=tried),
+                   severity=severity)
     else:
         yield Pass(", ".join(k.selector for k in found))

@@ -36,7 +36,7 @@ def dmarc_present(ctx: Ctx) -> Iterator[Outcome]:
 @rule("DM02", "error", N_("exactly one DMARC record"))
 def dmarc_single(ctx: Ctx) -> Iterator[Outcome]:
     if len(ctx.dmarc_records) > 1:
-        yield Fail(Msg("more than one DMARC record: receivers ignore all of them"), "one v=DMARC1 record",
+        yield Fail(Msg("more than one DMARC record: receivers ignore all of them"), Msg("one v=DMARC1 record"),
                    " | ".join(ctx.dmarc_records), "_dmarc")
 
 
@@ -63,7 +63,7 @@ def dmarc_enforced(ctx: Ctx) -> Iterator[Outcome]:
     if parsed is None or parsed.get("p") is None:
         yield NA
     elif parsed.get("p") == "none":
-        yield Fail(Msg("p=none only monitors: spoofed mail is still delivered"), "p=quarantine or p=reject",
+        yield Fail(Msg("p=none only monitors: spoofed mail is still delivered"), Msg("p=quarantine or p=reject"),
                    "p=none", "_dmarc")
     else:
         yield Pass(f"p={parsed.get('p')}")
@@ -148,7 +148,7 @@ def dmarc_obsolete(ctx: Ctx) -> Iterator[Outcome]:
                    "pct=100", f"pct={pct}", "_dmarc")
     for tag in ("rf", "ri"):
         if parsed.get(tag) is not None:
-            yield Fail(Msg("'{tag}' was removed by RFC 9989 and is ignored", tag=tag), f"no {tag}",
+            yield Fail(Msg("'{tag}' was removed by RFC 9989 and is ignored", tag=tag), Msg("no {tag}", tag=tag),
                        f"{tag}={parsed.get(tag)}", "_dmarc")
 
 
@@ -159,7 +159,7 @@ def dmarc_unrelated(ctx: Ctx) -> Iterator[Outcome]:
         why = hidden_prefix(value, "v=DMARC1")
         message = (Msg("this TXT at _dmarc is not read as DMARC: {why}", why=why) if why else
                    Msg("other TXT records at _dmarc confuse some receivers"))
-        yield Fail(message, "only v=DMARC1", repr(value) if why else value, "_dmarc")
+        yield Fail(message, Msg("only v=DMARC1"), repr(value) if why else value, "_dmarc")
 
 
 @rule("DM12", "warning", N_("policy tag p= present"))
@@ -168,7 +168,7 @@ def dmarc_p(ctx: Ctx) -> Iterator[Outcome]:
         yield NA
     elif ctx.dmarc_parsed.get("p") is None:
         yield Fail(Msg("no p= tag: RFC 7489 requires it, RFC 9989 reads it as none"), "p=quarantine|reject",
-                   "(missing)", "_dmarc")
+                   Msg("(missing)"), "_dmarc")
 
 
 @rule("DM13", "warning", N_("non-sending domain rejects everything"), "parked")

@@ -38,7 +38,7 @@ def mx_cname(ctx: Ctx) -> Iterator[Outcome]:
         if cname:
             yield Fail(Msg("MX host {host} is a CNAME (to {target}); RFC 2181 §10.3 forbids it, some senders refuse",
                            host=host, target=cname[0]),
-                       "an A/AAAA name", f"CNAME {cname[0]}", host)
+                       Msg("an A/AAAA name"), f"CNAME {cname[0]}", host)
 
 
 @rule("MX03", "error", N_("MX hosts have addresses"))
@@ -48,7 +48,8 @@ def mx_addresses(ctx: Ctx) -> Iterator[Outcome]:
     for host in _hosts(ctx):
         try:
             ipaddress.ip_address(host)
-            yield Fail(Msg("MX host {host} is an IP address; an MX must name a host", host=host), "a host name", host)
+            yield Fail(Msg("MX host {host} is an IP address; an MX must name a host", host=host), Msg("a host name"),
+                       host)
             continue
         except ValueError:
             pass
@@ -94,6 +95,6 @@ def mx_duplicate(ctx: Ctx) -> Iterator[Outcome]:
     for host in twice:
         listed = " | ".join(f"{p} {h}" for p, h in ctx.mx if h.rstrip(".").lower() == host)
         yield Fail(Msg("MX host {host} is listed more than once: senders try it again instead of a backup, "
-                       "and the lower preference is never used", host=host), "each host once", listed, "@")
+                       "and the lower preference is never used", host=host), Msg("each host once"), listed, "@")
     if not twice:
         yield Pass(plural_msg("{count} distinct host", "{count} distinct hosts", len(hosts)))

@@ -38,7 +38,7 @@ def spf_single(ctx: Ctx) -> Iterator[Outcome]:
     if len(ctx.spf_records) > 1:
         yield Fail(Msg("{number} SPF records at one name: receivers treat that as a permanent error",
                        number=len(ctx.spf_records)),
-                   "one v=spf1 record", " | ".join(ctx.spf_records), "@")
+                   Msg("one v=spf1 record"), " | ".join(ctx.spf_records), "@")
 
 
 @rule("SPF03", "error", N_("at most 10 DNS lookups"))
@@ -99,7 +99,7 @@ def spf_ptr(ctx: Ctx) -> Iterator[Outcome]:
     if ctx.spf_parsed is None:
         yield NA
     elif ctx.spf_parsed.mechanisms("ptr"):
-        yield Fail(Msg("'ptr' is slow and unreliable; RFC 7208 §5.5 says do not use it"), "no ptr", "ptr")
+        yield Fail(Msg("'ptr' is slow and unreliable; RFC 7208 §5.5 says do not use it"), Msg("no ptr"), "ptr")
 
 
 @rule("SPF07", "error", N_("no '+all'"))
@@ -110,7 +110,7 @@ def spf_plus_all(ctx: Ctx) -> Iterator[Outcome]:
     for term in ctx.spf_parsed.mechanisms("all"):
         if term.qualifier in ("", "+"):
             yield Fail(Msg("'{term}' lets every server on the internet send as this domain", term=term.text),
-                       "-all or ~all",
+                       Msg("-all or ~all"),
                        term.text)
 
 
@@ -122,9 +122,9 @@ def spf_neutral(ctx: Ctx) -> Iterator[Outcome]:
         return
     alls = parsed.mechanisms("all")
     if any(t.qualifier == "?" for t in alls):
-        yield Fail(Msg("'?all' says nothing about other senders"), "-all or ~all", "?all")
+        yield Fail(Msg("'?all' says nothing about other senders"), Msg("-all or ~all"), "?all")
     elif not alls and not parsed.modifier("redirect"):
-        yield Fail(Msg("no 'all' and no redirect: other senders get 'neutral'"), "-all or ~all", "(missing)")
+        yield Fail(Msg("no 'all' and no redirect: other senders get 'neutral'"), Msg("-all or ~all"), Msg("(missing)"))
     elif alls:
         yield Pass(alls[-1].text)
 
@@ -168,9 +168,9 @@ def spf_after_all(ctx: Ctx) -> Iterator[Outcome]:
     if "all" in names:
         after = [t.text for t in parsed.terms[names.index("all") + 1:] if t.name != "exp"]
         if after:
-            yield Fail(Msg("terms after 'all' are never evaluated"), "'all' last", " ".join(after))
+            yield Fail(Msg("terms after 'all' are never evaluated"), Msg("'all' last"), " ".join(after))
         if parsed.modifier("redirect"):
-            yield Fail(Msg("'redirect=' is ignored when 'all' is present"), "either all or redirect",
+            yield Fail(Msg("'redirect=' is ignored when 'all' is present"), Msg("either all or redirect"),
                        ctx.spf_value or "")
 
 
@@ -178,8 +178,8 @@ def spf_after_all(ctx: Ctx) -> Iterator[Outcome]:
 def spf_strings(ctx: Ctx) -> Iterator[Outcome]:
     for value, strings in zip(ctx.apex_txt.values, ctx.apex_txt.strings, strict=False):
         if spf.is_spf(value) and any(len(s) > MAX_STRING for s in strings):
-            yield Fail(Msg("a character-string longer than 255 bytes"), "split into ≤255-byte strings",
-                       f"{max(len(s) for s in strings)} bytes")
+            yield Fail(Msg("a character-string longer than 255 bytes"), Msg("split into ≤255-byte strings"),
+                       plural_msg("{count} byte", "{count} bytes", max(len(s) for s in strings)))
 
 
 @rule("SPF14", "warning", N_("record short enough for one UDP answer"))
@@ -204,7 +204,7 @@ def _at_most_bytes(limit: int) -> Msg:
 @rule("SPF15", "warning", N_("no obsolete SPF forms"))
 def spf_obsolete(ctx: Ctx) -> Iterator[Outcome]:
     if ctx.get("@", "SPF"):
-        yield Fail(Msg("an SPF (type 99) record: receivers ignore it; only TXT counts"), "TXT only", "SPF RR")
+        yield Fail(Msg("an SPF (type 99) record: receivers ignore it; only TXT counts"), Msg("TXT only"), "SPF RR")
     for value in ctx.apex_txt.values:
         low = value.lower()
         if low.startswith("spf2.0") or low.startswith("v=spf10") or (low.lstrip().startswith("v=spf1")
