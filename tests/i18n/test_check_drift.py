@@ -3,8 +3,8 @@
 example company after its apply. Nothing of the other language in the report frame and the rule titles; JSON and
 exit codes the same in both.
 
-Finding messages are converted rule family by rule family (``CONVERTED``): the messages of the other rules are
-still English, data to this test (``_findings``), and docs/i18n.md says which."""
+Every finding's message is translated, and so are the words a rule writes as expected or found (``(none)``,
+``2048 bits``): only record values, names and places are data to this test (``_findings``)."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ import dns.update
 import pytest
 from typer.testing import CliRunner, Result
 
+from mailplan import i18n
 from mailplan.cli.main import build
 from servers.bind import BindServer, start_bind
 
@@ -30,8 +31,6 @@ pytestmark = pytest.mark.realstack
 
 CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]")
 ZONES = ("ci.test", "ci-parked.test")
-# the rules whose finding messages are translated (POL01 is not yet)
-CONVERTED = ("MX", "DM", "DK", "SPF", "STS", "RPT", "AD", "CFG")
 
 
 def _config(server: BindServer) -> str:
@@ -53,6 +52,7 @@ people:
   - {{name: 张三}}
 aliases:
   - {{address: dmarc, to: [zhangsan]}}
+  - {{address: boss, to: [zhangsan.home@qq.com]}}
 """
 
 
@@ -80,22 +80,35 @@ def _check(lab: tuple[Path, str], lang: str, *args: str) -> Result:
 
 
 def _findings(report: dict[str, object]) -> set[str]:
-    """What the report holds that is data here: names, record values, and the messages not converted yet."""
+    """What the report holds that is data here: names, places and record values — never a message, nor an
+    expected or found text the catalog translates (``(none)``, ``2048 bits``)."""
     out = {str(report["nameserver"])}
     for domain in report["domains"]:  # type: ignore[attr-defined]
         out.add(domain["domain"])
         for f in domain["findings"]:
-            out.update(str(f[k]) for k in ("name", "expected", "found") if f.get(k))
-            if f.get("message") and not f["rule"].startswith(CONVERTED):
-                out.add(f["message"])
+            values = [str(f[k]) for k in ("name", "expected", "found") if f.get(k)]
+            # a pass joins its finds with "; ", a find may say what it counted after ": "
+            pieces = {piece for value in values for piece in value.split("; ")}
+            parts = {*values, *pieces, *(part for piece in pieces for part in piece.split(": "))}
+            out.update(part for part in parts if not _translated(part))
     return out
+
+
+def _translated(text: str) -> bool:
+    """Whether the catalog has ``text`` (or a sentence it fits) in Chinese: then it is words, not data."""
+    before = i18n.language()
+    try:
+        i18n.select(i18n.CHINESE)
+        return i18n.localized(text) != text
+    finally:
+        i18n.select(before)
 
 
 @pytest.mark.parametrize("fmt", ["text", "markdown", "html"])
 def test_check_speaks_either_language(lab: tuple[Path, str], fmt: str) -> None:
     en, zh = (_check(lab, lang, "--format", fmt) for lang in ("en", "zh-CN"))
     assert en.exit_code == zh.exit_code, en.output
-    keep = _findings(json.loads(_check(lab, "en", "--format", "json").stdout)) | {str(lab[0])}
+    keep = _findings(json.loads(_check(lab, "en", "--format", "json").stdout)) | {str(lab[0]), "boss"}
     english, chinese = en.stdout, zh.stdout
     if fmt == "html":
         english, chinese = visible_text(english), visible_text(chinese)
@@ -105,6 +118,24 @@ def test_check_speaks_either_language(lab: tuple[Path, str], fmt: str) -> None:
     assert "DMARC 策略生效" in chinese and "DMARC policy enforces" in english  # DM05: p=none is a warning
     assert "只做监测：伪造的邮件仍会被投递" in chinese and "only monitors: spoofed mail is still delivered" in english
     assert "检查了 2 个域名" in chinese and "2 domains checked via" in english
+    assert "POL01" in chinese and "zhangsan.home@qq.com" in chinese  # the config's warning, translated
+    assert "这是个人免费邮箱地址" in chinese and "a personal free-mail address" in english
+
+
+def test_check_says_in_either_language_that_a_key_file_is_not_on_this_machine(
+    lab: tuple[Path, str], tmp_path: Path
+) -> None:
+    """The config copied where its DKIM key was never made: DK01 is not checked, and says why."""
+    elsewhere = tmp_path / "mailplan.yaml"
+    elsewhere.write_text(lab[0].read_text(encoding="utf-8"), encoding="utf-8")
+    copy = (elsewhere, lab[1])
+    en, zh = (_check(copy, lang) for lang in ("en", "zh-CN"))
+    assert en.exit_code == zh.exit_code, en.output
+    key_file = re.search(r"the key file (\S+) is not on this machine", en.stdout)
+    assert key_file is not None and "不在本机上" in zh.stdout, en.stdout + zh.stdout
+    keep = _findings(json.loads(_check(copy, "en", "--format", "json").stdout)) | {key_file[1], "boss"}
+    assert english_left(zh.stdout, keep) == [], zh.stdout
+    assert chinese_left(en.stdout, keep) == [], en.stdout
 
 
 def test_check_rule_ids_json_and_exit_codes_do_not_change(lab: tuple[Path, str]) -> None:
@@ -120,7 +151,7 @@ def test_chromium_draws_the_chinese_check_report_with_a_cjk_font(lab: tuple[Path
     shown = _check(lab, "zh-CN", "--format", "html")
     page = tmp_path / "check.html"
     page.write_text(shown.stdout, encoding="utf-8")
-    keep = _findings(json.loads(_check(lab, "en", "--format", "json").stdout))
+    keep = _findings(json.loads(_check(lab, "en", "--format", "json").stdout)) | {"boss"}
     browser = Browser(tmp_path / "profile")
     try:
         browser.open(page)

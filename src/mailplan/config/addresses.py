@@ -6,6 +6,8 @@ import re
 
 import idna
 
+from mailplan.i18n import Msg
+
 # What mailplan lets a config create: lower-case letters, digits, and . _ - inside.
 # (RFC 5321 allows more, but every provider in scope accepts exactly this safely.)
 LOCAL_PART = re.compile(r"^[a-z0-9](?:[a-z0-9._-]{0,62}[a-z0-9])?$")
@@ -13,28 +15,37 @@ _LDH_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 
 
 class AddressError(ValueError):
-    """A name or address is malformed; the message says how."""
+    """A name or address is malformed; the message (a ``Msg``) says how."""
+
+
+def reason(exc: Exception) -> str:
+    """The message ``exc`` was raised with, a ``Msg`` kept as one (``str(exc)`` would make it plain English)."""
+    first = exc.args[0] if len(exc.args) == 1 else None
+    return first if isinstance(first, str) else str(exc)
 
 
 def to_alabel(domain: str) -> str:
     """``例子.中国`` or ``XN--FSQU00A.xn--fiqs8s`` -> ``xn--fsqu00a.xn--fiqs8s``."""
     name = domain.strip().rstrip(".").lower()
     if not name:
-        raise AddressError("a domain name cannot be empty")
+        raise AddressError(Msg("a domain name cannot be empty"))
     if "." not in name:
-        raise AddressError(f"{domain!r} is not a domain name: it needs at least one dot, like example.com")
+        raise AddressError(Msg("{domain} is not a domain name: it needs at least one dot, like example.com",
+                                domain=repr(domain)))
     try:
         alabel = idna.encode(name, uts46=True).decode("ascii")
     except idna.IDNAError as exc:
-        raise AddressError(f"{domain!r} is not a valid domain name: {exc}") from None
+        shown, error = repr(domain), str(exc)
+        # Translators: {error} is the idna library's English explanation
+        raise AddressError(Msg("{domain} is not a valid domain name: {error}", domain=shown, error=error)) from None
     if len(alabel) > 253:
-        raise AddressError(f"{domain!r} is longer than 253 characters")
+        raise AddressError(Msg("{domain} is longer than 253 characters", domain=repr(domain)))
     for label in alabel.split("."):
         if not _LDH_LABEL.match(label):
-            raise AddressError(
-                f"{domain!r} is not a valid domain name: label {label!r} may hold only letters, digits and "
-                "inner hyphens, at most 63 characters"
-            )
+            raise AddressError(Msg(
+                "{domain} is not a valid domain name: label {label} may hold only letters, digits and "
+                "inner hyphens, at most 63 characters", domain=repr(domain), label=repr(label)
+            ))  # fmt: skip
     return alabel
 
 
@@ -49,12 +60,12 @@ def check_local_part(local: str) -> str:
     """Return ``local`` lower-cased, or raise saying what is wrong with it."""
     value = local.strip().lower()
     if not value:
-        raise AddressError("an address cannot be empty")
+        raise AddressError(Msg("an address cannot be empty"))
     if not LOCAL_PART.match(value) or ".." in value:
-        raise AddressError(
-            f"{local!r} is not a valid address: use letters a-z, digits and . _ - "
-            "(not at the start or end, no '..'), at most 64 characters"
-        )
+        raise AddressError(Msg(
+            "{local} is not a valid address: use letters a-z, digits and . _ - "
+            "(not at the start or end, no '..'), at most 64 characters", local=repr(local)
+        ))  # fmt: skip
     return value
 
 
@@ -62,7 +73,7 @@ def split_address(address: str) -> tuple[str, str | None]:
     """``Info@例子.中国`` -> (``info``, ``xn--fsqu00a.xn--fiqs8s``); a bare local part has no domain."""
     text = address.strip()
     if text.count("@") > 1:
-        raise AddressError(f"{address!r} is not a valid address: more than one '@'")
+        raise AddressError(Msg("{address} is not a valid address: more than one '@'", address=repr(address)))
     local, at, domain = text.partition("@")
     if not at:
         return check_local_part(local), None
@@ -78,16 +89,18 @@ def external_address(address: str) -> str:
     text = address.strip()
     local, at, domain = text.partition("@")
     if not at or not local or not domain:
-        raise AddressError(f"{address!r} is not a valid mail address (expected name@domain)")
+        raise AddressError(Msg("{address} is not a valid mail address (expected name@domain)", address=repr(address)))
     if "@" in domain:
         fixed = f"{local}@{domain.lstrip('@')}" if domain.lstrip("@") and "@" not in domain.lstrip("@") else ""
-        raise AddressError(
-            f"{address!r} is not a valid mail address: more than one '@'" + (f" — write {fixed}" if fixed else "")
-        )
+        if fixed:
+            raise AddressError(Msg("{address} is not a valid mail address: more than one '@' — write {fixed}",
+                                   address=repr(address), fixed=fixed))
+        raise AddressError(Msg("{address} is not a valid mail address: more than one '@'", address=repr(address)))
     atoms = local.split(".")
     if len(local.encode()) > 64 or not all(atoms) or not all(_ATEXT.match(a) for a in atoms):
-        raise AddressError(
-            f"{address!r} is not a valid mail address: the part before @ may hold letters, digits and "
-            "!#$%&'*+/=?^_`{|}~- in dot-separated words, at most 64 bytes (no spaces, quotes or control characters)"
-        )
+        raise AddressError(Msg(
+            "{address} is not a valid mail address: the part before @ may hold letters, digits and "
+            "{specials} in dot-separated words, at most 64 bytes (no spaces, quotes or control characters)",
+            address=repr(address), specials="!#$%&'*+/=?^_`{|}~-",
+        ))  # fmt: skip
     return f"{local.lower()}@{to_alabel(domain)}"

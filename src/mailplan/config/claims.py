@@ -6,13 +6,43 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from mailplan.config import models
-from mailplan.config.addresses import AddressError, split_address, to_alabel, to_unicode
+from mailplan.config.addresses import AddressError, reason, split_address, to_alabel, to_unicode
 from mailplan.config.entries import Domain, Person, Target, TargetKind, label
 from mailplan.config.lookup import by_name, lookup
 from mailplan.config.problems import suggest
 from mailplan.config.source import NodePath, SourceMap
 from mailplan.errors import Problem
+from mailplan.i18n import N_, Msg
 from mailplan.model.desired import ConfigWarning
+
+# What a reference or a key is, as the messages name it (the ``what`` of ``ref`` and ``_check_key``)
+ROLES = {
+    "person": N_("person"),
+    "owner": N_("owner"),
+    "member": N_("member"),
+    "group": N_("group"),
+    "sender": N_("sender"),
+    "target": N_("target"),
+    "manager": N_("manager"),
+    "archive mailbox": N_("archive mailbox"),
+    "report address": N_("report address"),
+    "department": N_("department"),
+    "tier": N_("tier"),
+}
+
+# "{what} {ref} is {label}, but must be …": what a reference had to be, by the kinds it may point at
+_MUST_BE = {
+    ("person",): N_("{what} {ref} is {label}, but must be a person"),
+    ("group",): N_("{what} {ref} is {label}, but must be a group"),
+    ("mailbox", "person", "external"): N_(
+        "{what} {ref} is {label}, but must be a mailbox, a person or an outside address"
+    ),
+}
+
+
+def role(what: str) -> str:
+    """``what`` (a key of ``ROLES``) as a ``Msg``, shown in the reader's language."""
+    return Msg(ROLES[what]) if what in ROLES else what
 
 
 class Claims:
@@ -49,10 +79,11 @@ class Claims:
             try:
                 name = to_alabel(key)
             except AddressError as exc:
-                self.fail(str(exc), path, "write the domain as example.com or 例子.中国", key=True)
+                self.fail(reason(exc), path, Msg("write the domain as example.com or 例子.中国"), key=True)
                 continue
             if name in raw_names:
-                self.fail(f"domain {key!r} is the same as {raw_names[name]!r}", path, "list each domain once", True)
+                same = Msg("domain {domain} is the same as {first}", domain=repr(key), first=repr(raw_names[name]))
+                self.fail(same, path, Msg("list each domain once"), True)
                 continue
             raw_names[name] = key
         for name, key in raw_names.items():
@@ -64,35 +95,37 @@ class Claims:
                 target_mail = self.doc.domains[raw_names[alias_of]].mail
                 if mail is not None and target_mail is not None and mail != target_mail:
                     self.fail(
-                        f"alias domain {key!r} names mail provider {mail!r}, but its target is hosted by "
-                        f"{target_mail!r}",
+                        Msg("alias domain {domain} names mail provider {provider}, but its target is hosted by "
+                            "{target}", domain=repr(key), provider=repr(mail), target=repr(target_mail)),
                         (*path, "mail"),
-                        "remove `mail:` here: an alias domain is hosted where its target is",
+                        Msg("remove `mail:` here: an alias domain is hosted where its target is"),
                     )
                 mail = target_mail
             elif spec.alias_of is None and mail is None:
-                self.fail(f"domain {key!r} names no mail provider", path, "add `mail: <provider name>`", key=True)
+                self.fail(Msg("domain {domain} names no mail provider", domain=repr(key)), path,
+                          Msg("add `mail: <provider name>`"), key=True)
             self._check_provider_ref(mail if alias_of is None else spec.mail, (*path, "mail"), "mail")
             self._check_provider_ref(spec.dns, (*path, "dns"), "dns")
             self.domains[name] = Domain(name=name, key=key, spec=spec, alias_of=alias_of, mail=mail or "")
         try:
             primary = to_alabel(self.doc.organization.primary_domain)
         except AddressError as exc:
-            self.fail(str(exc), ("organization", "primary_domain"))
+            self.fail(reason(exc), ("organization", "primary_domain"))
             return
         if primary not in self.domains:
             if primary in raw_names:
                 return  # already reported
             self.fail(
-                f"primary domain {self.doc.organization.primary_domain!r} is not listed under domains:",
+                Msg("primary domain {domain} is not listed under domains:",
+                    domain=repr(self.doc.organization.primary_domain)),
                 ("organization", "primary_domain"),
-                suggest(primary, list(raw_names)) or "add it under domains:",
+                suggest(primary, list(raw_names)) or Msg("add it under domains:"),
             )
         elif self.domains[primary].alias_of:
             self.fail(
-                "the primary domain cannot be an alias domain",
+                Msg("the primary domain cannot be an alias domain"),
                 ("organization", "primary_domain"),
-                f"use {self.domains[primary].alias_of}",
+                Msg("use {domain}", domain=self.domains[primary].alias_of),
             )
         self.primary = primary
 
@@ -103,26 +136,28 @@ class Claims:
         try:
             target = to_alabel(spec.alias_of)
         except AddressError as exc:
-            self.fail(str(exc), at)
+            self.fail(reason(exc), at)
             return None
         if target not in names:
             self.fail(
-                f"alias_of names {spec.alias_of!r}, which is not listed under domains:",
+                Msg("alias_of names {domain}, which is not listed under domains:", domain=repr(spec.alias_of)),
                 at,
                 suggest(spec.alias_of, list(self.doc.domains)),
             )
             return None
         if self.doc.domains[names[target]].alias_of is not None:
-            self.fail(f"{spec.alias_of!r} is itself an alias domain", at, "point alias_of at the real domain")
+            self.fail(Msg("{domain} is itself an alias domain", domain=repr(spec.alias_of)), at,
+                      Msg("point alias_of at the real domain"))
             return None
         if names[target] == path[1]:
-            self.fail("a domain cannot be an alias of itself", at)
+            self.fail(Msg("a domain cannot be an alias of itself"), at)
             return None
         return target
 
     def _check_provider_ref(self, name: str | None, path: NodePath, role: str) -> None:
         if name is not None and name not in self.doc.providers:
-            self.fail(f"no provider named {name!r} (for {role})", path, suggest(name, list(self.doc.providers)))
+            self.fail(Msg("no provider named {name} (for {role})", name=repr(name), role=role), path,
+                      suggest(name, list(self.doc.providers)))
 
     # -- addresses -------------------------------------------------------------------------------
 
@@ -131,15 +166,15 @@ class Claims:
         try:
             local, domain = split_address(written)
         except AddressError as exc:
-            self.fail(str(exc), path)
+            self.fail(reason(exc), path)
             return None
         domain = domain or self.primary
         info = self.domains.get(domain)
         if info is None:
             self.fail(
-                f"{written!r} is not on one of the organization's domains",
+                Msg("{address} is not on one of the organization's domains", address=repr(written)),
                 path,
-                "use a domain listed under domains:, or just the part before @",
+                Msg("use a domain listed under domains:, or just the part before @"),
             )
             return None
         # On an alias domain every address mirrors the target domain's: it *is* that address.
@@ -150,17 +185,18 @@ class Claims:
         if first is None:
             self.claims[address] = target
             return True
-        where = f" ({first.location})" if first.location else ""
-        same = ""
+        first_label = Msg("{label} ({where})", label=first.label, where=str(first.location)) if first.location \
+            else first.label
         written_domain = self.domains.get(self._quiet_domain(written.partition("@")[2]))
         if written_domain is not None and written_domain.alias_of:
-            target_name = to_unicode(written_domain.alias_of)
-            same = f" ({written} is the same address: {written_domain.unicode} is an alias domain of {target_name})"
-        self.fail(
-            f"address {address} is used twice{same}: by {target.label} and by {first.label}{where}",
-            path,
-            hint or "each address may belong to one person, mailbox, group or alias only",
-        )
+            message = Msg("address {address} is used twice ({written} is the same address: {alias_domain} is an alias "
+                          "domain of {domain}): by {label} and by {first}", address=address, written=written,
+                          alias_domain=written_domain.unicode, domain=to_unicode(written_domain.alias_of),
+                          label=target.label, first=first_label)
+        else:
+            message = Msg("address {address} is used twice: by {label} and by {first}", address=address,
+                          label=target.label, first=first_label)
+        self.fail(message, path, hint or Msg("each address may belong to one person, mailbox, group or alias only"))
         return False
 
     @staticmethod
@@ -197,7 +233,8 @@ class Claims:
 
     def _check_key(self, key: str | None, table: Mapping[str, object], path: NodePath, what: str) -> None:
         if key is not None and key not in table:
-            self.fail(f"unknown {what} {key!r}", path, suggest(key, list(table)) or f"define it under {what}s:")
+            fix = suggest(key, list(table)) or Msg("define it under {section}:", section=what + "s")
+            self.fail(Msg("unknown {what} {key}", what=role(what), key=repr(key)), path, fix)
 
     # -- references ------------------------------------------------------------------------------
 
@@ -215,13 +252,13 @@ class Claims:
         target, why = self.lookup(ref)
         if target is None:
             if why.startswith(f"{ref.strip()!r} is not a valid"):  # written wrong, not missing
-                message, _, fix = why.partition(" — ")
-                self.fail(f"{what} {message}", path, fix)
+                self.fail(Msg("{what} {why}", what=role(what), why=why), path)
             else:
-                self.fail(f"unknown {what} {ref!r}: {why}", path)
+                self.fail(Msg("unknown {what} {ref}: {why}", what=role(what), ref=repr(ref), why=why), path)
             return None
         if target.kind not in kinds:
-            self.fail(f"{what} {ref!r} is {target.label}, but must be a {' or '.join(kinds)}", path)
+            template = _MUST_BE.get(kinds, N_("{what} {ref} is {label}, which cannot be used here"))
+            self.fail(Msg(template, what=role(what), ref=repr(ref), label=target.label), path)
             return None
         return target
 

@@ -7,7 +7,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from mailplan import notes
-from mailplan.config.addresses import to_alabel
+from mailplan.config.addresses import reason, to_alabel
 from mailplan.config.departments import DepartmentTree, by_department
 from mailplan.config.entries import Config, Domain, GroupEntry, Person
 from mailplan.config.models import AutoReplyText
@@ -19,6 +19,7 @@ from mailplan.dns.dkim_record import ACCEPTED_FORMS, console_record
 from mailplan.dns.facts import MailDomainFacts
 from mailplan.dns.templates import TemplateError, dkim_selectors, dkim_source
 from mailplan.errors import ConfigError, Location, Problem
+from mailplan.i18n import Msg
 from mailplan.model import desired as o_desired
 from mailplan.model import objects as o
 from mailplan.model.desired import DEFAULT_LIMITS, Desired, Limit, ProviderSpec, SafetyLimits
@@ -381,7 +382,8 @@ class _Compiler:
                 records = mail_records(facts, self.spf_resolver)
                 self.mail_dns[domain.name] = self.dns_extras(domain, facts)
             except TemplateError as exc:
-                self.problems.append(Problem(str(exc), origin, "add the missing setting to the mail provider"))
+                hint = Msg("add the missing setting to the mail provider")
+                self.problems.append(Problem(str(exc), origin, hint))
                 continue
             except ConfigError as exc:
                 self.problems.extend(exc.problems)
@@ -398,8 +400,8 @@ class _Compiler:
 
             path = key_path(self.config.state_dir / "dkim", domain.name, selectors[0])
             unknown.append((f"{selectors[0]}._domainkey.{domain.name}", "TXT",
-                            f"the key file {path} is not on this machine, so the key the config derives is unknown "
-                            "here (the live key's own rules still run)"))
+                            Msg("the key file {path} is not on this machine, so the key the config derives is unknown "
+                                "here (the live key's own rules still run)", path=str(path))))
         receives = facts.sends_mail if facts.receives_mail is None else facts.receives_mail
         policy = mta_sts_policy(facts) if facts.mta_sts_mode is not None and receives else ""
         return o_desired.MailDns(selectors, tuple(unknown), policy)
@@ -468,15 +470,18 @@ class _Compiler:
         source = dkim_source(mail.type)
         if not (sends and domain.spec.dkim.enabled):
             if given is not None and domain.spec.dkim.public_key is not None:
-                why = "sends no mail" if not sends else "has dkim.enabled: false"
-                self.problems.append(Problem(f"domain {domain.name}: a DKIM public key is given, but the domain {why}, "
-                                             "so no key is published", given[1], "remove the public key"))
+                message = Msg("domain {domain}: a DKIM public key is given, but the domain sends no mail, so no key "
+                              "is published", domain=domain.name) if not sends else \
+                    Msg("domain {domain}: a DKIM public key is given, but the domain has dkim.enabled: false, so "
+                        "no key is published", domain=domain.name)
+                self.problems.append(Problem(message, given[1], Msg("remove the public key")))
             return None
         if source != "console" and given is not None:
-            why = ("mailplan generates and keeps a local domain's key" if source == "generated" else
-                   "Microsoft 365 publishes DKIM through the selector1/selector2 CNAMEs it derives")
-            self.problems.append(Problem(f"domain {domain.name}: a DKIM public key is given, but {why}", given[1],
-                                         "remove the public key"))
+            message = Msg("domain {domain}: a DKIM public key is given, but mailplan generates and keeps a local "
+                          "domain's key", domain=domain.name) if source == "generated" else \
+                Msg("domain {domain}: a DKIM public key is given, but Microsoft 365 publishes DKIM through the "
+                    "selector1/selector2 CNAMEs it derives", domain=domain.name)
+            self.problems.append(Problem(message, given[1], Msg("remove the public key")))
             return None
         if source == "generated":
             from mailplan.dns.dkim import ensure_key, existing_key
@@ -490,7 +495,8 @@ class _Compiler:
         try:
             return console_record(given[0])
         except ValueError as exc:
-            self.problems.append(Problem(f"domain {domain.name}: DKIM public key: {exc}", given[1], ACCEPTED_FORMS))
+            message = Msg("domain {domain}: DKIM public key: {error}", domain=domain.name, error=reason(exc))
+            self.problems.append(Problem(message, given[1], Msg(ACCEPTED_FORMS)))
             return None
 
     def given_dkim_key(self, domain: Domain, mail: ProviderSpec) -> tuple[str, Location | None] | None:
@@ -509,9 +515,10 @@ class _Compiler:
                          and d.alias_of is None and d.spec.sends_mail is not False)
         if len(sending) > 1:
             self.problems.append(Problem(
-                f"provider {mail.name!r}: dkim_public_key would publish one key for {len(sending)} domains "
-                f"({', '.join(sending)}), but each domain has its own key in the console", where,
-                "write each domain's key as domains.<domain>.dkim.public_key instead",
+                Msg("provider {provider}: dkim_public_key would publish one key for {count} domains "
+                    "({domains}), but each domain has its own key in the console", provider=repr(mail.name),
+                    count=len(sending), domains=", ".join(sending)), where,
+                Msg("write each domain's key as domains.<domain>.dkim.public_key instead"),
             ))
             return None
         return str(shared), where
@@ -539,7 +546,8 @@ class _Compiler:
             try:
                 states[name] = State(self.objects.get(name, []))
             except ValueError as exc:
-                raise ConfigError([Problem(f"provider {name!r}: {exc}", self.where("providers", name))]) from None
+                message = Msg("provider {provider}: {error}", provider=repr(name), error=reason(exc))
+                raise ConfigError([Problem(message, self.where("providers", name))]) from None
         return Desired(
             providers=specs,
             objects=states,

@@ -8,10 +8,11 @@ would be split between two address-book entries with possibly two owners.
 
 from __future__ import annotations
 
-from mailplan.config.addresses import AddressError, external_address, to_unicode
+from mailplan.config.addresses import AddressError, external_address, reason, to_unicode
 from mailplan.config.claims import Claims
 from mailplan.config.entries import CustomerEntry
 from mailplan.config.source import NodePath
+from mailplan.i18n import Msg
 
 
 def resolve_contacts(r: Claims) -> tuple[CustomerEntry, ...]:
@@ -22,8 +23,9 @@ def resolve_contacts(r: Claims) -> tuple[CustomerEntry, ...]:
         path: NodePath = ("contacts", i)
         key = " ".join(spec.company.casefold().split())
         if key in companies:
-            r.fail(f"customer {spec.company!r} is listed twice (first at {r.where.at(companies[key])})",
-                   (*path, "company"), "list each company once, with all its addresses")
+            r.fail(Msg("customer {company} is listed twice (first at {first})", company=repr(spec.company),
+                       first=str(r.where.at(companies[key]))),
+                   (*path, "company"), Msg("list each company once, with all its addresses"))
         companies.setdefault(key, path)
         owner = r.person_ref(spec.owner, (*path, "owner"), "owner")
         found: list[tuple[str, str, str]] = []
@@ -34,8 +36,9 @@ def resolve_contacts(r: Claims) -> tuple[CustomerEntry, ...]:
                 continue
             if address in addresses:
                 company, first = addresses[address]
-                r.fail(f"customer address {address} is listed twice: also for {company!r} ({r.where.at(first)})",
-                       where, "an address belongs to one company; remove one of the two")
+                r.fail(Msg("customer address {address} is listed twice: also for {company} ({first})",
+                           address=address, company=repr(company), first=str(r.where.at(first))),
+                       where, Msg("an address belongs to one company; remove one of the two"))
                 continue
             addresses[address] = (spec.company, where)
             found.append((entry.role, address, entry.name or ""))
@@ -48,11 +51,12 @@ def _customer_address(r: Claims, written: str, where: NodePath) -> str | None:
     try:
         address = external_address(written)
     except AddressError as exc:
-        r.fail(str(exc), where, "write the customer's full address, e.g. inquiry@customer.example")
+        r.fail(reason(exc), where, Msg("write the customer's full address, e.g. inquiry@customer.example"))
         return None
     domain = address.rpartition("@")[2]
     if domain in r.domains:
-        r.fail(f"{written} is an address of the organization ({to_unicode(domain)}), not a customer's",
-               where, "contacts: lists customers' own addresses; staff are in people:")
+        r.fail(Msg("{address} is an address of the organization ({domain}), not a customer's", address=written,
+                   domain=to_unicode(domain)),
+               where, Msg("contacts: lists customers' own addresses; staff are in people:"))
         return None
     return address

@@ -17,6 +17,7 @@ from mailplan.config import models
 from mailplan.config.entries import Target
 from mailplan.config.source import NodePath, SourceMap
 from mailplan.errors import Location, Problem
+from mailplan.i18n import N_, Msg
 
 EdgeKind = Literal["alias", "group", "successor"]
 
@@ -107,15 +108,19 @@ def cycle_problems(edges: list[Edge], where: SourceMap) -> list[Problem]:
         kinds = {e.kind for e in cycle}
         chain = " -> ".join([cycle[0].source, *(e.target for e in cycle)])
         if kinds == {"group"}:
-            message, hint = f"groups contain each other in a circle: {chain}", "remove one of the nested group: members"
+            message = Msg("groups contain each other in a circle: {chain}", chain=chain)
+            hint = Msg("remove one of the nested group: members")
         elif kinds == {"successor"}:
-            message, hint = f"successors go round in a circle: {chain}", "name a successor who has not left"
+            message = Msg("successors go round in a circle: {chain}", chain=chain)
+            hint = Msg("name a successor who has not left")
         else:
-            steps = " -> ".join([cycle[0].source, *(f"({_VIA[e.kind]}) {e.target}" for e in cycle)])
-            message = f"mail goes round in a circle: {steps}"
-            hint = "remove one of these targets or members: a message would loop until a server drops it"
+            steps: str = cycle[0].source
+            for e in cycle:  # each step names how the mail goes on: "a -> (alias to) b -> (member) c"
+                steps = Msg("{steps} -> ({via}) {target}", steps=steps, via=Msg(_VIA[e.kind]), target=e.target)
+            message = Msg("mail goes round in a circle: {steps}", steps=steps)
+            hint = Msg("remove one of these targets or members: a message would loop until a server drops it")
         problems.append(Problem(message, where.at(cycle[0].path), hint))
     return problems
 
 
-_VIA: dict[EdgeKind, str] = {"alias": "alias to", "group": "member", "successor": "successor"}
+_VIA: dict[EdgeKind, str] = {"alias": N_("alias to"), "group": N_("member"), "successor": N_("successor")}

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from mailplan import notes
 from mailplan.config import models
-from mailplan.config.addresses import AddressError, to_alabel
+from mailplan.config.addresses import AddressError, reason, to_alabel
 from mailplan.config.claims import Claims
 from mailplan.config.contacts import resolve_contacts
 from mailplan.config.cycles import cycle_problems, delivery_edges
@@ -44,9 +44,10 @@ class Resolver(Claims):
             path: NodePath = ("people", i)
             if (spec.given is None) != (spec.family is None):
                 missing = "family" if spec.family is None else "given"
-                self.fail(f"{'given' if missing == 'family' else 'family'}: is written, but {missing}: is not",
+                written = "given" if missing == "family" else "family"
+                self.fail(Msg("{written}: is written, but {missing}: is not", written=written, missing=missing),
                           (*path, "given" if spec.given is not None else "family"),
-                          "write both, e.g. `given: Mary, family: 王`, or neither")  # fmt: skip
+                          Msg("write both, e.g. `given: Mary, family: 王`, or neither"))  # fmt: skip
                 continue
             if spec.address is not None:
                 address = self.own_address(spec.address, (*path, "address"))
@@ -56,7 +57,7 @@ class Resolver(Claims):
                     reading = derive(spec.name, naming.pattern, naming.latin_pattern, spec.given, spec.family)
                 except AddressError as exc:
                     at = (*path, "given") if spec.given is not None else (*path, "name")
-                    self.fail(str(exc), at, "write the address with `address:`")
+                    self.fail(reason(exc), at, Msg("write the address with `address:`"))
                     continue
                 address = f"{reading.local}@{self.primary}"
                 derived = True
@@ -99,7 +100,8 @@ class Resolver(Claims):
             free = numbered(local, {a.partition("@")[0] for a in taken if a.endswith("@" + domain)})
             taken.add(f"{free}@{domain}")
             problem = self.problems[index]
-            self.problems[index] = dataclasses.replace(problem, hint=f"write `address: {free}` for one of them")
+            hint = Msg("write `address: {free}` for one of them", free=free)
+            self.problems[index] = dataclasses.replace(problem, hint=hint)
 
     def resolve_extra_addresses(self) -> tuple[list[FunctionalMailbox], list[GroupEntry], list[AliasEntry]]:
         # Claim every address first, so that references below can point at any of them.
@@ -152,33 +154,35 @@ class Resolver(Claims):
             if spec.successor is not None:
                 if spec.left_on is None:
                     self.fail(
-                        "successor is set, but left_on is not",
+                        Msg("successor is set, but left_on is not"),
                         (*path, "successor"),
-                        "add `left_on: YYYY-MM-DD` (the day the person left), or remove successor",
+                        Msg("add `left_on: YYYY-MM-DD` (the day the person left), or remove successor"),
                     )
                 successor = self.person_ref(spec.successor, (*path, "successor"))
                 if successor == address:
-                    self.fail("a person cannot be their own successor", (*path, "successor"))
+                    self.fail(Msg("a person cannot be their own successor"), (*path, "successor"))
                     successor = None
             if spec.starts_on is not None and spec.left_on is not None and spec.left_on <= spec.starts_on:
                 self.fail(
-                    f"left_on {spec.left_on} is not after starts_on {spec.starts_on}: {spec.name} would never work "
-                    "a day, and the mailbox would exist only frozen",
+                    Msg("left_on {left_on} is not after starts_on {starts_on}: {name} would never work "
+                        "a day, and the mailbox would exist only frozen", left_on=spec.left_on,
+                        starts_on=spec.starts_on, name=spec.name),
                     (*path, "left_on"),
-                    "correct one of the two dates (left_on is the first day they are gone)",
+                    Msg("correct one of the two dates (left_on is the first day they are gone)"),
                 )
             if spec.auto_reply is not None and spec.left_on is None:
                 self.fail(
-                    "auto_reply is set, but left_on is not",
+                    Msg("auto_reply is set, but left_on is not"),
                     (*path, "auto_reply"),
-                    "a person's auto_reply is their out-of-office after leaving; add left_on or remove it",
+                    Msg("a person's auto_reply is their out-of-office after leaving; add left_on or remove it"),
                 )
             tier = self.doc.tiers.get(spec.tier or "")
             if tier is not None and tier.admin == "department" and spec.department is None:
                 self.fail(
-                    f"tier {spec.tier!r} makes {spec.name} a department admin, but no department is set",
+                    Msg("tier {tier} makes {name} a department admin, but no department is set", tier=repr(spec.tier),
+                        name=spec.name),
                     (*path, "tier"),
-                    "add `department: <key>`",
+                    Msg("add `department: <key>`"),
                 )
             if successor is not None and spec.left_on is not None:
                 self._check_successor_dates(spec, successor, (*path, "successor"))
@@ -207,10 +211,11 @@ class Resolver(Claims):
         if found is None or found.starts_on is None or spec.left_on is None or found.starts_on <= spec.left_on:
             return
         self.fail(
-            f"successor {found.name} starts on {found.starts_on}, after {spec.name} leaves on {spec.left_on}: "
-            "mail to them would have nobody to go to in between",
+            Msg("successor {successor} starts on {starts_on}, after {name} leaves on {left_on}: "
+                "mail to them would have nobody to go to in between", successor=found.name, starts_on=found.starts_on,
+                name=spec.name, left_on=spec.left_on),
             path,
-            f"name someone who is there on {spec.left_on}, or correct the dates",
+            Msg("name someone who is there on {left_on}, or correct the dates", left_on=spec.left_on),
         )
 
     def _mailboxes(self, addresses: list[str | None]) -> list[FunctionalMailbox]:
@@ -255,16 +260,16 @@ class Resolver(Claims):
             owners = [self.person_ref(o, (*path, "owners", j), "owner") for j, o in enumerate(spec.owners)]
             if spec.post == "senders" and not spec.senders:
                 self.fail(
-                    "post: senders needs a `senders:` list",
+                    Msg("post: senders needs a `senders:` list"),
                     (*path, "post"),
-                    "list who may post, or choose another post rule",
+                    Msg("list who may post, or choose another post rule"),
                 )
             if spec.post != "senders" and spec.senders:
                 self.fail(
-                    f"a `senders:` list is only read with post: senders, and this group has post: {spec.post} "
-                    "(the list would be ignored)",
+                    Msg("a `senders:` list is only read with post: senders, and this group has post: {post} "
+                        "(the list would be ignored)", post=spec.post),
                     (*path, "senders"),
-                    "write `post: senders` to let the listed senders post, or remove the senders: list",
+                    Msg("write `post: senders` to let the listed senders post, or remove the senders: list"),
                 )
             out.append(
                 GroupEntry(
@@ -298,7 +303,7 @@ class Resolver(Claims):
             try:
                 return "@" + to_alabel(ref[1:])
             except AddressError as exc:
-                self.fail(str(exc), path)
+                self.fail(reason(exc), path)
                 return None
         target = self.ref(ref, path, ("person", "mailbox", "group", "alias", "external"), "sender")
         return target.address if target else None
@@ -361,9 +366,9 @@ class Resolver(Claims):
                         break
                     reported.add(frozenset(seen))
                     self.fail(
-                        f"departments are their own parents: {' -> '.join([*seen, key])}",
+                        Msg("departments are their own parents: {chain}", chain=" -> ".join([*seen, key])),
                         ("departments", key, "parent"),
-                        "one of them must have no parent or another parent",
+                        Msg("one of them must have no parent or another parent"),
                     )
                     break
                 if parent in seen:
@@ -403,14 +408,19 @@ class Resolver(Claims):
             try:
                 return https_report_uri(value)
             except ValueError as exc:
-                self.fail(str(exc), path, "write https://host/path, or an address")
+                self.fail(reason(exc), path, Msg("write https://host/path, or an address"))
                 return None
         uri, size = ("", "") if allow_https else report_size_suffix(value)
         address = (uri or value).removeprefix("mailto:")
         if ":" in address.partition("@")[0]:
             scheme = address.partition(":")[0]
-            self.fail(f"{value!r}: reports go to mailto: addresses" + (" or https: URLs" if allow_https else "")
-                      + f", not {scheme}:", path, "write the address, e.g. dmarc-reports@example.com")
+            if allow_https:
+                message = Msg("{value}: reports go to mailto: addresses or https: URLs, not {scheme}:",
+                              value=repr(value), scheme=scheme)
+            else:
+                message = Msg("{value}: reports go to mailto: addresses, not {scheme}:", value=repr(value),
+                              scheme=scheme)
+            self.fail(message, path, Msg("write the address, e.g. dmarc-reports@example.com"))
             return None
         target = self.ref(address, path, ("person", "mailbox", "group", "alias", "external"), "report address")
         return f"mailto:{target.address}{size}" if target else None

@@ -16,21 +16,23 @@ from urllib.parse import urlsplit
 
 from pydantic import AfterValidator
 
-from mailplan.config.addresses import AddressError, to_alabel
+from mailplan.config.addresses import AddressError, reason, to_alabel
 from mailplan.config.text import control_character
+from mailplan.i18n import N_, Msg
 
 _SPF_MECHANISM = re.compile(r"^[-+~?]?(include|a|mx|ptr|exists|ip4|ip6|all|redirect=|exp=)[:=/]?", re.IGNORECASE)
 _TOPLABEL = re.compile(r"[a-z0-9]*[a-z][a-z0-9]*(-[a-z0-9]+)*|xn--[a-z0-9-]+")  # RFC 7208 §7.1: not all digits
 
 
 def _domain(value: str, what: str) -> str:
+    """``value`` as an A-label; ``what`` (an ``N_`` constant) says what the domain is for."""
     try:
         name = to_alabel(value)
     except AddressError as exc:
-        raise ValueError(f"{exc} ({what})") from None
+        raise ValueError(Msg("{error} ({what})", error=reason(exc), what=Msg(what))) from None
     if not _TOPLABEL.fullmatch(name.rsplit(".", 1)[-1]):
-        raise ValueError(f"{value!r} is not a domain name: its last label {name.rsplit('.', 1)[-1]!r} is not a "
-                         f"top-level domain ({what})")  # fmt: skip
+        raise ValueError(Msg("{value} is not a domain name: its last label {label} is not a top-level domain ({what})",
+                             value=repr(value), label=repr(name.rsplit(".", 1)[-1]), what=Msg(what)))  # fmt: skip
     return name
 
 
@@ -42,16 +44,19 @@ def spf_domain(value: str) -> str:
         rest = text[mechanism.end() :]
         name = mechanism.group(1).lower().rstrip("=")
         if name == "include" and rest:
-            raise ValueError(f"{value!r}: give only the domain, mailplan writes the include: — write `{rest}`")
+            raise ValueError(Msg("{value}: give only the domain, mailplan writes the include: — write `{rest}`",
+                                 value=repr(value), rest=rest))
         if name in ("ip4", "ip6") and rest:
-            raise ValueError(f"{value!r} is an address, not a domain to include — put `{rest}` under spf.{name}")
-        raise ValueError(f"{value!r} is an SPF term, not a domain to include — list only domains here "
-                         "(the closing all is set with spf.all)")  # fmt: skip
+            raise ValueError(Msg("{value} is an address, not a domain to include — put `{rest}` under spf.{name}",
+                                 value=repr(value), rest=rest, name=name))
+        raise ValueError(Msg("{value} is an SPF term, not a domain to include — list only domains here "
+                             "(the closing all is set with spf.all)", value=repr(value)))  # fmt: skip
     if " " in text:
-        raise ValueError(f"{value!r} holds a space: give one domain per list item")
+        raise ValueError(Msg("{value} holds a space: give one domain per list item", value=repr(value)))
     if "%" in text:
-        raise ValueError(f"{value!r}: SPF macros are not supported in spf.include; give a plain domain")
-    return _domain(text, "an SPF include needs the domain that publishes the sender's SPF record")
+        raise ValueError(Msg("{value}: SPF macros are not supported in spf.include; give a plain domain",
+                             value=repr(value)))
+    return _domain(text, N_("an SPF include needs the domain that publishes the sender's SPF record"))
 
 
 def _network(value: str, version: int) -> str:
@@ -59,21 +64,24 @@ def _network(value: str, version: int) -> str:
     other = 6 if version == 4 else 4
     for prefix in (f"ip{version}:", f"ip{other}:"):
         if text.lower().startswith(prefix):
-            raise ValueError(f"{value!r}: give only the address, mailplan writes the {prefix} — write "
-                             f"`{text[len(prefix):]}`")  # fmt: skip
+            raise ValueError(Msg("{value}: give only the address, mailplan writes the {prefix} — write `{rest}`",
+                                 value=repr(value), prefix=prefix, rest=text[len(prefix):]))  # fmt: skip
     address, slash, length = text.partition("/")
     try:
         ip = ipaddress.ip_address(address)
     except ValueError:
-        raise ValueError(
-            f"{value!r} is not an IPv{version} address or network (write e.g. "
-            f"{'192.0.2.10 or 192.0.2.0/24' if version == 4 else '2001:db8::1 or 2001:db8::/32'})"
-        ) from None
+        raise ValueError(Msg(
+            "{value} is not an IPv{version} address or network (write e.g. {first} or {second})", value=repr(value),
+            version=version, first="192.0.2.10" if version == 4 else "2001:db8::1",
+            second="192.0.2.0/24" if version == 4 else "2001:db8::/32",
+        )) from None  # fmt: skip
     if ip.version != version:
-        raise ValueError(f"{value!r} is an IPv{ip.version} address — put it under spf.ip{ip.version}")
+        raise ValueError(Msg("{value} is an IPv{version} address — put it under spf.ip{version}", value=repr(value),
+                             version=ip.version))
     limit = 32 if version == 4 else 128
     if slash and not (length.isdigit() and not (len(length) > 1 and length[0] == "0") and int(length) <= limit):
-        raise ValueError(f"{value!r}: the network length after / must be a number from 0 to {limit}")
+        raise ValueError(Msg("{value}: the network length after / must be a number from 0 to {limit}",
+                             value=repr(value), limit=limit))
     return text
 
 
@@ -90,8 +98,9 @@ def mx_pattern(value: str) -> str:
     text = value.strip().rstrip(".")
     wildcard = text.startswith("*.")
     if "*" in (text[2:] if wildcard else text):
-        raise ValueError(f"{value!r}: a wildcard may only be the whole leftmost label, as in *.example.com")
-    name = _domain(text[2:] if wildcard else text, "an MTA-STS mx pattern is a mail host name, or *.domain")
+        raise ValueError(Msg("{value}: a wildcard may only be the whole leftmost label, as in *.example.com",
+                             value=repr(value)))
+    name = _domain(text[2:] if wildcard else text, N_("an MTA-STS mx pattern is a mail host name, or *.domain"))
     return f"*.{name}" if wildcard else name
 
 
@@ -107,10 +116,15 @@ def check_report_text(value: str) -> str:
     """What every report destination shares: no characters that would end a tag or split the URI list."""
     found = control_character(value)
     if found:
-        raise ValueError(f"{value!r} holds the control character {found}")
-    for ch, role in ((";", "ends the tag"), (",", "separates two URIs"), (" ", "is not allowed in a URI")):
+        raise ValueError(Msg("{value} holds the control character {character}", value=repr(value), character=found))
+    for ch, template in (
+        (";", N_("{value}: '{character}' ends the tag in the record — give one address or URI per list item")),
+        (",", N_("{value}: '{character}' separates two URIs in the record — give one address or URI per list item")),
+        (" ", N_("{value}: '{character}' is not allowed in a URI in the record — give one address or URI per list "
+                 "item")),
+    ):
         if ch in value.strip():
-            raise ValueError(f"{value!r}: '{ch}' {role} in the record — give one address or URI per list item")
+            raise ValueError(Msg(template, value=repr(value), character=ch))
     return value
 
 
@@ -118,8 +132,8 @@ def https_report_uri(value: str) -> str:
     """A TLS-RPT ``https:`` destination (RFC 8460 §3): an https URL with a host name."""
     parts = urlsplit(value.strip())
     if parts.scheme.lower() != "https" or not parts.hostname:
-        raise ValueError(f"{value!r} is not an https:// URL with a host name")
-    _domain(parts.hostname, "the host of a TLS report URL")
+        raise ValueError(Msg("{value} is not an https:// URL with a host name", value=repr(value)))
+    _domain(parts.hostname, N_("the host of a TLS report URL"))
     return value.strip()
 
 

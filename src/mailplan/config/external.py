@@ -22,6 +22,7 @@ from importlib import resources
 from mailplan.config import models
 from mailplan.config.entries import Target
 from mailplan.config.source import NodePath
+from mailplan.i18n import Msg
 
 LIST_FILE = "free_mail_domains.txt"
 ALL_MAIL = "*"  # the source of the archive copy
@@ -85,11 +86,17 @@ def free_mail_deliveries(
 
 
 def describe(delivery: Delivery, setting: str) -> tuple[str, str]:
-    """The message and the fix for one delivery."""
-    what = "a copy of all company mail" if delivery.path[0] == "policies" else f"company mail to {delivery.source}"
-    entry = {"groups": "this group", "aliases": "this alias", "policies": "policies.archive"}[str(delivery.path[0])]
-    return (
-        f"{what} is delivered to {delivery.target}, a personal free-mail address ({delivery.free_domain}); "
-        f"policies.external_delivery is {setting}",
-        f"remove it, or give the reason on {entry}: `allow_external_delivery: \"<why>\"`",
-    )
+    """The message and the fix for one delivery (``Msg``s: shown in the reader's language)."""
+    facts = {"target": delivery.target, "free": delivery.free_domain, "setting": setting}
+    if delivery.path[0] == "policies":
+        message = Msg("a copy of all company mail is delivered to {target}, a personal free-mail address ({free}); "
+                      "policies.external_delivery is {setting}", **facts)
+    else:
+        message = Msg("company mail to {source} is delivered to {target}, a personal free-mail address ({free}); "
+                      "policies.external_delivery is {setting}", source=delivery.source, **facts)
+    hint = {
+        "groups": Msg("remove it, or give the reason on this group: `allow_external_delivery: \"<why>\"`"),
+        "aliases": Msg("remove it, or give the reason on this alias: `allow_external_delivery: \"<why>\"`"),
+        "policies": Msg("remove it, or give the reason on policies.archive: `allow_external_delivery: \"<why>\"`"),
+    }[str(delivery.path[0])]
+    return message, hint

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from mailplan.config.addresses import AddressError, external_address, split_address
+from mailplan.config.addresses import AddressError, external_address, reason, split_address
 from mailplan.config.entries import Config, Domain, Person, Target, label
 from mailplan.config.problems import suggest
 from mailplan.errors import ConfigError, Problem
@@ -91,7 +91,7 @@ def lookup(
         try:
             address = external_address(text)
         except AddressError as exc:
-            return None, str(exc)
+            return None, reason(exc)
         return Target("external", address, address, None), ""
     target = claims.get(f"{text.lower()}@{primary}")
     if target is not None:

@@ -101,11 +101,12 @@ def is_chinese(name: str) -> bool:
 
 
 def _unreadable(name: str, char: str) -> AddressError:
-    kind = "is outside the pinyin tables" if _HAN.match(char) else "is in a script mailplan cannot romanize here"
-    return AddressError(
-        f"the name {name!r} has the character {char} (U+{ord(char):04X}), which {kind}, so no address can be "
-        "derived from it"
-    )
+    facts = {"name": repr(name), "char": char, "code": f"U+{ord(char):04X}"}
+    if _HAN.match(char):
+        return AddressError(Msg("the name {name} has the character {char} ({code}), which is outside the pinyin "
+                                "tables, so no address can be derived from it", **facts))
+    return AddressError(Msg("the name {name} has the character {char} ({code}), which is in a script mailplan "
+                            "cannot romanize here, so no address can be derived from it", **facts))
 
 
 def _chinese_syllables(name: str, text: str, read: Callable[[str], list[Syllable]]) -> list[Syllable]:
@@ -200,7 +201,7 @@ def split_latin(name: str) -> NameParts:
     family = "".join(_latin(w) for w in family_words)
     given = [_latin(w) for w in words if _latin(w)]
     if not family:
-        raise AddressError(f"cannot read a name out of {name!r}")
+        raise AddressError(Msg("cannot read a name out of {name}", name=repr(name)))
     family_shown = " ".join(family_words)
     if not given:  # a single name (mononym): the pattern's separators fall away
         return NameParts(family=family, given=(), how=Msg("family name {family}, no given name", family=family_shown))
@@ -225,7 +226,7 @@ def split_given_family(name: str, given: str, family: str) -> NameParts:
     else:
         family_read, family_text = [], "".join(_latin(w) for w in family.split())
     if not family_text:
-        raise AddressError(f"cannot read a family name out of {family!r}")
+        raise AddressError(Msg("cannot read a family name out of {family}", family=repr(family)))
     if is_chinese(given):
         given_read = _merge_letters(_chinese_syllables(name, given, read_given))
         return NameParts(family=family_text, given=tuple(s.reading for s in given_read), chinese=True,
@@ -248,13 +249,17 @@ def check_pattern(pattern: str) -> None:
     try:
         fields = [f for _, f, _, _ in string.Formatter().parse(pattern) if f is not None]
     except ValueError as exc:
-        raise ValueError(f"invalid pattern {pattern!r}: {exc}") from None
+        # Translators: {error} is Python's English explanation of the broken braces
+        raise ValueError(Msg("invalid pattern {pattern}: {error}", pattern=repr(pattern), error=str(exc))) from None
     if not fields:
-        raise ValueError(f"pattern {pattern!r} uses no placeholder; use e.g. {{pinyin}} or {{given}}.{{family}}")
+        raise ValueError(Msg("pattern {pattern} uses no placeholder; use e.g. {{pinyin}} or {{given}}.{{family}}",
+                             pattern=repr(pattern)))
     unknown = [f for f in fields if f not in PLACEHOLDERS]
     if unknown:
         known = ", ".join("{" + p + "}" for p in PLACEHOLDERS)
-        raise ValueError(f"unknown placeholder {{{unknown[0]}}} in {pattern!r}; known: {known}")
+        placeholder = "{" + unknown[0] + "}"
+        raise ValueError(Msg("unknown placeholder {placeholder} in {pattern}; known: {known}",
+                             placeholder=placeholder, pattern=repr(pattern), known=known))
 
 
 @dataclass(frozen=True)
@@ -295,9 +300,8 @@ def _local(name: str, parts: NameParts, pattern: str) -> str:
     try:
         return check_local_part(local)
     except AddressError:
-        raise AddressError(
-            f"the name {name!r} gives {local!r} with the pattern {pattern!r}, which is not a valid address"
-        ) from None
+        raise AddressError(Msg("the name {name} gives {local} with the pattern {pattern}, which is not a valid address",
+                               name=repr(name), local=repr(local), pattern=repr(pattern))) from None
 
 
 def derive_local_part(

@@ -22,6 +22,7 @@ import dns.rdataclass
 import dns.rdatatype
 
 from mailplan.dns.txt import join_txt
+from mailplan.i18n import N_, Msg
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric import rsa
@@ -30,7 +31,7 @@ MIN_BITS = 1024  # RFC 8301 §3.2: verifiers must not accept shorter RSA keys
 KEY_TYPES = ("rsa", "ed25519")
 _PEM = re.compile(r"-----BEGIN (RSA )?PUBLIC KEY-----(.*?)-----END (RSA )?PUBLIC KEY-----", re.S)
 
-ACCEPTED_FORMS = (
+ACCEPTED_FORMS = N_(
     "paste the key as the console shows it: the whole record (v=DKIM1; k=rsa; p=MIIB…), the p= value alone, "
     'quoted zone-file strings ("v=DKIM1; k=rsa; " "p=MIIB…") or a PEM public key; see docs/dns.md'
 )
@@ -57,16 +58,16 @@ def parse(record: str) -> KeyRecord:
         tag, eq, val = part.partition("=")
         tag, val = tag.strip(), "".join(val.split())
         if not eq:
-            problems.append(f"'{part}' is not a tag=value pair")
+            problems.append(Msg("'{part}' is not a tag=value pair", part=part))
         elif tag == "v" and (i != 0 or val != "DKIM1"):
-            problems.append("v= must come first and be DKIM1")
+            problems.append(Msg("v= must come first and be DKIM1"))
         tags[tag] = val
     bits = None
     kind = tags.get("k", "rsa")
     if kind not in KEY_TYPES:
-        problems.append(f"unknown key type k={kind}")
+        problems.append(Msg("unknown key type k={kind}", kind=kind))
     if "p" not in tags:
-        problems.append("no p= tag (the public key)")
+        problems.append(Msg("no p= tag (the public key)"))
     elif tags["p"] and kind in KEY_TYPES:
         bits = _key_bits(kind, tags["p"], problems)
     return KeyRecord(tags, tuple(problems), bits)
@@ -76,15 +77,15 @@ def _key_bits(kind: str, b64: str, problems: list[str]) -> int | None:
     try:
         der = base64.b64decode(b64, validate=True)
     except (binascii.Error, ValueError):
-        problems.append("p= is not valid base64")
+        problems.append(Msg("p= is not valid base64"))
         return None
     if kind == "ed25519":
         if len(der) != 32:
-            problems.append("an ed25519 p= must be 32 bytes")
+            problems.append(Msg("an ed25519 p= must be 32 bytes"))
         return None
     key = _rsa_key(der)
     if key is None:
-        problems.append("p= is not an RSA public key (DER SubjectPublicKeyInfo or RSAPublicKey)")
+        problems.append(Msg("p= is not an RSA public key (DER SubjectPublicKeyInfo or RSAPublicKey)"))
         return None
     return key.key_size
 
@@ -129,12 +130,12 @@ def console_record(text: str) -> str:
     value = "; ".join(f"{name}={val if name == 'n' else ''.join(val.split())}" for name, val in tags)
     record = parse(value)
     if record.problems:
-        raise ValueError(f"not a DKIM key record: {record.problems[0]}")
+        raise ValueError(Msg("not a DKIM key record: {problem}", problem=record.problems[0]))
     if record.revoked:
-        raise ValueError("p= is empty, which publishes a revoked key: copy the key the console shows")
+        raise ValueError(Msg("p= is empty, which publishes a revoked key: copy the key the console shows"))
     if record.bits is not None and record.bits < MIN_BITS:
-        raise ValueError(f"a {record.bits}-bit RSA key: receivers ignore keys under {MIN_BITS} bits (RFC 8301); "
-                         "generate a 2048-bit key in the console")
+        raise ValueError(Msg("a {bits}-bit RSA key: receivers ignore keys under {minimum} bits (RFC 8301); "
+                             "generate a 2048-bit key in the console", bits=record.bits, minimum=MIN_BITS))
     return value
 
 
@@ -143,5 +144,7 @@ def _unquote(text: str) -> str:
     try:
         rdata = dns.rdata.from_text(dns.rdataclass.IN, dns.rdatatype.TXT, text)
     except (dns.exception.DNSException, ValueError) as exc:
-        raise ValueError(f"the quoted strings cannot be read as a TXT value ({exc})") from None
+        error = str(exc)
+        # Translators: {error} is dnspython's English explanation
+        raise ValueError(Msg("the quoted strings cannot be read as a TXT value ({error})", error=error)) from None
     return join_txt(getattr(rdata, "strings", ()))

@@ -17,6 +17,7 @@ from mailplan.config.entries import Config, Person
 from mailplan.config.secrets import is_secret_key
 from mailplan.dns.clients import ClientSettings, client_settings_for
 from mailplan.errors import MailplanError
+from mailplan.i18n import Msg
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,8 @@ def newcomer(config: Config, person: Person, today: dt.date, departed: Sequence[
     settings = {k: v for k, v in spec.settings().items() if not is_secret_key(k)}
     clients = client_settings_for(spec.type, settings, domain)
     if clients is None:
-        raise MailplanError(f"no client server settings are known for mail provider type {spec.type!r}")
+        raise MailplanError(Msg("no client server settings are known for mail provider type {type}",
+                                type=repr(spec.type)))
     dept = config.document.departments.get(person.department or "")
     local = person.address.rpartition("@")[0]
     return Newcomer(

@@ -20,6 +20,7 @@ from ruamel.yaml.error import YAMLError as RuamelError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from mailplan.errors import MailplanError
+from mailplan.i18n import Msg
 
 Value = str | dt.date | int | bool
 Pairs = list[tuple[str, Node, Node]]
@@ -44,9 +45,12 @@ def _compose(text: str) -> Node:
     try:
         root = YAML().compose(text)
     except RuamelError as exc:
-        raise MailplanError(f"the file is not valid YAML, so it cannot be edited safely: {exc}") from None
+        error = str(exc)
+        # Translators: {error} is the YAML parser's English explanation, with the line and column
+        message = Msg("the file is not valid YAML, so it cannot be edited safely: {error}", error=error)
+        raise MailplanError(message) from None
     if not isinstance(root, MappingNode):
-        raise MailplanError("the file is not a mapping of keys, so it cannot be edited safely")
+        raise MailplanError(Msg("the file is not a mapping of keys, so it cannot be edited safely"))
     return root
 
 
@@ -54,7 +58,7 @@ def _section(root: Node, section: str) -> SequenceNode | None:
     for key, value in root.value:
         if isinstance(key, ScalarNode) and key.value == section:
             if not isinstance(value, SequenceNode):
-                raise MailplanError(f"`{section}:` is not a list")
+                raise MailplanError(Msg("`{section}:` is not a list", section=section))
             return value
     return None
 
@@ -64,7 +68,7 @@ def _entry(text: str, section: str, line: int) -> MappingNode:
     for item in seq.value if seq is not None else ():
         if isinstance(item, MappingNode) and item.start_mark.line + 1 == line:
             return item
-    raise MailplanError(f"no `{section}:` entry starts at line {line}")
+    raise MailplanError(Msg("no `{section}:` entry starts at line {line}", section=section, line=line))
 
 
 def _newline(text: str) -> str:
@@ -128,16 +132,20 @@ def _set_block(
         _, key_node, value_node = pairs[found]
         start = _line_start(text, key_node.start_mark.index)
         if text[start : key_node.start_mark.index].strip() not in ("", "-"):
-            raise MailplanError(f"cannot edit `{key}:` safely: it does not start its own line")
+            raise MailplanError(Msg("cannot edit `{key}:` safely: it does not start its own line", key=key))
         if text[start : key_node.start_mark.index].strip() == "-":  # the first key shares the dash's line
             if value is None:
-                raise MailplanError(f"cannot remove `{key}:`, the first key of the entry")
+                raise MailplanError(Msg("cannot remove `{key}:`, the first key of the entry", key=key))
             return text[: key_node.start_mark.index] + f"{key}: {scalar(value)}" + text[value_node.end_mark.index :]
         return text[:start] + new_line + text[_after_line(text, value_node.end_mark.index) :]
     if value is None:
         return text
     at = _after_line(text, pairs[-1][2].end_mark.index) if pairs else _after_line(text, entry.start_mark.index)
     return text[:at] + new_line + text[at:]
+
+
+def _inline(section: str) -> Msg:
+    return Msg("`{section}:` is written as an inline list; write it as a block list first", section=section)
 
 
 def add_entry(text: str, section: str, values: Mapping[str, Value], after_line: int | None) -> str:
@@ -151,19 +159,21 @@ def add_entry(text: str, section: str, values: Mapping[str, Value], after_line: 
     flow = "{" + ", ".join(f"{k}: {scalar(v)}" for k, v in values.items()) + "}"
     if seq is None or not seq.value:
         if seq is not None and seq.flow_style:
-            raise MailplanError(f"`{section}:` is written as an inline list; write it as a block list first")
+            raise MailplanError(_inline(section))
         body = f"{section}:{nl}  - {flow}{nl}"
         if seq is None:
             return text + ("" if not text or text.endswith("\n") else nl) + body
-        raise MailplanError(f"`{section}:` is empty; add the first entry by hand")
+        raise MailplanError(Msg("`{section}:` is empty; add the first entry by hand", section=section))
     if seq.flow_style:
-        raise MailplanError(f"`{section}:` is written as an inline list; write it as a block list first")
+        raise MailplanError(_inline(section))
     items = [i for i in seq.value if isinstance(i, MappingNode)]
     neighbour = next((i for i in items if i.start_mark.line + 1 == after_line), items[-1] if items else seq.value[-1])
     start = neighbour.start_mark.index
     dash = text.rfind("-", _line_start(text, start), start)
     if dash < 0:
-        raise MailplanError(f"cannot find the `-` of the {section} entry at line {neighbour.start_mark.line + 1}")
+        line = neighbour.start_mark.line + 1
+        raise MailplanError(Msg("cannot find the `-` of the `{section}:` entry at line {line}", section=section,
+                                line=line))
     prefix = text[_line_start(text, start) : dash]
     at = _after_line(text, _entry_end(neighbour))
     if not isinstance(neighbour, MappingNode) or neighbour.flow_style:

@@ -6,7 +6,7 @@ import dataclasses
 from collections.abc import Sequence
 
 from mailplan.dns.check.model import Finding, Report, Severity
-from mailplan.i18n import N_, _, localized, ngettext
+from mailplan.i18n import N_, Msg, _, localized, ngettext
 from mailplan.render.common import unicode_domain, unicode_text
 
 MARK = {"pass": "✓", "error": "✗", "warning": "!", "info": "i", "unknown": "?", "skipped": "–"}
@@ -58,7 +58,14 @@ def folded(findings: Sequence[Finding]) -> list[Finding]:
 
 
 def _shown(finding: Finding) -> Finding:
-    return dataclasses.replace(finding, title=localized(finding.title), message=localized(finding.message))
+    return dataclasses.replace(finding, title=localized(finding.title), message=localized(finding.message),
+                               expected=_value(finding.expected), found=_value(finding.found))
+
+
+def _value(text: str) -> str:
+    """An expected or found value: the words a rule wrote (``(none)``, ``2048 bits``) in the reader's language,
+    a record's value as it is (never matched against the catalog's sentences)."""
+    return text.localized() if isinstance(text, Msg) else text
 
 
 def counted(count: int, severity: Severity) -> str:

@@ -76,7 +76,7 @@ def _table(findings: list[Finding]) -> str:
 def _section(d: DomainReport) -> str:
     failed = sorted((f for f in folded(d.findings) if f.status != "pass"),
                     key=lambda f: (UNDECIDED if f.undecided else SKIPPED if f.skipped else ORDER[f.severity], f.rule))
-    passed = [f for f in d.findings if f.status == "pass"]
+    passed = [f for f in folded(d.findings) if f.status == "pass"]  # in the reader's language too
     counts = _badges(d.count("error"), d.count("warning"), d.count("info"), len(d.undecided))
     body = _table(failed) if failed else ""
     if passed:  # passes fold away so the problems are what a reader sees first

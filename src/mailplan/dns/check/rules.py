@@ -13,8 +13,12 @@ from typing import Literal
 
 from mailplan.dns.check.context import Ctx
 from mailplan.dns.check.model import Severity
+from mailplan.i18n import Msg
 
 Scope = Literal["any", "sending", "receiving", "parked"]
+
+# What a finding shows as found where nothing is published (a Msg: the reader's language in human reports)
+NONE = Msg("(none)")
 
 
 @dataclass(frozen=True)

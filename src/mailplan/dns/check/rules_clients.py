@@ -12,9 +12,9 @@ from collections.abc import Iterator
 
 from mailplan.dns.check.context import Ctx
 from mailplan.dns.check.dnsview import Undecided
-from mailplan.dns.check.rules import NA, Fail, Outcome, Pass, rule
+from mailplan.dns.check.rules import NA, NONE, Fail, Outcome, Pass, rule
 from mailplan.dns.clients import AUTODISCOVER_SRV, SRV_SERVICES
-from mailplan.i18n import N_, Msg
+from mailplan.i18n import N_, Msg, plural_msg
 
 
 def _has_address(ctx: Ctx, host: str) -> bool:
@@ -41,15 +41,15 @@ def client_srv(ctx: Ctx) -> Iterator[Outcome]:
         targets = [v.split()[-1] for v in values]
         if "." in targets and len(values) > 1:
             yield Fail(Msg("{name} says the service is not offered ('.') and names servers too", name=name),
-                       "'0 0 0 .' alone, or servers only", " | ".join(values), name)
+                       Msg("'0 0 0 .' alone, or servers only"), " | ".join(values), name)
             continue
         for value, target in zip(values, targets, strict=True):
             if target == ".":
                 continue
             try:
                 ipaddress.ip_address(target.rstrip("."))
-                yield Fail(Msg("{name} names an IP address; an SRV target is a host name", name=name), "a host name",
-                           value, name)
+                yield Fail(Msg("{name} names an IP address; an SRV target is a host name", name=name),
+                           Msg("a host name"), value, name)
                 continue
             except ValueError:
                 pass
@@ -57,15 +57,15 @@ def client_srv(ctx: Ctx) -> Iterator[Outcome]:
             if cname:
                 yield Fail(Msg("{name}: the target {target} is a CNAME (to {to}); RFC 2782 forbids an alias there",
                                name=name, target=target, to=cname[0]),
-                           "a host name with A/AAAA", f"{target} CNAME {cname[0]}", name)
+                           Msg("a host name with A/AAAA"), f"{target} CNAME {cname[0]}", name)
             elif not _has_address(ctx, target):
                 yield Fail(Msg("{name}: the target {target} has no A or AAAA record; clients cannot connect",
                                name=name, target=target),
-                           "A/AAAA", "(none)", name)
+                           "A/AAAA", NONE, name)
     if not seen:
         yield NA
     else:
-        yield Pass(f"{seen} client SRV record sets usable")
+        yield Pass(plural_msg("{count} client SRV record set usable", "{count} client SRV record sets usable", seen))
 
 
 @rule("AD04", "warning", N_("self-hosted autoconfig/autodiscover names reach the web server"))
@@ -81,6 +81,6 @@ def autoconfig_reachable(ctx: Ctx) -> Iterator[Outcome]:
         host = record.values[0].rstrip(".")
         if not _has_address(ctx, host):
             yield Fail(Msg("{name} points at {host}, which has no A or AAAA record: mail clients cannot fetch "
-                           "their settings", name=record.fqdn, host=host), f"{host} A/AAAA", "(none)", record.fqdn)
+                           "their settings", name=record.fqdn, host=host), f"{host} A/AAAA", NONE, record.fqdn)
         else:
             yield Pass(f"{record.fqdn} → {host}", name=record.fqdn)

@@ -7,10 +7,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from mailplan.dns.check.context import Ctx
-from mailplan.dns.check.rules import NA, Fail, Outcome, Pass, rule
+from mailplan.dns.check.rules import NA, NONE, Fail, Outcome, Pass, rule
 from mailplan.dns.clients import CLIENT_NAMES
 from mailplan.dns.equality import same_values
-from mailplan.i18n import N_, Msg
+from mailplan.i18n import N_, Msg, plural_msg
 from mailplan.model.objects import Record
 
 
@@ -38,10 +38,10 @@ def compare(ctx: Ctx, record: Record) -> Fail | Pass:
     if not found and answer.loop:
         via = " → ".join(answer.via)
         return Fail(Msg("{name} is a CNAME loop ({via} → back): the zone holds no {rtype} there; fix the CNAMEs",
-                        name=name, via=via, rtype=record.rtype), shown, "CNAME loop", name)
+                        name=name, via=via, rtype=record.rtype), shown, Msg("CNAME loop"), name)
     if not found:
         return Fail(Msg("{name} {rtype} is missing (run mailplan apply)", name=name, rtype=record.rtype), shown,
-                    "(none)", name)
+                    NONE, name)
     return Fail(Msg("{name} {rtype} differs from what the config derives (changed by hand, or not applied)",
                     name=name, rtype=record.rtype),
                 shown, f"{record.rtype} " + " | ".join(found), name)
@@ -77,7 +77,8 @@ def mx_as_derived(ctx: Ctx) -> Iterator[Outcome]:
     hosts = {h for _, h in ctx.mx}
     if "smtp.google.com." in hosts and "aspmx.l.google.com." in hosts:
         yield Fail(Msg("Google's single smtp.google.com MX and the legacy aspmx set are mixed; use one form"),
-                   "1 smtp.google.com. (or the legacy set alone)", " | ".join(f"{p} {h}" for p, h in ctx.mx), "@")
+                   Msg("{record} (or the legacy set alone)", record="1 smtp.google.com."),
+                   " | ".join(f"{p} {h}" for p, h in ctx.mx), "@")
     if ctx.target.expected:
         yield from _compare_family(ctx, "MX06")
     else:
@@ -118,16 +119,20 @@ def cname_conflicts(ctx: Ctx) -> Iterator[Outcome]:
         if name == ctx.domain:
             yield Fail(Msg("{name} itself is a CNAME (to {to}): the apex holds SOA, NS, MX and TXT, and nothing "
                            "may live next to a CNAME", name=name, to=cname[0]),
-                       "no CNAME at the apex", f"CNAME {cname[0]}", name)
+                       Msg("no CNAME at the apex"), f"CNAME {cname[0]}", name)
         elif others:
-            types = " and ".join(others)
+            types: str = others[-1]
+            for other in reversed(others[:-1]):  # "TXT and MX", in the reader's language
+                types = Msg("{first} and {rest}", first=other, rest=types)
             yield Fail(Msg("{name} is a CNAME (to {to}), so the {types} the config derives there cannot be published "
                            "next to it", name=name, to=cname[0], types=types),
-                       f"{' '.join(others)} at {name}, no CNAME", f"CNAME {cname[0]}", name)
+                       Msg("{types} at {name}, no CNAME", types=" ".join(others), name=name), f"CNAME {cname[0]}",
+                       name)
         else:
             txt = ctx.lookup(name, "TXT")
             if txt.values and not txt.via:  # the server answered TXT at the name itself, not through the CNAME
                 yield Fail(Msg("{name} holds a CNAME (to {to}) and TXT data next to it; resolvers see one or "
                                "the other", name=name, to=cname[0]),
-                           "the CNAME alone", f"CNAME {cname[0]} | TXT {txt.values[0]}", name)
-    yield Pass(f"{checked} names without a conflicting CNAME")
+                           Msg("the CNAME alone"), f"CNAME {cname[0]} | TXT {txt.values[0]}", name)
+    yield Pass(plural_msg("{count} name without a conflicting CNAME", "{count} names without a conflicting CNAME",
+                          checked))

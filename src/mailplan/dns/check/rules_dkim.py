@@ -11,7 +11,7 @@ from mailplan.dns.check.model import Severity
 from mailplan.dns.check.rules import NA, Fail, NotApplicable, Outcome, Pass, Skip, rule
 from mailplan.dns.check.rules_config import compare
 from mailplan.dns.dkim_record import MIN_BITS
-from mailplan.i18n import N_, Msg
+from mailplan.i18n import N_, Msg, plural_msg
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,12 @@ def dkim_as_derived(ctx: Ctx) -> Iterator[Outcome]:
     for record in expected:
         yield compare(ctx, record)
     for fqdn, why in unknown:
-        yield Skip(f"{fqdn}: {why}", fqdn)
+        yield Skip(Msg("{name}: {reason}", name=fqdn, reason=why), fqdn)
+
+
+def _bits(count: int | None) -> Msg:
+    """A key's size as a finding shows it expected and found: ``2048 bits`` (only RSA keys have one)."""
+    return plural_msg("{count} bit", "{count} bits", count or 0)
 
 
 def _examined(ctx: Ctx) -> tuple[list[DkimKey], Skip | NotApplicable]:
@@ -85,9 +90,9 @@ def dkim_weak(ctx: Ctx) -> Iterator[Outcome]:
         if key.bits is not None and key.bits < MIN_BITS:
             yield Fail(Msg("selector {selector}: a {bits}-bit key; receivers ignore signatures with it",
                            selector=key.selector, bits=key.bits),
-                       "2048 bits", f"{key.bits} bits", key.name)
+                       _bits(2048), _bits(key.bits), key.name)
         else:
-            yield Pass(f"{key.selector}: {key.bits} bits", name=key.name)
+            yield Pass(Msg("{selector}: {bits}", selector=key.selector, bits=_bits(key.bits)), name=key.name)
 
 
 @rule("DK03", "warning", N_("DKIM RSA keys 2048 bits"))
@@ -100,9 +105,9 @@ def dkim_short(ctx: Ctx) -> Iterator[Outcome]:
         if key.bits is not None and MIN_BITS <= key.bits < 2048:
             yield Fail(Msg("selector {selector}: {bits}-bit keys are weaker than RFC 8301 recommends",
                            selector=key.selector, bits=key.bits),
-                       "2048 bits", f"{key.bits} bits", key.name)
+                       _bits(2048), _bits(key.bits), key.name)
         else:
-            yield Pass(f"{key.selector}: {key.bits} bits", name=key.name)
+            yield Pass(Msg("{selector}: {bits}", selector=key.selector, bits=_bits(key.bits)), name=key.name)
 
 
 @rule("DK04", "error", N_("active DKIM selectors not revoked"))
@@ -116,7 +121,7 @@ def dkim_revoked(ctx: Ctx) -> Iterator[Outcome]:
                            selector=key.selector),
                        "p=<public key>", key.record, key.name)
         else:
-            yield Pass(f"{key.selector}: p= set", name=key.name)
+            yield Pass(Msg("{selector}: p= set", selector=key.selector), name=key.name)
 
 
 @rule("DK05", "error", N_("DKIM record syntax"))
@@ -126,14 +131,15 @@ def dkim_syntax(ctx: Ctx) -> Iterator[Outcome]:
         yield nothing
     for key in found:
         for problem in key.problems:
-            yield Fail(f"selector {key.selector}: {problem}", found=key.record, name=key.name)
+            yield Fail(Msg("selector {selector}: {problem}", selector=key.selector, problem=problem), found=key.record,
+                       name=key.name)
         if key.tags.get("t", "").split(":").count("y"):
-            yield Fail(Msg("selector {selector}: t=y (testing) is still set", selector=key.selector), "no t=y",
+            yield Fail(Msg("selector {selector}: t=y (testing) is still set", selector=key.selector), Msg("no t=y"),
                        key.record, key.name, severity="warning")
         if key.tags.get("h", "") == "sha1":
             yield Fail(Msg("selector {selector}: h=sha1 only; RFC 8301 forbids sha1", selector=key.selector),
                        "h=sha256", key.record, key.name, severity="warning")
-        yield Pass(f"{key.selector}: well-formed", name=key.name)
+        yield Pass(Msg("{selector}: well-formed", selector=key.selector), name=key.name)
 
 
 @rule("DK06", "warning", N_("a DKIM key is published"), "sending")
@@ -143,6 +149,7 @@ def dkim_present(ctx: Ctx) -> Iterator[Outcome]:
         tried = ", ".join(ctx.selectors) or "(none known)"
         severity: Severity = "warning" if ctx.dmarc_enforcing() else "info"
         yield Fail(Msg("no DKIM key found: DMARC then rests on SPF alone, which breaks on forwarding"),
-                   "a <selector>._domainkey key", f"selectors tried: {tried}", severity=severity)
+                   Msg("a <selector>._domainkey key"), Msg("selectors tried: {tried}", tried=tried),
+                   severity=severity)
     else:
         yield Pass(", ".join(k.selector for k in found))

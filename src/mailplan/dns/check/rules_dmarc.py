@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from mailplan.dns import dmarc
 from mailplan.dns.check.context import Ctx
-from mailplan.dns.check.rules import NA, Fail, Outcome, Pass, rule
+from mailplan.dns.check.rules import NA, NONE, Fail, Outcome, Pass, rule
 from mailplan.dns.txt import hidden_prefix
 from mailplan.i18n import N_, Msg
 
@@ -30,13 +30,13 @@ def dmarc_present(ctx: Ctx) -> Iterator[Outcome]:
                    "v=DMARC1; p=…", repr(value), "_dmarc")
     else:
         yield Fail(Msg("no DMARC record: receivers apply no policy and send no reports"), "v=DMARC1; p=…",
-                   "(none)", "_dmarc")
+                   NONE, "_dmarc")
 
 
 @rule("DM02", "error", N_("exactly one DMARC record"))
 def dmarc_single(ctx: Ctx) -> Iterator[Outcome]:
     if len(ctx.dmarc_records) > 1:
-        yield Fail(Msg("more than one DMARC record: receivers ignore all of them"), "one v=DMARC1 record",
+        yield Fail(Msg("more than one DMARC record: receivers ignore all of them"), Msg("one v=DMARC1 record"),
                    " | ".join(ctx.dmarc_records), "_dmarc")
 
 
@@ -63,7 +63,7 @@ def dmarc_enforced(ctx: Ctx) -> Iterator[Outcome]:
     if parsed is None or parsed.get("p") is None:
         yield NA
     elif parsed.get("p") == "none":
-        yield Fail(Msg("p=none only monitors: spoofed mail is still delivered"), "p=quarantine or p=reject",
+        yield Fail(Msg("p=none only monitors: spoofed mail is still delivered"), Msg("p=quarantine or p=reject"),
                    "p=none", "_dmarc")
     else:
         yield Pass(f"p={parsed.get('p')}")
@@ -74,7 +74,7 @@ def dmarc_rua(ctx: Ctx) -> Iterator[Outcome]:
     if ctx.dmarc_parsed is None:
         yield NA
     elif not ctx.dmarc_parsed.uris("rua"):
-        yield Fail(Msg("no rua: you will not see who sends as this domain"), "rua=mailto:…", "(none)", "_dmarc")
+        yield Fail(Msg("no rua: you will not see who sends as this domain"), "rua=mailto:…", NONE, "_dmarc")
     else:
         yield Pass(", ".join(ctx.dmarc_parsed.uris("rua")))
 
@@ -106,9 +106,9 @@ def dmarc_external_auth(ctx: Ctx) -> Iterator[Outcome]:
         if not any(dmarc.is_dmarc(v) for v in ctx.lookup(name, "TXT").values):
             yield Fail(Msg("{dest} has not agreed to receive reports for {domain}; receivers will not send them",
                            dest=dest, domain=ctx.domain),
-                       f'{name} TXT "v=DMARC1"', "(none)", name)
+                       f'{name} TXT "v=DMARC1"', NONE, name)
         else:
-            yield Pass(f"{name} authorises", name=name)
+            yield Pass(Msg("{name} authorises", name=name), name=name)
 
 
 @rule("DM08", "warning", N_("report address domains accept mail"))
@@ -121,7 +121,7 @@ def dmarc_rua_mx(ctx: Ctx) -> Iterator[Outcome]:
         dest = dmarc.uri_domain(uri)
         if uri.lower().startswith("mailto:") and dest and not ctx.lookup(dest, "MX").values:
             yield Fail(Msg("{dest} has no MX: reports to {uri} cannot be delivered", dest=dest, uri=uri),
-                       f"MX at {dest}", "(none)")
+                       Msg("MX at {domain}", domain=dest), NONE)
 
 
 @rule("DM09", "warning", N_("subdomains not left open"))
@@ -148,7 +148,7 @@ def dmarc_obsolete(ctx: Ctx) -> Iterator[Outcome]:
                    "pct=100", f"pct={pct}", "_dmarc")
     for tag in ("rf", "ri"):
         if parsed.get(tag) is not None:
-            yield Fail(Msg("'{tag}' was removed by RFC 9989 and is ignored", tag=tag), f"no {tag}",
+            yield Fail(Msg("'{tag}' was removed by RFC 9989 and is ignored", tag=tag), Msg("no {tag}", tag=tag),
                        f"{tag}={parsed.get(tag)}", "_dmarc")
 
 
@@ -159,7 +159,7 @@ def dmarc_unrelated(ctx: Ctx) -> Iterator[Outcome]:
         why = hidden_prefix(value, "v=DMARC1")
         message = (Msg("this TXT at _dmarc is not read as DMARC: {why}", why=why) if why else
                    Msg("other TXT records at _dmarc confuse some receivers"))
-        yield Fail(message, "only v=DMARC1", repr(value) if why else value, "_dmarc")
+        yield Fail(message, Msg("only v=DMARC1"), repr(value) if why else value, "_dmarc")
 
 
 @rule("DM12", "warning", N_("policy tag p= present"))
@@ -168,7 +168,7 @@ def dmarc_p(ctx: Ctx) -> Iterator[Outcome]:
         yield NA
     elif ctx.dmarc_parsed.get("p") is None:
         yield Fail(Msg("no p= tag: RFC 7489 requires it, RFC 9989 reads it as none"), "p=quarantine|reject",
-                   "(missing)", "_dmarc")
+                   Msg("(missing)"), "_dmarc")
 
 
 @rule("DM13", "warning", N_("non-sending domain rejects everything"), "parked")
@@ -178,6 +178,6 @@ def dmarc_parked(ctx: Ctx) -> Iterator[Outcome]:
     sp = (parsed.get("sp") or p) if parsed else None
     if p != "reject" or sp != "reject":
         yield Fail(Msg("a domain that sends no mail should reject all mail claiming to be from it"),
-                   "v=DMARC1; p=reject", ctx.dmarc_records[0] if ctx.dmarc_records else "(none)", "_dmarc")
+                   "v=DMARC1; p=reject", ctx.dmarc_records[0] if ctx.dmarc_records else NONE, "_dmarc")
     else:
         yield Pass(ctx.dmarc_records[0])

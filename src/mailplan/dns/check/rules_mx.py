@@ -7,8 +7,8 @@ from collections.abc import Iterator
 
 from mailplan.dns.check.context import Ctx
 from mailplan.dns.check.dnsview import Undecided
-from mailplan.dns.check.rules import NA, Fail, Outcome, Pass, rule
-from mailplan.i18n import N_, Msg
+from mailplan.dns.check.rules import NA, NONE, Fail, Outcome, Pass, rule
+from mailplan.i18n import N_, Msg, plural_msg
 
 
 def _null(ctx: Ctx) -> bool:
@@ -20,7 +20,7 @@ def mx_present(ctx: Ctx) -> Iterator[Outcome]:
     real = [f"{p} {h}" for p, h in ctx.mx if h != "."]
     if not real:
         yield Fail(Msg("the domain receives mail but has no MX (or only the null MX)"), "MX <pref> <host>",
-                   " | ".join(f"{p} {h}" for p, h in ctx.mx) or "(none)", "@")
+                   " | ".join(f"{p} {h}" for p, h in ctx.mx) or NONE, "@")
     else:
         yield Pass(" | ".join(real))
 
@@ -38,7 +38,7 @@ def mx_cname(ctx: Ctx) -> Iterator[Outcome]:
         if cname:
             yield Fail(Msg("MX host {host} is a CNAME (to {target}); RFC 2181 §10.3 forbids it, some senders refuse",
                            host=host, target=cname[0]),
-                       "an A/AAAA name", f"CNAME {cname[0]}", host)
+                       Msg("an A/AAAA name"), f"CNAME {cname[0]}", host)
 
 
 @rule("MX03", "error", N_("MX hosts have addresses"))
@@ -48,7 +48,8 @@ def mx_addresses(ctx: Ctx) -> Iterator[Outcome]:
     for host in _hosts(ctx):
         try:
             ipaddress.ip_address(host)
-            yield Fail(Msg("MX host {host} is an IP address; an MX must name a host", host=host), "a host name", host)
+            yield Fail(Msg("MX host {host} is an IP address; an MX must name a host", host=host), Msg("a host name"),
+                       host)
             continue
         except ValueError:
             pass
@@ -58,7 +59,7 @@ def mx_addresses(ctx: Ctx) -> Iterator[Outcome]:
                 if answer.error:
                     raise Undecided(answer.query, answer.error)
             yield Fail(Msg("MX host {host} has no A or AAAA record: mail cannot be delivered", host=host),
-                       "A/AAAA", "(none)", host)
+                       "A/AAAA", NONE, host)
         else:
             yield Pass(f"{host}: {', '.join([*a.values, *aaaa.values])}", name=host)
 
@@ -79,7 +80,7 @@ def mx_parked(ctx: Ctx) -> Iterator[Outcome]:
         yield NA
     elif not _null(ctx):
         yield Fail(Msg("a domain that receives no mail should publish the null MX so senders fail fast"), "0 .",
-                   " | ".join(f"{p} {h}" for p, h in ctx.mx) or "(none)", "@")
+                   " | ".join(f"{p} {h}" for p, h in ctx.mx) or NONE, "@")
     else:
         yield Pass("0 .")
 
@@ -94,6 +95,6 @@ def mx_duplicate(ctx: Ctx) -> Iterator[Outcome]:
     for host in twice:
         listed = " | ".join(f"{p} {h}" for p, h in ctx.mx if h.rstrip(".").lower() == host)
         yield Fail(Msg("MX host {host} is listed more than once: senders try it again instead of a backup, "
-                       "and the lower preference is never used", host=host), "each host once", listed, "@")
+                       "and the lower preference is never used", host=host), Msg("each host once"), listed, "@")
     if not twice:
-        yield Pass(f"{len(hosts)} distinct host{'s' if len(hosts) != 1 else ''}")
+        yield Pass(plural_msg("{count} distinct host", "{count} distinct hosts", len(hosts)))

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 from mailplan.dns.check.context import Ctx
 from mailplan.dns.check.rules import NA, Fail, Outcome, rule
-from mailplan.i18n import N_
+from mailplan.i18n import N_, Msg
 
 
 @rule("POL01", "warning", N_("no company mail delivered to personal free mail (policies.external_delivery)"))
@@ -19,4 +19,6 @@ def external_delivery(ctx: Ctx) -> Iterator[Outcome]:
         yield NA  # a domain named on the command line: no config to hold a policy
         return
     for problem in ctx.target.policy_warnings:
-        yield Fail(f"{problem.message} — {problem.hint}", found=str(problem.location or ""))
+        message = Msg("{message} — {hint}", message=problem.message, hint=problem.hint) if problem.hint \
+            else problem.message  # a config Problem's Msg: the reader's language
+        yield Fail(message, found=str(problem.location or ""))

@@ -7,9 +7,9 @@ from collections.abc import Iterator
 from mailplan.dns import spf
 from mailplan.dns.check.context import Ctx
 from mailplan.dns.check.dnsview import Undecided
-from mailplan.dns.check.rules import NA, Fail, Outcome, Pass, rule
+from mailplan.dns.check.rules import NA, NONE, Fail, Outcome, Pass, rule
 from mailplan.dns.txt import MAX_STRING, hidden_prefix
-from mailplan.i18n import N_, Msg
+from mailplan.i18n import N_, Msg, plural_msg
 
 
 def _undecided(count: spf.Count) -> Undecided | None:
@@ -28,7 +28,7 @@ def spf_present(ctx: Ctx) -> Iterator[Outcome]:
                        why=near[0][1]),
                    "v=spf1 … -all|~all", repr(near[0][0]), "@")
     elif not ctx.spf_records:
-        yield Fail(Msg("the domain sends mail but publishes no SPF record"), "v=spf1 … -all|~all", "(none)", "@")
+        yield Fail(Msg("the domain sends mail but publishes no SPF record"), "v=spf1 … -all|~all", NONE, "@")
     else:
         yield Pass(ctx.spf_records[0])
 
@@ -38,7 +38,7 @@ def spf_single(ctx: Ctx) -> Iterator[Outcome]:
     if len(ctx.spf_records) > 1:
         yield Fail(Msg("{number} SPF records at one name: receivers treat that as a permanent error",
                        number=len(ctx.spf_records)),
-                   "one v=spf1 record", " | ".join(ctx.spf_records), "@")
+                   Msg("one v=spf1 record"), " | ".join(ctx.spf_records), "@")
 
 
 @rule("SPF03", "error", N_("at most 10 DNS lookups"))
@@ -47,7 +47,8 @@ def spf_lookups(ctx: Ctx) -> Iterator[Outcome]:
     if count is None:
         yield NA
         return
-    found = f"{count.total} lookups: {count.describe() or 'none'}"
+    terms, lookups = count.describe(), plural_msg("{count} lookup", "{count} lookups", count.total)
+    found = Msg("{lookups}: {terms}", lookups=lookups, terms=terms) if terms else lookups
     if count.total > spf.MAX_LOOKUPS:  # even when some include went unanswered: the real count is only higher
         yield Fail(Msg("evaluating SPF needs {total} DNS lookups; receivers stop at {limit} (permerror)",
                        total=count.total, limit=spf.MAX_LOOKUPS),
@@ -57,7 +58,7 @@ def spf_lookups(ctx: Ctx) -> Iterator[Outcome]:
     elif count.total >= spf.MAX_LOOKUPS - 1:
         yield Fail(Msg("{total} of {limit} lookups used: one more include breaks SPF", total=count.total,
                        limit=spf.MAX_LOOKUPS),
-                   f"≤ {spf.MAX_LOOKUPS - 2} for headroom", found, severity="warning")
+                   Msg("≤ {limit} for headroom", limit=spf.MAX_LOOKUPS - 2), found, severity="warning")
     else:
         yield Pass(found, f"≤ {spf.MAX_LOOKUPS}")
 
@@ -75,7 +76,7 @@ def spf_void(ctx: Ctx) -> Iterator[Outcome]:
     elif (undecided := _undecided(count)) is not None:
         raise undecided
     else:
-        yield Pass(f"{len(voids)} void lookups", f"≤ {spf.MAX_VOID_LOOKUPS}")
+        yield Pass(plural_msg("{count} void lookup", "{count} void lookups", len(voids)), f"≤ {spf.MAX_VOID_LOOKUPS}")
 
 
 @rule("SPF05", "error", N_("'mx' targets at most 10 MX hosts"))
@@ -98,7 +99,7 @@ def spf_ptr(ctx: Ctx) -> Iterator[Outcome]:
     if ctx.spf_parsed is None:
         yield NA
     elif ctx.spf_parsed.mechanisms("ptr"):
-        yield Fail(Msg("'ptr' is slow and unreliable; RFC 7208 §5.5 says do not use it"), "no ptr", "ptr")
+        yield Fail(Msg("'ptr' is slow and unreliable; RFC 7208 §5.5 says do not use it"), Msg("no ptr"), "ptr")
 
 
 @rule("SPF07", "error", N_("no '+all'"))
@@ -109,7 +110,7 @@ def spf_plus_all(ctx: Ctx) -> Iterator[Outcome]:
     for term in ctx.spf_parsed.mechanisms("all"):
         if term.qualifier in ("", "+"):
             yield Fail(Msg("'{term}' lets every server on the internet send as this domain", term=term.text),
-                       "-all or ~all",
+                       Msg("-all or ~all"),
                        term.text)
 
 
@@ -121,9 +122,9 @@ def spf_neutral(ctx: Ctx) -> Iterator[Outcome]:
         return
     alls = parsed.mechanisms("all")
     if any(t.qualifier == "?" for t in alls):
-        yield Fail(Msg("'?all' says nothing about other senders"), "-all or ~all", "?all")
+        yield Fail(Msg("'?all' says nothing about other senders"), Msg("-all or ~all"), "?all")
     elif not alls and not parsed.modifier("redirect"):
-        yield Fail(Msg("no 'all' and no redirect: other senders get 'neutral'"), "-all or ~all", "(missing)")
+        yield Fail(Msg("no 'all' and no redirect: other senders get 'neutral'"), Msg("-all or ~all"), Msg("(missing)"))
     elif alls:
         yield Pass(alls[-1].text)
 
@@ -132,7 +133,7 @@ def spf_neutral(ctx: Ctx) -> Iterator[Outcome]:
 def spf_parked(ctx: Ctx) -> Iterator[Outcome]:
     if ctx.spf_value != "v=spf1 -all":
         yield Fail(Msg("a domain that sends no mail should say so: nobody may send as it"), "v=spf1 -all",
-                   ctx.spf_value or "(none)", "@")
+                   ctx.spf_value or NONE, "@")
     else:
         yield Pass(ctx.spf_value)
 
@@ -167,9 +168,9 @@ def spf_after_all(ctx: Ctx) -> Iterator[Outcome]:
     if "all" in names:
         after = [t.text for t in parsed.terms[names.index("all") + 1:] if t.name != "exp"]
         if after:
-            yield Fail(Msg("terms after 'all' are never evaluated"), "'all' last", " ".join(after))
+            yield Fail(Msg("terms after 'all' are never evaluated"), Msg("'all' last"), " ".join(after))
         if parsed.modifier("redirect"):
-            yield Fail(Msg("'redirect=' is ignored when 'all' is present"), "either all or redirect",
+            yield Fail(Msg("'redirect=' is ignored when 'all' is present"), Msg("either all or redirect"),
                        ctx.spf_value or "")
 
 
@@ -177,8 +178,8 @@ def spf_after_all(ctx: Ctx) -> Iterator[Outcome]:
 def spf_strings(ctx: Ctx) -> Iterator[Outcome]:
     for value, strings in zip(ctx.apex_txt.values, ctx.apex_txt.strings, strict=False):
         if spf.is_spf(value) and any(len(s) > MAX_STRING for s in strings):
-            yield Fail(Msg("a character-string longer than 255 bytes"), "split into ≤255-byte strings",
-                       f"{max(len(s) for s in strings)} bytes")
+            yield Fail(Msg("a character-string longer than 255 bytes"), Msg("split into ≤255-byte strings"),
+                       plural_msg("{count} byte", "{count} bytes", max(len(s) for s in strings)))
 
 
 @rule("SPF14", "warning", N_("record short enough for one UDP answer"))
@@ -188,17 +189,22 @@ def spf_length(ctx: Ctx) -> Iterator[Outcome]:
         return
     size = len(ctx.spf_value.encode())
     if size > 512:
-        yield Fail(Msg("the SPF record is {size} bytes", size=size), "≤ 450 bytes", str(size), severity="error")
+        yield Fail(Msg("the SPF record is {size} bytes", size=size), _at_most_bytes(450), str(size), severity="error")
     elif size > 450:
-        yield Fail(Msg("the SPF record is {size} bytes; answers may need TCP", size=size), "≤ 450 bytes", str(size))
+        yield Fail(Msg("the SPF record is {size} bytes; answers may need TCP", size=size), _at_most_bytes(450),
+                   str(size))
     else:
-        yield Pass(f"{size} bytes", "≤ 450 bytes")
+        yield Pass(plural_msg("{count} byte", "{count} bytes", size), _at_most_bytes(450))
+
+
+def _at_most_bytes(limit: int) -> Msg:
+    return plural_msg("≤ {count} byte", "≤ {count} bytes", limit)
 
 
 @rule("SPF15", "warning", N_("no obsolete SPF forms"))
 def spf_obsolete(ctx: Ctx) -> Iterator[Outcome]:
     if ctx.get("@", "SPF"):
-        yield Fail(Msg("an SPF (type 99) record: receivers ignore it; only TXT counts"), "TXT only", "SPF RR")
+        yield Fail(Msg("an SPF (type 99) record: receivers ignore it; only TXT counts"), Msg("TXT only"), "SPF RR")
     for value in ctx.apex_txt.values:
         low = value.lower()
         if low.startswith("spf2.0") or low.startswith("v=spf10") or (low.lstrip().startswith("v=spf1")

@@ -10,7 +10,7 @@ from mailplan.dns.check.context import Ctx
 from mailplan.dns.check.dnsview import Undecided
 from mailplan.dns.check.model import Severity
 from mailplan.dns.check.policy_fetch import Fetched
-from mailplan.dns.check.rules import NA, Fail, Outcome, Pass, Skip, rule
+from mailplan.dns.check.rules import NA, NONE, Fail, Outcome, Pass, Skip, rule
 from mailplan.i18n import N_, Msg
 
 
@@ -25,12 +25,12 @@ def sts_record(ctx: Ctx) -> Iterator[Outcome]:
         yield NA
         return
     if len(records) > 1:
-        yield Fail(Msg("more than one MTA-STS record: senders ignore MTA-STS"), "one v=STSv1 record",
+        yield Fail(Msg("more than one MTA-STS record: senders ignore MTA-STS"), Msg("one v=STSv1 record"),
                    " | ".join(records), "_mta-sts")
     for record in records:
         errors = mtasts.parse_sts(record).errors
         for error in errors:
-            yield Fail(error, "v=STSv1; id=<1-32 letters or digits>", record, "_mta-sts")
+            yield Fail(error, Msg("v=STSv1; id=<1-32 letters or digits>"), record, "_mta-sts")
         if not errors:
             yield Pass(record, name="_mta-sts")
 
@@ -42,7 +42,7 @@ def tlsrpt_record(ctx: Ctx) -> Iterator[Outcome]:
         yield NA
         return
     if len(records) > 1:
-        yield Fail(Msg("more than one TLS-RPT record: senders send no reports"), "one v=TLSRPTv1 record",
+        yield Fail(Msg("more than one TLS-RPT record: senders send no reports"), Msg("one v=TLSRPTv1 record"),
                    " | ".join(records), "_smtp._tls")
     for record in records:
         errors = mtasts.parse_tlsrpt(record).errors
@@ -58,7 +58,7 @@ def sts_without_rpt(ctx: Ctx) -> Iterator[Outcome]:
         yield NA
     elif not _records(ctx, "_smtp._tls", "TLSRPTv1"):
         yield Fail(Msg("MTA-STS without TLS-RPT: you will not hear when senders fail to deliver under the policy"),
-                   "_smtp._tls TXT v=TLSRPTv1; rua=…", "(none)", "_smtp._tls")
+                   "_smtp._tls TXT v=TLSRPTv1; rua=…", NONE, "_smtp._tls")
 
 
 def _fetched(ctx: Ctx) -> Fetched | Skip | None:
@@ -93,7 +93,7 @@ def sts_served(ctx: Ctx) -> Iterator[Outcome]:
         yield fetched or NA
     elif fetched.problem:
         yield Fail(Msg("senders cannot fetch the policy: {problem}", problem=fetched.problem),
-                   "200, text/plain, a valid certificate",
+                   Msg("200, text/plain, a valid certificate"),
                    fetched.problem, fetched.url)
     else:
         yield Pass(fetched.url, name=fetched.url)
@@ -111,7 +111,7 @@ def sts_policy_syntax(ctx: Ctx) -> Iterator[Outcome]:
     if not policy.errors and age.isdigit() and int(age) < 86400:
         yield Fail(Msg("max_age {age}: senders keep the policy less than a day, so a downgrade needs little patience",
                        age=age),
-                   "max_age of a week or more (604800)", f"max_age: {age}", severity="warning")
+                   Msg("max_age of a week or more (604800)"), f"max_age: {age}", severity="warning")
     yield Pass(_shown(policy))
 
 
@@ -137,9 +137,9 @@ def sts_mx_match(ctx: Ctx) -> Iterator[Outcome]:
                 "MX host {host} matches none of the policy's mx lines: senders report failures for it now, and will "
                 "refuse it once the mode is enforce", host=shown)
             yield Fail(message,
-                       "mx: " + (", ".join(patterns) or "(none)"), host.rstrip("."), severity=severity)
+                       "mx: " + (", ".join(patterns) or NONE), host.rstrip("."), severity=severity)
         else:
-            yield Pass(f"{host.rstrip('.')} matches")
+            yield Pass(Msg("{host} matches", host=host.rstrip(".")))
 
 
 @rule("STS05", "warning", N_("MTA-STS policy served as text/plain"))
@@ -152,7 +152,7 @@ def sts_media_type(ctx: Ctx) -> Iterator[Outcome]:
     media = (fetched.content_type if fetched else "").split(";")[0].strip().lower()
     if media != "text/plain":
         yield Fail(Msg("RFC 8461 §3.2 serves the policy as text/plain; some senders refuse other types"),
-                   "Content-Type: text/plain", media or "(none)")
+                   "Content-Type: text/plain", media or NONE)
     else:
         yield Pass(media)
 

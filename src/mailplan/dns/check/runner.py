@@ -85,9 +85,19 @@ def evaluate(rule: Rule, ctx: Ctx) -> list[Finding]:
     return [Finding(
         rule.id, rule.title, "pass", rule.severity, "",
         passes[0].name if len(passes) == 1 else "",
-        "; ".join(dict.fromkeys(p.expected for p in passes if p.expected)),
-        "; ".join(p.found for p in passes if p.found),
+        _joined(list(dict.fromkeys(p.expected for p in passes if p.expected))),
+        _joined([p.found for p in passes if p.found]),
     )]
+
+
+def _joined(texts: list[str]) -> str:
+    """``a; b; c``, each part (a ``Msg`` a rule wrote) shown in the reader's language."""
+    if not texts:
+        return ""
+    shown = texts[-1]
+    for text in reversed(texts[:-1]):
+        shown = Msg("{first}; {rest}", first=text, rest=shown)
+    return shown
 
 
 def targets_from_desired(desired: Desired, selectors: Sequence[str] = ()) -> list[Target]:
