@@ -30,10 +30,12 @@ from mailplan.engine.depends import dependencies
 from mailplan.engine.diff import mailbox_of
 from mailplan.engine.gate import needs_allow_delete
 from mailplan.engine.journal import Journal, Unrecorded, journaled_all
+from mailplan.i18n import Msg
 from mailplan.model.change import Action, Change
 from mailplan.model.objects import Mailbox
 from mailplan.providers.base import Provider, ProviderError
 from mailplan.providers.redact import redact
+from mailplan.render import labels
 
 # (index, total, change, status): status is "ok", "failed", "manual", "held back" or "skipped: <why>"
 Progress = Callable[[int, int, Change, str], None]
@@ -181,7 +183,10 @@ def _apply_one(
     if blocked is not None:
         not_done[index] = blocked
         report.skipped.append(Skipped(change, blocked))
-        return f"skipped: needs {blocked.describe()}, which " + ("waits" if blocked in held else "failed")
+        need = labels.change_msg(blocked.action.value, blocked.kind, blocked.key)
+        if blocked in held:
+            return Msg("skipped: needs {change}, which waits", change=need)
+        return Msg("skipped: needs {change}, which failed", change=need)
     if change.action is Action.MANUAL:
         report.manual.append(change)
         return "manual"

@@ -8,9 +8,11 @@ leaver entered for the record), and both are easy to get wrong by a typo in a ye
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 
 from mailplan.errors import Problem
+from mailplan.i18n import Msg
 from mailplan.model.change import Action, Change
 from mailplan.model.desired import Desired
 from mailplan.model.objects import Mailbox
@@ -28,10 +30,10 @@ def date_warnings(
         if change.action is Action.CREATE and isinstance(box, Mailbox) and box.frozen:
             date = "left_on" if box.kind == "person" else "expires_on"
             out.append(Problem(
-                f"mailbox {box.address} is new and is created frozen: its {date} date has passed, so it will "
-                "hold mail but nobody can log in to it",
+                Msg("mailbox {address} is new and is created frozen: its {date} date has passed, so it will hold "
+                    "mail but nobody can log in to it", address=box.address, date=date),
                 desired.origins.get(box.ident),
-                f"if that is not what you meant, correct {date}",
+                Msg("if that is not what you meant, correct {date}", date=date),
             ))  # fmt: skip
     for provider, boxes in desired.deletions.items():
         live = observed[provider].state if provider in observed else None
@@ -39,10 +41,13 @@ def date_warnings(
             if live is not None and box.ident not in live and (provider, box.key) not in frozen_on:
                 until = desired.retention.get(provider, {}).get(box.key, "")
                 date = "left_on" if box.kind == "person" else "expires_on"
+                ended = (Msg("mailbox {address} is not created: by its {date} date its retention has ended (on "
+                             "{until}), so there is nothing to keep", address=box.address, date=date,
+                             until=dt.date.fromisoformat(until)) if until else
+                         Msg("mailbox {address} is not created: by its {date} date its retention has ended, so "
+                             "there is nothing to keep", address=box.address, date=date))
                 out.append(Problem(
-                    f"mailbox {box.address} is not created: by its {date} date its retention has ended"
-                    + (f" (on {until})" if until else "") + ", so there is nothing to keep",
-                    desired.origins.get(box.ident),
-                    f"if it should exist, correct {date}; if it is only kept for the record, remove it",
+                    ended, desired.origins.get(box.ident),
+                    Msg("if it should exist, correct {date}; if it is only kept for the record, remove it", date=date),
                 ))  # fmt: skip
     return out
