@@ -235,7 +235,10 @@ def _finish(used: set[str], providers: Mapping[str, Provider], report: ApplyRepo
 
 
 def _message(exc: Exception) -> str:
-    return redact(str(exc) if isinstance(exc, ProviderError) else f"{type(exc).__name__}: {exc}")
+    if not isinstance(exc, ProviderError):
+        return redact(f"{type(exc).__name__}: {exc}")
+    said = exc.args[0] if len(exc.args) == 1 and isinstance(exc.args[0], Msg) else str(exc)
+    return redact(said)  # a Msg stays one: the journal gets the English, the reader their language
 
 
 def _tell(progress: Progress | None, index: int, total: int, change: Change, status: str) -> None:
