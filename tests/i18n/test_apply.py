@@ -11,9 +11,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 from typer.testing import Result
 
 from mailplan.engine.lock import StateLock
+from mailplan.model.change import Change
+from mailplan.providers.base import ProviderError
+from mailplan.providers.mail.local.provider import LocalMailProvider
 from people.conftest import EXAMPLE
 
 from .conftest import History
@@ -40,12 +44,13 @@ def _own_lines(result: Result, company: History) -> str:
     return "\n".join([result.stderr, *summary]).replace(str(company.folder), "FOLDER")
 
 
-def _both(tmp_path: Path, prepare: Callable[[History], list[str]], exit_code: int) -> dict[str, tuple[str, History]]:
+def _both(tmp_path: Path, prepare: Callable[[History], list[str]], exit_code: int,
+          data: frozenset[str] = frozenset()) -> dict[str, tuple[str, History]]:  # fmt: skip
     """``prepare`` a copy of the company in each language (in English: the language of what it does must not
     matter), then run the apply it returns in that language; apply's own lines in each, free of the other
     language, and the same exit code."""
     runs = {}
-    keep: set[str] = set(NAMES)
+    keep: set[str] = {*NAMES, *data}
     for lang in LANGS:
         company = _company(tmp_path, lang)
         args = prepare(company)
@@ -141,3 +146,25 @@ def test_a_safety_gate_refusal_is_in_either_language(tmp_path: Path) -> None:
     assert "错误：安全闸拒绝了这份计划；没有应用任何变更" in chinese
     for _text, company in runs.values():
         assert (company.folder / ".mailplan" / "mail.sqlite").stat().st_size == 0, "nothing was made"
+
+
+def test_a_failed_change_is_reported_in_either_language(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A provider that refuses the auto-replies: the rest is made, the failures and the counts in the reader's
+    language, the provider's answer quoted as it came; the journal the same in both."""
+    answer = "quota exceeded (code 552)"
+    made = LocalMailProvider._apply_in
+
+    def refuse_autoreplies(self: LocalMailProvider, db: Any, change: Change, passwords: Any) -> Any:
+        if change.kind == "autoreply":
+            raise ProviderError(answer)
+        return made(self, db, change, passwords)
+
+    monkeypatch.setattr(LocalMailProvider, "_apply_in", refuse_autoreplies)
+    runs = _both(tmp_path, lambda company: ["--auto-approve"], exit_code=1, data=frozenset({answer}))
+    (english, en_company), (chinese, zh_company) = runs["en"], runs["zh-CN"]
+    assert _entries(en_company) == _entries(zh_company)
+    assert _mail(en_company) == _mail(zh_company)
+    assert f"✗ create autoreply info@huamao-trade.com (mail): {answer}" in english
+    assert f"✗ 创建自动回复 info@huamao-trade.com（mail）：{answer}" in chinese
+    assert "Every change that did not need a failed one was made" in english
+    assert "凡是不依赖失败项的变更都已完成" in chinese and "失败 " in chinese
