@@ -168,3 +168,10 @@ def test_a_failed_change_is_reported_in_either_language(tmp_path: Path, monkeypa
     assert f"✗ 创建自动回复 info@huamao-trade.com（mail）：{answer}" in chinese
     assert "Every change that did not need a failed one was made" in english
     assert "凡是不依赖失败项的变更都已完成" in chinese and "失败 " in chinese
+
+
+def test_a_missing_saved_plan_is_named_in_either_language(tmp_path: Path) -> None:
+    runs = _both(tmp_path, lambda company: ["--plan", "reviewed.plan.json"], exit_code=1)
+    english, chinese = runs["en"][0], runs["zh-CN"][0]
+    assert "reviewed.plan.json: no such plan file — create one with `mailplan plan --out reviewed.plan.json`" in english
+    assert "reviewed.plan.json：没有这个计划文件" in chinese
