@@ -175,3 +175,12 @@ def test_a_missing_saved_plan_is_named_in_either_language(tmp_path: Path) -> Non
     english, chinese = runs["en"][0], runs["zh-CN"][0]
     assert "reviewed.plan.json: no such plan file — create one with `mailplan plan --out reviewed.plan.json`" in english
     assert "reviewed.plan.json：没有这个计划文件" in chinese
+
+
+def test_approval_without_a_terminal_is_refused_in_either_language(tmp_path: Path) -> None:
+    runs = _both(tmp_path, lambda company: [], exit_code=1)
+    english, chinese = runs["en"][0], runs["zh-CN"][0]
+    assert "no terminal to ask for approval: pass --auto-approve" in english
+    assert "没有终端可以征求确认：请加 --auto-approve" in chinese
+    for _text, company in runs.values():
+        assert not company.journal.exists(), "nothing was applied"
