@@ -20,7 +20,7 @@ import os
 import re
 import string
 import struct
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -153,6 +153,10 @@ class Msg(str):
             return _(self.msgid, **self.params)
         params = {k: v for k, v in self.params.items() if k != "count"}
         return ngettext(self.msgid, self.plural, self.number, **params)
+
+    def mapped(self, change: Callable[[Any], Any]) -> Msg:
+        """The same message with each parameter passed through ``change`` (a secret blanked out of it)."""
+        return Msg._make(self.msgid, self.plural, self.number, {k: change(v) for k, v in self.params.items()})
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (Msg._make, (self.msgid, self.plural, self.number, self.params))

@@ -19,12 +19,13 @@ from mailplan.dns import spf
 from mailplan.engine import capabilities, gate, journal_index, retention
 from mailplan.engine.dated import date_warnings
 from mailplan.engine.diff import diff_all
-from mailplan.engine.journal import APPLIED, Journal
+from mailplan.engine.journal import APPLIED, NOT_APPLIED, PARTLY_APPLIED, UNKNOWN, Journal
 from mailplan.engine.journal_reconcile import reconcile, unmarked_creates
 from mailplan.engine.journal_recover import recover
 from mailplan.engine.journal_run import for_run as journal_for_run
 from mailplan.engine.order import leavers, plan_order
 from mailplan.errors import ConfigError, MailplanError, Problem
+from mailplan.i18n import Msg, plural_msg
 from mailplan.model.change import Action
 from mailplan.model.desired import Desired
 from mailplan.model.objects import Mailbox
@@ -32,6 +33,7 @@ from mailplan.model.plan import Plan
 from mailplan.model.state import Observed, State
 from mailplan.providers.base import CredentialSink, Provider, ProviderContext, ProviderError
 from mailplan.providers.registry import UnknownProviderType, provider_class
+from mailplan.render import labels
 
 
 def load_desired(
@@ -44,7 +46,8 @@ def load_desired(
     ``secrets=False`` for those that never call a provider (check reads DNS only).
     """
     if not config_path.exists():
-        raise MailplanError(f"{config_path}: no such config file — pass the path, or run in the folder holding it")
+        raise MailplanError(Msg("{path}: no such config file — pass the path, or run in the folder holding it",
+                                path=config_path))  # fmt: skip
     cfg = config_mod.load(config_path)
     desired = config_mod.compile_config(cfg, today, spf_resolver, create_keys, secrets)
     classes, problems = provider_classes(desired)
@@ -62,13 +65,28 @@ def provider_classes(desired: Desired) -> tuple[dict[str, type[Provider]], list[
         try:
             classes[name] = provider_class(spec.type)
         except UnknownProviderType as exc:
-            problems.append(Problem(str(exc), spec.location, "use one of the known provider types"))
+            problems.append(Problem(str(exc), spec.location,
+                                    Msg("use one of the known provider types")))  # fmt: skip
     return classes, problems
 
 
 def handed_over(desired: Desired) -> Desired:
     """``desired`` as its providers are handed it (engine/capabilities.py), for commands that compiled it."""
     return capabilities.handed_over(desired, provider_classes(desired)[0])
+
+
+# what an interrupted run's change turned out to be (the journal's events), as the reader reads it
+_EVENTS = {
+    APPLIED: Msg("applied"),
+    NOT_APPLIED: Msg("not applied"),
+    PARTLY_APPLIED: Msg("partly applied"),
+    UNKNOWN: Msg("unknown (its provider is no longer in the config)"),
+}
+
+
+def localizable(exc: BaseException) -> object:
+    """What an error says, kept as the ``Msg`` it was raised with (translated where it is shown)."""
+    return exc.args[0] if len(exc.args) == 1 and isinstance(exc.args[0], Msg) else str(exc)
 
 
 class Session:
@@ -125,7 +143,9 @@ class Session:
                 # what the plan diffs against: a DNS provider asks for the rrsets the config writes, no more
                 observed[name] = self.provider(name).read_wanted(scope, self.desired.objects.get(name, State()))
             except ProviderError as exc:
-                raise MailplanError(f"reading provider {name!r} failed: {exc}") from exc
+                shown = repr(name)
+                raise MailplanError(Msg("reading provider {name} failed: {error}", name=shown,
+                                        error=localizable(exc))) from exc  # fmt: skip
         return observed
 
     def plan(self, observed: dict[str, Observed], settings: gate.GateSettings | None = None) -> Plan:
@@ -178,14 +198,14 @@ class Session:
         torn last line moved aside, and each intent left open journaled as what the live state shows it
         turned out to be (a mailbox found made keeps the password written for it)."""
         for found in recover(journal):
-            tell(
-                f"journal: the last line, cut short by an interrupted run ({found.size} bytes), was moved aside "
-                f"to {found.kept_in.name}; the journal records that"
-            )
+            tell(Msg("journal: the last line, cut short by an interrupted run ({size} bytes), was moved aside to "
+                     "{file}; the journal records that", size=found.size, file=found.kept_in.name))  # fmt: skip
         marked_apart = {name: type(self.provider(name)).MARKED_APART for name in observed}
         for done in reconcile(journal, observed, marked_apart):
             change = done.change
-            tell(f"journal: {change.describe()} ({change.provider}), left open by an interrupted run: {done.event}")
+            tell(Msg("journal: {change} ({provider}), left open by an interrupted run: {event}",
+                     change=labels.change_msg(change.action.value, change.kind, change.key),
+                     provider=change.provider, event=_EVENTS.get(done.event, done.event)))  # fmt: skip
             # the password written ahead holds if the mailbox was made (even if not all of it was done),
             # or the unfreeze that set it was done
             unfrozen = done.event == APPLIED and change.action is Action.UNFREEZE
@@ -196,7 +216,7 @@ class Session:
                 self.credentials.forget(change.key)
         self._journaled = None
 
-    def stale_reasons(self, saved: Plan, observed: dict[str, Observed], current: Plan) -> list[str]:
+    def stale_reasons(self, saved: Plan, observed: dict[str, Observed], current: Plan) -> list[Msg]:
         """Why a saved plan no longer fits the config or the live state ([] if it still does).
 
         ``current`` is the plan computed now. Matching fingerprints are not enough: the
@@ -205,16 +225,19 @@ class Session:
         """
         reasons = []
         if saved.config_fingerprint != self.desired.config_fingerprint:
-            reasons.append("the config changed since the plan was made")
+            reasons.append(Msg("the config changed since the plan was made"))
         now = {name: obs.fingerprint() for name, obs in observed.items()}
         for name in sorted(set(now) | set(saved.observed_fingerprints)):
             if now.get(name) != saved.observed_fingerprints.get(name):
-                reasons.append(f"the live state of provider {name!r} changed since the plan was made")
+                shown = repr(name)
+                reasons.append(Msg("the live state of provider {name} changed since the plan was made", name=shown))
         if not reasons and [c.to_dict() for c in saved.changes] != [c.to_dict() for c in current.changes]:
-            reasons.append(
-                f"its {len(saved.changes)} changes are not the {len(current.changes)} the config and the live "
-                "state give now (the file was edited, or the date changed what the config asks for)"
-            )
+            reasons.append(plural_msg(
+                "its {count} change is not the {planned} the config and the live state give now (the file was "
+                "edited, or the date changed what the config asks for)",
+                "its {count} changes are not the {planned} the config and the live state give now (the file was "
+                "edited, or the date changed what the config asks for)",
+                len(saved.changes), planned=len(current.changes)))  # fmt: skip
         return reasons
 
     def close(self) -> None:

@@ -53,7 +53,7 @@ def test_a_person_joining_later_gets_a_sheet_then(applied: Path, mailplan: Run) 
     joined = mailplan("onboard", "周杰", "--department", "sales", "--no-plan")
     assert joined.returncode == 0, joined.stderr
     result = mailplan("apply", "--auto-approve")
-    assert "welcome sheets of 1 new people" in result.stdout
+    assert "welcome sheet of 1 new person" in result.stdout
     assert (applied / ".mailplan" / "welcome" / "zhoujie@huamao-trade.com.html").exists()
 
 

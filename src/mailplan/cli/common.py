@@ -8,7 +8,7 @@ import enum
 import os
 import sys
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Annotated, NoReturn
 
@@ -20,13 +20,13 @@ from mailplan.dns import spf
 from mailplan.engine.lock import StateLock, parse_timeout
 from mailplan.errors import ConfigError, MailplanError
 from mailplan.files import remove_stale_temps
-from mailplan.i18n import N_, _, ngettext
+from mailplan.i18n import N_, Msg, _, ngettext
 from mailplan.model.change import Change
 from mailplan.model.plan import Plan
 from mailplan.notes import Note, Waiting
 from mailplan.providers.base import ProviderError
 from mailplan.providers.redact import redact
-from mailplan.render import plan_json, plan_markdown, plan_text
+from mailplan.render import labels, plan_json, plan_markdown, plan_text
 
 CONFIG_ARG = Annotated[
     Path, typer.Argument(help=N_("The config file."), show_default=True, metavar="[CONFIG]")
@@ -53,7 +53,7 @@ class OfflineSpf:
     """The ``spf.Resolver`` of a plan made without ``--spf-resolver``: DNS is not asked, so what
     nested includes cost is unknown and the count is a lower bound (derivation says so in a note)."""
 
-    REASON = "DNS not asked; count through the includes with --spf-resolver system (or HOST[:PORT])"
+    REASON = Msg("DNS not asked; count through the includes with --spf-resolver system (or HOST[:PORT])")
 
     def _unknown(self, rtype: str, name: str) -> NoReturn:
         raise spf.LookupFailed(f"{rtype} {name}", self.REASON)
@@ -94,7 +94,21 @@ def today() -> dt.date:
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        fail(f"MAILPLAN_TODAY={value!r} is not a date; write it as YYYY-MM-DD")
+        shown = repr(value)
+        fail(_("MAILPLAN_TODAY={value} is not a date; write it as YYYY-MM-DD", value=shown))
+
+
+def shown(text: object) -> str:
+    """``text`` for the reader: a core ``Msg`` (or an error or note raised with one) in the run's language; any
+    other text as it is (already in the run's language, or data: a provider's answer)."""
+    said = text.args[0] if isinstance(text, BaseException) and len(text.args) == 1 else text
+    return said.localized() if isinstance(said, Msg) else str(text)
+
+
+def joined(parts: Sequence[str]) -> str:
+    """Parts of one sentence in a row, each already in the run's language (a core ``Msg`` is translated)."""
+    # Translators: what stands between the parts of a list ("3 applied; journal: …"): a semicolon and a space
+    return _("; ").join(shown(part) for part in parts)
 
 
 def fail(message: str) -> NoReturn:
@@ -106,7 +120,7 @@ def fail(message: str) -> NoReturn:
 @contextlib.contextmanager
 def notes_shown() -> Iterator[None]:
     """Print each ``Note`` the run raises once, as ``note: …`` on stderr; other warnings as usual."""
-    shown: set[str] = set()
+    seen: set[str] = set()
     with warnings.catch_warnings():
         warnings.simplefilter("always", Note)
         warnings.simplefilter("always", Waiting)
@@ -115,12 +129,12 @@ def notes_shown() -> Iterator[None]:
         def show(message: Warning | str, category: type[Warning], filename: str, lineno: int,
                  file: object = None, line: str | None = None) -> None:
             if issubclass(category, Waiting):
-                typer.echo(f"… {message}", err=True)  # a wait is shown every time: it is progress
+                typer.echo(_("… {message}", message=shown(message)), err=True)  # shown every time: progress
                 return
             if issubclass(category, Note):
-                if str(message) not in shown:
-                    shown.add(str(message))
-                    typer.echo(_("note: {note}", note=i18n.localized(message)), err=True)
+                if str(message) not in seen:
+                    seen.add(str(message))
+                    typer.echo(_("note: {message}", message=shown(message)), err=True)
                 return
             previous(message, category, filename, lineno, file, line)  # type: ignore[arg-type]
 
@@ -149,8 +163,8 @@ def _guarded() -> Iterator[None]:
         fail(i18n.localized(exc))
     except OSError as exc:
         # a folder that cannot be made, a file that cannot be written: name it, no traceback
-        where = f"{exc.filename}: " if exc.filename else ""
-        fail(f"{where}{exc.strerror or exc}")
+        error = exc.strerror or str(exc)
+        fail(_("{path}: {error}", path=exc.filename, error=error) if exc.filename else error)
     except KeyboardInterrupt:
         typer.echo(_("interrupted"), err=True)
         raise typer.Exit(130) from None
@@ -170,18 +184,25 @@ class Console:
         self.color = color_wanted()
 
     def status(self, message: str) -> None:
-        typer.echo(message, err=True)
+        """A line on stderr: ``message`` in the run's language (a core ``Msg`` is translated here)."""
+        typer.echo(shown(message), err=True)
 
     def progress(self, index: int, total: int, change: Change, status: str) -> None:
         width = len(str(total))
         marks = {"ok": "✓", "failed": "✗", "manual": "?", "held back": "…", "skipped": "–"}
         mark = marks.get(status.split(":")[0], " ")
-        line = f"[{index:>{width}}/{total}] {mark} {change.describe()} ({change.provider})"
+        name = labels.change_name(change.action.value, change.kind, change.key)
+        line = f"[{index:>{width}}/{total}] {mark} {name} ({change.provider})"
         if status not in ("ok", "failed"):
-            line += f" — {status}"
+            said = _(_STATUSES[status]) if status in _STATUSES else shown(status)
+            line += f" — {said}"
         if self.color:
             line = typer.style(line, fg="red" if status == "failed" else None)
         typer.echo(line, err=True)
+
+
+# the progress statuses that are one word (engine/apply.py); "skipped: needs …" comes as a Msg
+_STATUSES = {"manual": N_("manual"), "held back": N_("held back")}
 
 
 @contextlib.contextmanager
@@ -195,14 +216,11 @@ def state_locked(config: Path, command: str, timeout: str = "0") -> Iterator[Non
         yield  # nothing to lock: the command fails on the missing file
         return
     folder = state_dir_of(config)
-    lock = StateLock(folder, command, on_wait=lambda message: typer.echo(message, err=True))
+    lock = StateLock(folder, command, on_wait=lambda message: typer.echo(shown(message), err=True))
     with lock.held(parse_timeout(timeout)):
         if lock.taken_over is not None:
-            typer.echo(
-                f"note: took over the lock of {lock.taken_over.describe()}, which ended without letting go of it "
-                "(killed, or its machine stopped)",
-                err=True,
-            )
+            typer.echo(_("note: took over the lock of {holder}, which ended without letting go of it (killed, or its "
+                         "machine stopped)", holder=lock.taken_over.describe()), err=True)  # fmt: skip
         for place in (folder, folder / "dkim", folder / "welcome", config.resolve().parent):
             remove_stale_temps(place)
         yield
@@ -218,10 +236,11 @@ def render_plan(plan: Plan, fmt: str, color: bool | None = None, title: str = "P
 
 def ask_approval(count: int) -> None:
     if not sys.stdin.isatty():
-        fail(
-            "no terminal to ask for approval: pass --auto-approve, or apply a reviewed plan with "
-            "`mailplan apply --plan FILE`"
-        )
-    answer = typer.prompt(f"Apply these {count} changes? Only 'yes' is accepted", default="", show_default=False)
+        fail(_("no terminal to ask for approval: pass --auto-approve, or apply a reviewed plan with "
+               "`mailplan apply --plan FILE`"))  # fmt: skip
+    # Translators: the answer stays `yes`, whatever the language (scripts pipe it in)
+    question = ngettext("Apply this change? Only 'yes' is accepted",
+                        "Apply these {count} changes? Only 'yes' is accepted", count)  # fmt: skip
+    answer = typer.prompt(question, default="", show_default=False)
     if answer.strip() != "yes":
-        fail("not approved; nothing was applied")
+        fail(_("not approved; nothing was applied"))

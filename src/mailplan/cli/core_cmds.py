@@ -19,14 +19,16 @@ from mailplan.cli.common import (
     ask_approval,
     fail,
     guarded,
+    joined,
     render_plan,
+    shown,
     spf_resolver,
     state_locked,
     today,
 )
 from mailplan.cli.localized_help import LocalizedCommand
 from mailplan.engine import gate
-from mailplan.engine.apply import apply_changes, waiting_for_allow_delete
+from mailplan.engine.apply import Failure, apply_changes, waiting_for_allow_delete
 from mailplan.engine.drift import in_sync
 from mailplan.engine.journal import Journal
 from mailplan.i18n import N_, _, ngettext
@@ -110,11 +112,12 @@ def apply(
         console = Console()
         session = Session.open(config, today(), spf_resolver(spf_dns))
         try:
-            observed = session.observe(lambda name: console.status(f"reading provider {name} …"))
+            observed = session.observe(lambda name: console.status(_("reading provider {name} …", name=name)))
             journal = session.journal(actor)
             session.settle_journal(journal, observed, console.status)
             if session.today != clock.today():
-                console.status(f"acting as of {session.today} (MAILPLAN_TODAY); the clock says {clock.today()}")
+                console.status(_("acting as of {day} (MAILPLAN_TODAY); the clock says {today}", day=session.today,
+                                 today=clock.today()))  # fmt: skip
             settings = gate.GateSettings(
                 today=session.today, allow_delete=allow_delete, force=force, real_today=clock.today()
             )
@@ -123,17 +126,15 @@ def apply(
                 current = session.plan(observed, settings)
                 stale = session.stale_reasons(saved, observed, current)
                 if stale:
-                    fail(
-                        f"{plan_file} is stale and was not applied: " + "; ".join(stale) + ". "
-                        "Run `mailplan plan --out` again and review the new plan."
-                    )
+                    fail(_("{file} is stale and was not applied: {reasons}. Run `mailplan plan --out` again and "
+                           "review the new plan.", file=plan_file, reasons=joined(stale)))  # fmt: skip
                 saved.blocked = current.blocked
                 result = saved
             else:
                 result = session.plan(observed, settings)
             typer.echo(render_plan(result, "text", color=console.color), nl=False)
             if result.blocked:
-                fail("the safety gate refused this plan; nothing was applied")
+                fail(_("the safety gate refused this plan; nothing was applied"))
             if not result.has_changes:
                 return
             if plan_file is None and not auto_approve:
@@ -147,34 +148,49 @@ def _apply(session: Session, journal: Journal, changes: list[Change], allow_dele
     report = apply_changes(
         changes, session.providers, journal, allow_delete=allow_delete, progress=console.progress
     )
-    lines = [f"{len(report.applied)} applied"]
+    lines = [ngettext("{count} applied", "{count} applied", len(report.applied))]
     if report.manual:
-        lines.append(f"{len(report.manual)} manual steps left for a person (listed above)")
+        lines.append(ngettext("{count} manual step left for a person (listed above)",
+                              "{count} manual steps left for a person (listed above)", len(report.manual)))
     if report.held_back:
-        lines.append(f"{len(report.held_back)} deletions held back (they need --allow-delete)")
+        lines.append(ngettext("{count} deletion held back (it needs --allow-delete)",
+                              "{count} deletions held back (they need --allow-delete)", len(report.held_back)))
     if report.skipped:
-        lines.append(f"{len(report.skipped)} skipped (each needs a change that failed or waits)")
+        lines.append(ngettext("{count} skipped (it needs a change that failed or waits)",
+                              "{count} skipped (each needs a change that failed or waits)", len(report.skipped)))
     if session.credentials.written:
-        lines.append(
-            f"initial passwords of {session.credentials.written} new mailboxes written to "
-            f"{session.credentials.path} (owner-only; hand them over securely, then delete the file)"
-        )
+        lines.append(ngettext(
+            "initial password of {count} new mailbox written to {file} (owner-only; hand it over securely, then "
+            "delete the file)",
+            "initial passwords of {count} new mailboxes written to {file} (owner-only; hand them over securely, "
+            "then delete the file)", session.credentials.written, file=session.credentials.path))
     sheets = welcome.write_for(session, report.applied)
     if sheets:
-        lines.append(f"welcome sheets of {len(sheets)} new people written to {sheets[0].parent} (owner-only; print)")
+        lines.append(ngettext("welcome sheet of {count} new person written to {folder} (owner-only; print)",
+                              "welcome sheets of {count} new people written to {folder} (owner-only; print)",
+                              len(sheets), folder=sheets[0].parent))
     # the head, kept in the CI log or elsewhere, lets `audit verify --expect-head` see a deleted tail
-    lines.append(f"journal: {journal.path}, head {journal.head()}")
+    lines.append(_("journal: {path}, head {head}", path=journal.path, head=journal.head()))
     if not report.ok:
-        failures = "\n".join(f"  ✗ {f.describe()}" for f in report.failures)
+        failures = "\n".join(f"  ✗ {_failure(f)}" for f in report.failures)
+        failed = ngettext("{count} failed", "{count} failed", len(report.failures))
         if report.not_attempted:
-            outcome = f"; {len(report.not_attempted)} not attempted: apply stopped, as the journal failed"
-        else:
-            outcome = ". Every change that did not need a failed one was made"
-        fail(
-            f"{len(report.failures)} failed:\n{failures}\n" + "; ".join(lines) + f"{outcome}. Fix the cause and run "
-            "`mailplan plan` again: it shows exactly what is left."
-        )
-    typer.echo("Apply complete: " + "; ".join(lines) + ".")
+            left = ngettext("{count} not attempted", "{count} not attempted", len(report.not_attempted))
+            fail(_("{failed}:\n{failures}\n{done}; {left}: apply stopped, as the journal failed. Fix the cause and "
+                   "run `mailplan plan` again: it shows exactly what is left.", failed=failed, failures=failures,
+                   done=joined(lines), left=left))  # fmt: skip
+        fail(_("{failed}:\n{failures}\n{done}. Every change that did not need a failed one was made. Fix the cause "
+               "and run `mailplan plan` again: it shows exactly what is left.", failed=failed, failures=failures,
+               done=joined(lines)))  # fmt: skip
+    typer.echo(_("Apply complete: {done}.", done=joined(lines)))
+
+
+def _failure(failure: Failure) -> str:
+    """A failed change and the error (the provider's answer as it came, or our own message translated)."""
+    change = failure.change
+    what = labels.change_name(change.action.value, change.kind, change.key) if change else _("finish the run's writes")
+    return _("{change} ({provider}): {error}", change=what, provider=failure.provider,
+             error=shown(failure.error))  # fmt: skip
 
 
 def drift(

@@ -17,6 +17,7 @@ from mailplan.dns import dmarc, mtasts, spf
 from mailplan.dns.facts import MailDomainFacts
 from mailplan.dns.templates import OwnedRecord, ProviderRecords, TemplateError, template_for
 from mailplan.errors import ConfigError, Problem
+from mailplan.i18n import plural_msg
 from mailplan.model.objects import Record
 
 SPF_TAG = "v=spf1"
@@ -185,11 +186,14 @@ def _note_lower_bound(facts: MailDomainFacts, count: spf.Count) -> None:
         if node.unresolved is not None and node.term.lower().lstrip("+-~?").startswith(("include:", "redirect=")):
             by_reason.setdefault(node.unresolved.reason, []).append(node.term)
     for reason, terms in by_reason.items():
-        notes.note(
-            f"domain {facts.domain}: SPF needs at least {count.total} of the {spf.MAX_LOOKUPS} DNS lookups allowed; "
-            f"this is a lower bound, since {', '.join(terms)} {'was' if len(terms) == 1 else 'were'} not followed "
-            f"({reason})"
-        )
+        shown = ", ".join(terms)
+        notes.note(plural_msg(
+            "domain {domain}: SPF needs at least {total} of the {limit} DNS lookups allowed; this is a lower bound, "
+            "since {terms} was not followed ({reason})",
+            "domain {domain}: SPF needs at least {total} of the {limit} DNS lookups allowed; this is a lower bound, "
+            "since {terms} were not followed ({reason})",
+            len(terms), domain=facts.domain, total=count.total, limit=spf.MAX_LOOKUPS, terms=shown, reason=reason,
+        ))  # fmt: skip
 
 
 def _too_many_lookups(facts: MailDomainFacts, count: spf.Count) -> Problem:

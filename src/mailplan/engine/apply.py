@@ -30,10 +30,12 @@ from mailplan.engine.depends import dependencies
 from mailplan.engine.diff import mailbox_of
 from mailplan.engine.gate import needs_allow_delete
 from mailplan.engine.journal import Journal, Unrecorded, journaled_all
+from mailplan.i18n import Msg
 from mailplan.model.change import Action, Change
 from mailplan.model.objects import Mailbox
 from mailplan.providers.base import Provider, ProviderError
 from mailplan.providers.redact import redact
+from mailplan.render import labels
 
 # (index, total, change, status): status is "ok", "failed", "manual", "held back" or "skipped: <why>"
 Progress = Callable[[int, int, Change, str], None]
@@ -181,7 +183,10 @@ def _apply_one(
     if blocked is not None:
         not_done[index] = blocked
         report.skipped.append(Skipped(change, blocked))
-        return f"skipped: needs {blocked.describe()}, which " + ("waits" if blocked in held else "failed")
+        need = labels.change_msg(blocked.action.value, blocked.kind, blocked.key)
+        if blocked in held:
+            return Msg("skipped: needs {change}, which waits", change=need)
+        return Msg("skipped: needs {change}, which failed", change=need)
     if change.action is Action.MANUAL:
         report.manual.append(change)
         return "manual"
@@ -230,7 +235,10 @@ def _finish(used: set[str], providers: Mapping[str, Provider], report: ApplyRepo
 
 
 def _message(exc: Exception) -> str:
-    return redact(str(exc) if isinstance(exc, ProviderError) else f"{type(exc).__name__}: {exc}")
+    if not isinstance(exc, ProviderError):
+        return redact(f"{type(exc).__name__}: {exc}")
+    said = exc.args[0] if len(exc.args) == 1 and isinstance(exc.args[0], Msg) else str(exc)
+    return redact(said)  # a Msg stays one: the journal gets the English, the reader their language
 
 
 def _tell(progress: Progress | None, index: int, total: int, change: Change, status: str) -> None:

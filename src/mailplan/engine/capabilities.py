@@ -6,6 +6,7 @@ import dataclasses
 from collections.abc import Mapping
 
 from mailplan.errors import Problem
+from mailplan.i18n import Msg
 from mailplan.model.change import Action, Change
 from mailplan.model.desired import Desired
 from mailplan.model.objects import MailObject
@@ -84,10 +85,12 @@ def check(desired: Desired, classes: Classes) -> list[Problem]:
                 reported.add("role")
                 problems.append(
                     Problem(
-                        f"provider {name!r} is a {cls.ROLE} provider ({spec.type}) but is used as the "
-                        f"{wanted_role} provider of {obj.domain}",
+                        # Translators: {role} and {wanted} are `mail` or `dns`
+                        Msg("provider {name} is a {role} provider ({type}) but is used as the {wanted} provider of "
+                            "{domain}", name=repr(name), role=cls.ROLE, type=spec.type, wanted=wanted_role,
+                            domain=obj.domain),
                         desired.origins.get(obj.ident, spec.location),
-                        f"name a {wanted_role} provider there",
+                        Msg("name a {wanted} provider there", wanted=wanted_role),
                     )
                 )
                 continue
@@ -99,11 +102,11 @@ def check(desired: Desired, classes: Classes) -> list[Problem]:
                 reported.add(feature)
                 problems.append(
                     Problem(
-                        f"provider {name!r} ({spec.type}) does not support {feature!r}, "
-                        f"needed by {obj.KIND} {obj.key}",
+                        Msg("provider {name} ({type}) does not support {feature}, needed by {kind} {key}",
+                            name=repr(name), type=spec.type, feature=repr(feature), kind=Msg(obj.KIND), key=obj.key),
                         desired.origins.get(obj.ident, spec.location),
-                        "change the config so it does not need it, or host this domain on a provider that "
-                        "supports it (see the capability table in the README)",
+                        Msg("change the config so it does not need it, or host this domain on a provider that "
+                            "supports it (see the capability table in the README)"),
                     )
                 )
     return problems

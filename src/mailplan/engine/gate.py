@@ -26,6 +26,7 @@ from typing import Any
 from mailplan.engine.diff import PROTECTED_KINDS
 from mailplan.engine.journal import APPLIED, PARTLY_APPLIED
 from mailplan.errors import Location, Problem
+from mailplan.i18n import Msg, plural_msg
 from mailplan.model.change import Action, Change
 from mailplan.model.desired import SafetyLimits
 from mailplan.model.objects import Mailbox, MailObject
@@ -153,21 +154,25 @@ def check(
             # a rehearsed day (MAILPLAN_TODAY) may show a deletion; the real one must have come too
             limit = min(settings.today, settings.real_today or settings.today)
             if until and dt.date.fromisoformat(until) > limit:
-                rehearsed = limit < settings.today
-                problems.append(
-                    Problem(
-                        f"{change.kind} {change.key} may not be deleted before {until} (retention policy)"
-                        + (f"; today is {limit}, whatever MAILPLAN_TODAY says" if rehearsed else ""),
-                        (origins or {}).get(change.obj.ident),
-                        "MAILPLAN_TODAY rehearses a day in `plan`; it cannot bring a deletion forward"
-                        if rehearsed
-                        else f"deletion becomes allowed on {until}",
-                    )
-                )
+                problems.append(_too_early(change, dt.date.fromisoformat(until), limit, settings.today,
+                                           (origins or {}).get(change.obj.ident)))  # fmt: skip
     if not settings.force:
         problems += _threshold_problems(changes, observed, settings)
         problems += _lost_state_problems(observed, settings)
     return problems
+
+
+def _too_early(change: Change, until: dt.date, limit: dt.date, today: dt.date, where: Location | None) -> Problem:
+    """A deletion asked for before the retention period ends (``limit``: the real day, when ``today`` is rehearsed)."""
+    kind = Msg(change.kind)
+    if limit < today:  # a rehearsed day (MAILPLAN_TODAY) may show a deletion; the real one must have come too
+        return Problem(
+            Msg("{kind} {key} may not be deleted before {until} (retention policy); today is {today}, whatever "
+                "MAILPLAN_TODAY says", kind=kind, key=change.key, until=until, today=limit),
+            where, Msg("MAILPLAN_TODAY rehearses a day in `plan`; it cannot bring a deletion forward"),
+        )  # fmt: skip
+    return Problem(Msg("{kind} {key} may not be deleted before {until} (retention policy)", kind=kind, key=change.key,
+                       until=until), where, Msg("deletion becomes allowed on {until}", until=until))  # fmt: skip
 
 
 def _lost_state_problems(observed: Mapping[str, Observed], settings: GateSettings) -> list[Problem]:
@@ -185,45 +190,48 @@ def _lost_state_problems(observed: Mapping[str, Observed], settings: GateSetting
             continue
         if limit is not None and len(gone) <= limit.allowed(len(made)) and len(gone) < len(made):
             for key in gone:
-                note(
-                    f"mailbox {key} was made by mailplan (the journal says so) and is gone from provider "
-                    f"{provider!r}: the plan makes it again, empty, with a new password"
-                )
+                note(Msg("mailbox {key} was made by mailplan (the journal says so) and is gone from provider "
+                         "{provider}: the plan makes it again, empty, with a new password", key=key,
+                         provider=repr(provider)))  # fmt: skip
             continue
-        shown = ", ".join(gone[:5]) + (f" and {len(gone) - 5} more" if len(gone) > 5 else "")
+        first = ", ".join(gone[:5])
+        shown = plural_msg("{addresses} and {count} more", "{addresses} and {count} more", len(gone) - 5,
+                           addresses=first) if len(gone) > 5 else first  # fmt: skip
         problems.append(
             Problem(
-                f"provider {provider!r} no longer holds {len(gone)} of the {len(made)} mailboxes the journal says "
-                f"mailplan made there ({shown}): its state was lost or replaced (an emptied, new or other "
-                "database or tenant). Going on would make them again, empty, with new passwords",
+                Msg("provider {provider} no longer holds {gone} of the {made} mailboxes the journal says mailplan "
+                    "made there ({shown}): its state was lost or replaced (an emptied, new or other database or "
+                    "tenant). Going on would make them again, empty, with new passwords",
+                    provider=repr(provider), gone=len(gone), made=len(made), shown=shown),
                 None,
-                "restore the provider's state (the database file) from a backup; if it was reset on purpose, "
-                "run again with --force",
+                Msg("restore the provider's state (the database file) from a backup; if it was reset on purpose, "
+                    "run again with --force"),
             )
-        )
+        )  # fmt: skip
     return problems
 
 
 def _orphan_problem(provider: str, obj: MailObject, retained: Mapping[str, str]) -> Problem:
-    until = retained.get(obj.key)
-    message = (
-        f"{obj.KIND} {obj.key} on provider {provider!r} was created by mailplan and is no longer in the config; "
-        "mailplan never deletes a mailbox or domain implicitly"
-    )
+    until = dt.date.fromisoformat(retained[obj.key]) if retained.get(obj.key) else None
+    message = Msg("{kind} {key} on provider {provider} was created by mailplan and is no longer in the config; "
+                  "mailplan never deletes a mailbox or domain implicitly", kind=Msg(obj.KIND), key=obj.key,
+                  provider=repr(provider))  # fmt: skip
     if isinstance(obj, Mailbox) and obj.frozen:
         # someone who has left already: their entry (with left_on) must stay until retention ends
-        when = f"deletion becomes allowed on {until}" if until else "the journal does not say when it was frozen"
-        hint = (
-            f"put its entry back as it was (with `left_on:`); {when}: from then the plan proposes the deletion "
-            "and `apply --allow-delete` does it"
-        )
+        if until:
+            hint = Msg("put its entry back as it was (with `left_on:`); deletion becomes allowed on {until}: from "
+                       "then the plan proposes the deletion and `apply --allow-delete` does it", until=until)
+        else:
+            hint = Msg("put its entry back as it was (with `left_on:`); the journal does not say when it was frozen: "
+                       "from then the plan proposes the deletion and `apply --allow-delete` does it")
+    elif until:
+        hint = Msg("put it back in the config; to let a person go, set `left_on:` and `successor:` (the mailbox is "
+                   "frozen, its mail kept); deletion becomes allowed on {until}, and delete it after the retention "
+                   "period with `apply --allow-delete`", until=until)
     else:
-        when = f"; deletion becomes allowed on {until}" if until else ""
-        hint = (
-            "put it back in the config; to let a person go, set `left_on:` and `successor:` (the mailbox is "
-            f"frozen, its mail kept){when}, and delete it after the retention period with `apply --allow-delete`"
-        )
-    return Problem(message, None, hint)
+        hint = Msg("put it back in the config; to let a person go, set `left_on:` and `successor:` (the mailbox is "
+                   "frozen, its mail kept), and delete it after the retention period with `apply --allow-delete`")
+    return Problem(message, None, hint)  # fmt: skip
 
 
 def _threshold_problems(
@@ -233,17 +241,19 @@ def _threshold_problems(
     for use in limit_uses(changes, observed, settings):
         if not use.exceeded:
             continue
-        before = (
-            f", and {use.recent} were frozen or removed in the last {use.window_days} days" if use.recent else ""
-        )
-        problems.append(
-            Problem(
-                f"the plan freezes or removes {use.planned} of {use.held} {use.kind} objects on provider "
-                f"{use.provider!r}{before}: {use.total} is more than the safety limit allows ({use.allowed}: "
-                f"{use.max_percent:g}% of {use.held}, at most {use.max_count}; policies.safety.{use.kind})",
-                None,
-                "check the config for a mistake (a missing include, a wrong date); if it is intended, run again "
-                "with --force, or raise the limit in policies.safety",
-            )
-        )
+        facts = {"planned": use.planned, "held": use.held, "kind": Msg(use.kind), "provider": repr(use.provider),
+                 "total": use.total, "allowed": use.allowed, "percent": f"{use.max_percent:g}%",
+                 "most": use.max_count, "key": f"policies.safety.{use.kind}"}  # fmt: skip
+        if use.recent:
+            message = Msg("the plan freezes or removes {planned} of {held} {kind} objects on provider {provider}, and "
+                          "{recent} were frozen or removed in the last {days} days: {total} is more than the safety "
+                          "limit allows ({allowed}: {percent} of {held}, at most {most}; {key})",
+                          recent=use.recent, days=use.window_days, **facts)  # fmt: skip
+        else:
+            message = Msg("the plan freezes or removes {planned} of {held} {kind} objects on provider {provider}: "
+                          "{total} is more than the safety limit allows ({allowed}: {percent} of {held}, at most "
+                          "{most}; {key})", **facts)  # fmt: skip
+        hint = Msg("check the config for a mistake (a missing include, a wrong date); if it is intended, run again "
+                   "with --force, or raise the limit in policies.safety")
+        problems.append(Problem(message, None, hint))
     return problems

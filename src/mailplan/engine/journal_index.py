@@ -28,6 +28,7 @@ from mailplan.engine import gate, retention
 from mailplan.engine.journal import Entry, Journal, JournalError
 from mailplan.engine.journal_reconcile import Started, started_creates
 from mailplan.files import write_atomically
+from mailplan.i18n import Msg
 
 VERSION = 2
 _TAIL = 64 * 1024  # an entry is about a kilobyte: the one that ends at the offset is within this
@@ -146,7 +147,8 @@ def _entries(journal: Path, tail: bytes, torn: bool = False) -> list[Entry]:
             if torn:
                 return []
             list(Journal(journal, actor="-").entries(skip_torn=True))  # names the damaged line, as every reader
-            raise JournalError(f"{journal}: an entry cannot be read; `mailplan audit verify` lists every damaged line")
+            raise JournalError(Msg("{path}: an entry cannot be read; `mailplan audit verify` lists every damaged line",
+                                   path=journal))  # fmt: skip
         out.append(Entry(0, data))
     return out
 

@@ -24,6 +24,7 @@ from typing import Any
 
 from mailplan.dirs import make_dirs
 from mailplan.errors import MailplanError
+from mailplan.i18n import Msg
 
 LOCK_FILE = "lock"
 POLL_SECONDS = 0.2
@@ -40,8 +41,9 @@ class Holder:
     command: str
     since: str  # ISO time, UTC
 
-    def describe(self) -> str:
-        return f"pid {self.pid} on host {self.host} (mailplan {self.command}), since {self.since}"
+    def describe(self) -> Msg:
+        return Msg("pid {pid} on host {host} (mailplan {command}), since {since}", pid=self.pid, host=self.host,
+                   command=self.command, since=_moment(self.since))  # fmt: skip
 
     def alive(self) -> bool | None:
         """Whether the process still runs (None: on another machine, this one cannot tell)."""
@@ -54,6 +56,14 @@ class Holder:
         except PermissionError:
             return True
         return True
+
+
+def _moment(text: str) -> dt.datetime | str:
+    """The holder's ISO time as a moment (shown in the reader's form), or as written when it is not one."""
+    try:
+        return dt.datetime.fromisoformat(text)
+    except ValueError:
+        return text
 
 
 def _holder(text: str) -> Holder | None:
@@ -94,8 +104,9 @@ class StateLock:
                 if time.monotonic() >= deadline:
                     raise LockHeld(self._busy_message(holder, timeout))
                 if not told and self.on_wait is not None:
-                    self.on_wait(f"waiting for the lock on {self.path.parent}: held by "
-                                 + (holder.describe() if holder else "another run"))
+                    who = holder.describe() if holder else Msg("another run")
+                    self.on_wait(Msg("waiting for the lock on {folder}: held by {who}", folder=self.path.parent,
+                                     who=who))  # fmt: skip
                     told = True
                 time.sleep(POLL_SECONDS)
         except BaseException:
@@ -122,22 +133,28 @@ class StateLock:
         except OSError as exc:
             if exc.errno in (errno.EAGAIN, errno.EACCES):
                 return False
-            raise MailplanError(
-                f"cannot lock {self.path}: {exc.strerror or exc} (the file system does not support locks; put "
-                "state_dir on a local disk)"
-            ) from None
+            raise MailplanError(Msg(
+                "cannot lock {path}: {error} (the file system does not support locks; put `state_dir` on a local disk)",
+                path=self.path, error=exc.strerror or exc,
+            )) from None  # fmt: skip
         return True
 
-    def _busy_message(self, holder: Holder | None, timeout: float) -> str:
-        who = holder.describe() if holder else "another mailplan run"
-        waited = f" (waited {timeout:g} s)" if timeout > 0 else ""
-        message = f"another mailplan run holds the lock on {self.path.parent}: {who}{waited}; nothing was changed"
+    def _busy_message(self, holder: Holder | None, timeout: float) -> Msg:
+        folder, who = self.path.parent, holder.describe() if holder else Msg("another mailplan run")
+        seconds = f"{timeout:g}"
+        waited = Msg("{who} (waited {seconds} s)", who=who, seconds=seconds) if timeout > 0 else who
         if holder is not None and holder.alive() is None:
-            message += (
-                f". It runs on another machine ({holder.host}); if that machine is gone, the file server frees "
-                "the lock when its lease runs out"
-            )
-        return message + ". Wait for it to finish, or pass --lock-timeout SECONDS to wait for it."
+            return Msg(
+                "another mailplan run holds the lock on {folder}: {who}; nothing was changed. It runs on another "
+                "machine ({host}); if that machine is gone, the file server frees the lock when its lease runs out. "
+                "Wait for it to finish, or pass --lock-timeout SECONDS to wait for it.",
+                folder=folder, who=waited, host=holder.host,
+            )  # fmt: skip
+        return Msg(
+            "another mailplan run holds the lock on {folder}: {who}; nothing was changed. Wait for it to finish, "
+            "or pass --lock-timeout SECONDS to wait for it.",
+            folder=folder, who=waited,
+        )  # fmt: skip
 
     def release(self) -> None:
         if self._fd is None:
@@ -164,8 +181,10 @@ def parse_timeout(value: str) -> float:
     try:
         seconds = float(number) * scale
     except ValueError:
-        wanted = "write seconds (30, 30s) or minutes (5m)"
-        raise MailplanError(f"--lock-timeout {value!r} is not a duration; {wanted}") from None
+        shown = repr(value)
+        raise MailplanError(Msg("--lock-timeout {value} is not a duration; write seconds (30, 30s) or minutes (5m)",
+                                value=shown)) from None  # fmt: skip
     if seconds < 0:
-        raise MailplanError(f"--lock-timeout {value!r} is negative")
+        shown = repr(value)
+        raise MailplanError(Msg("--lock-timeout {value} is negative", value=shown))
     return seconds

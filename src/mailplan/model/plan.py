@@ -135,16 +135,16 @@ class Plan:
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
-            raise MailplanError(f"{path}: no such plan file — create one with `mailplan plan --out {path}`") from None
+            raise MailplanError(Msg("{path}: no such plan file — create one with `mailplan plan --out {path}`",
+                                    path=path)) from None  # fmt: skip
         except (OSError, ValueError) as exc:
-            raise MailplanError(f"{path}: not a readable plan file ({exc})") from None
+            raise MailplanError(Msg("{path}: not a readable plan file ({error})", path=path, error=exc)) from None
         if not isinstance(data, dict) or data.get("format") != PLAN_FORMAT:
-            raise MailplanError(f"{path}: not a mailplan plan file")
+            raise MailplanError(Msg("{path}: not a mailplan plan file", path=path))
         if data.get("version") != PLAN_VERSION:
-            raise MailplanError(
-                f"{path}: plan format version {data.get('version')} is not supported (this mailplan reads "
-                f"{PLAN_VERSION}) — run `mailplan plan --out` again"
-            )
+            raise MailplanError(Msg("{path}: plan format version {version} is not supported (this mailplan reads "
+                                    "{supported}) — run `mailplan plan --out` again", path=path,
+                                    version=data.get("version"), supported=PLAN_VERSION))  # fmt: skip
         return cls(
             changes=[Change.from_dict(c) for c in data["changes"]],
             unmanaged=[Unmanaged(u["provider"], from_dict(u["object"])) for u in data.get("unmanaged", [])],

@@ -24,6 +24,7 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel
 
+from mailplan.i18n import Msg
 from mailplan.model.change import Change
 from mailplan.model.state import Observed, State
 from mailplan.providers import endpoints, redact
@@ -89,7 +90,8 @@ class Provider(abc.ABC):
         redact.register_settings(dict(settings))  # a secret setting never shows in an error
         refused = endpoints.problems(settings, self.ENDPOINTS)
         if refused:
-            raise ProviderError(f"provider {name!r} ({self.TYPE}): " + "; ".join(refused.values()))
+            shown, reasons = repr(name), "; ".join(refused.values())
+            raise ProviderError(Msg("provider {name} ({type}): {reasons}", name=shown, type=self.TYPE, reasons=reasons))
 
     @abc.abstractmethod
     def read(self, domains: Sequence[str]) -> Observed:

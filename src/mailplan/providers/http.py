@@ -19,6 +19,7 @@ from typing import Any
 
 import requests
 
+from mailplan.i18n import Msg, plural_msg
 from mailplan.notes import waiting
 from mailplan.providers.base import ProviderError
 from mailplan.providers.redact import redact, redact_value
@@ -188,27 +189,49 @@ class HttpClient:
             delay = hinted if hinted is not None else min(self.policy.max_delay, self.policy.base_delay * (2**attempt))
             why = self._no_more_waiting(attempt, waited, delay)
             if why:
-                raise ApiError(f"gave up after {attempt + 1} attempts ({waited:.1f}s waited{why}): {last}")
+                raise ApiError(self._gave_up(why, attempt + 1, waited, delay, last))
             self._wait(delay, attempt, waited, last)
             waited += delay
         raise AssertionError("unreachable: the last attempt gives up above")
 
     def _no_more_waiting(self, attempt: int, waited: float, delay: float) -> str:
-        """Why the request stops here ("" to wait and try again)."""
+        """Why the request stops here ("" to wait and try again): the attempts, the request's waits or the run's."""
         if attempt + 1 >= self.policy.attempts:
-            return "; no attempts left"
+            return "attempts"
         if waited + delay > self.policy.max_total:
-            return f"; the next wait of {delay:.0f}s would pass the {self.policy.max_total:.0f}s this provider allows"
+            return "request"
         if self.waited + delay > self.policy.run_budget:
-            return f"; this run has waited {self.waited:.0f}s for this provider already, its budget"
+            return "run"
         return ""
+
+    def _gave_up(self, why: str, attempts: int, waited: float, delay: float, last: str) -> Msg:
+        """Why the request gave up, and the last answer (the provider's, quoted as it came)."""
+        facts = {"waited": f"{waited:.1f}", "last": last, "delay": f"{delay:.0f}",
+                 "most": f"{self.policy.max_total:.0f}", "budget": f"{self.waited:.0f}"}  # fmt: skip
+        if why == "attempts":
+            return plural_msg("gave up after {count} attempt ({waited}s waited; no attempts left): {last}",
+                              "gave up after {count} attempts ({waited}s waited; no attempts left): {last}",
+                              attempts, **facts)  # fmt: skip
+        if why == "request":
+            return plural_msg(
+                "gave up after {count} attempt ({waited}s waited; the next wait of {delay}s would pass the {most}s "
+                "this provider allows): {last}",
+                "gave up after {count} attempts ({waited}s waited; the next wait of {delay}s would pass the {most}s "
+                "this provider allows): {last}",
+                attempts, **facts)  # fmt: skip
+        return plural_msg(
+            "gave up after {count} attempt ({waited}s waited; this run has waited {budget}s for this provider "
+            "already, its budget): {last}",
+            "gave up after {count} attempts ({waited}s waited; this run has waited {budget}s for this provider "
+            "already, its budget): {last}",
+            attempts, **facts)  # fmt: skip
 
     def _wait(self, delay: float, attempt: int, waited: float, last: str) -> None:
         reason = redact(last.split(": ", 1)[1] if ": " in last else last)
-        waiting(
-            f"{self.label or self.base_url}: {reason[:120]} — waiting {delay:.0f}s before attempt {attempt + 2} "
-            f"({waited + delay:.0f}s of at most {self.policy.max_total:.0f}s)"
-        )
+        shown = {"provider": self.label or self.base_url, "reason": reason[:120], "delay": f"{delay:.0f}",
+                 "attempt": attempt + 2, "total": f"{waited + delay:.0f}", "most": f"{self.policy.max_total:.0f}"}
+        waiting(Msg("{provider}: {reason} — waiting {delay}s before attempt {attempt} ({total}s of at most {most}s)",
+                    **shown))
         self.sleep(delay)
         self.waited += delay
 
@@ -223,7 +246,8 @@ class HttpClient:
                 if exc.status != 404 or waited + delay > wait:
                     raise
                 last = str(exc)
-            waiting(f"{self.label or self.base_url}: {last[:120]} — not visible yet, waiting {delay:.0f}s")
+            shown = {"provider": self.label or self.base_url, "reason": last[:120], "delay": f"{delay:.0f}"}
+            waiting(Msg("{provider}: {reason} — not visible yet, waiting {delay}s", **shown))
             self.sleep(delay)
             waited, delay = waited + delay, delay * 2
 

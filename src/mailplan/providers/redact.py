@@ -21,6 +21,8 @@ import re
 import threading
 from urllib.parse import quote, quote_plus
 
+from mailplan.i18n import Msg
+
 MASK = "***"
 SECRET_KEYS = frozenset({"password", "secret", "token", "key", "api_key", "client_secret", "private_key"})
 SECRET_SUFFIXES = ("_password", "_secret", "_token", "_key", "_passphrase")
@@ -80,7 +82,10 @@ def register_settings(settings: object) -> None:
 
 
 def redact(text: str) -> str:
-    """``text`` with every known secret value and every secret parameter's value blanked out."""
+    """``text`` with every known secret value and every secret parameter's value blanked out (a ``Msg``: in its
+    parameters, so that it stays a message to translate)."""
+    if isinstance(text, Msg):
+        return text.mapped(lambda value: redact(value) if isinstance(value, str) else value)
     with _lock:
         values = sorted(_values, key=len, reverse=True)
     for value in values:

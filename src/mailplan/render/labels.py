@@ -8,7 +8,7 @@ attribute of the model is here).
 
 from __future__ import annotations
 
-from mailplan.i18n import N_, _, gettext
+from mailplan.i18n import N_, Msg, _, gettext
 
 # Translators: what a change does, as the audit log and the plan name it: "{action} {kind} {key}".
 ACTIONS = (N_("create"), N_("update"), N_("freeze"), N_("unfreeze"), N_("remove"), N_("manual"))
@@ -40,3 +40,9 @@ def change_name(action: str, kind: str, key: str) -> str:
     """``freeze mailbox zhangwei@…`` — in Chinese 冻结邮箱 zhangwei@…"""
     return _("{action} {kind} {key}", action=word(action), kind=word(kind), key=key)
 
+
+
+def change_msg(action: str, kind: str, key: str) -> Msg:
+    """``change_name`` made in the core: English data (``freeze mailbox zhangwei@…``), named in the reader's
+    language where it is shown (``localized``)."""
+    return Msg("{action} {kind} {key}", action=Msg(action), kind=Msg(kind), key=key)
