@@ -126,10 +126,11 @@ class LocalMailProvider(Provider):
         """All of ``changes`` in one transaction: durable together at the commit, or none of them."""
         for change in changes:
             if change.action is Action.MANUAL:
-                raise NotSupported(f"the local provider has no manual steps ({change.describe()})")
+                raise NotSupported(Msg("the local provider has no manual steps ({change})", change=change.describe()))
             missing = change.obj.features() - self.SUPPORTS
             if missing:
-                raise NotSupported(f"the local provider cannot hold {', '.join(sorted(missing))}")
+                features = ", ".join(sorted(missing))
+                raise NotSupported(Msg("the local provider cannot hold {features}", features=features))
         db = self._connect(create=True)
         assert db is not None
         passwords = _Passwords(self.config.password_scheme, self.context.credentials)
@@ -169,7 +170,7 @@ class LocalMailProvider(Provider):
             return verb
         if change.action in (Action.FREEZE, Action.UNFREEZE):
             if not isinstance(obj, Mailbox):
-                raise NotSupported(f"only mailboxes are frozen, not {obj.KIND} {obj.key}")
+                raise NotSupported(Msg("only mailboxes are frozen, not {kind} {key}", kind=Msg(obj.KIND), key=obj.key))
             if db.execute("SELECT 1 FROM mailbox WHERE username = ?", (obj.address,)).fetchone() is None:
                 raise ProviderError(Msg("mailbox {address} does not exist, so it cannot be {action}d",
                                         address=obj.address, action=change.action.value))
