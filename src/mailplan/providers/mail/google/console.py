@@ -73,7 +73,8 @@ def instructions(change: Change, matter: str = "mailplan: departed staff") -> st
         return _lines(_policy(after if isinstance(after, Policy) else None))
     if change.kind == "archive":
         return _lines(_archive(after if isinstance(after, ArchiveRule) else None))
-    return Msg("{kind} {key}: not something the Google APIs mailplan uses can do", kind=change.kind, key=change.key)
+    kind = Msg(change.kind)  # its label in the reader's language
+    return Msg("{kind} {key}: not something the Google APIs mailplan uses can do", kind=kind, key=change.key)
 
 
 def _lines(steps: list[str]) -> str:
