@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from fakes import google, microsoft
+from fakes import google, microsoft, zoho
 from fakes.example_company import ExampleCompany
 from mailplan import i18n
 from mailplan.model.change import Action, Change
@@ -167,7 +170,7 @@ def test_a_plan_on_the_cloud_fakes_reads_in_chinese(
 ) -> None:
     """The example company planned against the provider's fake through the command: its manual steps in Chinese;
     JSON and the saved plan the same in both languages. (Zoho Mail cannot hold the example company as it is:
-    departments, outside members of a group; its steps are checked one by one above.)"""
+    departments, outside members of a group; a small company is planned on its fake below.)"""
     with fake.harness(D) as h:
         company = ExampleCompany(tmp_path, h.provider_type, h.settings | extra, secrets)
         config = company.dir / "mailplan.yaml"
@@ -193,3 +196,53 @@ def test_a_plan_on_the_cloud_fakes_reads_in_chinese(
         assert chinese_left(english_run, keep) == [], "\n".join(chinese_left(english_run, keep))
     assert "手动步骤——需要人员执行：" in runs["zh-CN"]["text"].stdout
     assert console_name in runs["zh-CN"]["text"].stdout and english in runs["en"]["text"].stdout
+
+
+ZOHO_CONFIG = """\
+version: 1
+organization: {{name: 华贸进出口有限公司, primary_domain: huamao-trade.com}}
+providers:
+  mail:
+    type: zoho-mail
+{settings}
+domains:
+  huamao-trade.com: {{mail: mail}}
+people:
+  - {{name: 张三}}
+  - {{name: 王芳}}
+mailboxes:
+  - {{address: archive, name: 邮件归档, owners: [wangfang]}}
+policies:
+  password: {{min_length: 12, max_age_days: 90, require_2fa: true}}
+  archive: {{retention: 5y, journal_to: archive}}
+"""
+
+
+def test_a_plan_on_the_zoho_fake_reads_in_chinese(tmp_path: Path) -> None:
+    """Zoho Mail cannot hold the example company (departments, outside members of a group): a small company
+    whose password policy and archive are console steps, planned against the fake through the command."""
+    with zoho.harness((D,)) as h:
+        env = {**os.environ, "NO_COLOR": "1", "ZOHO_CLIENT_SECRET": h.settings["client_secret"],
+               "ZOHO_REFRESH_TOKEN": h.settings["refresh_token"]}  # fmt: skip
+        settings = {**h.settings, "client_secret": "env:ZOHO_CLIENT_SECRET", "refresh_token": "env:ZOHO_REFRESH_TOKEN"}
+        lines = "\n".join(f"    {k}: {json.dumps(v, ensure_ascii=False)}" for k, v in settings.items())
+        (tmp_path / "mailplan.yaml").write_text(ZOHO_CONFIG.format(settings=lines), encoding="utf-8")
+        runs = {}
+        for lang in LANGS:
+            runs[lang] = {
+                fmt: subprocess.run([sys.executable, "-m", "mailplan", "plan", "--format", fmt], cwd=tmp_path,
+                                    env={**env, "MAILPLAN_LANG": lang}, capture_output=True, text=True, timeout=300)
+                for fmt in ("text", "markdown", "json")
+            }  # fmt: skip
+    failed = [r.stdout + r.stderr for by_fmt in runs.values() for r in by_fmt.values() if r.returncode != 0]
+    assert not failed, failed[0]
+    assert without_time(runs["en"]["json"].stdout) == without_time(runs["zh-CN"]["json"].stdout)
+    plan = json.loads(runs["en"]["json"].stdout)
+    assert {c["kind"] for c in plan["changes"] if c["instructions"]} >= {"policy", "archive"}
+    keep = kept(plan)
+    for fmt in ("text", "markdown"):
+        chinese = runs["zh-CN"][fmt].stdout
+        assert english_left(chinese, keep) == [], "\n".join(english_left(chinese, keep))
+        assert chinese_left(runs["en"][fmt].stdout, keep) == []
+    assert "Zoho Mail 管理控制台" in runs["zh-CN"]["text"].stdout
+    assert "In the Zoho Mail Admin Console" in runs["en"]["text"].stdout
