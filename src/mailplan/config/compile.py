@@ -383,7 +383,7 @@ class _Compiler:
                 self.mail_dns[domain.name] = self.dns_extras(domain, facts)
             except TemplateError as exc:
                 hint = Msg("add the missing setting to the mail provider")
-                self.problems.append(Problem(str(exc), origin, hint))
+                self.problems.append(Problem(exc.args[0], origin, hint))  # its Msg, translated where shown
                 continue
             except ConfigError as exc:
                 self.problems.extend(exc.problems)

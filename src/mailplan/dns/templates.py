@@ -20,6 +20,7 @@ from mailplan.dns.clients import AUTODISCOVER_SRV, client_settings, srv_values
 from mailplan.dns.dkim import dkim_txt
 from mailplan.dns.facts import MailDomainFacts
 from mailplan.errors import MailplanError
+from mailplan.i18n import Msg
 
 
 class TemplateError(MailplanError):
@@ -78,7 +79,8 @@ def value(facts: MailDomainFacts, key: str, default: Any = None) -> Any:
 def required(facts: MailDomainFacts, key: str, why: str) -> str:
     found = value(facts, key)
     if found is None:
-        raise TemplateError(f"{facts.mail_provider_type} domain {facts.domain}: '{key}' is required ({why})")
+        raise TemplateError(Msg("{provider} domain {domain}: '{key}' is required ({why})",
+                                provider=facts.mail_provider_type, domain=facts.domain, key=key, why=why))
     return str(found).rstrip(".")
 
 
@@ -92,10 +94,11 @@ def console_dkim(facts: MailDomainFacts) -> tuple[OwnedRecord, ...]:
         return ()
     selector = dkim_selectors(facts)
     if not selector:
-        raise TemplateError(
-            f"{facts.mail_provider_type} domain {facts.domain}: a DKIM public key is given but no selector; set "
-            "the domain's dkim.selector to the selector the console shows with the key"
-        )
+        raise TemplateError(Msg(
+            "{provider} domain {domain}: a DKIM public key is given but no selector; set the domain's dkim.selector "
+            "to the selector the console shows with the key",
+            provider=facts.mail_provider_type, domain=facts.domain,
+        ))  # fmt: skip
     return (OwnedRecord(f"{selector[0]}._domainkey", "TXT", key),)
 
 
@@ -123,7 +126,7 @@ DKIM_INPUTS = (
 
 
 def _local(facts: MailDomainFacts) -> ProviderRecords:
-    mx_host = required(facts, "mx_host", "the host name of the local mail server")
+    mx_host = required(facts, "mx_host", Msg("the host name of the local mail server"))
     # No key: DKIM is turned off, the domain sends no mail, or a read-only command did not generate one.
     key = facts.dkim_public_key
     selector = facts.dkim_selector or "mail"
@@ -191,7 +194,8 @@ def _m365(facts: MailDomainFacts) -> ProviderRecords:
     for n in (1, 2) if facts.sends_mail else ():
         target = value(facts, f"dkim_selector{n}_target")
         if target is None:
-            tenant = str(required(facts, "tenant", "the <tenant>.onmicrosoft.com name, for the DKIM CNAME targets"))
+            why = Msg("the <tenant>.onmicrosoft.com name, for the DKIM CNAME targets")
+            tenant = str(required(facts, "tenant", why))
             tenant = tenant.removesuffix(".onmicrosoft.com")
             target = f"selector{n}-{_dashed(facts.domain)}._domainkey.{tenant}.onmicrosoft.com"
         owned.append(OwnedRecord(f"selector{n}._domainkey", "CNAME", str(target).rstrip(".")))

@@ -367,7 +367,8 @@ def journaled_all(journal: Journal, changes: Sequence[Change], call: Callable[[]
     try:
         intents = journal.intend_all(changes)
     except (OSError, JournalError) as exc:
-        raise Unrecorded(f"not attempted: the journal cannot take its intent: {exc}", applied=False) from None
+        raise Unrecorded(Msg("not attempted: the journal cannot take its intent: {error}", error=str(exc)),
+                         applied=False) from None  # fmt: skip
     try:
         answers = call()
     except Exception:
@@ -381,8 +382,13 @@ def journaled_all(journal: Journal, changes: Sequence[Change], call: Callable[[]
     try:
         journal.outcome_all(changes, intents, APPLIED, answers)
     except (OSError, JournalError) as exc:
-        made = answers[0] if len(answers) == 1 else f"{len(answers)} changes in one transaction: {answers[0]}, ..."
-        raise Unrecorded(f"applied ({made}) but NOT written to the journal: {exc}", applied=True) from None
+        shown = {"answer": answers[0], "changes": len(answers), "error": str(exc)}
+        if len(answers) == 1:
+            lost = Msg("applied ({answer}) but NOT written to the journal: {error}", **shown)
+        else:
+            lost = Msg("applied ({changes} changes in one transaction: {answer}, ...) but NOT written to the journal: "
+                       "{error}", **shown)  # fmt: skip
+        raise Unrecorded(lost, applied=True) from None
     return answers
 
 

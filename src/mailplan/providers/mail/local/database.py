@@ -15,6 +15,7 @@ from pathlib import Path
 
 from mailplan.dirs import make_dirs
 from mailplan.files import build_atomically
+from mailplan.i18n import Msg
 from mailplan.providers.base import ProviderError
 from mailplan.providers.mail.local.serverdb import AUTOREPLY_SECRET_KEY
 
@@ -57,9 +58,11 @@ def open_database(path: Path, create: bool, group: str | None = None) -> sqlite3
         db.execute("PRAGMA foreign_keys=OFF")
         _ensure_schema(db)
     except sqlite3.Error as exc:
-        raise ProviderError(f"cannot open the mail database {path}: {exc}") from None
+        failed = Msg("cannot open the mail database {path}: {error}", path=str(path), error=str(exc))
+        raise ProviderError(failed) from None
     except OSError as exc:  # its folder cannot be made (a file in the way, no permission)
-        raise ProviderError(f"cannot create the mail database {path}: {exc.strerror} ({exc.filename})") from None
+        shown = {"path": str(path), "error": exc.strerror, "file": exc.filename}
+        raise ProviderError(Msg("cannot create the mail database {path}: {error} ({file})", **shown)) from None
     return db
 
 

@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from mailplan import clock
+from mailplan.i18n import Msg
 from mailplan.model.change import Action, Change
 from mailplan.model.objects import Contact, Mailbox
 from mailplan.model.state import Observed, State
@@ -99,7 +100,8 @@ class LocalMailProvider(Provider):
         try:
             self.config = LocalMailSettings.model_validate(dict(settings))
         except ValidationError as exc:
-            raise ProviderError(f"provider {name!r}: invalid settings: {exc}") from None
+            invalid = Msg("provider {name}: invalid settings: {error}", name=repr(name), error=str(exc))
+            raise ProviderError(invalid) from None
         self.database_path = context.path(self.config.database)
         self._db: sqlite3.Connection | None = None
 
@@ -112,7 +114,8 @@ class LocalMailProvider(Provider):
             managed = read_managed(db)
             marked = read_frozen_on(db)
         except sqlite3.Error as exc:
-            raise ProviderError(f"reading the mail database {self.database_path}: {exc}") from None
+            shown = {"path": str(self.database_path), "error": str(exc)}
+            raise ProviderError(Msg("reading the mail database {path}: {error}", **shown)) from None
         frozen = {o.key for o in state.of_kind(Mailbox.KIND) if isinstance(o, Mailbox) and o.frozen}
         return Observed(state, frozenset(managed & state.idents()), {k: d for k, d in marked.items() if k in frozen})
 
@@ -123,10 +126,11 @@ class LocalMailProvider(Provider):
         """All of ``changes`` in one transaction: durable together at the commit, or none of them."""
         for change in changes:
             if change.action is Action.MANUAL:
-                raise NotSupported(f"the local provider has no manual steps ({change.describe()})")
+                raise NotSupported(Msg("the local provider has no manual steps ({change})", change=change.describe()))
             missing = change.obj.features() - self.SUPPORTS
             if missing:
-                raise NotSupported(f"the local provider cannot hold {', '.join(sorted(missing))}")
+                features = ", ".join(sorted(missing))
+                raise NotSupported(Msg("the local provider cannot hold {features}", features=features))
         db = self._connect(create=True)
         assert db is not None
         passwords = _Passwords(self.config.password_scheme, self.context.credentials)
@@ -141,7 +145,8 @@ class LocalMailProvider(Provider):
                 passwords.store(db)
         except sqlite3.Error as exc:
             passwords.withdraw()
-            raise ProviderError(f"{change.describe()}: mail database {self.database_path}: {exc}") from None
+            shown = {"change": change.describe(), "path": str(self.database_path), "error": str(exc)}
+            raise ProviderError(Msg("{change}: mail database {path}: {error}", **shown)) from None
         except BaseException:
             passwords.withdraw()
             raise
@@ -165,9 +170,10 @@ class LocalMailProvider(Provider):
             return verb
         if change.action in (Action.FREEZE, Action.UNFREEZE):
             if not isinstance(obj, Mailbox):
-                raise NotSupported(f"only mailboxes are frozen, not {obj.KIND} {obj.key}")
+                raise NotSupported(Msg("only mailboxes are frozen, not {kind} {key}", kind=Msg(obj.KIND), key=obj.key))
             if db.execute("SELECT 1 FROM mailbox WHERE username = ?", (obj.address,)).fetchone() is None:
-                raise ProviderError(f"mailbox {obj.address} does not exist, so it cannot be {change.action}d")
+                raise ProviderError(Msg("mailbox {address} does not exist, so it cannot be {action}d",
+                                        address=obj.address, action=change.action.value))
             frozen = change.action is Action.FREEZE
             write(db, dataclasses.replace(obj, frozen=frozen), self._new_password_for(db, passwords))
             # Frozen: a random password nobody ever sees, so no saved password works even if the
@@ -180,7 +186,7 @@ class LocalMailProvider(Provider):
             _mark_frozen(db, obj.address, frozen)
             return "froze" if frozen else "unfroze"
         if change.after is None:
-            raise ProviderError(f"{change.describe()}: the change carries no object to write")
+            raise ProviderError(Msg("{change}: the change carries no object to write", change=change.describe()))
         verb = write(db, change.after, self._new_password_for(db, passwords))
         if isinstance(change.after, Mailbox) and change.action is Action.CREATE:
             _mark_frozen(db, change.after.address, change.after.frozen)  # someone who left before mailplan ran

@@ -11,6 +11,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 
+from mailplan.i18n import Msg
 from mailplan.model.objects import (
     AdminRole,
     Alias,
@@ -74,7 +75,7 @@ def write(db: sqlite3.Connection, obj: MailObject, new_password: NewPassword) ->
         return _upsert(db, "mailplan_admin", ("username",), {
             "username": obj.address, "level": obj.level, "departments": join_list(obj.departments),
         })  # fmt: skip
-    raise ProviderError(f"the local provider does not hold {obj.KIND} objects")
+    raise ProviderError(Msg("the local provider does not hold {kind} objects", kind=Msg(obj.KIND)))
 
 
 def delete(db: sqlite3.Connection, obj: MailObject) -> str:
@@ -99,7 +100,7 @@ def delete(db: sqlite3.Connection, obj: MailObject) -> str:
         db.execute("DELETE FROM mailplan_group WHERE address = ?", (obj.address,))
         return "deleted"
     if obj.KIND not in _KEYS_OF:
-        raise ProviderError(f"the local provider does not hold {obj.KIND} objects")
+        raise ProviderError(Msg("the local provider does not hold {kind} objects", kind=Msg(obj.KIND)))
     table, key_columns = _KEYS_OF[obj.KIND]
     where = " AND ".join(f"{column} = ?" for column, _ in key_columns)
     db.execute(f"DELETE FROM {table} WHERE {where}", [getattr(obj, field) for _, field in key_columns])

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
+from mailplan.i18n import Msg
 from mailplan.model.change import Change
 from mailplan.model.objects import (
     Alias,
@@ -28,7 +29,10 @@ from mailplan.model.objects import (
 
 from .codec import reply_html
 
-CONNECT = "Connect-ExchangeOnline  # ExchangeOnlineManagement module, as an Exchange administrator"
+# The commands are code and stay as typed; a comment after them, or a line of its own starting with "#", is one
+# whole message (docs/i18n.md) with the command as {command}, so that a saved plan reads in Chinese too.
+CONNECT = Msg("{command}  # ExchangeOnlineManagement module, as an Exchange administrator",
+              command="Connect-ExchangeOnline")
 
 
 def q(value: str) -> str:
@@ -75,8 +79,10 @@ def _group_posting(group: Group, cmdlet: str = "Set-UnifiedGroup") -> list[str]:
     domains = [s for s in group.senders if s.startswith("@")]
     if domains:
         steps.append(
-            f"# Exchange allows senders by address only; {', '.join(domains)} needs a mail flow rule "
-            "(New-TransportRule -SentTo ... -SenderDomainIs ...)"
+            Msg(
+                "# Exchange allows senders by address only; {domains} needs a mail flow rule ({command})",
+                domains=", ".join(domains), command="New-TransportRule -SentTo ... -SenderDomainIs ...",
+            )
         )
     return steps
 
@@ -113,10 +119,8 @@ def _distribution_list(before: MailObject | None, after: MailObject | None) -> l
     had = set(was.members) if was else set()
     for member in sorted(set(now.members) - had):
         if domain_of(member) != domain_of(now.address):
-            steps.append(
-                f"New-MailContact -Name {q(member)} -ExternalEmailAddress {q(member)}  "
-                "# only if no recipient of this tenant has this address yet"
-            )
+            contact = f"New-MailContact -Name {q(member)} -ExternalEmailAddress {q(member)}"
+            steps.append(Msg("{command}  # only if no recipient of this tenant has this address yet", command=contact))
         steps.append(f"Add-DistributionGroupMember -Identity {ident} -Member {q(member)}")
     for member in sorted(had - set(now.members)):
         steps.append(f"Remove-DistributionGroupMember -Identity {ident} -Member {q(member)} -Confirm:$false")
@@ -144,10 +148,10 @@ def _shared_mailbox(before: MailObject | None, after: MailObject | None) -> list
     ident = q(after.address)
     if isinstance(before, Mailbox):  # the kind changed
         if after.kind == "functional":
-            return [f"Set-Mailbox -Identity {ident} -Type Shared  # then remove its licence"]
-        return [
-            f"Set-Mailbox -Identity {ident} -Type Regular  # then assign a licence, enable sign-in and set a password"
-        ]
+            shared = f"Set-Mailbox -Identity {ident} -Type Shared"
+            return [Msg("{command}  # then remove its licence", command=shared)]
+        regular = f"Set-Mailbox -Identity {ident} -Type Regular"
+        return [Msg("{command}  # then assign a licence, enable sign-in and set a password", command=regular)]
     local = after.address.split("@")[0]
     steps = [
         f"New-Mailbox -Shared -Name {q(local)} -DisplayName {q(after.name)} -PrimarySmtpAddress {ident}"
@@ -172,10 +176,8 @@ def _autoreply(after: MailObject | None) -> list[str]:
 def _hold(before: MailObject | None, after: MailObject | None) -> list[str]:
     """Litigation hold: the mailbox keeps everything, and becomes an inactive mailbox when deleted."""
     if isinstance(after, Hold):
-        return [
-            f"Set-Mailbox -Identity {q(after.address)} -LitigationHoldEnabled $true  "
-            "# Exchange Online Plan 2 or the archiving add-on"
-        ]
+        hold = f"Set-Mailbox -Identity {q(after.address)} -LitigationHoldEnabled $true"
+        return [Msg("{command}  # Exchange Online Plan 2 or the archiving add-on", command=hold)]
     assert isinstance(before, Hold)
     return [f"Set-Mailbox -Identity {q(before.address)} -LitigationHoldEnabled $false"]
 
@@ -227,7 +229,7 @@ def _archive(before: MailObject | None, after: MailObject | None) -> list[str]:
     ]
     if after.retention_days:
         steps += [
-            "Connect-IPPSSession  # Security & Compliance PowerShell",
+            Msg("{command}  # Security & Compliance PowerShell", command="Connect-IPPSSession"),
             f"New-RetentionCompliancePolicy -Name {q('mailplan ' + after.scope)} -ExchangeLocation All",
             f"New-RetentionComplianceRule -Policy {q('mailplan ' + after.scope)} "
             f"-RetentionDuration {after.retention_days} -RetentionComplianceAction Keep",
@@ -237,7 +239,7 @@ def _archive(before: MailObject | None, after: MailObject | None) -> list[str]:
 
 def _policy(after: MailObject | None) -> list[str]:
     if not isinstance(after, Policy):
-        return ["# nothing to undo: the tenant keeps its password and MFA settings"]
+        return [Msg("# nothing to undo: the tenant keeps its password and MFA settings")]
     days = after.password_max_age_days or 2147483647  # Entra's value for "never expires"
     steps = [
         "Connect-MgGraph -Scopes Domain.ReadWrite.All  # Microsoft Graph PowerShell",
@@ -245,13 +247,18 @@ def _policy(after: MailObject | None) -> list[str]:
     ]
     if after.password_min_length > 8:
         steps.append(
-            f"# Entra ID passwords are at least 8 characters; a minimum of {after.password_min_length} "
-            "cannot be enforced for cloud accounts (use Password Protection banned lists or SSO)"
+            Msg(
+                "# Entra ID passwords are at least 8 characters; a minimum of {length} cannot be enforced for cloud "
+                "accounts (use Password Protection banned lists or SSO)",
+                length=after.password_min_length,
+            )
         )
     if after.require_2fa:
         steps.append(
-            "# Entra admin center › Protection › Conditional Access › New policy: All users, "
-            "All cloud apps, Grant: Require multifactor authentication (or turn on Security defaults)"
+            Msg(
+                "# Entra admin center › Protection › Conditional Access › New policy: All users, All cloud apps, "
+                "Grant: Require multifactor authentication (or turn on Security defaults)"
+            )
         )
     return steps
 
@@ -260,8 +267,11 @@ def _domain_alias(after: MailObject | None) -> list[str]:
     if not isinstance(after, Domain) or not after.alias_of:
         return []
     return [
-        f"# Add {after.name} in Microsoft 365 admin center › Settings › Domains (and verify it), then give every "
-        f"mailbox of {after.alias_of} its address there:",
+        Msg(
+            "# Add {name} in Microsoft 365 admin center › Settings › Domains (and verify it), then give every mailbox "
+            "of {alias_of} its address there:",
+            name=after.name, alias_of=after.alias_of,
+        ),
         f"Get-Mailbox -ResultSize Unlimited | Where-Object {{ $_.PrimarySmtpAddress -like '*@{after.alias_of}' }} | "
         "ForEach-Object { Set-Mailbox -Identity $_.Identity "
         f'-EmailAddresses @{{add="smtp:$($_.Alias)@{after.name}"}} }}',

@@ -22,6 +22,7 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel
 
+from mailplan.i18n import Msg
 from mailplan.model.change import Change
 from mailplan.model.objects import Forwarding, Group
 from mailplan.model.state import Observed, State
@@ -119,9 +120,11 @@ class ZohoMailProvider(Provider):
             return ""
         if change.kind == "forwarding" and self.forwardings.outside(change):
             outside = ", ".join(self.forwardings.outside(change))
-            return (
-                f"Zoho forwards outside the organization only once the owner of the address confirmed it: in "
-                f"{self.console.where} → Users → {change.key} → Mail Forwarding, add {outside} and have it confirmed."
+            return Msg(
+                "Zoho forwards outside the organization only once the owner of the address confirmed it: in the Zoho "
+                "Mail Admin Console ({url}, as an administrator) → Users → {address} → Mail Forwarding, add {outside} "
+                "and have it confirmed.",
+                url=self.console.url, address=change.key, outside=outside,
             )
         return self.console.instructions(change)
 
