@@ -20,7 +20,9 @@ from mailplan.config.addresses import AddressError, reason, to_alabel
 from mailplan.config.text import control_character
 from mailplan.i18n import N_, Msg
 
-_SPF_MECHANISM = re.compile(r"^[-+~?]?(include|a|mx|ptr|exists|ip4|ip6|all|redirect=|exp=)[:=/]?", re.IGNORECASE)
+# a term's name ends the word, or is followed by its separator: amazonses.com and mxroute.com are domains, not a or mx
+_SPF_MECHANISM = re.compile(r"^[-+~?]?(include|a|mx|ptr|exists|ip4|ip6|all|redirect=|exp=)(?:(?<==)|[:/]|$)",
+                            re.IGNORECASE)  # fmt: skip
 _TOPLABEL = re.compile(r"[a-z0-9]*[a-z][a-z0-9]*(-[a-z0-9]+)*|xn--[a-z0-9-]+")  # RFC 7208 §7.1: not all digits
 
 
