@@ -17,7 +17,7 @@ from mailplan.dns import dmarc, mtasts, spf
 from mailplan.dns.facts import MailDomainFacts
 from mailplan.dns.templates import OwnedRecord, ProviderRecords, TemplateError, template_for
 from mailplan.errors import ConfigError, Problem
-from mailplan.i18n import plural_msg
+from mailplan.i18n import N_, Msg, plural_msg
 from mailplan.model.objects import Record
 
 SPF_TAG = "v=spf1"
@@ -82,31 +82,39 @@ def _raise_mx(record: Record, minimum: int, provider_type: str, facts: MailDomai
     kept = all((a[0] < b[0]) == (c[0] < d[0]) and (a[0] == b[0]) == (c[0] == d[0])
                for a, c in zip(pairs, raised, strict=True) for b, d in zip(pairs, raised, strict=True))
     if not kept:
+        values = " | ".join(record.values)
         raise ConfigError([Problem(
-            f"domain {record.fqdn}: {provider_type} accepts MX preferences from {minimum} only, and raising "
-            f"{' | '.join(record.values)} to that would change which host is tried first",
-            facts.location if facts else None, "serve this zone from a DNS provider that accepts preference 0",
-        )])
-    values = tuple(sorted(f"{p} {h}" for p, h in raised))
+            Msg("domain {domain}: {provider} accepts MX preferences from {minimum} only, and raising {values} to "
+                "that would change which host is tried first", domain=record.fqdn, provider=provider_type,
+                minimum=minimum, values=values),
+            facts.location if facts else None, Msg("serve this zone from a DNS provider that accepts preference 0"),
+        )])  # fmt: skip
+    raised_values = tuple(sorted(f"{p} {h}" for p, h in raised))
     changed = " and ".join(f"'MX {p} {h}' is published as 'MX {minimum} {h}'" for p, h in pairs if p < minimum)
     notes.note(
         f"domain {record.fqdn}: {provider_type} accepts MX preferences from {minimum} only, so {changed}; "
         "the MX hosts keep their order, so senders try them as the mail provider intends"
     )
-    return dataclasses.replace(record, values=values)
+    return dataclasses.replace(record, values=raised_values)
 
 
 def mta_sts_policy(facts: MailDomainFacts, provider: ProviderRecords | None = None) -> str:
     """The policy file to host at ``https://mta-sts.<domain>/.well-known/mta-sts.txt``."""
     if facts.mta_sts_mode is None:
-        raise TemplateError(f"domain {facts.domain} has no MTA-STS policy configured")
+        raise TemplateError(Msg("domain {domain} has no MTA-STS policy configured", domain=facts.domain))
     if provider is None:
         provider = template_for(facts.mail_provider_type).build(facts)
     mx = facts.mta_sts_mx or tuple(host.rstrip(".") for _, host in provider.mx)
     try:
         return mtasts.policy_text(facts.mta_sts_mode, mx, facts.mta_sts_max_age)
     except ValueError as exc:
-        raise ConfigError([Problem(f"domain {facts.domain}: {exc}", facts.location)]) from None
+        raise ConfigError([_domain_problem(facts, exc)]) from None
+
+
+def _domain_problem(facts: MailDomainFacts, exc: ValueError) -> Problem:
+    """What a record builder refused, after the domain's name (its ``Msg`` kept, so that it is shown translated)."""
+    said = exc.args[0] if len(exc.args) == 1 and isinstance(exc.args[0], str) else str(exc)
+    return Problem(Msg("domain {domain}: {error}", domain=facts.domain, error=said), facts.location)
 
 
 class _Builder:
@@ -135,7 +143,7 @@ def _relative(name: str, domain: str, zone: str) -> str:
     elif domain.endswith("." + zone):
         sub = domain[: -len(zone) - 1]
     else:
-        raise TemplateError(f"mail domain {domain} is not inside DNS zone {zone}")
+        raise TemplateError(Msg("mail domain {domain} is not inside DNS zone {zone}", domain=domain, zone=zone))
     if name == "@":
         return sub or "@"
     return f"{name}.{sub}" if sub else name
@@ -151,32 +159,39 @@ def _dmarc(facts: MailDomainFacts, policy: str, subdomain_policy: str | None) ->
     try:
         return dmarc.build(policy, subdomain_policy, facts.dmarc_rua, facts.dmarc_ruf, facts.dmarc_pct)
     except ValueError as exc:
-        raise ConfigError([Problem(f"domain {facts.domain}: {exc}", facts.location)]) from None
+        raise ConfigError([_domain_problem(facts, exc)]) from None
 
 
 def _spf_record(facts: MailDomainFacts, provider: ProviderRecords, resolver: spf.Resolver | None) -> str:
     try:
         record = spf.compose([provider.spf, facts.spf_extra], facts.spf_all)
     except spf.SpfCompositionError as exc:
-        raise ConfigError([Problem(f"domain {facts.domain}: SPF: {exc}", facts.location)]) from None
+        raise ConfigError([_spf_problem(facts, exc.args[0] if len(exc.args) == 1 else str(exc))]) from None
     count = spf.count_lookups(record, facts.domain, resolver)
     _note_lower_bound(facts, count)
-    problems = [Problem(f"domain {facts.domain}: SPF: {p}", facts.location) for p in count.problems()]
+    problems = [_spf_problem(facts, p) for p in count.problems()]
     if count.total > spf.MAX_LOOKUPS:
         problems.append(_too_many_lookups(facts, count))
     if count.voids > spf.MAX_VOID_LOOKUPS:
         problems.append(Problem(
-            f"domain {facts.domain}: SPF makes {count.voids} void DNS lookups (limit {spf.MAX_VOID_LOOKUPS})",
-            facts.location, "remove includes of names that no longer publish SPF",
-        ))
+            plural_msg("domain {domain}: SPF makes {count} void DNS lookup (limit {limit})",
+                       "domain {domain}: SPF makes {count} void DNS lookups (limit {limit})", count.voids,
+                       domain=facts.domain, limit=spf.MAX_VOID_LOOKUPS),
+            facts.location, Msg("remove includes of names that no longer publish SPF"),
+        ))  # fmt: skip
     if len(record.encode()) > 512:
         problems.append(Problem(
-            f"domain {facts.domain}: SPF record is {len(record.encode())} bytes (over 512, RFC 7208 §3.4)",
-            facts.location, "use fewer ip4:/ip6: terms or a vendor include",
-        ))
+            Msg("domain {domain}: SPF record is {size} bytes (over 512, RFC 7208 §3.4)", domain=facts.domain,
+                size=len(record.encode())),
+            facts.location, Msg("use fewer ip4:/ip6: terms or a vendor include"),
+        ))  # fmt: skip
     if problems:
         raise ConfigError(problems)
     return record
+
+
+def _spf_problem(facts: MailDomainFacts, error: str) -> Problem:
+    return Problem(Msg("domain {domain}: SPF: {error}", domain=facts.domain, error=error), facts.location)
 
 
 def _note_lower_bound(facts: MailDomainFacts, count: spf.Count) -> None:
@@ -207,16 +222,22 @@ def _too_many_lookups(facts: MailDomainFacts, count: spf.Count) -> Problem:
         drop.append(f"{node.term} ({node.total})")
         over -= node.total
     if drop and over <= 0:
-        hint = f"drop {' and '.join(drop)}, or replace them with the sender's ip4:/ip6: ranges"
+        terms = ", ".join(drop)
+        hint = Msg("drop {terms}, or replace them with the sender's ip4:/ip6: ranges (mailplan does not flatten "
+                   "includes)", terms=terms)  # fmt: skip
     else:
-        hint = "the provider's own mechanisms already use most of the budget; send the extra senders from a subdomain"
-    nested = "" if count.complete else " (nested includes not resolved; the real count is higher)"
-    return Problem(
-        f"domain {facts.domain}: SPF needs {count.total} DNS lookups, more than {spf.MAX_LOOKUPS}{nested}: "
-        f"{count.describe()}",
-        facts.location,
-        hint + " (mailplan does not flatten includes)",
-    )
+        hint = Msg(_NO_ROOM)
+    chains = count.describe()
+    template = _TOO_MANY if count.complete else _TOO_MANY_AT_LEAST
+    return Problem(Msg(template, domain=facts.domain, total=count.total, limit=spf.MAX_LOOKUPS, chains=chains),
+                   facts.location, hint)  # fmt: skip
+
+
+_NO_ROOM = N_("the provider's own mechanisms already use most of the budget; send the extra senders from a "
+              "subdomain (mailplan does not flatten includes)")  # fmt: skip
+_TOO_MANY = N_("domain {domain}: SPF needs {total} DNS lookups, more than {limit}: {chains}")
+_TOO_MANY_AT_LEAST = N_("domain {domain}: SPF needs {total} DNS lookups, more than {limit} (nested includes not "
+                        "resolved; the real count is higher): {chains}")  # fmt: skip
 
 
 def example_facts(provider_type: str, domain: str = "example.com", sends_mail: bool = True) -> MailDomainFacts:

@@ -20,6 +20,7 @@ from mailplan.dns.clients import AUTODISCOVER_SRV, client_settings, srv_values
 from mailplan.dns.dkim import dkim_txt
 from mailplan.dns.facts import MailDomainFacts
 from mailplan.errors import MailplanError
+from mailplan.i18n import N_, Msg
 
 
 class TemplateError(MailplanError):
@@ -76,9 +77,11 @@ def value(facts: MailDomainFacts, key: str, default: Any = None) -> Any:
 
 
 def required(facts: MailDomainFacts, key: str, why: str) -> str:
+    """The input ``key``, or an error naming it; ``why`` (an ``N_`` constant) says what it is for."""
     found = value(facts, key)
     if found is None:
-        raise TemplateError(f"{facts.mail_provider_type} domain {facts.domain}: '{key}' is required ({why})")
+        raise TemplateError(Msg("{provider} domain {domain}: '{key}' is required ({why})",
+                                provider=facts.mail_provider_type, domain=facts.domain, key=key, why=Msg(why)))
     return str(found).rstrip(".")
 
 
@@ -92,10 +95,11 @@ def console_dkim(facts: MailDomainFacts) -> tuple[OwnedRecord, ...]:
         return ()
     selector = dkim_selectors(facts)
     if not selector:
-        raise TemplateError(
-            f"{facts.mail_provider_type} domain {facts.domain}: a DKIM public key is given but no selector; set "
-            "the domain's dkim.selector to the selector the console shows with the key"
-        )
+        raise TemplateError(Msg(
+            "{provider} domain {domain}: a DKIM public key is given but no selector; set the domain's "
+            "dkim.selector to the selector the console shows with the key",
+            provider=facts.mail_provider_type, domain=facts.domain,
+        ))  # fmt: skip
     return (OwnedRecord(f"{selector[0]}._domainkey", "TXT", key),)
 
 
@@ -123,7 +127,7 @@ DKIM_INPUTS = (
 
 
 def _local(facts: MailDomainFacts) -> ProviderRecords:
-    mx_host = required(facts, "mx_host", "the host name of the local mail server")
+    mx_host = required(facts, "mx_host", N_("the host name of the local mail server"))
     # No key: DKIM is turned off, the domain sends no mail, or a read-only command did not generate one.
     key = facts.dkim_public_key
     selector = facts.dkim_selector or "mail"
@@ -160,7 +164,8 @@ GOOGLE_LEGACY_MX = (
 def _google(facts: MailDomainFacts) -> ProviderRecords:
     form = value(facts, "mx_form", "smtp")
     if form not in ("smtp", "legacy"):
-        raise TemplateError(f"google-workspace domain {facts.domain}: mx_form must be 'smtp' or 'legacy', not {form!r}")
+        raise TemplateError(Msg("google-workspace domain {domain}: mx_form must be 'smtp' or 'legacy', not {value}",
+                                domain=facts.domain, value=repr(form)))
     # One form only: mixing the single smtp.google.com MX with the legacy set is an error Google warns about.
     return ProviderRecords(
         mx=GOOGLE_MX if form == "smtp" else GOOGLE_LEGACY_MX,
@@ -180,10 +185,10 @@ def _m365(facts: MailDomainFacts) -> ProviderRecords:
     mx_host = value(facts, "mx_host")
     if mx_host is None:
         if "-" in facts.domain:
-            raise TemplateError(
-                f"microsoft-365 domain {facts.domain}: the MX host cannot be derived for a name containing '-'; "
-                "set 'mx_host' to the value the Microsoft 365 admin centre shows"
-            )
+            raise TemplateError(Msg(
+                "microsoft-365 domain {domain}: the MX host cannot be derived for a name containing '-'; "
+                "set 'mx_host' to the value the Microsoft 365 admin centre shows", domain=facts.domain,
+            ))  # fmt: skip
         mx_host = f"{_dashed(facts.domain)}.mail.protection.outlook.com"
     owned = [OwnedRecord("autodiscover", "CNAME", "autodiscover.outlook.com")]
     # The DKIM CNAMEs (and the tenant they need) only for a domain that sends: a receive-only alias
@@ -191,7 +196,7 @@ def _m365(facts: MailDomainFacts) -> ProviderRecords:
     for n in (1, 2) if facts.sends_mail else ():
         target = value(facts, f"dkim_selector{n}_target")
         if target is None:
-            tenant = str(required(facts, "tenant", "the <tenant>.onmicrosoft.com name, for the DKIM CNAME targets"))
+            tenant = str(required(facts, "tenant", N_("the <tenant>.onmicrosoft.com name, for the DKIM CNAME targets")))
             tenant = tenant.removesuffix(".onmicrosoft.com")
             target = f"selector{n}-{_dashed(facts.domain)}._domainkey.{tenant}.onmicrosoft.com"
         owned.append(OwnedRecord(f"selector{n}._domainkey", "CNAME", str(target).rstrip(".")))
@@ -220,7 +225,8 @@ ALIBABA_LEGACY_MX = ((5, "mxn.mxhichina.com"), (10, "mxw.mxhichina.com"))
 def _alibaba(facts: MailDomainFacts) -> ProviderRecords:
     form = value(facts, "mx_form", "qiye")
     if form not in ("qiye", "legacy"):
-        raise TemplateError(f"alibaba-mail domain {facts.domain}: mx_form must be 'qiye' or 'legacy', not {form!r}")
+        raise TemplateError(Msg("alibaba-mail domain {domain}: mx_form must be 'qiye' or 'legacy', not {value}",
+                                domain=facts.domain, value=repr(form)))
     return ProviderRecords(
         mx=ALIBABA_MX if form == "qiye" else ALIBABA_LEGACY_MX,
         spf=("include:spf.mxhichina.com",),
@@ -234,7 +240,9 @@ ZOHO_REGIONS = ("zoho.com", "zoho.eu", "zoho.in", "zoho.com.au", "zoho.jp", "zoh
 def _zoho(facts: MailDomainFacts) -> ProviderRecords:
     region = str(value(facts, "region", "zoho.com"))
     if region not in ZOHO_REGIONS:
-        raise TemplateError(f"zoho domain {facts.domain}: region must be one of {', '.join(ZOHO_REGIONS)}")
+        regions = ", ".join(ZOHO_REGIONS)
+        raise TemplateError(Msg("zoho domain {domain}: region must be one of {regions}", domain=facts.domain,
+                                regions=regions))
     return ProviderRecords(
         mx=((10, f"mx.{region}"), (20, f"mx2.{region}"), (50, f"mx3.{region}")),
         spf=(f"include:{region}",),
@@ -291,6 +299,5 @@ def template_for(provider_type: str) -> Template:
         return TEMPLATES[provider_type]
     except KeyError:
         known = ", ".join(sorted(TEMPLATES))
-        raise TemplateError(
-            f"no DNS record template for mail provider type {provider_type!r}; templates exist for: {known}"
-        ) from None
+        raise TemplateError(Msg("no DNS record template for mail provider type {type}; templates exist for: {known}",
+                                type=repr(provider_type), known=known)) from None
