@@ -20,6 +20,9 @@ EXMAIL = ("  dns: {type: zonefile, directory: zones}\n"
           "  ex: {type: tencent-exmail, corp_id: wm1, corp_secret: env:CORP_SECRET}\n")
 SHORT_KEY = ("MFwwDQYJKoZIhvcNAQEBBQADSwAwSAJBALm3WMd2dk3pSk5MKo6P6zy1AvYPgXU1k8DOrY2JOaBPp0vSPqOLDwF"
              "TWuJn2FQixHtFUCzGlSQ8Qc1D6U/uv+UCAwEAAQ==")  # a 512-bit RSA key, as a console might still show one
+ZONEFILE = "  dns: {type: zonefile, directory: zones}\n"
+M365 = "  m365: {type: microsoft-365, tenant: contoso, tenant_id: t, client_id: c, client_secret: env:CORP_SECRET}\n"
+SENDERS = [f"s{n}.example" for n in range(1, 12)]  # eleven includes: more DNS lookups than SPF allows
 IDN_EXAMPLE = "例子.中国"  # the example of an IDN domain a hint gives, in every language
 
 # (id, the config, the words the user typed that appear in the messages)
@@ -99,6 +102,14 @@ CASES: list[tuple[str, str, set[str]]] = [
         "huamao-trade.com: {mail: mail}",
         "huamao-trade.com: {mail: ex, dns: dns, dkim: {public_key: 'p=" + SHORT_KEY + "'}}"),
      set()),
+    # the SPF record mailplan would publish: its terms are what the record holds (mx = 1 counts the provider's mx)
+    ("SPF needs too many DNS lookups", BASE.replace("providers:\n", "providers:\n" + ZONEFILE).replace(
+        "huamao-trade.com: {mail: mail}",
+        "huamao-trade.com: {mail: mail, dns: dns, spf: {include: [" + ", ".join(SENDERS) + "]}}"),
+     {"mx", *(f"include:{s}" for s in SENDERS)}),
+    # a DNS template that cannot be filled (dns/templates.py): what to set, in the reader's words
+    ("a Microsoft 365 MX host that cannot be derived", BASE.replace("providers:\n", "providers:\n" + ZONEFILE + M365)
+     .replace("huamao-trade.com: {mail: mail}", "huamao-trade.com: {mail: m365, dns: dns}"), set()),
 ]  # fmt: skip
 
 
