@@ -182,6 +182,8 @@ def test_drift_exit_codes_and_json_do_not_change_with_the_language(history: Hist
 # a tag twice, a part that is no tag=value pair)
 BAD_SPF = "v=spf1 mx include ip4:300.1.2.3 ip4:192.0.2.1~all foo:bar all:x ?all"
 BAD_DMARC = "v=DMARC1; p=maybe; pct=200; rua=reports@bad.test; p=reject; nonsense"
+BAD_STS = "v=STSv1; nonsense; id=a; id=not_ok!"  # STS01: a part, a tag twice, an id that is none
+BAD_TLSRPT = "v=TLSRPTv1; rua=reports@bad.test"  # RPT01: an address where a URI belongs
 
 
 def test_check_quotes_spf_and_dmarc_syntax_errors_in_either_language(tmp_path: Path) -> None:
@@ -194,6 +196,8 @@ def test_check_quotes_spf_and_dmarc_syntax_errors_in_either_language(tmp_path: P
         update.add("mx", 3600, "A", "192.0.2.25")
         update.add("@", 3600, "TXT", f'"{BAD_SPF}"')
         update.add("_dmarc", 3600, "TXT", f'"{BAD_DMARC}"')
+        update.add("_mta-sts", 3600, "TXT", f'"{BAD_STS}"')
+        update.add("_smtp._tls", 3600, "TXT", f'"{BAD_TLSRPT}"')
         assert dns.query.tcp(update, server.host, port=server.port, timeout=5).rcode() == dns.rcode.NOERROR
         config = tmp_path / "mailplan.yaml"
         config.write_text(_config(server).replace("ci.test", "bad.test").replace(
@@ -215,11 +219,15 @@ def test_check_quotes_spf_and_dmarc_syntax_errors_in_either_language(tmp_path: P
     assert "p=maybe: must be one of none, quarantine, reject" in said["DM04"] and "pct=200: must be 0-100" in \
            said["DM04"] and "tag 'p' appears more than once" in said["DM04"]  # fmt: skip
     assert len(said["SPF10"]) >= 5 and len(said["DM04"]) >= 5, said
+    assert "id=not_ok!: must be 1-32 letters or digits" in said["STS01"], said
+    assert "rua: 'reports@bad.test' is not a mailto: or https: URI" in said["RPT01"], said
+    assert "id=not_ok!：必须是 1 到 32 个字母或数字" in zh.stdout
     assert "'192.0.2.1~all' 不是有效的 ip4 地址或网段（'all' 前面少了一个空格）" in zh.stdout
     assert "标签 'p' 出现了不止一次" in zh.stdout and "pct=200：必须是 0 到 100 之间的整数" in zh.stdout
     keep = _findings(json.loads(jsons["en"].stdout)) | {str(config), "boss"}
     # the records' own words, which the messages quote as written (a tag and its value, a mechanism's name)
-    keep |= {*BAD_SPF.split(), *(p.strip() for p in BAD_DMARC.split(";")), "ip4", "include", "foo", "p", "rua"}
+    keep |= {*BAD_SPF.split(), *(p.strip() for r in (BAD_DMARC, BAD_STS, BAD_TLSRPT) for p in r.split(";")),
+             "ip4", "include", "foo", "p", "rua"}
     keep |= {"none", "quarantine", "reject"}  # the values a DMARC policy may take: identifiers, typed as they are
     key_file = re.search(r"the key file (\S+) is not on this machine", en.stdout)  # DK: a key made elsewhere
     keep |= {key_file[1]} if key_file else set()

@@ -224,5 +224,5 @@ def test_english_stored_elsewhere_is_not_taken_for_one_of_these_messages() -> No
     messages here (a list of choices, a name and a reason) must not match it as patterns and half-translate it."""
     i18n.select("zh-CN")
     for text in ("use fewer terms or a vendor include", "the closing term must be '-all', not 'x'",
-                 "MTA-STS mode must be one of a, b, not 'c'", "use a domain listed under domains:"):  # fmt: skip
+                 "the TLS mode must be one of a, b, not 'c'", "use a domain listed under domains:"):  # fmt: skip
         assert i18n.localized(text) == text
