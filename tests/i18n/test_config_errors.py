@@ -157,6 +157,10 @@ CASES = [
          BASE.replace("{mail: mail}", "{mail: mail, spf: {include: ['include:crm.example']}}"),
          english="give only the domain, mailplan writes the include: — write `crm.example`",
          chinese="只写域名即可，`include:` 由 mailplan 来写 — 请写成 `crm.example`"),
+    Case("an SPF include with two dots in a row",
+         BASE.replace("{mail: mail}", "{mail: mail, spf: {include: ['crm..example']}}"), {"include"},  # the key typed
+         english="'crm..example' is not a valid domain name: it has an empty label",
+         chinese="'crm..example' 不是有效的域名：其中有一段是空的"),
     Case("an IPv6 address under spf.ip4", BASE.replace("{mail: mail}", "{mail: mail, spf: {ip4: ['2001:db8::1']}}"),
          {"IPv6"},  # the protocol's name, written so in Chinese too (like DNS, SPF)
          english="'2001:db8::1' is an IPv6 address — put it under spf.ip6",

@@ -32,6 +32,9 @@ def to_alabel(domain: str) -> str:
     if "." not in name:
         raise AddressError(Msg("{domain} is not a domain name: it needs at least one dot, like example.com",
                                 domain=repr(domain)))
+    if "" in name.split("."):  # the usual typo (two dots, a leading dot): said here, not in idna's English
+        raise AddressError(Msg("{domain} is not a valid domain name: it has an empty label (two dots in a row, or a "
+                               "dot at the start)", domain=repr(domain)))  # fmt: skip
     try:
         alabel = idna.encode(name, uts46=True).decode("ascii")
     except idna.IDNAError as exc:
