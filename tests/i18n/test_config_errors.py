@@ -161,6 +161,10 @@ CASES = [
          BASE.replace("{mail: mail}", "{mail: mail, spf: {include: ['crm..example']}}"), {"include"},  # the key typed
          english="'crm..example' is not a valid domain name: it has an empty label",
          chinese="'crm..example' 不是有效的域名：其中有一段是空的"),
+    Case("an ASCII domain with a stray hyphen",
+         BASE.replace("{mail: mail}", "{mail: mail, spf: {include: [a-.example]}}"),
+         {"include", "'a-'"}, english="label 'a-' may hold only letters, digits and inner hyphens",
+         chinese="只能包含字母、数字和中间的连字符"),  # our words, not the idna library's English
     Case("an IPv6 address under spf.ip4", BASE.replace("{mail: mail}", "{mail: mail, spf: {ip4: ['2001:db8::1']}}"),
          {"IPv6"},  # the protocol's name, written so in Chinese too (like DNS, SPF)
          english="'2001:db8::1' is an IPv6 address — put it under spf.ip6",
