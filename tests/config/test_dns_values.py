@@ -143,7 +143,9 @@ def test_a_dns_value_is_checked_at_its_own_line(cli: Cli, domain_lines: str, lin
 
 def test_good_values_are_accepted_and_published_as_written(cli: Cli) -> None:
     text = HEAD + (
-        "    spf: {include: [spf.crm-cloud.example, 例子.中国], ip4: [192.0.2.0/24], ip6: ['2001:db8::/48']}\n"
+        "    spf: {include: [spf.crm-cloud.example, 例子.中国, amazonses.com, mxroute.com, _spf.salesforce.com],\n"
+        "          ip4: [192.0.2.0/24],\n"
+        "          ip6: ['2001:db8::/48']}\n"
         "    dmarc: {rua: ['mailto:dmarc@reports.example!10m'], ruf: [forensic@reports.example]}\n"
         "    mta_sts: {mode: enforce, mx: ['*.mx.huamao-trade.com', mx.huamao-trade.com.]}\n"
         "    tls_rpt: {rua: ['https://tls.reports.example/v1', tlsrpt@reports.example]}\n"
@@ -152,6 +154,9 @@ def test_good_values_are_accepted_and_published_as_written(cli: Cli) -> None:
     assert (code, [line for line in err if not line.startswith("note: ")]) == (0, [])
     code, out, _ = cli("plan", str(cli.folder / "mailplan.yaml"))
     assert code == 0
-    assert "v=spf1 mx include:spf.crm-cloud.example include:xn--fsqu00a.xn--fiqs8s ip4:192.0.2.0/24 " \
+    # a domain that begins with a mechanism's name (a, mx) is a domain to include, not that mechanism; an SPF
+    # domain-spec may have underscores (_spf.salesforce.com)
+    assert "v=spf1 mx include:spf.crm-cloud.example include:xn--fsqu00a.xn--fiqs8s include:amazonses.com " \
+           "include:mxroute.com include:_spf.salesforce.com ip4:192.0.2.0/24 " \
            "ip6:2001:db8::/48 ~all" in out  # fmt: skip
     assert "rua=mailto:dmarc@reports.example!10m; ruf=mailto:forensic@reports.example" in out

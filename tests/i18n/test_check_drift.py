@@ -175,3 +175,61 @@ def test_drift_exit_codes_and_json_do_not_change_with_the_language(history: Hist
     # the two runs may fall in different seconds: the plan's creation time is the one field that may differ
     english, chinese = ({k: v for k, v in json.loads(r.stdout).items() if k != "created_at"} for r in (en, zh))
     assert en.exit_code == zh.exit_code and english == chinese
+
+
+# records written by hand, with syntax errors SPF10 and DM04 quote (an include without its domain, an address that is
+# none, a missing space before ~all, an unknown mechanism; a policy, a percentage and a report URI no receiver accepts,
+# a tag twice, a part that is no tag=value pair)
+BAD_SPF = "v=spf1 mx include ip4:300.1.2.3 ip4:192.0.2.1~all foo:bar all:x ?all"
+BAD_DMARC = "v=DMARC1; p=maybe; pct=200; rua=reports@bad.test; p=reject; nonsense"
+BAD_STS = "v=STSv1; nonsense; id=a; id=not_ok!"  # STS01: a part, a tag twice, an id that is none
+BAD_TLSRPT = "v=TLSRPTv1; rua=reports@bad.test"  # RPT01: an address where a URI belongs
+
+
+def test_check_quotes_spf_and_dmarc_syntax_errors_in_either_language(tmp_path: Path) -> None:
+    """A zone edited by hand with broken SPF and DMARC records: every syntax error SPF10 and DM04 find is said in the
+    reader's language, the record's own terms quoted as written; JSON and the exit code the same in both."""
+    with start_bind(("bad.test",)) as server:
+        update = dns.update.UpdateMessage("bad.test", keyring=server.keyring, keyname=server.key_name,
+                                          keyalgorithm=server.key_algorithm)
+        update.add("@", 3600, "MX", "10 mx.bad.test.")
+        update.add("mx", 3600, "A", "192.0.2.25")
+        update.add("@", 3600, "TXT", f'"{BAD_SPF}"')
+        update.add("_dmarc", 3600, "TXT", f'"{BAD_DMARC}"')
+        update.add("_mta-sts", 3600, "TXT", f'"{BAD_STS}"')
+        update.add("_smtp._tls", 3600, "TXT", f'"{BAD_TLSRPT}"')
+        assert dns.query.tcp(update, server.host, port=server.port, timeout=5).rcode() == dns.rcode.NOERROR
+        config = tmp_path / "mailplan.yaml"
+        config.write_text(_config(server).replace("ci.test", "bad.test").replace(
+            "  ci-parked.test: {mail: mail, dns: dns, sends_mail: false, receives_mail: false}\n", ""),
+            encoding="utf-8")  # fmt: skip
+        lab = (config, f"{server.host}:{server.port}")
+        runs = {lang: _check(lab, lang) for lang in ("en", "zh-CN")}
+        jsons = {lang: _check(lab, lang, "--format", "json") for lang in ("en", "zh-CN")}
+    en, zh = runs["en"], runs["zh-CN"]
+    assert en.exit_code == zh.exit_code == jsons["en"].exit_code == jsons["zh-CN"].exit_code == 2, en.output
+    assert jsons["en"].stdout == jsons["zh-CN"].stdout
+    findings = [f for d in json.loads(jsons["en"].stdout)["domains"] for f in d["findings"]]
+    said = {f["rule"]: [g["message"] for g in findings if g["rule"] == f["rule"] and g["status"] == "fail"]
+            for f in findings}  # fmt: skip
+    assert "'ip4:192.0.2.1~all': '192.0.2.1~all' is not a valid ip4 address or network (a space is missing " \
+           "before the 'all')" in said["SPF10"]  # fmt: skip
+    assert "'include': 'include' needs ':domain'" in said["SPF10"] and "'foo:bar': unknown mechanism 'foo'" in \
+           said["SPF10"]  # fmt: skip
+    assert "p=maybe: must be one of none, quarantine, reject" in said["DM04"] and "pct=200: must be 0-100" in \
+           said["DM04"] and "tag 'p' appears more than once" in said["DM04"]  # fmt: skip
+    assert len(said["SPF10"]) >= 5 and len(said["DM04"]) >= 5, said
+    assert "id=not_ok!: must be 1-32 letters or digits" in said["STS01"], said
+    assert "rua: 'reports@bad.test' is not a mailto: or https: URI" in said["RPT01"], said
+    assert "id=not_ok!：必须是 1 到 32 个字母或数字" in zh.stdout
+    assert "'192.0.2.1~all' 不是有效的 ip4 地址或网段（'all' 前面少了一个空格）" in zh.stdout
+    assert "标签 'p' 出现了不止一次" in zh.stdout and "pct=200：必须是 0 到 100 之间的整数" in zh.stdout
+    keep = _findings(json.loads(jsons["en"].stdout)) | {str(config), "boss"}
+    # the records' own words, which the messages quote as written (a tag and its value, a mechanism's name)
+    keep |= {*BAD_SPF.split(), *(p.strip() for r in (BAD_DMARC, BAD_STS, BAD_TLSRPT) for p in r.split(";")),
+             "ip4", "include", "foo", "p", "rua"}
+    keep |= {"none", "quarantine", "reject"}  # the values a DMARC policy may take: identifiers, typed as they are
+    key_file = re.search(r"the key file (\S+) is not on this machine", en.stdout)  # DK: a key made elsewhere
+    keep |= {key_file[1]} if key_file else set()
+    assert english_left(zh.stdout, keep) == [], zh.stdout
+    assert chinese_left(en.stdout, keep) == [], en.stdout

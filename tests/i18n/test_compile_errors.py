@@ -4,6 +4,7 @@ its fix all in the reader's language — only what the user typed (names, addres
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,9 @@ EXMAIL = ("  dns: {type: zonefile, directory: zones}\n"
           "  ex: {type: tencent-exmail, corp_id: wm1, corp_secret: env:CORP_SECRET}\n")
 SHORT_KEY = ("MFwwDQYJKoZIhvcNAQEBBQADSwAwSAJBALm3WMd2dk3pSk5MKo6P6zy1AvYPgXU1k8DOrY2JOaBPp0vSPqOLDwF"
              "TWuJn2FQixHtFUCzGlSQ8Qc1D6U/uv+UCAwEAAQ==")  # a 512-bit RSA key, as a console might still show one
+ZONEFILE = "  dns: {type: zonefile, directory: zones}\n"
+M365 = "  m365: {type: microsoft-365, tenant: contoso, tenant_id: t, client_id: c, client_secret: env:CORP_SECRET}\n"
+SENDERS = [f"s{n}.example" for n in range(1, 12)]  # eleven includes: more DNS lookups than SPF allows
 IDN_EXAMPLE = "例子.中国"  # the example of an IDN domain a hint gives, in every language
 
 # (id, the config, the words the user typed that appear in the messages)
@@ -99,6 +103,14 @@ CASES: list[tuple[str, str, set[str]]] = [
         "huamao-trade.com: {mail: mail}",
         "huamao-trade.com: {mail: ex, dns: dns, dkim: {public_key: 'p=" + SHORT_KEY + "'}}"),
      set()),
+    # the SPF record mailplan would publish: its terms are what the record holds (mx = 1 counts the provider's mx)
+    ("SPF needs too many DNS lookups", BASE.replace("providers:\n", "providers:\n" + ZONEFILE).replace(
+        "huamao-trade.com: {mail: mail}",
+        "huamao-trade.com: {mail: mail, dns: dns, spf: {include: [" + ", ".join(SENDERS) + "]}}"),
+     {"mx", *(f"include:{s}" for s in SENDERS)}),
+    # a DNS template that cannot be filled (dns/templates.py): what to set, in the reader's words
+    ("a Microsoft 365 MX host that cannot be derived", BASE.replace("providers:\n", "providers:\n" + ZONEFILE + M365)
+     .replace("huamao-trade.com: {mail: mail}", "huamao-trade.com: {mail: m365, dns: dns}"), set()),
 ]  # fmt: skip
 
 
@@ -158,3 +170,39 @@ def test_a_compile_error_says_the_same_in_chinese(tmp_path: Path) -> None:
     assert "write `address: zhangwei2` for one of them" in runs["en"]
     assert "地址 zhangwei@huamao-trade.com 被使用了两次" in runs["zh-CN"]
     assert "`address: zhangwei2`" in runs["zh-CN"]
+
+
+def test_a_warn_level_policy_warning_speaks_the_readers_language(tmp_path: Path) -> None:
+    """`policies.external_delivery: warn` (the default): the config is valid, and validate and plan say what to look
+    at in the reader's language, at the same place, with the same exit code."""
+    text = BASE + "people:\n  - {name: 张三}\naliases:\n  - {address: boss, to: [zhangsan.home@qq.com]}\n"
+    typed = {"张三", "zhangsan.home@qq.com", "<why>"}
+    where = f"mailplan.yaml:{text.count(chr(10))}:"  # the alias's target, on the last line
+    runs: dict[str, dict[str, tuple[int, list[str]]]] = {}
+    for lang in ("en", "zh-CN"):
+        folder = tmp_path / lang
+        folder.mkdir()
+        config = folder / "mailplan.yaml"
+        config.write_text(text, encoding="utf-8")
+        env = {"MAILPLAN_LANG": lang, "MAILPLAN_TODAY": "2026-11-01", "NO_COLOR": "1"}
+        runs[lang] = {}
+        for command in ("validate", "plan"):
+            result = CliRunner().invoke(build(), [command, str(config)], env=env)
+            assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+            shown = (result.stdout + result.stderr).replace(str(folder) + "/", "")
+            # validate's warning line; plan's block of warnings (its heading and each "  ! " line)
+            lines = [line for line in shown.splitlines()
+                     if "mailplan.yaml" in line or line.startswith(("Warn", "警告"))]  # fmt: skip
+            runs[lang][command] = (result.exit_code, lines)
+    for command in ("validate", "plan"):
+        (code_en, english), (code_zh, chinese) = runs["en"][command], runs["zh-CN"][command]
+        assert code_en == code_zh == 0, (english, chinese)
+        warned = [line for line in english if where in line]
+        assert len(warned) == 1 and "a personal free-mail address (qq.com)" in warned[0], english
+        assert re.findall(r"mailplan\.yaml:\d+:\d+", "\n".join(english)) == \
+               re.findall(r"mailplan\.yaml:\d+:\d+", "\n".join(chinese))  # fmt: skip
+        assert any("这是个人免费邮箱地址（qq.com）" in line for line in chinese), chinese
+        assert english_left("\n".join(chinese), typed) == [], chinese
+        assert chinese_left("\n".join(english), typed) == [], english
+    assert f"warning: {where}" in "\n".join(runs["en"]["validate"][1])
+    assert f"警告：{where}" in "\n".join(runs["zh-CN"]["validate"][1])

@@ -150,6 +150,31 @@ CASES = [
          chinese="值的嵌套超过"),
     Case("an alias to nothing", BASE + "people: *nobody\n", {"'nobody'"}, english="found undefined alias 'nobody'",
          chinese="发现未定义的别名 'nobody'"),
+    # a validator's own message (a Msg raised in config/dnsvalues.py, config/naming.py): translated, its value as typed
+    Case("a name pattern with an unclosed brace", BASE + "naming: {pattern: '{given'}\n", {"naming", "pattern"},
+         english="invalid pattern '{given': expected '}' before end of string", chinese="'{' 没有用 '}' 闭合"),
+    Case("an SPF include written as a term",
+         BASE.replace("{mail: mail}", "{mail: mail, spf: {include: ['include:crm.example']}}"),
+         english="give only the domain, mailplan writes the include: — write `crm.example`",
+         chinese="只写域名即可，`include:` 由 mailplan 来写 — 请写成 `crm.example`"),
+    Case("an SPF include with two dots in a row",
+         BASE.replace("{mail: mail}", "{mail: mail, spf: {include: ['crm..example']}}"), {"include"},  # the key typed
+         english="'crm..example' is not a valid domain name: it has an empty label",
+         chinese="'crm..example' 不是有效的域名：其中有一段是空的"),
+    Case("an ASCII domain with a stray hyphen",
+         BASE.replace("{mail: mail}", "{mail: mail, spf: {include: [a-.example]}}"),
+         {"include", "'a-'"}, english="label 'a-' may hold only letters, digits and inner hyphens",
+         chinese="只能包含字母、数字和中间的连字符"),  # our words, not the idna library's English
+    Case("an IPv6 address under spf.ip4", BASE.replace("{mail: mail}", "{mail: mail, spf: {ip4: ['2001:db8::1']}}"),
+         {"IPv6"},  # the protocol's name, written so in Chinese too (like DNS, SPF)
+         english="'2001:db8::1' is an IPv6 address — put it under spf.ip6",
+         chinese="是 IPv6 地址 — 请把它写在 spf.ip6 下"),
+    Case("a DMARC report address holding a ';'",
+         BASE.replace("{mail: mail}", "{mail: mail, dmarc: {rua: ['a@x.example; b@x.example']}}"),
+         english="';' ends the tag in the record", chinese="';' 会在记录中结束这个标签"),
+    Case("an MTA-STS mx with a wildcard inside",
+         BASE.replace("{mail: mail}", "{mail: mail, mta_sts: {mode: enforce, mx: ['mx.*.example.com']}}"),
+         english="a wildcard may only be the whole leftmost label", chinese="通配符只能是最左边的整段"),
 ]
 
 
@@ -206,6 +231,6 @@ def test_english_stored_elsewhere_is_not_taken_for_one_of_these_messages() -> No
     """A plain English sentence (a message not converted yet) is shown as it is in a Chinese run: the short
     messages here (a list of choices, a name and a reason) must not match it as patterns and half-translate it."""
     i18n.select("zh-CN")
-    for text in ("the closing term must be '-all', not 'x'",
-                 "MTA-STS mode must be one of a, b, not 'c'", "use a domain listed under domains:"):  # fmt: skip
+    for text in ("use fewer terms or a vendor include", "the closing term must be '-all', not 'x'",
+                 "the TLS mode must be one of a, b, not 'c'", "use a domain listed under domains:"):  # fmt: skip
         assert i18n.localized(text) == text

@@ -32,6 +32,11 @@ def to_alabel(domain: str) -> str:
     if "." not in name:
         raise AddressError(Msg("{domain} is not a domain name: it needs at least one dot, like example.com",
                                 domain=repr(domain)))
+    if "" in name.split("."):  # the usual typo (two dots, a leading dot): said here, not in idna's English
+        raise AddressError(Msg("{domain} is not a valid domain name: it has an empty label (two dots in a row, or a "
+                               "dot at the start)", domain=repr(domain)))  # fmt: skip
+    if name.isascii():
+        _check_labels(domain, name)  # an underscore, a space, a stray hyphen: said in our words, not idna's English
     try:
         alabel = idna.encode(name, uts46=True).decode("ascii")
     except idna.IDNAError as exc:
@@ -40,13 +45,17 @@ def to_alabel(domain: str) -> str:
         raise AddressError(Msg("{domain} is not a valid domain name: {error}", domain=shown, error=error)) from None
     if len(alabel) > 253:
         raise AddressError(Msg("{domain} is longer than 253 characters", domain=repr(domain)))
-    for label in alabel.split("."):
+    _check_labels(domain, alabel)
+    return alabel
+
+
+def _check_labels(domain: str, name: str) -> None:
+    for label in name.split("."):
         if not _LDH_LABEL.match(label):
             raise AddressError(Msg(
                 "{domain} is not a valid domain name: label {label} may hold only letters, digits and "
                 "inner hyphens, at most 63 characters", domain=repr(domain), label=repr(label)
             ))  # fmt: skip
-    return alabel
 
 
 def to_unicode(domain: str) -> str:

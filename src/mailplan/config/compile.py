@@ -383,7 +383,8 @@ class _Compiler:
                 self.mail_dns[domain.name] = self.dns_extras(domain, facts)
             except TemplateError as exc:
                 hint = Msg("add the missing setting to the mail provider")
-                self.problems.append(Problem(exc.args[0], origin, hint))  # its Msg, translated where shown
+                said = exc.args[0] if len(exc.args) == 1 and isinstance(exc.args[0], str) else str(exc)  # a Msg
+                self.problems.append(Problem(said, origin, hint))
                 continue
             except ConfigError as exc:
                 self.problems.extend(exc.problems)

@@ -20,16 +20,39 @@ from mailplan.config.addresses import AddressError, reason, to_alabel
 from mailplan.config.text import control_character
 from mailplan.i18n import N_, Msg
 
-_SPF_MECHANISM = re.compile(r"^[-+~?]?(include|a|mx|ptr|exists|ip4|ip6|all|redirect=|exp=)[:=/]?", re.IGNORECASE)
+# a term's name ends the word, or is followed by its separator: amazonses.com and mxroute.com are domains, not a or mx
+_SPF_MECHANISM = re.compile(r"^[-+~?]?(include|a|mx|ptr|exists|ip4|ip6|all|redirect=|exp=)(?:(?<==)|[:/]|$)",
+                            re.IGNORECASE)  # fmt: skip
 _TOPLABEL = re.compile(r"[a-z0-9]*[a-z][a-z0-9]*(-[a-z0-9]+)*|xn--[a-z0-9-]+")  # RFC 7208 §7.1: not all digits
 
 
-def _domain(value: str, what: str) -> str:
+# an SPF include target is a domain-spec (RFC 7208 §7.1), not a host name: a label may begin with an underscore
+# (RFC 8552's underscored names, as in _spf.salesforce.com); anywhere else an underscore is still taken for a typo
+_SPF_LABEL = re.compile(r"(?=.{1,63}$)_?[a-z0-9](?:[a-z0-9-]*[a-z0-9])?")
+
+
+def _underscored(value: str, what: str) -> str:
+    """An ASCII domain with underscored labels (``_spf.example.com``)."""
+    name = value.strip().rstrip(".").lower()
+    for label in name.split("."):
+        if not _SPF_LABEL.fullmatch(label):
+            raise ValueError(Msg(
+                "{value} is not a valid domain name: label {label} may hold only letters, digits and inner hyphens "
+                "after an optional leading underscore, at most 63 characters ({what})", value=repr(value),
+                label=repr(label), what=Msg(what),
+            ))  # fmt: skip
+    return name
+
+
+def _domain(value: str, what: str, underscores: bool = False) -> str:
     """``value`` as an A-label; ``what`` (an ``N_`` constant) says what the domain is for."""
-    try:
-        name = to_alabel(value)
-    except AddressError as exc:
-        raise ValueError(Msg("{error} ({what})", error=reason(exc), what=Msg(what))) from None
+    if underscores and "_" in value and value.isascii() and "." in value:
+        name = _underscored(value, what)
+    else:
+        try:
+            name = to_alabel(value)
+        except AddressError as exc:
+            raise ValueError(Msg("{error} ({what})", error=reason(exc), what=Msg(what))) from None
     if not _TOPLABEL.fullmatch(name.rsplit(".", 1)[-1]):
         raise ValueError(Msg("{value} is not a domain name: its last label {label} is not a top-level domain ({what})",
                              value=repr(value), label=repr(name.rsplit(".", 1)[-1]), what=Msg(what)))  # fmt: skip
@@ -56,7 +79,7 @@ def spf_domain(value: str) -> str:
     if "%" in text:
         raise ValueError(Msg("{value}: SPF macros are not supported in spf.include; give a plain domain",
                              value=repr(value)))
-    return _domain(text, N_("an SPF include needs the domain that publishes the sender's SPF record"))
+    return _domain(text, N_("an SPF include needs the domain that publishes the sender's SPF record"), underscores=True)
 
 
 def _network(value: str, version: int) -> str:

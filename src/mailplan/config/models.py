@@ -17,8 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from mailplan.config.dnsvalues import MxPattern, ReportTarget, SpfDomain, SpfIp4, SpfIp6
 from mailplan.config.naming import DEFAULT_LATIN_PATTERN, DEFAULT_PATTERN, check_pattern
-from mailplan.config.text import Line, Reason, Text
-from mailplan.i18n import N_, Msg
+from mailplan.config.text import Line, Reason, Text, brace_error
+from mailplan.i18n import Msg
 from mailplan.model.desired import DEFAULT_LIMITS, DEFAULT_WINDOW_DAYS
 from mailplan.model.periods import RETENTION
 
@@ -228,24 +228,11 @@ class Tier(Model):
     )
 
 
-# what Python's str.format parser says is wrong with a brace, as our msgids (its own words are English only)
-_BRACE_ERRORS = {
-    "Single '}' encountered in format string": N_("Single '}}' encountered in format string"),
-    "Single '{' encountered in format string": N_("Single '{{' encountered in format string"),
-    "expected '}' before end of string": N_("expected '}}' before end of string"),
-}
-
-
-def _brace_error(exc: ValueError) -> str:
-    known = _BRACE_ERRORS.get(str(exc))
-    return Msg(known) if known else str(exc)
-
-
 def _check_reply_text(value: str) -> str:
     try:
         fields = [f for _, f, _, _ in string.Formatter().parse(value) if f is not None]
     except ValueError as exc:
-        raise ValueError(Msg("{error}; write a literal brace as {{{{ or }}}}", error=_brace_error(exc))) from None
+        raise ValueError(Msg("{error}; write a literal brace as {{{{ or }}}}", error=brace_error(exc))) from None
     unknown = [f for f in fields if f not in AUTO_REPLY_PLACEHOLDERS]
     if unknown:
         known = ", ".join("{" + p + "}" for p in AUTO_REPLY_PLACEHOLDERS)

@@ -27,6 +27,7 @@ from anyascii import anyascii
 
 from mailplan.config.addresses import AddressError, check_local_part
 from mailplan.config.readings import Syllable, char_reading, read_given
+from mailplan.config.text import brace_error
 from mailplan.i18n import Msg
 
 # Two-character surnames, read as one surname.
@@ -249,8 +250,8 @@ def check_pattern(pattern: str) -> None:
     try:
         fields = [f for _, f, _, _ in string.Formatter().parse(pattern) if f is not None]
     except ValueError as exc:
-        # Translators: {error} is Python's English explanation of the broken braces
-        raise ValueError(Msg("invalid pattern {pattern}: {error}", pattern=repr(pattern), error=str(exc))) from None
+        wrong = brace_error(exc)
+        raise ValueError(Msg("invalid pattern {pattern}: {error}", pattern=repr(pattern), error=wrong)) from None
     if not fields:
         raise ValueError(Msg("pattern {pattern} uses no placeholder; use e.g. {{pinyin}} or {{given}}.{{family}}",
                              pattern=repr(pattern)))

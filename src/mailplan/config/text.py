@@ -63,3 +63,17 @@ def reason(value: str) -> str:
 Line = Annotated[str, AfterValidator(one_line)]  # a name, a subject: one header line
 Text = Annotated[str, AfterValidator(plain_text)]  # a body, a note: several lines of plain text
 Reason = Annotated[str, AfterValidator(reason)]  # why an exception is made: required, one line
+
+
+# what Python's str.format parser says is wrong with a brace, as our msgids (its own words are English only)
+_BRACE_ERRORS = {
+    "Single '}' encountered in format string": N_("Single '}}' encountered in format string"),
+    "Single '{' encountered in format string": N_("Single '{{' encountered in format string"),
+    "expected '}' before end of string": N_("expected '}}' before end of string"),
+}
+
+
+def brace_error(exc: ValueError) -> str:
+    """What is wrong with a brace in a text with placeholders, in the reader's language when it is a known case."""
+    known = _BRACE_ERRORS.get(str(exc))
+    return Msg(known) if known else str(exc)

@@ -17,7 +17,7 @@ from mailplan.dns import dmarc, mtasts, spf
 from mailplan.dns.facts import MailDomainFacts
 from mailplan.dns.templates import OwnedRecord, ProviderRecords, TemplateError, template_for
 from mailplan.errors import ConfigError, Problem
-from mailplan.i18n import Msg, plural_msg
+from mailplan.i18n import N_, Msg, plural_msg
 from mailplan.model.objects import Record
 
 SPF_TAG = "v=spf1"
@@ -118,8 +118,13 @@ def mta_sts_policy(facts: MailDomainFacts, provider: ProviderRecords | None = No
     try:
         return mtasts.policy_text(facts.mta_sts_mode, mx, facts.mta_sts_max_age)
     except ValueError as exc:
-        raise ConfigError([Problem(Msg("domain {domain}: {error}", domain=facts.domain, error=str(exc)),
-                                   facts.location)]) from None
+        raise ConfigError([_domain_problem(facts, exc)]) from None
+
+
+def _domain_problem(facts: MailDomainFacts, exc: ValueError) -> Problem:
+    """What a record builder refused, after the domain's name (its ``Msg`` kept, so that it is shown translated)."""
+    said = exc.args[0] if len(exc.args) == 1 and isinstance(exc.args[0], str) else str(exc)
+    return Problem(Msg("domain {domain}: {error}", domain=facts.domain, error=said), facts.location)
 
 
 class _Builder:
@@ -164,37 +169,39 @@ def _dmarc(facts: MailDomainFacts, policy: str, subdomain_policy: str | None) ->
     try:
         return dmarc.build(policy, subdomain_policy, facts.dmarc_rua, facts.dmarc_ruf, facts.dmarc_pct)
     except ValueError as exc:
-        raise ConfigError([Problem(Msg("domain {domain}: {error}", domain=facts.domain, error=str(exc)),
-                                   facts.location)]) from None
+        raise ConfigError([_domain_problem(facts, exc)]) from None
 
 
 def _spf_record(facts: MailDomainFacts, provider: ProviderRecords, resolver: spf.Resolver | None) -> str:
     try:
         record = spf.compose([provider.spf, facts.spf_extra], facts.spf_all)
     except spf.SpfCompositionError as exc:
-        raise ConfigError([Problem(Msg("domain {domain}: SPF: {error}", domain=facts.domain, error=str(exc)),
-                                   facts.location)]) from None
+        raise ConfigError([_spf_problem(facts, exc.args[0] if len(exc.args) == 1 else str(exc))]) from None
     count = spf.count_lookups(record, facts.domain, resolver)
     _note_lower_bound(facts, count)
-    problems = [Problem(Msg("domain {domain}: SPF: {error}", domain=facts.domain, error=p), facts.location)
-                for p in count.problems()]  # fmt: skip
+    problems = [_spf_problem(facts, p) for p in count.problems()]
     if count.total > spf.MAX_LOOKUPS:
         problems.append(_too_many_lookups(facts, count))
     if count.voids > spf.MAX_VOID_LOOKUPS:
         problems.append(Problem(
-            Msg("domain {domain}: SPF makes {voids} void DNS lookups (limit {limit})",
-                domain=facts.domain, voids=count.voids, limit=spf.MAX_VOID_LOOKUPS),
+            plural_msg("domain {domain}: SPF makes {count} void DNS lookup (limit {limit})",
+                       "domain {domain}: SPF makes {count} void DNS lookups (limit {limit})", count.voids,
+                       domain=facts.domain, limit=spf.MAX_VOID_LOOKUPS),
             facts.location, Msg("remove includes of names that no longer publish SPF"),
-        ))
+        ))  # fmt: skip
     if len(record.encode()) > 512:
         problems.append(Problem(
-            Msg("domain {domain}: SPF record is {size} bytes (over 512, RFC 7208 §3.4)",
-                domain=facts.domain, size=len(record.encode())),
+            Msg("domain {domain}: SPF record is {size} bytes (over 512, RFC 7208 §3.4)", domain=facts.domain,
+                size=len(record.encode())),
             facts.location, Msg("use fewer ip4:/ip6: terms or a vendor include"),
-        ))
+        ))  # fmt: skip
     if problems:
         raise ConfigError(problems)
     return record
+
+
+def _spf_problem(facts: MailDomainFacts, error: str) -> Problem:
+    return Problem(Msg("domain {domain}: SPF: {error}", domain=facts.domain, error=error), facts.location)
 
 
 def _note_lower_bound(facts: MailDomainFacts, count: spf.Count) -> None:
@@ -225,18 +232,22 @@ def _too_many_lookups(facts: MailDomainFacts, count: spf.Count) -> Problem:
         drop.append(Msg("{term} ({lookups})", term=node.term, lookups=node.total))
         over -= node.total
     if drop and over <= 0:
+        terms = ", ".join(drop)
         hint = Msg("drop {terms}, or replace them with the sender's ip4:/ip6: ranges (mailplan does not flatten "
-                   "includes)", terms=both(drop))  # fmt: skip
+                   "includes)", terms=terms)  # fmt: skip
     else:
-        hint = Msg("the provider's own mechanisms already use most of the budget; send the extra senders from a "
-                   "subdomain (mailplan does not flatten includes)")  # fmt: skip
-    shown = {"domain": facts.domain, "total": count.total, "limit": spf.MAX_LOOKUPS, "terms": count.describe()}
-    if count.complete:
-        found = Msg("domain {domain}: SPF needs {total} DNS lookups, more than {limit}: {terms}", **shown)
-    else:
-        found = Msg("domain {domain}: SPF needs {total} DNS lookups, more than {limit} (nested includes not "
-                    "resolved; the real count is higher): {terms}", **shown)  # fmt: skip
-    return Problem(found, facts.location, hint)
+        hint = Msg(_NO_ROOM)
+    chains = count.describe()
+    template = _TOO_MANY if count.complete else _TOO_MANY_AT_LEAST
+    return Problem(Msg(template, domain=facts.domain, total=count.total, limit=spf.MAX_LOOKUPS, chains=chains),
+                   facts.location, hint)  # fmt: skip
+
+
+_NO_ROOM = N_("the provider's own mechanisms already use most of the budget; send the extra senders from a "
+              "subdomain (mailplan does not flatten includes)")  # fmt: skip
+_TOO_MANY = N_("domain {domain}: SPF needs {total} DNS lookups, more than {limit}: {chains}")
+_TOO_MANY_AT_LEAST = N_("domain {domain}: SPF needs {total} DNS lookups, more than {limit} (nested includes not "
+                        "resolved; the real count is higher): {chains}")  # fmt: skip
 
 
 def example_facts(provider_type: str, domain: str = "example.com", sends_mail: bool = True) -> MailDomainFacts:

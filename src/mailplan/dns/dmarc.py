@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from mailplan.i18n import Msg
+
 POLICIES = ("none", "quarantine", "reject")
 _ALLOWED = {
     "p": POLICIES,
@@ -42,9 +44,11 @@ def build(
     pct: int = 100,
 ) -> str:
     if policy not in POLICIES:
-        raise ValueError(f"DMARC policy must be one of {', '.join(POLICIES)}, not {policy!r}")
+        raise ValueError(Msg("DMARC policy must be one of {choices}, not {value}", choices=", ".join(POLICIES),
+                             value=repr(policy)))
     if subdomain_policy is not None and subdomain_policy not in POLICIES:
-        raise ValueError(f"DMARC subdomain policy must be one of {', '.join(POLICIES)}, not {subdomain_policy!r}")
+        raise ValueError(Msg("DMARC subdomain policy must be one of {choices}, not {value}",
+                             choices=", ".join(POLICIES), value=repr(subdomain_policy)))
     tags = ["v=DMARC1", f"p={policy}"]
     if subdomain_policy and subdomain_policy != policy:
         tags.append(f"sp={subdomain_policy}")
@@ -80,7 +84,7 @@ def is_dmarc(value: str) -> bool:
 def parse(record: str) -> Parsed:
     out = Parsed()
     if record != record.lstrip():
-        out.errors.append("the record starts with whitespace")
+        out.errors.append(Msg("the record starts with whitespace"))
     parts = [p.strip() for p in record.strip().split(";")]
     for i, part in enumerate(parts):
         if not part:
@@ -88,24 +92,25 @@ def parse(record: str) -> Parsed:
         name, eq, val = part.partition("=")
         name, val = name.strip().lower(), val.strip()
         if not eq:
-            out.errors.append(f"'{part}' is not a tag=value pair")
+            out.errors.append(Msg("'{part}' is not a tag=value pair", part=part))
             continue
         if i == 0 and (name != "v" or val != "DMARC1"):
-            out.errors.append("the record must start with 'v=DMARC1'")
+            out.errors.append(Msg("the record must start with 'v=DMARC1'"))
         if any(n == name for n, _ in out.tags):
-            out.errors.append(f"tag '{name}' appears more than once")
+            out.errors.append(Msg("tag '{name}' appears more than once", name=name))
         allowed = _ALLOWED.get(name)
+        written = f"{name}={val}"
         if allowed and val.lower() not in allowed:
-            out.errors.append(f"{name}={val}: must be one of {', '.join(allowed)}")
+            out.errors.append(Msg("{tag}: must be one of {choices}", tag=written, choices=", ".join(allowed)))
         if name == "pct" and not (val.isdigit() and 0 <= int(val) <= 100):
-            out.errors.append(f"pct={val}: must be 0-100")
+            out.errors.append(Msg("{tag}: must be 0-100", tag=written))
         if name in ("rua", "ruf"):
             for uri in val.split(","):
                 if not uri.strip().lower().startswith(("mailto:", "https:")):
-                    out.errors.append(f"{name}: '{uri.strip()}' is not a mailto: or https: URI")
+                    out.errors.append(Msg("{tag}: '{uri}' is not a mailto: or https: URI", tag=name, uri=uri.strip()))
         out.tags.append((name, val.lower() if allowed else val))
     if not out.tags and not out.errors:
-        out.errors.append("empty record")
+        out.errors.append(Msg("empty record"))
     return out
 
 

@@ -13,6 +13,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from mailplan.i18n import Msg
+
 MODES = ("enforce", "testing", "none")
 MAX_AGE_LIMIT = 31557600  # RFC 8461 §3.2
 _ID = re.compile(r"^[A-Za-z0-9]{1,32}$")
@@ -20,11 +22,12 @@ _ID = re.compile(r"^[A-Za-z0-9]{1,32}$")
 
 def policy_text(mode: str, mx: Sequence[str], max_age: int) -> str:
     if mode not in MODES:
-        raise ValueError(f"MTA-STS mode must be one of {', '.join(MODES)}, not {mode!r}")
+        raise ValueError(Msg("MTA-STS mode must be one of {choices}, not {value}", choices=", ".join(MODES),
+                             value=repr(mode)))
     if mode != "none" and not mx:
-        raise ValueError("an MTA-STS policy needs at least one mx pattern unless its mode is none")
+        raise ValueError(Msg("an MTA-STS policy needs at least one mx pattern unless its mode is none"))
     if not 0 < max_age <= MAX_AGE_LIMIT:
-        raise ValueError(f"MTA-STS max_age must be 1..{MAX_AGE_LIMIT}, not {max_age}")
+        raise ValueError(Msg("MTA-STS max_age must be 1..{limit}, not {value}", limit=MAX_AGE_LIMIT, value=max_age))
     lines = ["version: STSv1", f"mode: {mode}", *(f"mx: {m.rstrip('.')}" for m in mx), f"max_age: {max_age}"]
     return "\r\n".join(lines) + "\r\n"  # RFC 8461 §3.2: lines end in CRLF
 
@@ -56,15 +59,15 @@ def _tags(record: str, version: str) -> Tags:
         name, eq, val = part.partition("=")
         name, val = name.strip(), val.strip()
         if not eq:
-            out.errors.append(f"'{part}' is not a tag=value pair")
+            out.errors.append(Msg("'{part}' is not a tag=value pair", part=part))
             continue
         if i == 0 and (name != "v" or val != version):
-            out.errors.append(f"the record must start with 'v={version}'")
+            out.errors.append(Msg("the record must start with 'v={version}'", version=version))
         if name in out.tags:
-            out.errors.append(f"tag '{name}' appears more than once")
+            out.errors.append(Msg("tag '{name}' appears more than once", name=name))
         out.tags[name] = val
     if not parts:
-        out.errors.append("empty record")
+        out.errors.append(Msg("empty record"))
     return out
 
 
@@ -72,9 +75,10 @@ def parse_sts(record: str) -> Tags:
     out = _tags(record, "STSv1")
     ident = out.tags.get("id")
     if ident is None:
-        out.errors.append("the 'id' tag is missing")
+        out.errors.append(Msg("the '{tag}' tag is missing", tag="id"))
     elif not _ID.match(ident):
-        out.errors.append(f"id={ident}: must be 1-32 letters or digits")
+        written = f"id={ident}"
+        out.errors.append(Msg("{tag}: must be 1-32 letters or digits", tag=written))
     return out
 
 
@@ -82,11 +86,11 @@ def parse_tlsrpt(record: str) -> Tags:
     out = _tags(record, "TLSRPTv1")
     rua = out.tags.get("rua")
     if not rua:
-        out.errors.append("the 'rua' tag is missing")
+        out.errors.append(Msg("the '{tag}' tag is missing", tag="rua"))
     else:
         for uri in rua.split(","):
             if not uri.strip().lower().startswith(("mailto:", "https:")):
-                out.errors.append(f"rua: '{uri.strip()}' is not a mailto: or https: URI")
+                out.errors.append(Msg("{tag}: '{uri}' is not a mailto: or https: URI", tag="rua", uri=uri.strip()))
     return out
 
 
@@ -99,7 +103,7 @@ def parse_policy(text: str) -> Tags:
             continue
         key, colon, val = line.partition(":")
         if not colon:
-            out.errors.append(f"'{line}' is not a key: value line")
+            out.errors.append(Msg("'{line}' is not a key: value line", line=line))
             continue
         key, val = key.strip(), val.strip()
         if key == "mx":
@@ -108,14 +112,14 @@ def parse_policy(text: str) -> Tags:
             out.tags[key] = val
     out.tags["mx"] = ",".join(mx)
     if out.tags.get("version") != "STSv1":
-        out.errors.append("version must be STSv1")
+        out.errors.append(Msg("version must be STSv1"))
     if out.tags.get("mode") not in MODES:
-        out.errors.append(f"mode must be one of {', '.join(MODES)}")
+        out.errors.append(Msg("mode must be one of {choices}", choices=", ".join(MODES)))
     age = out.tags.get("max_age", "")
     if not age.isdigit() or int(age) > MAX_AGE_LIMIT:
-        out.errors.append(f"max_age must be a number up to {MAX_AGE_LIMIT}")
+        out.errors.append(Msg("max_age must be a number up to {limit}", limit=MAX_AGE_LIMIT))
     if out.tags.get("mode") != "none" and not mx:
-        out.errors.append("at least one mx line is required unless mode is none")
+        out.errors.append(Msg("at least one mx line is required unless mode is none"))
     return out
 
 

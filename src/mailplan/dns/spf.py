@@ -15,6 +15,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from mailplan.i18n import Msg
+
 MAX_LOOKUPS = 10  # RFC 7208 §4.6.4
 MAX_VOID_LOOKUPS = 2
 MECHANISMS = ("all", "include", "a", "mx", "ptr", "ip4", "ip6", "exists")
@@ -62,7 +64,7 @@ def parse(record: str) -> Parsed:
     out = Parsed()
     words = record.split(" ")
     if not words or words[0].lower() != "v=spf1":
-        out.errors.append("the record does not start with 'v=spf1 '")
+        out.errors.append(Msg("the record does not start with 'v=spf1 '"))
     for word in words[1:]:
         if word == "":
             continue
@@ -71,29 +73,33 @@ def parse(record: str) -> Parsed:
             out.terms.append(term)
     for name in ("redirect", "exp"):
         if len(out.modifier(name)) > 1:
-            out.errors.append(f"'{name}=' appears more than once")
+            out.errors.append(Msg("'{name}=' appears more than once", name=name))
     if len(out.mechanisms("all")) > 1:
-        out.errors.append("'all' appears more than once")
+        out.errors.append(Msg("'all' appears more than once"))
     return out
 
 
 def _parse_term(word: str, errors: list[str]) -> Term | None:
     m = _TERM.match(word)
     if not m:
-        errors.append(f"'{word}' is not an SPF term")
+        errors.append(Msg("'{word}' is not an SPF term", word=word))
         return None
     q, name, sep, rest = m["q"], m["name"].lower(), m["sep"], m["rest"]
     if sep == "=":
         if q:
-            errors.append(f"'{word}': a modifier takes no qualifier")
+            errors.append(Msg("'{word}': a modifier takes no qualifier", word=word))
         if not rest:
-            errors.append(f"'{word}': '{name}=' needs a value")
+            errors.append(Msg("'{word}': '{name}=' needs a value", word=word, name=name))
         return Term(word, "", name, rest, True)
     if name not in MECHANISMS:
-        errors.append(f"'{word}': unknown mechanism '{name}'")
+        errors.append(Msg("'{word}': unknown mechanism '{name}'", word=word, name=name))
         return None
     if not sep and rest:
-        errors.append(f"'{word}': unexpected '{rest}' after '{name}'{_runon_hint(rest)}")
+        if _runs_on(rest):
+            errors.append(Msg("'{word}': unexpected '{rest}' after '{name}' (a space is missing before the 'all')",
+                              word=word, rest=rest, name=name))
+        else:
+            errors.append(Msg("'{word}': unexpected '{rest}' after '{name}'", word=word, rest=rest, name=name))
         return None
     value = rest if sep == ":" else (sep + rest if sep == "/" else "")
     _check_value(word, name, sep, value, errors)
@@ -102,29 +108,36 @@ def _parse_term(word: str, errors: list[str]) -> Term | None:
 
 def _check_value(word: str, name: str, sep: str, value: str, errors: list[str]) -> None:
     if name == "all" and sep:
-        errors.append(f"'{word}': 'all' takes no value")
+        errors.append(Msg("'{word}': 'all' takes no value", word=word))
     elif name in ("include", "exists") and (sep != ":" or not value):
-        errors.append(f"'{word}': '{name}' needs ':domain'")
+        errors.append(Msg("'{word}': '{name}' needs ':domain'", word=word, name=name))
     elif name in ("ip4", "ip6"):
         if sep != ":" or not value:
-            errors.append(f"'{word}': '{name}' needs an address")
+            errors.append(Msg("'{word}': '{name}' needs an address", word=word, name=name))
         elif "%" in value:
-            errors.append(f"'{word}': macros are not allowed in {name}")
+            errors.append(Msg("'{word}': macros are not allowed in {name}", word=word, name=name))
         else:
             try:
                 net = ipaddress.ip_network(value, strict=False)
             except ValueError:
-                errors.append(f"'{word}': '{value}' is not a valid {name} address or network{_runon_hint(value)}")
+                errors.append(_not_a_network(word, name, value))
                 return
             if (name == "ip4") != (net.version == 4):
-                errors.append(f"'{word}': '{value}' is not an {name} address")
-    elif _runon_hint(value):
-        errors.append(f"'{word}': {_runon_hint(value).strip(' ()')}")
+                errors.append(Msg("'{word}': '{value}' is not an {name} address", word=word, value=value, name=name))
+    elif _runs_on(value):
+        errors.append(Msg("'{word}': a space is missing before the 'all'", word=word))
 
 
-def _runon_hint(text: str) -> str:
+def _not_a_network(word: str, name: str, value: str) -> Msg:
+    if _runs_on(value):
+        return Msg("'{word}': '{value}' is not a valid {name} address or network (a space is missing before the "
+                   "'all')", word=word, value=value, name=name)  # fmt: skip
+    return Msg("'{word}': '{value}' is not a valid {name} address or network", word=word, value=value, name=name)
+
+
+def _runs_on(text: str) -> bool:
     """Spot ``ip4:192.0.2.1~all``: two terms run together without a space."""
-    return " (a space is missing before the 'all')" if re.search(r"[-+~?]all$", text) else ""
+    return re.search(r"[-+~?]all$", text) is not None
 
 
 # --- composition ---------------------------------------------------------------------------------
@@ -137,7 +150,7 @@ class SpfCompositionError(ValueError):
 def compose(sources: Sequence[Sequence[str]], all_term: str) -> str:
     """One ``v=spf1`` record from several lists of mechanisms, duplicates dropped, order kept."""
     if all_term not in ("-all", "~all"):
-        raise SpfCompositionError(f"the closing term must be '-all' or '~all', not '{all_term}'")
+        raise SpfCompositionError(Msg("the closing term must be '-all' or '~all', not '{term}'", term=all_term))
     seen: list[str] = []
     for source in sources:
         for raw in source:
@@ -145,19 +158,23 @@ def compose(sources: Sequence[Sequence[str]], all_term: str) -> str:
             if not term:
                 continue
             if is_spf(term):
-                raise SpfCompositionError(f"'{term}': give mechanisms (include:…, ip4:…), not a whole record")
+                raise SpfCompositionError(Msg("'{term}': give mechanisms (include:…, ip4:…), not a whole record",
+                                              term=term))
             parsed = parse(f"v=spf1 {term}")
             if parsed.errors:
-                raise SpfCompositionError(parsed.errors[0] + _bare_domain_hint(term))
+                raise SpfCompositionError(_with_bare_domain_hint(parsed.errors[0], term))
             if any(t.name in ("all", "redirect") for t in parsed.terms):
-                raise SpfCompositionError(f"'{term}': the closing term is set by the config's spf 'all' setting")
+                raise SpfCompositionError(Msg("'{term}': the closing term is set by the config's spf 'all' setting",
+                                              term=term))
             if term.lower() not in (s.lower() for s in seen):
                 seen.append(term)
     return " ".join(["v=spf1", *seen, all_term])
 
 
-def _bare_domain_hint(term: str) -> str:
-    return f" (did you mean 'include:{term}'?)" if re.fullmatch(r"[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+", term) else ""
+def _with_bare_domain_hint(error: str, term: str) -> str:
+    if re.fullmatch(r"[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+", term):
+        return Msg("{error} (did you mean 'include:{term}'?)", error=error, term=term)
+    return error
 
 
 # --- lookup counting -----------------------------------------------------------------------------
@@ -244,7 +261,8 @@ class Count:
         return self.resolved and not self.unresolved
 
     def problems(self) -> list[str]:
-        return [f"{n.term} (in {n.domain}): {n.problem}" for top in self.nodes for n in top.walk() if n.problem]
+        return [Msg("{term} (in {domain}): {problem}", term=n.term, domain=n.domain, problem=n.problem)
+                for top in self.nodes for n in top.walk() if n.problem]
 
     def describe(self) -> str:
         parts = sorted(self.nodes, key=lambda n: -n.total)
@@ -282,12 +300,16 @@ def _count(record: str, domain: str, resolver: Resolver | None, path: tuple[str,
 
 def _descend(node: Node, target: str, resolver: Resolver, path: tuple[str, ...]) -> None:
     if target in path:
-        node.problem = f"loop: {' → '.join([*path, target])}"
+        chain = " → ".join([*path, target])
+        node.problem = Msg("loop: {chain}", chain=chain)
         return
     answer = resolver.txt(target)
     node.void = not answer
     records = [v for v in answer or [] if is_spf(v)]
     if len(records) != 1:
-        node.problem = f"{target} has {'no' if not records else 'more than one'} SPF record"
+        if records:
+            node.problem = Msg("{domain} has more than one SPF record", domain=target)
+        else:
+            node.problem = Msg("{domain} has no SPF record", domain=target)
         return
     node.children = _count(records[0], target, resolver, (*path, target))

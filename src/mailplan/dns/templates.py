@@ -77,6 +77,7 @@ def value(facts: MailDomainFacts, key: str, default: Any = None) -> Any:
 
 
 def required(facts: MailDomainFacts, key: str, why: str) -> str:
+    """The input ``key``, or an error naming it; ``why`` (an ``N_`` constant) says what it is for."""
     found = value(facts, key)
     if found is None:
         raise TemplateError(Msg("{provider} domain {domain}: '{key}' is required ({why})",
@@ -163,7 +164,8 @@ GOOGLE_LEGACY_MX = (
 def _google(facts: MailDomainFacts) -> ProviderRecords:
     form = value(facts, "mx_form", "smtp")
     if form not in ("smtp", "legacy"):
-        raise TemplateError(f"google-workspace domain {facts.domain}: mx_form must be 'smtp' or 'legacy', not {form!r}")
+        raise TemplateError(Msg("google-workspace domain {domain}: mx_form must be 'smtp' or 'legacy', not {value}",
+                                domain=facts.domain, value=repr(form)))
     # One form only: mixing the single smtp.google.com MX with the legacy set is an error Google warns about.
     return ProviderRecords(
         mx=GOOGLE_MX if form == "smtp" else GOOGLE_LEGACY_MX,
@@ -183,10 +185,10 @@ def _m365(facts: MailDomainFacts) -> ProviderRecords:
     mx_host = value(facts, "mx_host")
     if mx_host is None:
         if "-" in facts.domain:
-            raise TemplateError(
-                f"microsoft-365 domain {facts.domain}: the MX host cannot be derived for a name containing '-'; "
-                "set 'mx_host' to the value the Microsoft 365 admin centre shows"
-            )
+            raise TemplateError(Msg(
+                "microsoft-365 domain {domain}: the MX host cannot be derived for a name containing '-'; "
+                "set 'mx_host' to the value the Microsoft 365 admin centre shows", domain=facts.domain,
+            ))  # fmt: skip
         mx_host = f"{_dashed(facts.domain)}.mail.protection.outlook.com"
     owned = [OwnedRecord("autodiscover", "CNAME", "autodiscover.outlook.com")]
     # The DKIM CNAMEs (and the tenant they need) only for a domain that sends: a receive-only alias
@@ -224,7 +226,8 @@ ALIBABA_LEGACY_MX = ((5, "mxn.mxhichina.com"), (10, "mxw.mxhichina.com"))
 def _alibaba(facts: MailDomainFacts) -> ProviderRecords:
     form = value(facts, "mx_form", "qiye")
     if form not in ("qiye", "legacy"):
-        raise TemplateError(f"alibaba-mail domain {facts.domain}: mx_form must be 'qiye' or 'legacy', not {form!r}")
+        raise TemplateError(Msg("alibaba-mail domain {domain}: mx_form must be 'qiye' or 'legacy', not {value}",
+                                domain=facts.domain, value=repr(form)))
     return ProviderRecords(
         mx=ALIBABA_MX if form == "qiye" else ALIBABA_LEGACY_MX,
         spf=("include:spf.mxhichina.com",),
@@ -238,7 +241,9 @@ ZOHO_REGIONS = ("zoho.com", "zoho.eu", "zoho.in", "zoho.com.au", "zoho.jp", "zoh
 def _zoho(facts: MailDomainFacts) -> ProviderRecords:
     region = str(value(facts, "region", "zoho.com"))
     if region not in ZOHO_REGIONS:
-        raise TemplateError(f"zoho domain {facts.domain}: region must be one of {', '.join(ZOHO_REGIONS)}")
+        regions = ", ".join(ZOHO_REGIONS)
+        raise TemplateError(Msg("zoho domain {domain}: region must be one of {regions}", domain=facts.domain,
+                                regions=regions))
     return ProviderRecords(
         mx=((10, f"mx.{region}"), (20, f"mx2.{region}"), (50, f"mx3.{region}")),
         spf=(f"include:{region}",),
@@ -295,6 +300,5 @@ def template_for(provider_type: str) -> Template:
         return TEMPLATES[provider_type]
     except KeyError:
         known = ", ".join(sorted(TEMPLATES))
-        raise TemplateError(
-            f"no DNS record template for mail provider type {provider_type!r}; templates exist for: {known}"
-        ) from None
+        raise TemplateError(Msg("no DNS record template for mail provider type {type}; templates exist for: {known}",
+                                type=repr(provider_type), known=known)) from None
