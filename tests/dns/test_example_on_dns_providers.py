@@ -25,7 +25,7 @@ import requests
 from fakes.alidns import FakeAliDns
 from fakes.cloudflare import FakeCloudflare
 from fakes.dnspod import FakeDnsPod
-from mailplan.config.secrets import is_secret_key
+from fakes.settings import provider_block
 from servers.bind import start_bind
 from servers.powerdns import start_powerdns
 
@@ -98,15 +98,10 @@ HARNESSES: dict[str, Harness] = {
 def _company(tmp_path: Path, provider_type: str, settings: dict[str, Any]) -> tuple[Path, dict[str, str]]:
     folder = tmp_path / "company"
     shutil.copytree(EXAMPLES, folder, ignore=shutil.ignore_patterns(".mailplan", "zones", "*.sqlite", "ci"))
-    env = {**os.environ, "NO_COLOR": "1"}
-    lines = [f"    type: {provider_type}"]
-    for key, value in settings.items():
-        if is_secret_key(key):
-            env[f"MAILPLAN_TEST_{key.upper()}"] = str(value)
-            value = f"env:MAILPLAN_TEST_{key.upper()}"
-        lines.append(f"    {key}: {json.dumps(value)}")
+    block, secrets = provider_block(provider_type, settings)
+    env = {**os.environ, "NO_COLOR": "1", **secrets}
     config = folder / "mailplan.yaml"
-    text, count = re.subn(r"    type: zonefile\n(    [a-z_]+: .*\n)+", "\n".join(lines) + "\n", config.read_text())
+    text, count = re.subn(r"    type: zonefile\n(    [a-z_]+: .*\n)+", block + "\n", config.read_text())
     assert count == 1, "the example's DNS provider block changed shape"
     config.write_text(text, encoding="utf-8")
     return folder, env

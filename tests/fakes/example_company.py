@@ -11,6 +11,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from fakes.settings import provider_block
+
 
 class ExampleCompany:
     """A copy of ``examples/`` whose mail provider is a fake; secrets passed as ``env:`` references."""
@@ -19,15 +21,10 @@ class ExampleCompany:
         examples = Path(__file__).parents[2] / "examples"
         self.dir = workdir / "company"
         shutil.copytree(examples, self.dir, ignore=shutil.ignore_patterns(".mailplan", "zones", "*.sqlite"))
-        self.env = {**os.environ, "NO_COLOR": "1"}
-        lines = [f"    type: {provider_type}"]
-        for key, value in settings.items():
-            if key in secret_keys:
-                self.env[f"MAILPLAN_TEST_{key.upper()}"] = value
-                value = f"env:MAILPLAN_TEST_{key.upper()}"
-            lines.append(f"    {key}: {json.dumps(value, ensure_ascii=False)}")
+        block, secrets = provider_block(provider_type, settings, secret=secret_keys.__contains__)
+        self.env = {**os.environ, "NO_COLOR": "1", **secrets}
         config = self.dir / "mailplan.yaml"
-        text, count = re.subn(r"    type: local\n(    [a-z_]+: .*\n)+", "\n".join(lines) + "\n", config.read_text())
+        text, count = re.subn(r"    type: local\n(    [a-z_]+: .*\n)+", block + "\n", config.read_text())
         assert count == 1, "the example's mail provider block changed shape"
         config.write_text(text)
 

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from fakes.settings import provider_block
 from mailplan.cli.main import build
-from mailplan.config.secrets import is_secret_key
 
 FAKES = ["google", "microsoft", "exmail", "alimail", "netease"]
 DOMAIN = "example.com"
@@ -46,15 +46,11 @@ def company(fake: str, folder: Path, monkeypatch: pytest.MonkeyPatch) -> Iterato
     module = importlib.import_module(f"fakes.{fake}")
     kwargs: dict[str, Any] = {"domain": DOMAIN} if fake in ("google", "microsoft") else {"domains": (DOMAIN,)}
     with module.harness(**kwargs) as harness:
-        lines = [f"    type: {harness.provider_type}"]
-        for key, value in harness.settings.items():
-            if is_secret_key(key):
-                env = f"MAILPLAN_TEST_{key.upper()}"
-                monkeypatch.setenv(env, str(value))
-                value = f"env:{env}"
-            lines.append(f"    {key}: {json.dumps(value, ensure_ascii=False)}")
+        block, env = provider_block(harness.provider_type, harness.settings)
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
         config = folder / "mailplan.yaml"
-        config.write_text(CONFIG.format(domain=DOMAIN, settings="\n".join(lines)), encoding="utf-8")
+        config.write_text(CONFIG.format(domain=DOMAIN, settings=block), encoding="utf-8")
         yield config
 
 

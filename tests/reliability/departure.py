@@ -23,8 +23,8 @@ import pytest
 from typer.testing import CliRunner
 
 from fakes.server import FakeServer, Response
+from fakes.settings import provider_block
 from mailplan.cli.main import build
-from mailplan.config.secrets import is_secret_key
 
 DOMAIN = "example.com"
 LEAVER, SUCCESSOR = f"zhangsan@{DOMAIN}", f"wangfang@{DOMAIN}"
@@ -362,15 +362,11 @@ def _seed_leaver(co: Company) -> None:
 def company(provider: str, folder: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Company]:
     """The company set up (everyone active) and 张三's departure recorded in the config by HR."""
     with _backend(provider, folder) as (settings, provider_type, fake):
-        lines = [f"    type: {provider_type}"]
-        for key, value in settings.items():
-            if is_secret_key(key):
-                env = f"DEPARTURE_TEST_{key.upper()}"
-                monkeypatch.setenv(env, str(value))
-                value = f"env:{env}"
-            lines.append(f"    {key}: {json.dumps(value, ensure_ascii=False)}")
+        block, env = provider_block(provider_type, settings, prefix="DEPARTURE_TEST_")
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
         config = folder / "mailplan.yaml"
-        text = CONFIG.format(domain=DOMAIN, settings="\n".join(lines))
+        text = CONFIG.format(domain=DOMAIN, settings=block)
         if provider in NO_DEPARTMENTS:
             text = text.replace(DEPARTMENTS, "").replace(IN_SALES, "")
         config.write_text(text, encoding="utf-8")
