@@ -9,6 +9,8 @@ same machine, so the figures can be read side by side.
 from __future__ import annotations
 
 import argparse
+import compileall
+import functools
 import json
 import os
 import platform
@@ -182,7 +184,16 @@ def mailplan_argv(*args: str) -> list[str]:
 
 
 def mailplan_env() -> dict[str, str]:
+    _compiled()
     return {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+
+
+@functools.cache
+def _compiled() -> None:
+    """Byte-compile this checkout once, as installing a package does: with PYTHONDONTWRITEBYTECODE set (CI
+    images set it) every mailplan process would otherwise compile its changed modules from source at each
+    start (about 0.1 s of a 0.4 s validate), while the peer, installed by pip, starts from its bytecode."""
+    compileall.compile_dir(ROOT / "src" / "mailplan", quiet=1)
 
 
 @dataclass

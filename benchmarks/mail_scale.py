@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import os
 import sqlite3
 import subprocess
 import sys
@@ -32,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import benchlib
-from benchlib import ROOT, Stopwatch, table
+from benchlib import Stopwatch, mailplan_env, table
 from company import DOMAIN, company, document, local_mail, offboarded, write_yaml
 
 from mailplan import config as config_mod
@@ -125,7 +124,7 @@ def mailplan_read(database: Path) -> tuple[list[MailObject], int]:
 
 def cli(config: Path, *flags: str) -> tuple[int, float, dict[str, Any]]:
     """``mailplan plan CONFIG --format json FLAGS``: exit code, wall time, the JSON plan."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    env = mailplan_env()
     command = [sys.executable, "-m", "mailplan", "plan", str(config), "--format", "json", *flags]
     done, seconds = benchlib.timed(lambda: subprocess.run(command, capture_output=True, text=True, env=env))
     try:
