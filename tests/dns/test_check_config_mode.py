@@ -12,9 +12,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import dns.query
-import dns.rcode
-import dns.update
 import pytest
 from check_modes import disagreements
 from check_zones import rsa_key
@@ -23,33 +20,9 @@ from typer.testing import CliRunner, Result
 from mailplan.cli.main import build
 from mailplan.dns.txt import txt_presentation
 from servers.bind import BindServer, start_bind
+from servers.dns_lab import ZONES, add, lab_config
 
 pytestmark = pytest.mark.realstack
-
-ZONES = ("ci.test", "ci-parked.test")
-
-
-def config_text(server: BindServer, selector: str = "mail") -> str:
-    return f"""\
-version: 1
-organization: {{name: 示例贸易, primary_domain: ci.test}}
-providers:
-  mail: {{type: local, database: mail.sqlite, mx_host: mx.ci.test}}
-  dns: {{type: rfc2136, server: {server.host}, port: {server.port}, key_name: {server.key_name},
-         key_algorithm: {server.key_algorithm}, key_secret: env:MAILPLAN_TEST_TSIG}}
-domains:
-  ci.test:
-    mail: mail
-    dns: dns
-    dkim: {{selector: {selector}}}
-    dmarc: {{policy: reject, rua: [dmarc@ci.test]}}
-  ci-parked.test: {{mail: mail, dns: dns, sends_mail: false, receives_mail: false}}
-people:
-  - {{name: 张三}}
-aliases:
-  - {{address: dmarc, to: [zhangsan]}}
-"""
-
 
 @dataclasses.dataclass
 class Lab:
@@ -67,20 +40,13 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     admin, ci = tmp_path_factory.mktemp("admin"), tmp_path_factory.mktemp("ci")
     with start_bind(ZONES) as server:
         add(server, "ci.test", "mx", "A", "192.0.2.25")
-        (admin / "mailplan.yaml").write_text(config_text(server), encoding="utf-8")
+        (admin / "mailplan.yaml").write_text(lab_config(server), encoding="utf-8")
         applied = CliRunner().invoke(build(), ["apply", str(admin / "mailplan.yaml"), "--auto-approve"],
                                      env={"MAILPLAN_TEST_TSIG": server.key_secret})
         assert applied.exit_code == 0, applied.output
         assert (admin / ".mailplan" / "dkim" / "ci.test.mail.pem").exists()
         shutil.copy(admin / "mailplan.yaml", ci / "mailplan.yaml")
         yield Lab(server, admin, ci)
-
-
-def add(server: BindServer, zone: str, name: str, rtype: str, value: str, replace: bool = False) -> None:
-    update = dns.update.UpdateMessage(zone, keyring=server.keyring, keyname=server.key_name,
-                                      keyalgorithm=server.key_algorithm)
-    (update.replace if replace else update.add)(name, 3600, rtype, value)
-    assert dns.query.tcp(update, server.host, port=server.port, timeout=5).rcode() == dns.rcode.NOERROR
 
 
 def check(*args: str) -> Result:

@@ -22,6 +22,7 @@ from typer.testing import CliRunner, Result
 from mailplan import i18n
 from mailplan.cli.main import build
 from servers.bind import BindServer, start_bind
+from servers.dns_lab import ZONES, add, lab_config
 
 from .browser import Browser
 from .conftest import History
@@ -30,30 +31,11 @@ from .leftover import chinese_left, english_left, visible_text
 pytestmark = pytest.mark.realstack
 
 CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]")
-ZONES = ("ci.test", "ci-parked.test")
+OUTSIDE = "  - {address: boss, to: [zhangsan.home@qq.com]}\n"  # an alias to an outside address: POL01
 
 
 def _config(server: BindServer) -> str:
-    return f"""\
-version: 1
-organization: {{name: 示例贸易, primary_domain: ci.test}}
-providers:
-  mail: {{type: local, database: mail.sqlite, mx_host: mx.ci.test}}
-  dns: {{type: rfc2136, server: {server.host}, port: {server.port}, key_name: {server.key_name},
-         key_algorithm: {server.key_algorithm}, key_secret: env:MAILPLAN_TEST_TSIG}}
-domains:
-  ci.test:
-    mail: mail
-    dns: dns
-    dkim: {{selector: mail}}
-    dmarc: {{policy: none, rua: [dmarc@ci.test]}}
-  ci-parked.test: {{mail: mail, dns: dns, sends_mail: false, receives_mail: false}}
-people:
-  - {{name: 张三}}
-aliases:
-  - {{address: dmarc, to: [zhangsan]}}
-  - {{address: boss, to: [zhangsan.home@qq.com]}}
-"""
+    return lab_config(server, dmarc_policy="none", aliases=OUTSIDE)
 
 
 @pytest.fixture(scope="module")
@@ -61,10 +43,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str]]:
     """Zones written by apply; DMARC ``p=none`` leaves a finding to show."""
     folder = tmp_path_factory.mktemp("check")
     with start_bind(ZONES) as server:
-        update = dns.update.UpdateMessage("ci.test", keyring=server.keyring, keyname=server.key_name,
-                                          keyalgorithm=server.key_algorithm)
-        update.add("mx", 3600, "A", "192.0.2.25")  # the MX host's address: BIND refuses an MX without it
-        assert dns.query.tcp(update, server.host, port=server.port, timeout=5).rcode() == dns.rcode.NOERROR
+        add(server, "ci.test", "mx", "A", "192.0.2.25")  # the MX host's address: BIND refuses an MX without it
         config = folder / "mailplan.yaml"
         config.write_text(_config(server), encoding="utf-8")
         applied = CliRunner().invoke(build(), ["apply", str(config), "--auto-approve"],
